@@ -36,6 +36,7 @@ test-asan: build-asan
 test: test-release test-asan
 
 bench: build
+	./scripts/install-deps --bench
 	./scripts/bench $(BUILD)
 
 clean:

@@ -33,6 +33,7 @@ class workspace {
 struct batch {
   std::span<const std::uint32_t> indices;  ///< rows of the training set; empty for data-free models
   core::rng_key noise_key;                 ///< stream for synthetic gradient noise, if any
+  bool noise = true;  ///< false: leave out synthetic gradient noise (exact full-data gradients)
 };
 
 enum class task { none, regression, classification };
@@ -56,16 +57,21 @@ class model {
                                                     std::size_t max_predict = 1000) const = 0;
 
   /// Writes ∇Û(θ) for the given batch into grad (length dim()) and returns Û(θ).
+  /// Preconditions (asserted): ws was made by this model; for models with data,
+  /// 0 < indices.size() <= the workspace's max_batch and every index < data_size().
+  /// Never allocates.
   virtual double potential_and_grad(std::span<const float> theta, const batch& b,
                                     std::span<float> grad, workspace& ws) const = 0;
 
-  /// Per-example log-likelihood log p(y_i | x_i, θ) for every row of `data` into out (size n).
-  /// Classification models also write class probabilities into probs [n, classes] when
-  /// probs is non-null. Targets without data do nothing.
+  /// Per-example log-likelihood log p(y_i | x_i, θ) for every row of `data` into loglik
+  /// (resized to n if needed). Classification models also write class probabilities into
+  /// probs [n, classes] (resized if needed) when probs is non-null. `data` must have the
+  /// training set's features (asserted). Targets without data do nothing.
   virtual void predict(std::span<const float> theta, const dataset& data, Eigen::VectorXf& loglik,
                        row_matrix* probs, workspace& ws) const = 0;
 
-  /// A starting point for a chain, drawn from the stream `key` (e.g. small random weights).
+  /// A starting point for a chain, drawn from `key` with its stream set to rng_stream::init
+  /// (e.g. small random weights); the same key gives the same θ.
   virtual void initial_params(const core::rng_key& key, std::span<float> theta) const = 0;
 };
 

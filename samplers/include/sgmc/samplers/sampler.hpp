@@ -1,6 +1,11 @@
 #pragma once
 // The update-kernel interface and its factory. One sampler object per chain: it holds the
-// per-chain state (momentum, preconditioner). Each kernel's header gives its update rule.
+// per-chain state (momentum, preconditioner). Each kernel's header gives its update rule:
+//   sgld.hpp  sghmc.hpp  sghmc_euler.hpp  sghmc_exact.hpp  psgld.hpp  sgd.hpp  sgd_momentum.hpp
+//
+// Kernels run over the flat vector in core::for_each_chunk's fixed chunks (TBB), draw their noise
+// by global element index from the stream info.key (core::fill_normal) into a small per-block
+// buffer that is consumed at once, and so give the same bits for any number of threads.
 
 #include "sgmc/core/error.hpp"
 #include "sgmc/core/rng.hpp"
@@ -15,39 +20,55 @@ namespace sgmc::samplers {
 
 /// `[sampler]` hyperparameters (defaults documented in docs/config.md).
 struct sampler_params {
-  std::string kind = "sgld";  ///< sgld | sghmc | sghmc-euler | sghmc-exact | sgld-fp | psgld | sgd | sgd-momentum
-  double step_size = 1e-4;    ///< ε (η for sghmc, h for sghmc-euler/-exact); see each kernel
-  double temperature = 1.0;   ///< T: the noise variance is scaled by T (T = 0 switches noise off)
-  double friction = 0.1;      ///< sghmc: α; sghmc-euler/-exact: γ; sgd-momentum: 1 − momentum
-  double rmsprop_decay = 0.99;  ///< psgld: α of the running average of g²
-  double rmsprop_eps = 1e-5;    ///< psgld: λ
+  /// sgld | sghmc | sghmc-euler | sghmc-exact | sgld-fp | psgld | sgd | sgd-momentum
+  std::string kind = "sgld";
+  double step_size = 1e-4;   ///< ε (η for sghmc, h for sghmc-euler/-exact); see each kernel
+  double temperature = 1.0;  ///< T: the noise variance is scaled by T (T = 0 switches noise off)
+  /// sghmc: α in (0, 1]; sghmc-euler/-exact: γ > 0; sgd-momentum: 1 − momentum, in (0, 1]
+  double friction = 0.1;
+  double rmsprop_decay = 0.99;  ///< psgld: α of the running average of g², in [0, 1)
+  double rmsprop_eps = 1e-5;    ///< psgld: λ > 0
   // sgld-fp: the mode is found first by SGD
   std::size_t fp_sgd_steps = 1000;
-  double fp_step_size = 0.0;    ///< 0: use step_size
-  std::size_t batch_size = 100;
+  double fp_step_size = 0.0;     ///< 0: use step_size
+  std::size_t batch_size = 100;  ///< rows per minibatch (also sgld-fp's mode search), > 0
 };
 
 /// Where a step stands: its index, step size and noise stream.
 struct step_info {
   std::uint64_t step = 0;
-  float step_size = 0.0f;
-  core::rng_key key;  ///< {seed, chain, step}; kernels pick the stream (noise, noise2)
+  float step_size = 0.0f;  ///< this step's ε (from the schedule); kernels use it, not params
+  core::rng_key key;       ///< {seed, chain, step}; kernels pick the stream (noise, noise2)
 };
 
 class sampler {
  public:
   virtual ~sampler() = default;
   virtual std::string name() const = 0;
-  /// One update θ ← θ' given grad = ∇Û(θ) (length dim).
-  virtual void step(std::span<float> theta, std::span<const float> grad, const step_info& info) = 0;
+  /// Length of the vectors it updates.
+  virtual std::size_t dim() const = 0;
+  /// One update θ ← θ' given grad = ∇Û(θ) (both of length dim(), asserted). Returns false when
+  /// some updated value (θ or the kernel's state) is not finite; the check is fused into the
+  /// kernel's pass. θ and the state are then as the failing update left them: the caller
+  /// restores θ (chain does) and should reset() before going on.
+  virtual bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) = 0;
   /// Forget the per-chain state (momentum back to zero, ...).
   virtual void reset() = 0;
   /// True when the kernel injects noise (false for sgd, sgd-momentum, or temperature 0).
   virtual bool is_stochastic() const = 0;
 };
 
-/// Builds the kernel named by params.kind for vectors of length dim. For "sgld-fp" it returns
-/// the SGLD kernel; the control variate lives in the gradient (see control_variate.hpp).
+/// Checks every field that params.kind uses; errc::invalid_config naming the key as
+/// `sampler.<key>` ("sampler.step_size must be > 0, got -1").
+expected<void> validate(const sampler_params& params);
+
+/// Builds the kernel named by params.kind for vectors of length dim, after validate(). For
+/// "sgld-fp" it returns the SGLD kernel (named "sgld-fp"); the control variate lives in the
+/// gradient (see control_variate.hpp: find_mode, control_variate_source).
 expected<std::unique_ptr<sampler>> make_sampler(const sampler_params& params, std::size_t dim);
+
+/// The kinds make_sampler knows, in the order of the docs.
+inline constexpr const char* sampler_kinds[] = {"sgld",    "sghmc", "sghmc-euler", "sghmc-exact",
+                                                "sgld-fp", "psgld", "sgd",         "sgd-momentum"};
 
 }  // namespace sgmc::samplers

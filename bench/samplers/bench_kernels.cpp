@@ -1,0 +1,146 @@
+// Kernel throughput against the memory bandwidth of the same machine, in the same run.
+//   samplers/stream_triad/16M   a[i] = b[i] + s·c[i] over 16M floats, TBB on 2 threads, one
+//                               contiguous half per thread (its fastest split here): the
+//                               bandwidth reference (12 bytes per element counted, as STREAM)
+//   samplers/<kind>/16M         one kernel step over 16M floats, 2 threads; bytes = what the
+//                               kernel must move (sgld/sgd: θ, g, θ' = 12 B; with v or V: 20 B)
+//   samplers/sgld/256K/1thread  SGLD on one core with its data in L2: the compute ceiling
+//   core/fill_normal/...        the normal generator alone: 64K floats (cache-resident, one
+//                               thread: the generation rate) and 16M floats (2 threads, to memory)
+// Every array is a samplers::float_buffer (what the chain and the kernels' state use: 2 MB
+// aligned, advised for transparent huge pages), the triad's included, so that both sides of the
+// comparison get the same pages. Run with --benchmark_repetitions (default 10 here) and read
+// the medians.
+
+#include "sgmc/core/parallel.hpp"
+#include "sgmc/core/rng.hpp"
+#include "sgmc/samplers/float_buffer.hpp"
+#include "sgmc/samplers/sampler.hpp"
+
+#include <benchmark/benchmark.h>
+#include <tbb/global_control.h>
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t k16M = std::size_t{1} << 24;
+constexpr int kThreads = 2;
+constexpr int kRepetitions = 10;
+
+sgmc::samplers::float_buffer filled(std::size_t n, std::uint64_t seed) {
+  sgmc::samplers::float_buffer v(n);
+  sgmc::core::for_each_chunk(n, sgmc::core::kChunk, [&](std::size_t lo, std::size_t hi) {
+    sgmc::core::fill_normal({seed, 0, 0, sgmc::core::rng_stream::user}, lo,
+                            std::span<float>(v.data() + lo, hi - lo));
+  });
+  return v;
+}
+
+void stream_triad(benchmark::State& state) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, kThreads);
+  const std::size_t n = k16M;
+  auto a = filled(n, 1), b = filled(n, 2), c = filled(n, 3);
+  const float s = 0.5f;
+  float* pa = a.data();
+  const float* pb = b.data();
+  const float* pc = c.data();
+  for (auto _ : state) {
+    sgmc::core::for_each_chunk(n, n / kThreads, [=](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) pa[i] = pb[i] + s * pc[i];
+    });
+    benchmark::DoNotOptimize(a.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * 12));
+}
+
+void kernel(benchmark::State& state, const std::string& kind, int bytes_per_element,
+            std::size_t n = k16M, int n_threads = kThreads) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, n_threads);
+  sgmc::samplers::sampler_params p;
+  p.kind = kind;
+  p.step_size = 1e-4;
+  p.friction = 0.1;
+  auto made = sgmc::samplers::make_sampler(p, n);
+  if (!made) {
+    state.SkipWithError(made.error().message.c_str());
+    return;
+  }
+  sgmc::samplers::sampler& k = **made;
+  auto theta = filled(n, 1), grad = filled(n, 2);
+  std::uint64_t step = 0;
+  for (auto _ : state) {
+    const sgmc::samplers::step_info info{step, 1e-4f, sgmc::core::rng_key{7, 0, step}};
+    benchmark::DoNotOptimize(k.step(theta.span(), grad.span(), info));
+    ++step;
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * bytes_per_element));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+
+void fill_normal_cached(benchmark::State& state) {
+  std::vector<float> z(std::size_t{1} << 16);
+  std::uint64_t step = 0;
+  for (auto _ : state) {
+    sgmc::core::fill_normal({7, 0, step++}, 0, z);
+    benchmark::DoNotOptimize(z.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * z.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * z.size() * 4));
+}
+
+void fill_normal_memory(benchmark::State& state) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, kThreads);
+  auto z = filled(k16M, 1);
+  std::uint64_t step = 0;
+  for (auto _ : state) {
+    const sgmc::core::rng_key key{7, 0, step++};
+    sgmc::core::for_each_chunk(z.size(), sgmc::core::kChunk, [&](std::size_t lo, std::size_t hi) {
+      sgmc::core::fill_normal(key, lo, z.span().subspan(lo, hi - lo));
+    });
+    benchmark::DoNotOptimize(z.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * z.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * z.size() * 4));
+}
+
+template <class Fn>
+void add(const std::string& name, Fn fn) {
+  benchmark::RegisterBenchmark(name.c_str(), fn)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Repetitions(kRepetitions)
+      ->DisplayAggregatesOnly(true);
+}
+
+int register_all() {
+  add("samplers/stream_triad/16M", stream_triad);
+  // sgld-fp's kernel is SGLD's (its control variate lives in the gradient): listed for
+  // completeness.
+  const std::pair<const char*, int> kinds[] = {
+      {"sgld", 12},         {"sgld-fp", 12},     {"sgd", 12},         {"sghmc", 20},
+      {"sgd-momentum", 20}, {"sghmc-euler", 20}, {"sghmc-exact", 20}, {"psgld", 20}};
+  for (const auto& [kind, bytes] : kinds) {
+    const std::string k = kind;
+    const int b = bytes;
+    add("samplers/" + k + "/16M", [k, b](benchmark::State& s) { kernel(s, k, b); });
+  }
+  // The compute ceiling: θ and ∇Û (2 MB) stay in one core's L2.
+  add("samplers/sgld/256K/1thread",
+      [](benchmark::State& s) { kernel(s, "sgld", 12, std::size_t{1} << 18, 1); });
+  add("core/fill_normal/64K", fill_normal_cached);
+  add("core/fill_normal/16M", fill_normal_memory);
+  return 0;
+}
+
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,110 @@
+// IDX reader (LeCun's MNIST format): magic 00 00 <type> <rank>, then <rank> big-endian uint32
+// dimensions, then the elements in row-major order. Only type 0x08 (unsigned byte) is used by
+// the MNIST family and only it is accepted.
+#include "sgmc/models/loaders.hpp"
+
+#include "gz_reader.hpp"
+#include "huge_pages.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace sgmc::models {
+namespace {
+
+constexpr unsigned char kUnsignedByte = 0x08;
+// Refuse absurd headers before allocating: at most 2^36 bytes of payload.
+constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 36;
+
+struct idx_array {
+  std::vector<std::uint64_t> dims;
+  std::vector<unsigned char> bytes;
+};
+
+expected<std::vector<std::uint64_t>> read_header(detail::gz_reader& in, std::size_t min_rank,
+                                                 std::size_t max_rank) {
+  std::array<unsigned char, 4> magic{};
+  if (auto ok = in.read_exact(magic.data(), 4, "IDX magic"); !ok) return unexpected(ok.error());
+  if (magic[0] != 0 || magic[1] != 0)
+    return make_error(errc::invalid_data,
+                      fmt::format("{}: not an IDX file (magic {:02x} {:02x} {:02x} {:02x})",
+                                  in.path(), magic[0], magic[1], magic[2], magic[3]));
+  if (magic[2] != kUnsignedByte)
+    return make_error(errc::invalid_data,
+                      fmt::format("{}: IDX element type 0x{:02x} is not supported (only 0x08, "
+                                  "unsigned byte)",
+                                  in.path(), magic[2]));
+  const std::size_t rank = magic[3];
+  if (rank < min_rank || rank > max_rank)
+    return make_error(errc::invalid_data, fmt::format("{}: IDX rank {} where {}..{} was expected",
+                                                      in.path(), rank, min_rank, max_rank));
+  std::vector<std::uint64_t> dims(rank);
+  for (auto& d : dims) {
+    std::array<unsigned char, 4> b{};
+    if (auto ok = in.read_exact(b.data(), 4, "IDX dimensions"); !ok) return unexpected(ok.error());
+    d = (std::uint64_t{b[0]} << 24) | (std::uint64_t{b[1]} << 16) | (std::uint64_t{b[2]} << 8) |
+        b[3];
+    if (d == 0)
+      return make_error(errc::invalid_data, fmt::format("{}: an IDX dimension is 0", in.path()));
+  }
+  return dims;
+}
+
+expected<idx_array> read_array(const std::string& path, std::size_t min_rank, std::size_t max_rank,
+                               const char* what) {
+  auto in = detail::gz_reader::open(path);
+  if (!in) return unexpected(in.error());
+  auto dims = read_header(*in, min_rank, max_rank);
+  if (!dims) return unexpected(dims.error());
+  std::uint64_t count = 1;
+  for (const auto d : *dims) {
+    count *= d;
+    if (count > kMaxElements)
+      return make_error(errc::invalid_data, fmt::format("{}: IDX dimensions too large", path));
+  }
+  idx_array out{std::move(*dims), std::vector<unsigned char>(count)};
+  if (auto ok = in->read_exact(out.bytes.data(), out.bytes.size(), what); !ok)
+    return unexpected(ok.error());
+  if (auto ok = in->expect_end(); !ok) return unexpected(ok.error());
+  return out;
+}
+
+}  // namespace
+
+expected<dataset> read_idx(const std::string& images, const std::string& labels,
+                           std::size_t classes) {
+  auto img = read_array(images, 2, 4, "image data");
+  if (!img) return unexpected(img.error());
+  auto lab = read_array(labels, 1, 1, "labels");
+  if (!lab) return unexpected(lab.error());
+  const std::uint64_t n = img->dims[0];
+  if (lab->dims[0] != n)
+    return make_error(errc::dimension_mismatch, fmt::format("{} has {} labels but {} has {} images",
+                                                            labels, lab->dims[0], images, n));
+  const unsigned char max_label = *std::max_element(lab->bytes.begin(), lab->bytes.end());
+  if (classes == 0) classes = std::max<std::size_t>(2, std::size_t{max_label} + 1);
+  for (std::size_t i = 0; i < lab->bytes.size(); ++i)
+    if (lab->bytes[i] >= classes)
+      return make_error(errc::invalid_data,
+                        fmt::format("{}: label {} at index {} is not below data.classes = {}",
+                                    labels, lab->bytes[i], i, classes));
+  const auto features = static_cast<Eigen::Index>(img->bytes.size() / n);
+  dataset out;
+  out.x.resize(static_cast<Eigen::Index>(n), features);
+  detail::advise_huge_pages(out.x.data(), static_cast<std::size_t>(out.x.size()) * sizeof(float));
+  std::transform(img->bytes.begin(), img->bytes.end(), out.x.data(),
+                 [](unsigned char b) { return static_cast<float>(b); });
+  img->bytes = {};
+  out.y.resize(static_cast<Eigen::Index>(n));
+  std::transform(lab->bytes.begin(), lab->bytes.end(), out.y.data(),
+                 [](unsigned char b) { return static_cast<float>(b); });
+  out.classes = classes;
+  out.source = images;
+  return out;
+}
+
+}  // namespace sgmc::models

@@ -1,0 +1,108 @@
+#include "sgmc/models/factory.hpp"
+#include "sgmc/models/loaders.hpp"
+
+#include "huge_pages.hpp"
+
+#include <fmt/format.h>
+
+namespace sgmc::models {
+namespace {
+
+expected<data_split> read_idx_split(const data_params& p) {
+  auto train = read_idx(p.train_images, p.train_labels, p.classes);
+  if (!train) return unexpected(train.error());
+  data_split out;
+  out.train = std::move(*train);
+  if (p.test_images.empty() != p.test_labels.empty())
+    return make_error(errc::invalid_config,
+                      "data.test_images / data.test_labels: give both or neither");
+  if (!p.test_images.empty()) {
+    auto test = read_idx(p.test_images, p.test_labels, out.train.classes);
+    if (!test) return unexpected(test.error());
+    out.test = std::move(*test);
+  } else {
+    out.test.x.resize(0, out.train.x.cols());
+  }
+  out.test.classes = out.train.classes;
+  return out;
+}
+
+// Pads the narrower set with zero columns (LIBSVM files need not mention the last feature).
+void pad_features(dataset& d, Eigen::Index cols) {
+  if (d.x.cols() >= cols) return;
+  const Eigen::Index old = d.x.cols();
+  d.x.conservativeResize(Eigen::NoChange, cols);
+  d.x.rightCols(cols - old).setZero();
+}
+
+expected<data_split> read_text_split(const data_params& p) {
+  if (p.train.empty())
+    return make_error(errc::invalid_config,
+                      fmt::format("data.train: no file given for format {}", p.format));
+  const auto read = [&](const std::string& path) {
+    return p.format == "csv" ? read_csv(path, p.header, p.target_column)
+                             : read_libsvm(path, p.features);
+  };
+  auto train = read(p.train);
+  if (!train) return unexpected(train.error());
+  data_split out;
+  out.train = std::move(*train);
+  if (!p.test.empty()) {
+    auto test = read(p.test);
+    if (!test) return unexpected(test.error());
+    out.test = std::move(*test);
+  } else {
+    out.test.x.resize(0, out.train.x.cols());
+  }
+  if (p.format == "libsvm") {
+    const Eigen::Index cols = std::max(out.train.x.cols(), out.test.x.cols());
+    pad_features(out.train, cols);
+    pad_features(out.test, cols);
+  }
+  if (p.classes != 0)
+    if (auto ok = map_labels(out.train, out.test, p.classes); !ok) return unexpected(ok.error());
+  return out;
+}
+
+expected<data_split> read_split(const data_params& p, std::uint64_t run_seed) {
+  if (p.format == "idx") return read_idx_split(p);
+  if (p.format == "csv" || p.format == "libsvm") return read_text_split(p);
+  if (p.format == "synthetic") return make_synthetic(p, p.seed != 0 ? p.seed : run_seed);
+  return make_error(errc::invalid_config,
+                    fmt::format("data.format: unknown '{}' (expected idx | csv | libsvm | "
+                                "synthetic)",
+                                p.format));
+}
+
+void limit_rows(dataset& d, std::size_t limit) {
+  if (limit == 0 || limit >= d.size()) return;
+  const auto rows = static_cast<Eigen::Index>(limit);
+  row_matrix x(rows, d.x.cols());
+  detail::advise_huge_pages(x.data(), static_cast<std::size_t>(x.size()) * sizeof(float));
+  x = d.x.topRows(rows);
+  d.x = std::move(x);
+  d.y.conservativeResize(rows);
+}
+
+}  // namespace
+
+expected<data_split> load_data(const data_params& params, std::uint64_t run_seed) {
+  auto data = read_split(params, run_seed);
+  if (!data) return data;
+  limit_rows(data->train, params.train_limit);
+  limit_rows(data->test, params.test_limit);
+  if (data->train.size() == 0 || data->train.features() == 0)
+    return make_error(
+        errc::invalid_data,
+        fmt::format("{}: the training set has no rows or no features", data->train.source));
+  if (data->test.size() != 0 && data->test.features() != data->train.features())
+    return make_error(
+        errc::dimension_mismatch,
+        fmt::format("{} has {} features but the training set {} has {}", data->test.source,
+                    data->test.features(), data->train.source, data->train.features()));
+  if (auto ok = standardize(*data, params.standardize, params.format); !ok)
+    return unexpected(ok.error());
+  return data;
+}
+
+}  // namespace sgmc::models

@@ -1,0 +1,41 @@
+#pragma once
+// pSGLD, preconditioned SGLD with an RMSprop preconditioner (Li, Chen, Carlson & Carin 2016,
+// Algorithm 1, leaving out the Γ(θ) correction as they do in practice), at temperature T:
+//   V ← α V + (1 − α) g ⊙ g,          g = ∇Û(θ)
+//   G = 1 / (λ + √V)                  (elementwise)
+//   θ ← θ − (ε/2) G ⊙ g + √(εT G) ⊙ ξ,   ξ ~ N(0, I)
+// ε = info.step_size, α = rmsprop_decay in [0, 1), λ = rmsprop_eps > 0. V starts at 0 (reset).
+// ξ_i from {info.key, stream = noise}. Memory traffic: reads θ, V, g; writes θ, V: 20 B/element.
+
+#include "sgmc/samplers/float_buffer.hpp"
+#include "sgmc/samplers/sampler.hpp"
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace sgmc::samplers {
+
+class psgld final : public sampler {
+ public:
+  /// 0 <= decay < 1, eps > 0, temperature >= 0 (asserted).
+  psgld(std::size_t dim, double decay, double eps, double temperature);
+
+  std::string name() const override { return "psgld"; }
+  std::size_t dim() const override { return dim_; }
+  bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) override;
+  void reset() override { mean_square_.fill(0.0f); }
+  bool is_stochastic() const override { return temperature_ > 0.0; }
+
+  /// V, the running average of g ⊙ g.
+  std::span<const float> mean_square() const { return mean_square_.span(); }
+
+ private:
+  std::size_t dim_;
+  double decay_;
+  double eps_;
+  double temperature_;
+  float_buffer mean_square_;
+};
+
+}  // namespace sgmc::samplers

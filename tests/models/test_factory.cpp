@@ -1,0 +1,122 @@
+// make_model: every kind builds, and every documented mistake gives a one-line error naming
+// the key.
+#include "helpers.hpp"
+
+#include "sgmc/models/factory.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace sgmc::models;
+using namespace sgmc::models::test;
+using sgmc::errc;
+
+namespace {
+
+data_split split_of(std::shared_ptr<const dataset> d) {
+  data_split s;
+  s.train = *d;
+  return s;
+}
+
+void check_error(const model_params& p, const data_split& data, errc code,
+                 const std::string& needle) {
+  const auto r = make_model(p, data);
+  REQUIRE_FALSE(r);
+  INFO(r.error().message);
+  CHECK(r.error().code == code);
+  CHECK_THAT(r.error().message, Catch::Contains(needle));
+  CHECK(r.error().message.find('\n') == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("make_model builds every kind with the right dimension", "[models][factory]") {
+  const auto cls = split_of(random_dataset(20, 780, 10, 1));
+  const auto reg = split_of(random_dataset(20, 5, 0, 2));
+  const auto bin = split_of(random_dataset(20, 5, 2, 3));
+  model_params p;
+  p.layers = {780, 30, 10};
+  auto m = make_model(p, cls);
+  REQUIRE(m);
+  CHECK((*m)->name() == "mlp");
+  CHECK((*m)->dim() == 780 * 30 + 30 + 30 * 10 + 10);
+  CHECK((*m)->classes() == 10);
+  p.kind = "softmax";
+  CHECK(make_model(p, cls).value()->dim() == 781 * 10);
+  p.kind = "linreg";
+  CHECK(make_model(p, reg).value()->dim() == 5);
+  p.kind = "logreg";
+  CHECK(make_model(p, bin).value()->dim() == 6);
+  p.kind = "gaussian";
+  p.mean = {1, 2};
+  m = make_model(p, data_split{});
+  REQUIRE(m);
+  CHECK((*m)->dim() == 2);
+  CHECK((*m)->data_size() == 0);
+  p.covariance = {{1, 0.5}, {0.5, 2}};
+  REQUIRE(make_model(p, data_split{}));
+  // Sharing the training set.
+  p = model_params{};
+  p.kind = "linreg";
+  REQUIRE(make_model(p, std::make_shared<const dataset>(reg.train)));
+}
+
+TEST_CASE("make_model names the key at fault", "[models][factory]") {
+  const auto cls = split_of(random_dataset(20, 780, 10, 1));
+  const auto reg = split_of(random_dataset(20, 5, 0, 2));
+  model_params p;
+  p.kind = "resnet";
+  check_error(p, cls, errc::invalid_config, "model.kind: unknown 'resnet'");
+  p.kind = "mlp";
+  p.layers = {784, 100, 10};
+  check_error(p, cls, errc::dimension_mismatch,
+              "model.layers: first layer is 784 but the data has 780 features");
+  p.layers = {780, 100, 9};
+  check_error(p, cls, errc::dimension_mismatch,
+              "model.layers: last layer is 9 but the data has 10 classes");
+  p.layers = {780};
+  check_error(p, cls, errc::invalid_config, "model.layers: needs at least 2");
+  p.layers = {780, 0, 10};
+  check_error(p, cls, errc::invalid_config, "model.layers");
+  p.layers = {5, 10, 2};
+  check_error(p, reg, errc::invalid_config, "classification");
+  p.layers = {780, 100, 10};
+  p.activation = "gelu";
+  check_error(p, cls, errc::invalid_config, "model.activation");
+  p.activation = "relu";
+  p.prior_precision = 0;
+  check_error(p, cls, errc::invalid_config, "model.prior_precision");
+  p.prior_precision = 1;
+  p.kind = "linreg";
+  p.noise_precision = -1;
+  check_error(p, reg, errc::invalid_config, "model.noise_precision");
+  check_error(p, cls, errc::invalid_config, "model.noise_precision");
+  p.noise_precision = 1;
+  check_error(p, cls, errc::invalid_config, "data.classes");
+  p.kind = "logreg";
+  check_error(p, cls, errc::invalid_config, "2-class");
+}
+
+TEST_CASE("make_model names the gaussian key at fault", "[models][factory]") {
+  model_params p;
+  p.kind = "gaussian";
+  check_error(p, {}, errc::invalid_config, "model.mean");
+  p.mean = {0, 0};
+  p.variance = {1, 1, 1};
+  check_error(p, {}, errc::dimension_mismatch, "model.variance");
+  p.variance = {1, 0};
+  check_error(p, {}, errc::invalid_config, "model.variance: entry 1");
+  p.variance = {1, 1};
+  p.covariance = {{1, 0}, {0, 1}};
+  check_error(p, {}, errc::invalid_config, "not both");
+  p.variance.clear();
+  p.covariance = {{1, 0}, {0, 1}, {0, 0}};
+  check_error(p, {}, errc::dimension_mismatch, "model.covariance");
+  p.covariance = {{1, 0, 0}, {0, 1}};
+  check_error(p, {}, errc::dimension_mismatch, "model.covariance: row 0");
+  p.covariance = {{1, 2}, {2, 1}};
+  check_error(p, {}, errc::invalid_config, "positive definite");
+  p.covariance = {{1, 0}, {0, 1}};
+  p.grad_noise = -0.1;
+  check_error(p, {}, errc::invalid_config, "model.grad_noise");
+}

@@ -1,0 +1,263 @@
+#include "sgmc/tools/config_loader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+using sgmc::errc;
+using sgmc::tools::apply_override;
+using sgmc::tools::parse_config;
+using sgmc::tools::run_config;
+using sgmc::tools::to_toml;
+
+namespace {
+
+/// The error message of parsing `text` as exp.toml (with overrides), or "" when it parses.
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  auto cfg = parse_config(text, "exp.toml", sets);
+  return cfg ? std::string() : cfg.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("an empty config gives the documented defaults", "[config]") {
+  auto cfg = parse_config("", "exp.toml");
+  REQUIRE(cfg);
+  const run_config defaults;
+  CHECK(cfg->name == defaults.name);
+  CHECK(cfg->seed == 1);
+  CHECK(cfg->model.kind == "mlp");
+  CHECK(cfg->sampler.step_size == defaults.sampler.step_size);
+  CHECK(cfg->run.steps == defaults.run.steps);
+  CHECK(cfg->schedule.step_size == cfg->sampler.step_size);
+  CHECK(cfg->schedule.total_steps == cfg->run.steps);
+}
+
+TEST_CASE("config values land in the library parameter structs", "[config]") {
+  auto cfg = parse_config(R"(
+name = "demo"
+seed = 7
+[model]
+kind = "mlp"
+layers = [784, 50, 10]
+prior_precision = 2
+[data]
+format = "csv"
+train = "a.csv"
+header = true
+target_column = 0
+[sampler]
+kind = "sghmc"
+step_size = 1e-5
+batch_size = 32
+schedule = "polynomial"
+step_size_decay = 0.6
+[run]
+steps = 500
+burnin = 100
+thin = 10
+chains = 2
+[protocol]
+kind = "none"
+)",
+                          "exp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->name == "demo");
+  CHECK(cfg->seed == 7);
+  CHECK(cfg->model.layers == std::vector<std::size_t>{784, 50, 10});
+  CHECK(cfg->model.prior_precision == 2.0);
+  CHECK(cfg->data.format == "csv");
+  CHECK(cfg->data.header);
+  CHECK(cfg->data.target_column == 0);
+  CHECK(cfg->sampler.kind == "sghmc");
+  CHECK(cfg->sampler.step_size == 1e-5);
+  CHECK(cfg->sampler.batch_size == 32);
+  CHECK(cfg->schedule.kind == "polynomial");
+  CHECK(cfg->schedule.step_size_decay == 0.6);
+  CHECK(cfg->schedule.step_size == 1e-5);
+  CHECK(cfg->schedule.total_steps == 500);
+  CHECK(cfg->run.chains == 2);
+  CHECK(cfg->draws_per_chain() == 40);
+}
+
+TEST_CASE("an out-of-range value is one line naming file, key, rule and value", "[config]") {
+  CHECK(error_of("[sampler]\nstep_size = -1\n") ==
+        "exp.toml: sampler.step_size must be > 0 (got -1)");
+  CHECK(error_of("[run]\nchains = 0\n") == "exp.toml: run.chains must be in [1, 256] (got 0)");
+  CHECK(error_of("[sampler]\nrmsprop_decay = 1.0\n") ==
+        "exp.toml: sampler.rmsprop_decay must be in [0, 1) (got 1.0)");
+  CHECK(error_of("[model]\nlayers = [784, 0, 10]\n") ==
+        "exp.toml: model.layers[1] must be >= 1 (got 0)");
+  CHECK(error_of("[model]\nkind = \"cnn\"\n") ==
+        "exp.toml: model.kind must be one of \"gaussian\", \"linreg\", \"logreg\", \"softmax\" or "
+        "\"mlp\" (got \"cnn\")");
+}
+
+TEST_CASE("a value of the wrong type names the expected type", "[config]") {
+  CHECK(error_of("[sampler]\nstep_size = \"big\"\n") ==
+        "exp.toml: sampler.step_size must be a number (got \"big\")");
+  CHECK(error_of("[run]\nsteps = 10.5\n") == "exp.toml: run.steps must be an integer (got 10.5)");
+  CHECK(error_of("[data]\nheader = 1\n") == "exp.toml: data.header must be true or false (got 1)");
+  CHECK(error_of("[model]\nlayers = 3\n") ==
+        "exp.toml: model.layers must be an array of integers (got 3)");
+  CHECK(error_of("model = 3\n") == "exp.toml: model must be a table ([model])");
+}
+
+TEST_CASE("an unknown key is an error that suggests the nearest known key", "[config]") {
+  CHECK(error_of("[sampler]\nstepsize = 1e-3\n") ==
+        "exp.toml: unknown key sampler.stepsize (did you mean sampler.step_size?)");
+  CHECK(error_of("[run]\nstep_size = 1e-3\n") ==
+        "exp.toml: unknown key run.step_size (did you mean sampler.step_size?)");
+  CHECK(error_of("[run]\nzzzzzzzz = 1\n") == "exp.toml: unknown key run.zzzzzzzz");
+  CHECK(error_of("nme = \"x\"\n") == "exp.toml: unknown key nme (did you mean name?)");
+}
+
+TEST_CASE("unknown and not-yet-supported sections are rejected", "[config]") {
+  CHECK(error_of("[modle]\nkind = \"mlp\"\n").find("exp.toml: unknown section [modle]") == 0);
+  CHECK(error_of("[staleness]\ndelay = \"fixed:4\"\n") ==
+        "exp.toml: section [staleness] is not yet supported");
+  CHECK(error_of("[protocol]\nkind = \"async\"\n") ==
+        "exp.toml: protocol.kind = \"async\" is not yet supported (only \"none\" for now)");
+  CHECK(error_of("[protocol]\nworkers = 4\n").find("protocol.workers is not yet supported") !=
+        std::string::npos);
+  CHECK(error_of("[protocol]\nkind = \"none\"\n").empty());
+}
+
+TEST_CASE("a TOML syntax error gives file:line:col", "[config]") {
+  const std::string e = error_of("name = \"x\"\n[run]\nsteps = = 3\n");
+  CHECK(e.rfind("exp.toml:3:", 0) == 0);
+  CHECK(e.find("TOML syntax error") != std::string::npos);
+}
+
+TEST_CASE("checks across keys name both keys", "[config]") {
+  CHECK(error_of("[run]\nsteps = 100\nburnin = 100\n") ==
+        "exp.toml: run.burnin (100) must be < run.steps (100)");
+  CHECK(error_of("[run]\nsteps = 100\nburnin = 50\nthin = 60\n").find("run.thin (60)") !=
+        std::string::npos);
+  CHECK(error_of("[model]\nkind = \"gaussian\"\n").find("model.mean must be given") !=
+        std::string::npos);
+  CHECK(error_of("[model]\nkind = \"gaussian\"\nmean = [0.0]\nvariance = [1.0]\n"
+                 "covariance = [[1.0]]\n")
+            .find("not both") != std::string::npos);
+  CHECK(error_of("name = \"a/b\"\n").find("name must be") != std::string::npos);
+  CHECK(error_of("[data]\nclasses = 1\n").find("data.classes") != std::string::npos);
+  CHECK(error_of("seed = 1\n[run]\nseed = 2\n").find("disagree") != std::string::npos);
+  CHECK(error_of("seed = 3\n[run]\nseed = 3\n").empty());
+}
+
+TEST_CASE("overrides given with --set are parsed as TOML values", "[config]") {
+  auto cfg = parse_config("[sampler]\nstep_size = 1e-3\n", "exp.toml",
+                          {"sampler.step_size=1e-5", "model.layers=[784,50,10]",
+                           "model.kind=linreg", "data.train=/tmp/x.csv", "name=other",
+                           "data.header=true", "run.seed=9", "data.test=\"quoted\""});
+  REQUIRE(cfg);
+  CHECK(cfg->sampler.step_size == 1e-5);
+  CHECK(cfg->schedule.step_size == 1e-5);
+  CHECK(cfg->model.layers == std::vector<std::size_t>{784, 50, 10});
+  CHECK(cfg->model.kind == "linreg");
+  CHECK(cfg->data.train == "/tmp/x.csv");
+  CHECK(cfg->data.test == "quoted");
+  CHECK(cfg->name == "other");
+  CHECK(cfg->data.header);
+  CHECK(cfg->seed == 9);
+}
+
+TEST_CASE("a bare value that also parses as TOML still works for string keys", "[config]") {
+  run_config cfg;
+  REQUIRE(apply_override(cfg, "data.train=123"));
+  CHECK(cfg.data.train == "123");
+  REQUIRE(apply_override(cfg, "name=2024-01-01"));  // a TOML date, but name is a string
+  CHECK(cfg.name == "2024-01-01");
+}
+
+TEST_CASE("errors in overrides name the --set argument and the key", "[config]") {
+  CHECK(error_of("", {"sampler.stepsize=1"}) ==
+        "--set sampler.stepsize=1: unknown key sampler.stepsize (did you mean sampler.step_size?)");
+  CHECK(error_of("", {"sampler.step_size=-1"}) ==
+        "--set sampler.step_size=-1: sampler.step_size must be > 0 (got -1)");
+  CHECK(error_of("", {"sampler.step_size=abc"}) ==
+        "--set sampler.step_size=abc: sampler.step_size must be a number (got \"abc\")");
+  CHECK(error_of("", {"nosuch.key=1"}).find("unknown key nosuch.key") != std::string::npos);
+  CHECK(error_of("", {"sampler.step_size"}).find("expected section.key=value") !=
+        std::string::npos);
+  CHECK(error_of("", {"codec.push=x"}).find("not yet supported") != std::string::npos);
+  // The config file itself is checked again after the overrides.
+  CHECK(error_of("", {"run.burnin=5000"}) ==
+        "exp.toml: run.burnin (5000) must be < run.steps (1000)");
+}
+
+TEST_CASE("the resolved config loads back to the same values", "[config]") {
+  auto cfg = parse_config(R"(
+name = "rt"
+seed = 12345
+[model]
+kind = "gaussian"
+mean = [0.1, -2.5, 3e-7]
+covariance = [[1.0, 0.5, 0.0], [0.5, 2.0, 0.0], [0.0, 0.0, 0.3333333333333333]]
+grad_noise = 0.25
+[data]
+train = "with \"quotes\" and \\ backslash"
+[sampler]
+step_size = 1.2e-5
+temperature = 0.1
+schedule = "cyclical"
+step_size_cycles = 3
+[run]
+steps = 77
+thin = 7
+)",
+                          "exp.toml");
+  REQUIRE(cfg);
+  const std::string text = to_toml(*cfg);
+  auto again = parse_config(text, "config.toml");
+  INFO(text);
+  REQUIRE(again);
+  CHECK(to_toml(*again) == text);
+  CHECK(again->model.mean == cfg->model.mean);
+  CHECK(again->model.covariance == cfg->model.covariance);
+  CHECK(again->data.train == cfg->data.train);
+  CHECK(again->sampler.step_size == cfg->sampler.step_size);
+  CHECK(again->schedule.kind == "cyclical");
+  CHECK(again->seed == 12345);
+  CHECK(text.find("[protocol]\nkind = \"none\"") != std::string::npos);
+}
+
+TEST_CASE("the resolved config lists every key with its default", "[config]") {
+  auto cfg = parse_config("", "exp.toml");
+  REQUIRE(cfg);
+  const std::string text = to_toml(*cfg);
+  for (const char* line : {"seed = 1\n", "prior_precision = 1.0\n", "step_size = 0.0001\n",
+                           "steps = 1000\n", "layers = [784, 100, 10]\n", "mean = []\n",
+                           "schedule = \"constant\"\n", "step_size_cycles = 4\n"})
+    CHECK(text.find(line) != std::string::npos);
+}
+
+TEST_CASE("docs/config.md documents every key with its default", "[config]") {
+  std::ifstream in(std::string(SGMC_SOURCE_DIR) + "/docs/config.md");
+  REQUIRE(in);
+  const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto cfg = parse_config("", "exp.toml");
+  REQUIRE(cfg);
+  std::istringstream resolved(to_toml(*cfg));
+  std::string line, section;
+  while (std::getline(resolved, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      section = line.substr(1, line.size() - 2);
+      CHECK(docs.find("## `[" + section + "]`") != std::string::npos);
+      continue;
+    }
+    const std::string key = line.substr(0, line.find(" = "));
+    const std::string value = line.substr(line.find(" = ") + 3);
+    // The row of the key in its section's table: "| `key` | type | `default` | ...".
+    const auto table = docs.find(section.empty() ? "## Top level" : "## `[" + section + "]`");
+    const auto row = docs.find("| `" + key + "` |", table);
+    INFO(section << "." << key << " = " << value);
+    REQUIRE(row != std::string::npos);
+    const std::string row_text = docs.substr(row, docs.find('\n', row) - row);
+    if (value.size() < 40) CHECK(row_text.find("`" + value + "`") != std::string::npos);
+  }
+}

@@ -1,0 +1,54 @@
+#pragma once
+// `sgmc run`: loads the data, builds the model, runs `run.chains` independent chains in
+// parallel (a tbb::task_group; each chain's kernels use TBB inside) and writes the outputs
+// (docs/outputs.md):
+//   OUT/config.toml           the fully resolved config
+//   OUT/samples/chain-K.npy   float32 [draws, dim], appended as draws arrive
+//   OUT/metrics.jsonl         one JSON object per evaluation of a chain
+// Everything that can be checked before sampling (data, model shapes, sampler and schedule
+// parameters) is checked before OUT is touched.
+
+#include "sgmc/core/error.hpp"
+#include "sgmc/tools/evaluator.hpp"
+#include "sgmc/tools/progress.hpp"
+#include "sgmc/tools/run_config.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sgmc::tools {
+
+struct run_options {
+  std::string source = "config";  ///< the config file's name, for messages
+  std::string out_dir;            ///< "" → runs/<name>
+  unsigned threads = 0;           ///< worker threads for TBB; 0 = all cores
+  progress_options progress;
+};
+
+struct chain_summary {
+  std::uint32_t chain = 0;
+  std::uint64_t steps = 0;  ///< steps done
+  std::uint64_t draws = 0;  ///< rows in the chain's .npy
+  metric_list metrics;      ///< the chain's last evaluation
+  std::string samples_path;
+};
+
+struct run_summary {
+  std::string out_dir;
+  std::string config_path;
+  std::string metrics_path;
+  double load_s = 0.0;    ///< loading data and building the model
+  double sample_s = 0.0;  ///< running the chains
+  headline_metric headline;
+  std::vector<chain_summary> chains;
+};
+
+/// The output folder a run writes to: options.out_dir, or runs/<name>.
+std::string output_dir(const run_config& cfg, const run_options& options);
+
+/// Runs every chain to the end. A failing chain (errc::diverged: "chain K diverged at step N
+/// ...; hint: ...") stops the others; all draws and metrics written so far stay readable.
+expected<run_summary> run(const run_config& cfg, const run_options& options);
+
+}  // namespace sgmc::tools

@@ -1,0 +1,44 @@
+#pragma once
+// The table of every config key `sgmc run` knows: where it lives (section.key), how to read it
+// from TOML into a run_config (type and range checked), and how to write its value back as TOML
+// text for the resolved config. docs/config.md documents the same keys.
+
+#include "sgmc/core/error.hpp"
+#include "sgmc/tools/run_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sgmc::tools::detail {
+
+struct config_key {
+  std::string section;  ///< "" for top-level keys (name, seed)
+  std::string name;
+  /// Reads and checks the value; the error message names the key, not the file.
+  std::function<expected<void>(const toml::node&, run_config&)> read;
+  /// The value as TOML text; empty function for aliases that are not written back (run.seed).
+  std::function<std::string(const run_config&)> write;
+
+  std::string full_name() const { return section.empty() ? name : section + "." + name; }
+};
+
+/// Every key, in the order the resolved config lists them.
+const std::vector<config_key>& config_keys();
+
+/// The key `section.name` ("" section for top-level), or nullptr.
+const config_key* find_key(std::string_view section, std::string_view name);
+
+/// Sections of the config file, in the order the resolved config writes them.
+const std::vector<std::string_view>& config_sections();
+
+/// True for sections that belong to later work ([staleness], [codec], ...).
+bool is_future_section(std::string_view section);
+
+/// " (did you mean sampler.step_size?)" for a near miss of `full_name`, or "".
+std::string suggest_key(std::string_view full_name);
+
+}  // namespace sgmc::tools::detail

@@ -1,0 +1,64 @@
+// Checks across keys, after every key has been read (each key's own type and range are checked
+// when it is read, in config_keys.cpp).
+#include "sgmc/tools/config_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sgmc::tools {
+namespace {
+
+unexpected invalid(std::string message) {
+  return make_error(errc::invalid_config, std::move(message));
+}
+
+bool is_folder_name(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.size() > 200) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+expected<void> validate_run(const run_params& run) {
+  if (run.burnin >= run.steps)
+    return invalid(fmt::format("run.burnin ({}) must be < run.steps ({})", run.burnin, run.steps));
+  if (run.steps - run.burnin < run.thin)
+    return invalid(
+        fmt::format("run.thin ({}) leaves no draws: it must be <= run.steps - run.burnin ({})",
+                    run.thin, run.steps - run.burnin));
+  return {};
+}
+
+expected<void> validate_model(const models::model_params& model) {
+  if (model.kind == "mlp" && model.layers.size() < 2)
+    return invalid(fmt::format("model.layers must list at least 2 widths, input to output (got {})",
+                               model.layers.size()));
+  if (model.kind != "gaussian") return {};
+  if (model.mean.empty())
+    return invalid("model.mean must be given for kind = \"gaussian\" (e.g. mean = [0.0, 0.0])");
+  if (!model.covariance.empty() && !model.variance.empty())
+    return invalid(
+        "give one of model.covariance and model.variance, not both (neither: unit "
+        "variance)");
+  return {};
+}
+
+}  // namespace
+
+expected<void> validate(const run_config& cfg) {
+  if (!is_folder_name(cfg.name))
+    return invalid(
+        fmt::format("name must be a non-empty folder name of letters, digits, '-', "
+                    "'_' and '.' (got \"{}\")",
+                    cfg.name));
+  if (cfg.seed > static_cast<std::uint64_t>(INT64_MAX))
+    return invalid(fmt::format("seed must be <= {} (got {})", INT64_MAX, cfg.seed));
+  if (cfg.data.classes == 1)
+    return invalid("data.classes must be 0 (regression) or >= 2 (classification) (got 1)");
+  if (auto r = validate_run(cfg.run); !r) return r;
+  return validate_model(cfg.model);
+}
+
+}  // namespace sgmc::tools

@@ -1,0 +1,100 @@
+// The `sgmc` command line. Exit codes (docs/outputs.md):
+//   0  success
+//   1  a chain diverged (the draws and metrics written so far are kept)
+//   2  bad input: command line, config, data files, shapes; or outputs that cannot be written
+#include "sgmc/models/factory.hpp"
+#include "sgmc/tools/config_loader.hpp"
+#include "sgmc/tools/runner.hpp"
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+constexpr int k_exit_diverged = 1;
+constexpr int k_exit_bad_input = 2;
+
+struct run_args {
+  std::string config;
+  std::vector<std::string> sets;
+  std::string out;
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+void add_run_command(CLI::App& app, run_args& args) {
+  auto* cmd = app.add_subcommand("run", "Run the chains of one experiment in this process");
+  cmd->add_option("config", args.config, "Experiment config (TOML)")->required();
+  cmd->add_option("--set", args.sets, "Override a config key: section.key=value (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("KEY=VALUE");
+  cmd->add_option("--out", args.out, "Output folder (default: runs/<name>)");
+  cmd->add_option("--threads", args.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1u, 4096u));
+  cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+}
+
+int fail(const sgmc::error& e) {
+  std::fprintf(stderr, "sgmc: error: %s\n", e.message.c_str());
+  return e.code == sgmc::errc::diverged ? k_exit_diverged : k_exit_bad_input;
+}
+
+void print_summary(const sgmc::tools::run_config& cfg, const sgmc::tools::run_summary& s) {
+  std::uint64_t draws = 0;
+  for (const auto& c : s.chains) draws += c.draws;
+  std::printf(
+      "sgmc: %s done in %.2f s (loading %.2f s, sampling %.2f s): %u chain%s x %llu steps, "
+      "%llu draws\n",
+      cfg.name.c_str(), s.load_s + s.sample_s, s.load_s, s.sample_s, cfg.run.chains,
+      cfg.run.chains == 1 ? "" : "s", static_cast<unsigned long long>(cfg.run.steps),
+      static_cast<unsigned long long>(draws));
+  for (const auto& c : s.chains) {
+    std::string line = fmt::format("  chain {}:", c.chain);
+    for (const auto& [name, value] : c.metrics) line += fmt::format(" {} {:.4g}", name, value);
+    std::printf("%s\n", line.c_str());
+  }
+  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy)\n",
+              s.out_dir.c_str());
+  std::fflush(stdout);
+}
+
+int run_command(const run_args& args) {
+  sgmc::models::configure_eigen();
+  auto cfg = sgmc::tools::load_config(args.config, args.sets);
+  if (!cfg) return fail(cfg.error());
+  sgmc::tools::run_options options;
+  options.source = args.config;
+  options.out_dir = args.out;
+  options.threads = args.threads;
+  options.progress.quiet = args.quiet;
+  options.progress.live = ::isatty(STDOUT_FILENO) != 0;
+  auto summary = sgmc::tools::run(*cfg, options);
+  if (!summary) return fail(summary.error());
+  print_summary(*cfg, *summary);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sgmc: distributed stochastic-gradient MCMC"};
+  app.require_subcommand(1);
+  run_args args;
+  add_run_command(app, args);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::fprintf(stderr, "sgmc: error: %s\nRun 'sgmc --help' or 'sgmc run --help' for usage.\n",
+                 e.what());
+    return k_exit_bad_input;
+  }
+  if (app.got_subcommand("run")) return run_command(args);
+  return k_exit_bad_input;
+}

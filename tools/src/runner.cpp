@@ -1,0 +1,147 @@
+#include "sgmc/tools/runner.hpp"
+
+#include "chain_runner.hpp"
+#include "sgmc/tools/config_loader.hpp"
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/task_group.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+
+namespace sgmc::tools {
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+unexpected prefixed(const std::string& source, const error& e) {
+  return unexpected(e.code, fmt::format("{}: {}", source, e.message));
+}
+
+/// The training data (unless the target has none) and the model built on it.
+struct problem {
+  models::data_split data;
+  std::unique_ptr<models::model> model;
+};
+
+expected<problem> load_problem(const run_config& cfg, const std::string& source) {
+  problem p;
+  if (cfg.model.kind != "gaussian") {
+    auto data = models::load_data(cfg.data, cfg.seed);
+    if (!data) return prefixed(source, data.error());
+    p.data = std::move(*data);
+  }
+  // The model shares the training set; only the test set stays here.
+  auto m = cfg.model.kind == "gaussian"
+               ? models::make_model(cfg.model, p.data)
+               : models::make_model(
+                     cfg.model, std::make_shared<const models::dataset>(std::move(p.data.train)));
+  if (!m) return prefixed(source, m.error());
+  p.model = std::move(*m);
+  return p;
+}
+
+/// Everything about the sampler that can fail, checked before any output is written.
+expected<samplers::schedule> check_sampler(const run_config& cfg, const models::model& m,
+                                           const std::string& source) {
+  const std::size_t n = m.data_size();
+  if (n > 0 && cfg.sampler.batch_size > n)
+    return make_error(errc::invalid_config,
+                      fmt::format("{}: sampler.batch_size ({}) exceeds the training set size ({})",
+                                  source, cfg.sampler.batch_size, n));
+  if (auto k = samplers::make_sampler(cfg.sampler, m.dim()); !k) return prefixed(source, k.error());
+  auto sched = samplers::schedule::make(cfg.schedule);
+  if (!sched) return prefixed(source, sched.error());
+  return sched;
+}
+
+expected<void> write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) return make_error(errc::io, fmt::format("cannot write {}", path.string()));
+  return {};
+}
+
+/// Creates OUT/samples, removes chain files of an earlier run there, writes OUT/config.toml.
+expected<void> prepare_output(const fs::path& out, const run_config& cfg) {
+  std::error_code ec;
+  fs::create_directories(out / "samples", ec);
+  if (ec)
+    return make_error(errc::io, fmt::format("cannot create output folder {}: {}",
+                                            (out / "samples").string(), ec.message()));
+  static const std::regex chain_file(R"(chain-[0-9]+\.npy)");
+  for (const auto& entry : fs::directory_iterator(out / "samples", ec))
+    if (std::regex_match(entry.path().filename().string(), chain_file))
+      fs::remove(entry.path(), ec);
+  return write_text(out / "config.toml", to_toml(cfg));
+}
+
+expected<std::vector<chain_summary>> run_chains(const detail::run_context& ctx,
+                                                std::uint32_t chains) {
+  std::vector<std::optional<expected<chain_summary>>> results(chains);
+  tbb::task_group group;
+  for (std::uint32_t k = 0; k < chains; ++k)
+    group.run([&ctx, &results, k] {
+      detail::chain_runner runner(ctx, k);
+      results[k] = runner.run();
+      if (!*results[k]) ctx.stop.store(true);
+    });
+  group.wait();
+  std::vector<chain_summary> out;
+  for (auto& r : results) {
+    if (!*r) return unexpected(r->error());
+    out.push_back(std::move(r->value()));
+  }
+  return out;
+}
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+}  // namespace
+
+std::string output_dir(const run_config& cfg, const run_options& options) {
+  return options.out_dir.empty() ? fmt::format("runs/{}", cfg.name) : options.out_dir;
+}
+
+expected<run_summary> run(const run_config& cfg, const run_options& options) {
+  std::optional<tbb::global_control> threads;
+  if (options.threads > 0)
+    threads.emplace(tbb::global_control::max_allowed_parallelism, options.threads);
+  const auto t0 = clock_type::now();
+  auto prob = load_problem(cfg, options.source);
+  if (!prob) return unexpected(prob.error());
+  auto sched = check_sampler(cfg, *prob->model, options.source);
+  if (!sched) return unexpected(sched.error());
+  run_summary summary;
+  const fs::path out = output_dir(cfg, options);
+  summary.out_dir = out.string();
+  summary.config_path = (out / "config.toml").string();
+  summary.metrics_path = (out / "metrics.jsonl").string();
+  if (auto r = prepare_output(out, cfg); !r) return unexpected(r.error());
+  auto metrics = metrics_writer::create(summary.metrics_path);
+  if (!metrics) return unexpected(metrics.error());
+  summary.load_s = seconds_since(t0);
+  summary.headline = evaluator::make(*prob->model, prob->data.test)->headline();
+
+  progress prog(cfg.run.steps, cfg.run.chains, options.progress);
+  std::atomic<bool> stop{false};
+  const auto t1 = clock_type::now();
+  const detail::run_context ctx{
+      cfg, *prob->model, prob->data.test, *sched, *metrics, prog, (out / "samples").string(),
+      t1,  stop};
+  auto chains = run_chains(ctx, cfg.run.chains);
+  prog.finish();
+  if (!chains) return unexpected(chains.error());
+  summary.sample_s = seconds_since(t1);
+  summary.chains = std::move(*chains);
+  return summary;
+}
+
+}  // namespace sgmc::tools
