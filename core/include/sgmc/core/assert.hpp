@@ -6,8 +6,8 @@ namespace sgmc::detail {
 [[noreturn]] void assertion_failed(const char* expr, const char* msg, const char* file, int line);
 }  // namespace sgmc::detail
 
-#define SGMC_ASSERT(cond, msg)                                                \
-  do {                                                                        \
-    if (!(cond)) [[unlikely]]                                                 \
-      ::sgmc::detail::assertion_failed(#cond, (msg), __FILE__, __LINE__);     \
+#define SGMC_ASSERT(cond, msg)                                            \
+  do {                                                                    \
+    if (!(cond)) [[unlikely]]                                             \
+      ::sgmc::detail::assertion_failed(#cond, (msg), __FILE__, __LINE__); \
   } while (false)
