@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Turns one `scripts/bench` session into the tables of docs/PERFORMANCE.md.
+
+Usage: perf_report.py RESULTS_DIR
+RESULTS_DIR holds samplers.json and models.json (Google Benchmark JSON, with repetitions) and
+pytorch.jsonl (bench/pytorch/sgld_mlp.py; may be empty). Every ratio divides two numbers from
+this one session, so that the load of a shared machine affects both sides alike. Prints
+Markdown on stdout and writes it to RESULTS_DIR/report.md as well.
+"""
+import json
+import os
+import platform
+import statistics
+import sys
+
+
+def load_runs(path):
+    """{run_name: {"median": {...}, "stddev": {...}, "runs": [...]}} from one JSON file."""
+    with open(path) as f:
+        doc = json.load(f)
+    out = {}
+    for b in doc["benchmarks"]:
+        name = b.get("run_name", b["name"])
+        # drop Google Benchmark's suffixes: /repeats:N, /real_time
+        name = "/".join(p for p in name.split("/")
+                        if not p.startswith("repeats:") and p != "real_time")
+        entry = out.setdefault(name, {"runs": []})
+        if b.get("run_type") == "aggregate":
+            entry[b["aggregate_name"]] = b
+        else:
+            entry["runs"].append(b)
+    return out, doc.get("context", {})
+
+
+def median_of(entry, key):
+    """The median of `key` (a counter or a field) over the repetitions, and its spread."""
+    values = [r[key] for r in entry["runs"] if key in r]
+    if values:
+        med = statistics.median(values)
+        return med, min(values), max(values)
+    if "median" in entry and key in entry["median"]:
+        v = entry["median"][key]
+        lo = v - entry.get("stddev", {}).get(key, 0.0)
+        hi = v + entry.get("stddev", {}).get(key, 0.0)
+        return v, lo, hi
+    raise KeyError(key)
+
+
+GIB = 1024.0 ** 3
+
+
+def kernel_table(samplers):
+    rows = []
+    triad = median_of(samplers["samplers/stream_triad/16M"], "bytes_per_second")[0]
+    rows.append("| case | GiB/s (median) | min – max | of triad |")
+    rows.append("| --- | ---: | ---: | ---: |")
+    for name, entry in samplers.items():
+        if not name.endswith("/16M") or not name.startswith("samplers/"):
+            continue
+        med, lo, hi = median_of(entry, "bytes_per_second")
+        rows.append(f"| `{name}` | {med / GIB:.1f} | {lo / GIB:.1f} – {hi / GIB:.1f} | "
+                    f"{100.0 * med / triad:.0f} % |")
+    extra = []
+    for name in ("samplers/sgld/256K/1thread", "core/fill_normal/64K", "core/fill_normal/16M"):
+        if name in samplers:
+            med, lo, hi = median_of(samplers[name], "items_per_second")
+            extra.append(f"| `{name}` | {med / 1e9:.2f} G floats/s | "
+                         f"{lo / 1e9:.2f} – {hi / 1e9:.2f} |")
+    if extra:
+        rows.append("")
+        rows.append("| case | rate (median) | min – max |")
+        rows.append("| --- | ---: | ---: |")
+        rows.extend(extra)
+    return rows, triad
+
+
+def mlp_table(models, torch_runs):
+    rows = ["| network | threads | case | steps/s (median) | min – max | FLOPs/step | "
+            "GEMM bound steps/s | of bound | PyTorch steps/s | sgmc / PyTorch |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    torch = {(r["name"].split("/")[-1], r["threads"]): r["steps_per_second"] for r in torch_runs}
+    summary = {}
+    for net in ("784-100-10", "784-400-400-10"):
+        for t in (1, 2):
+            gemm = models.get(f"models/gemm/1024x1024x1024/threads:{t}")
+            if gemm is None:
+                continue
+            gemm_rate = median_of(gemm, "FLOP/s")[0]
+            for case in ("models/mlp_grad", "samplers/sgld_step"):
+                entry = models.get(f"{case}/{net}/threads:{t}")
+                if entry is None:
+                    continue
+                med, lo, hi = median_of(entry, "steps/s")
+                flops = median_of(entry, "flops_per_step")[0]
+                bound = gemm_rate / flops
+                pt = torch.get((net, t))
+                pt_cells = (f"{pt:,.0f} | {med / pt:.2f}x" if pt and case.endswith("sgld_step")
+                            else "– | –")
+                rows.append(f"| {net} | {t} | `{case}` | {med:,.0f} | {lo:,.0f} – {hi:,.0f} | "
+                            f"{flops / 1e6:.1f} M | {bound:,.0f} | {100.0 * med / bound:.0f} % | "
+                            f"{pt_cells} |")
+                summary[(net, t, case)] = (med, bound, pt)
+    gemm_rows = ["| GEMM | threads | GFLOP/s (median) | min – max |",
+                 "| --- | ---: | ---: | ---: |"]
+    for name, entry in models.items():
+        if name.startswith("models/gemm/"):
+            med, lo, hi = median_of(entry, "FLOP/s")
+            shape, threads = name.split("/")[2], name.split(":")[-1]
+            gemm_rows.append(f"| {shape} | {threads} | {med / 1e9:.1f} | "
+                             f"{lo / 1e9:.1f} – {hi / 1e9:.1f} |")
+    return rows, gemm_rows, summary
+
+
+def machine(context):
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
+            f"run {context.get('date', '?')}")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: perf_report.py RESULTS_DIR")
+    d = sys.argv[1]
+    try:
+        samplers, ctx = load_runs(os.path.join(d, "samplers.json"))
+        models, _ = load_runs(os.path.join(d, "models.json"))
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit(f"perf_report.py: cannot read the benchmark results in {d}: {e}")
+    torch_runs = []
+    torch_path = os.path.join(d, "pytorch.jsonl")
+    if os.path.exists(torch_path):
+        with open(torch_path) as f:
+            torch_runs = [json.loads(line) for line in f if line.strip()]
+
+    out = [f"Machine: {machine(ctx)}", ""]
+    out.append("### Sampler kernels over 16M floats (2 threads) against STREAM triad")
+    out.append("")
+    rows, _ = kernel_table(samplers)
+    out.extend(rows)
+    out.append("")
+    out.append("### MLP at batch 100 against the GEMM bound and a PyTorch loop")
+    out.append("")
+    rows, gemm_rows, _ = mlp_table(models, torch_runs)
+    out.extend(rows)
+    out.append("")
+    out.extend(gemm_rows)
+    if torch_runs:
+        out.append("")
+        out.append(f"PyTorch {torch_runs[0].get('torch', '?')} (Debian's python3-torch).")
+    else:
+        out.append("")
+        out.append("PyTorch was not installed: no PyTorch column (`scripts/install-deps --bench`).")
+    text = "\n".join(out) + "\n"
+    sys.stdout.write(text)
+    with open(os.path.join(d, "report.md"), "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
