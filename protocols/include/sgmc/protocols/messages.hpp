@@ -1,0 +1,130 @@
+#pragma once
+// What travels between master shards, workers and the collector: plain structs, each with a
+// free inspect() (CAF's inspector protocol, which needs no CAF header here: `f(fields...)`).
+// Float vectors travel as a `payload`, whose inspect() lives in actors/ (one raw block; CAF
+// 0.17.6's element-wise float path is slow and mangles NaN, −0 and subnormals).
+//
+// Versions: every master shard counts the updates it applied (its version, from 0). A push
+// names the shard version its gradient or update was built on; the staleness of an applied
+// push is (shard version at apply time) − (push.version).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sgmc::protocols {
+
+using worker_id = std::uint32_t;
+using shard_id = std::uint32_t;
+using version_t = std::uint64_t;
+
+/// A slice of θ, a gradient or an update. One contiguous float buffer.
+struct payload {
+  std::vector<float> values;
+};
+inline bool operator==(const payload& a, const payload& b) { return a.values == b.values; }
+
+/// What a push carries.
+enum class push_kind : std::uint8_t {
+  gradient = 0,  ///< ∇Û(θ_version) on the shard's slice (sync, async, ssp)
+  update = 1,    ///< an accumulated change Δθ of the slice (downpour)
+};
+
+/// worker → master shard: a gradient or an accumulated update of one shard's slice.
+struct push {
+  worker_id worker = 0;
+  shard_id shard = 0;
+  version_t version = 0;   ///< the shard version it was built on
+  std::uint64_t seq = 0;   ///< the worker's push counter (its clock), from 0
+  push_kind kind = push_kind::gradient;
+  double potential = 0.0;  ///< Û(θ) of the minibatch (the same value on every shard's push)
+  payload data;
+};
+
+/// worker → master shard: "send me your θ slice" (`have`: the version the worker holds).
+struct pull {
+  worker_id worker = 0;
+  shard_id shard = 0;
+  version_t have = 0;
+};
+
+/// master shard → worker: θ (or, in elastic, the centre θ̃) of one shard at a version.
+struct params {
+  shard_id shard = 0;
+  version_t version = 0;
+  payload data;
+};
+
+/// worker → master shard (elastic): the worker's own chain's slice after `step` local steps.
+struct exchange {
+  worker_id worker = 0;
+  shard_id shard = 0;
+  std::uint64_t step = 0;
+  payload theta;
+};
+
+/// master shard or elastic worker → collector: one thinned draw (or one shard's slice of it).
+struct sample {
+  std::uint32_t chain = 0;   ///< chain index (elastic: the worker; otherwise 0)
+  std::uint64_t draw = 0;    ///< index of the draw in its chain, from 0
+  std::uint64_t step = 0;    ///< master version (or the elastic worker's step) it was taken at
+  shard_id shard = 0;
+  std::uint64_t offset = 0;  ///< index of data.values[0] in the full θ
+  double potential = 0.0;    ///< Û(θ) last seen (NaN when unknown)
+  payload theta;
+};
+
+/// node → master at start-up: who I am and what I run.
+struct hello {
+  std::string role;               ///< "worker" | "collector"
+  worker_id worker = 0;           ///< requested worker index (workers), ignored otherwise
+  std::uint64_t config_hash = 0;  ///< hash of the resolved config: nodes must agree
+  std::uint64_t dim = 0;
+};
+
+/// master → node: accepted, with what the node must know.
+struct welcome {
+  worker_id worker = 0;
+  std::uint64_t dim = 0;
+  std::uint32_t shards = 1;
+  std::uint32_t workers = 1;
+};
+
+/// Ends a run (or a node's part in it), with the reason ("done", "master lost", ...).
+struct stop {
+  std::string reason;
+};
+
+template <class Inspector>
+auto inspect(Inspector& f, push& x) {
+  return f(x.worker, x.shard, x.version, x.seq, x.kind, x.potential, x.data);
+}
+template <class Inspector>
+auto inspect(Inspector& f, pull& x) {
+  return f(x.worker, x.shard, x.have);
+}
+template <class Inspector>
+auto inspect(Inspector& f, params& x) {
+  return f(x.shard, x.version, x.data);
+}
+template <class Inspector>
+auto inspect(Inspector& f, exchange& x) {
+  return f(x.worker, x.shard, x.step, x.theta);
+}
+template <class Inspector>
+auto inspect(Inspector& f, sample& x) {
+  return f(x.chain, x.draw, x.step, x.shard, x.offset, x.potential, x.theta);
+}
+template <class Inspector>
+auto inspect(Inspector& f, hello& x) {
+  return f(x.role, x.worker, x.config_hash, x.dim);
+}
+template <class Inspector>
+auto inspect(Inspector& f, welcome& x) {
+  return f(x.worker, x.dim, x.shards, x.workers);
+}
+template <class Inspector>
+auto inspect(Inspector& f, stop& x) {
+  return f(x.reason);
+}
+
+}  // namespace sgmc::protocols

@@ -1,0 +1,101 @@
+#pragma once
+// The pure protocol layer's vocabulary: who a message goes to, what an event handler asks its
+// driver to do (an outbox), the protocol parameters, and the staleness record of an applied
+// update. Protocol objects know no CAF, no clock and no thread: a driver (the actors of
+// actors/, a test script, later the simulator) delivers events to them and carries out their
+// outboxes. See master.hpp, worker.hpp and collector.hpp for the state machines.
+#include "sgmc/core/error.hpp"
+#include "sgmc/protocols/messages.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sgmc::protocols {
+
+/// `[protocol] kind` (none is the single-process chain of tools/, not a protocol object).
+enum class protocol_kind { sync, async, ssp, downpour, elastic };
+
+/// Parses "sync" | "async" | "ssp" | "downpour" | "elastic" (errc::invalid_config naming
+/// protocol.kind otherwise).
+expected<protocol_kind> parse_protocol_kind(const std::string& name);
+const char* to_string(protocol_kind kind);
+
+/// `[protocol]` keys (defaults and ranges documented in docs/config.md).
+struct protocol_params {
+  protocol_kind kind = protocol_kind::async;
+  std::uint32_t workers = 4;          ///< W >= 1
+  std::uint32_t shards = 1;           ///< S >= 1 master shards; θ split in S contiguous slices
+  std::uint32_t push_every = 1;       ///< downpour: local steps per push (>= 1)
+  std::uint32_t pull_every = 1;       ///< downpour: local steps per pull (>= 1)
+  std::uint32_t staleness_bound = 4;  ///< ssp: s
+  double elastic_rho = 1.0;           ///< elastic: ρ > 0, the coupling force −ρ(θ_i − θ̃)
+  double elastic_alpha = 0.1;         ///< elastic: α in (0, 1], the centre's move per exchange
+  std::uint32_t elastic_period = 10;  ///< elastic: τ local steps between exchanges (>= 1)
+  bool shard_data = true;             ///< each worker draws from its own disjoint rows
+};
+
+/// Checks ranges; errc::invalid_config naming the key as `protocol.<key>`.
+expected<void> validate(const protocol_params& params);
+
+/// Run length and thinning, in the units of the protocol: master versions (applied updates)
+/// for sync, async, ssp and downpour; each worker's local steps for elastic.
+struct run_params {
+  std::uint64_t steps = 1000;
+  std::uint64_t burnin = 0;
+  std::uint64_t thin = 1;
+  std::uint64_t seed = 1;
+};
+
+/// The slice of θ that shard k of S owns: [offset, offset + size). Slices are contiguous,
+/// cover [0, dim), and start at multiples of 256 elements (so that a shard's noise counters
+/// line up with the unsharded chain's; see samplers::step_info::offset).
+struct slice {
+  std::size_t offset = 0;
+  std::size_t size = 0;
+};
+slice shard_slice(std::size_t dim, std::uint32_t shards, shard_id k);
+
+/// The training rows worker i of W draws from: all N rows (shard_data false) or the i-th of W
+/// disjoint, near-equal contiguous blocks of a fixed permutation of [0, N) keyed by seed.
+std::vector<std::uint32_t> worker_rows(std::size_t n, std::uint32_t workers, worker_id i,
+                                       bool shard_data, std::uint64_t seed);
+
+/// An addressee: a master shard, a worker, or the collector.
+struct endpoint {
+  enum class role : std::uint8_t { master, worker, collector } who = role::master;
+  std::uint32_t index = 0;  ///< the shard or worker index (0 for the collector)
+  friend bool operator==(const endpoint&, const endpoint&) = default;
+};
+inline endpoint master_shard(shard_id k) { return {endpoint::role::master, k}; }
+inline endpoint worker_at(worker_id i) { return {endpoint::role::worker, i}; }
+inline endpoint collector() { return {endpoint::role::collector, 0}; }
+
+using message = std::variant<push, pull, params, exchange, sample, stop>;
+
+struct envelope {
+  endpoint to;
+  message msg;
+};
+
+/// One applied push (or elastic exchange), as every master records it.
+struct staleness_record {
+  worker_id worker = 0;
+  shard_id shard = 0;
+  version_t built_on = 0;    ///< push.version
+  version_t applied_at = 0;  ///< the shard's version when it was applied (before the step)
+  std::uint64_t staleness() const { return applied_at - built_on; }
+};
+
+/// What an event handler asks of its driver. Handlers append; the driver clears.
+struct outbox {
+  std::vector<envelope> send;             ///< messages to deliver, in order
+  std::vector<staleness_record> applied;  ///< updates applied by this event (masters)
+  bool compute = false;  ///< workers: call compute() when ready (after any injected delay)
+  bool finished = false;  ///< this object's part of the run is over
+  void clear() { *this = outbox{}; }
+};
+
+}  // namespace sgmc::protocols
