@@ -78,7 +78,10 @@ def mlp_table(models, torch_runs):
     rows = ["| network | threads | case | steps/s (median) | min – max | FLOPs/step | "
             "GEMM bound steps/s | of bound | PyTorch steps/s | sgmc / PyTorch |",
             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    torch = {(r["name"].split("/")[-1], r["threads"]): r["steps_per_second"] for r in torch_runs}
+    torch = {(r["name"].split("/")[-1], r["threads"]): r["steps_per_second"]
+             for r in torch_runs if "steps_per_second" in r}
+    torch_gemm = {r["threads"]: r["flops_per_second"] for r in torch_runs
+                  if "flops_per_second" in r}
     summary = {}
     for net in ("784-100-10", "784-400-400-10"):
         for t in (1, 2):
@@ -108,7 +111,19 @@ def mlp_table(models, torch_runs):
             shape, threads = name.split("/")[2], name.split(":")[-1]
             gemm_rows.append(f"| {shape} | {threads} | {med / 1e9:.1f} | "
                              f"{lo / 1e9:.1f} – {hi / 1e9:.1f} |")
-    return rows, gemm_rows, summary
+    torch_rows = []
+    if torch:
+        torch_rows = ["| PyTorch loop | threads | steps/s | its own GEMM GFLOP/s | "
+                      "of its own GEMM bound |", "| --- | ---: | ---: | ---: | ---: |"]
+        flops = {net: median_of(models[f"models/mlp_grad/{net}/threads:1"], "flops_per_step")[0]
+                 for net in ("784-100-10", "784-400-400-10")
+                 if f"models/mlp_grad/{net}/threads:1" in models}
+        for (net, t), rate in sorted(torch.items()):
+            g = torch_gemm.get(t)
+            frac = (f"{100.0 * rate * flops[net] / g:.0f} %" if g and net in flops else "–")
+            gtxt = f"{g / 1e9:.1f}" if g else "–"
+            torch_rows.append(f"| {net} | {t} | {rate:,.0f} | {gtxt} | {frac} |")
+    return rows, gemm_rows + ([""] + torch_rows if torch_rows else []), summary
 
 
 def machine(context):

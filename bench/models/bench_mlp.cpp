@@ -2,6 +2,9 @@
 //   models/gemm/<m>x<k>x<n>/threads:T    Eigen float GEMM C[m,n] = A[m,k]·B[k,n]; with 2
 //                                        threads C is split in two halves run by TBB
 //   models/mlp_grad/<layers>/threads:T   one potential_and_grad of the mlp at batch 100
+//   samplers/sgld_step/<layers>/threads:T one whole SGLD step of a chain as `sgmc run` takes
+//                                        it: shuffled minibatch, row gather, gradient, the
+//                                        fused update with its finiteness check, θ backup
 // Counters: FLOP/s (GEMM), steps/s and flops_per_step (mlp); the fraction of the bound is
 // (flops_per_step · steps/s) / (GEMM FLOP/s at the same thread count).
 // Data: Fashion-MNIST when installed (else random data of its shape), random batches.
@@ -11,6 +14,9 @@
 #include "sgmc/core/rng.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/models/mlp.hpp"
+#include "sgmc/samplers/chain.hpp"
+#include "sgmc/samplers/sampler.hpp"
+#include "sgmc/tools/model_source.hpp"
 
 #include <benchmark/benchmark.h>
 #include <oneapi/tbb/global_control.h>
@@ -76,6 +82,37 @@ void bm_mlp_grad(benchmark::State& state, std::vector<std::size_t> layers) {
       benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void bm_sgld_step(benchmark::State& state, std::vector<std::size_t> layers) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(state.range(0)));
+  auto data = training_data();
+  auto m = sgmc::models::mlp::create(data, layers, sgmc::models::activation::relu, 1.0).value();
+  sgmc::tools::model_source source(*m, kBatch);
+  sgmc::samplers::sampler_params sp;
+  sp.kind = "sgld";
+  sp.step_size = 1e-5;
+  auto kernel = sgmc::samplers::make_sampler(sp, m->dim()).value();
+  std::vector<float> theta0(m->dim());
+  m->initial_params({1, 0, 0}, theta0);
+  sgmc::samplers::chain_params cp;
+  cp.batch_size = kBatch;
+  auto c = sgmc::samplers::chain::make(source, *kernel, sgmc::samplers::schedule::constant(1e-5),
+                                       cp, theta0)
+               .value();
+  for (auto _ : state) {
+    if (!c.step()) {
+      state.SkipWithError("the chain diverged");
+      break;
+    }
+  }
+  const double flops = m->flops_per_grad(kBatch);
+  state.SetItemsProcessed(state.iterations());
+  state.counters["steps/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["flops_per_step"] = flops;
+  state.counters["FLOP/s"] =
+      benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // C = A·B with Eigen's product; with T > 1 threads, C is split in T row blocks (TBB).
 void bm_gemm(benchmark::State& state, long m, long k, long n) {
   const auto t = static_cast<long>(state.range(0));
@@ -106,6 +143,10 @@ void register_all() {
   threads(benchmark::RegisterBenchmark("models/mlp_grad/784-100-10", bm_mlp_grad,
                                        std::vector<std::size_t>{784, 100, 10}));
   threads(benchmark::RegisterBenchmark("models/mlp_grad/784-400-400-10", bm_mlp_grad,
+                                       std::vector<std::size_t>{784, 400, 400, 10}));
+  threads(benchmark::RegisterBenchmark("samplers/sgld_step/784-100-10", bm_sgld_step,
+                                       std::vector<std::size_t>{784, 100, 10}));
+  threads(benchmark::RegisterBenchmark("samplers/sgld_step/784-400-400-10", bm_sgld_step,
                                        std::vector<std::size_t>{784, 400, 400, 10}));
 }
 
