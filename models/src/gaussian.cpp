@@ -59,6 +59,7 @@ expected<std::unique_ptr<gaussian>> gaussian::dense(const Eigen::VectorXd& mean,
   g->grad_noise_ = grad_noise;
   g->mean_d_ = mean;
   g->cov_d_ = covariance;
+  g->var_d_ = covariance.diagonal();
   g->mean_ = mean.cast<float>();
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(mean.size(), mean.size());
   const Eigen::MatrixXd precision = llt.solve(identity);
@@ -84,11 +85,16 @@ expected<std::unique_ptr<gaussian>> gaussian::diagonal(const Eigen::VectorXd& me
   g->diagonal_ = true;
   g->grad_noise_ = grad_noise;
   g->mean_d_ = mean;
-  g->cov_d_ = variance.asDiagonal();
+  g->var_d_ = variance;
   g->mean_ = mean.cast<float>();
   g->inv_var_ = variance.cwiseInverse().cast<float>();
   g->std_ = variance.cwiseSqrt().cast<float>();
   return g;
+}
+
+Eigen::MatrixXd gaussian::covariance() const {
+  if (diagonal_) return var_d_.asDiagonal();
+  return cov_d_;
 }
 
 std::unique_ptr<workspace> gaussian::make_workspace(std::size_t, std::size_t) const {

@@ -65,6 +65,7 @@ TEST_CASE("gaussian dense and diagonal give the same potential, gradient and sta
   dense->initial_params({9, 1, 0, rng_stream::noise}, sp(t2));
   CHECK((t1 - t2).cwiseAbs().maxCoeff() < kFloatTol);
   CHECK(diag->covariance().isApprox(dense->covariance()));
+  CHECK(diag->variance().isApprox(dense->variance()));
 }
 
 TEST_CASE("gaussian gradient noise repeats for the same key and has the asked spread",

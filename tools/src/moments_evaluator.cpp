@@ -17,7 +17,7 @@ class moments_evaluator final : public evaluator {
  public:
   explicit moments_evaluator(const models::gaussian& target)
       : mu_(target.mean()),
-        var_(target.covariance().diagonal()),
+        var_(target.variance()),
         mean_(Eigen::VectorXd::Zero(mu_.size())),
         m2_(Eigen::VectorXd::Zero(mu_.size())) {}
 

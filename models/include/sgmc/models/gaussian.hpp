@@ -32,8 +32,10 @@ class gaussian final : public model {
 
   bool is_diagonal() const { return diagonal_; }
   const Eigen::VectorXd& mean() const { return mean_d_; }
-  /// Σ as a dense matrix (the diagonal case expanded).
-  const Eigen::MatrixXd& covariance() const { return cov_d_; }
+  /// Σ as a dense d×d matrix (the diagonal case expanded on each call: O(d²) memory).
+  Eigen::MatrixXd covariance() const;
+  /// The marginal variances, diag(Σ) (O(d): what the diagonal case stores).
+  const Eigen::VectorXd& variance() const { return var_d_; }
   double grad_noise() const { return grad_noise_; }
 
   std::string name() const override { return "gaussian"; }
@@ -57,7 +59,8 @@ class gaussian final : public model {
   bool diagonal_ = true;
   double grad_noise_ = 0.0;
   Eigen::VectorXd mean_d_;
-  Eigen::MatrixXd cov_d_;
+  Eigen::VectorXd var_d_;  // diag(Σ)
+  Eigen::MatrixXd cov_d_;  // dense case only (empty when diagonal)
   Eigen::VectorXf mean_;
   Eigen::VectorXf inv_var_, std_;     // diagonal case
   Eigen::MatrixXf precision_, chol_;  // dense case: Σ⁻¹ and lower L with Σ = L Lᵀ
