@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <utility>
 
 namespace sgmc::samplers {
@@ -19,15 +18,11 @@ chain::chain(gradient_source& source, sampler& kernel, schedule sched, chain_par
       params_(std::move(params)),
       theta_(source.dim()),
       grad_(source.dim()),
-      backup_(source.dim()) {
+      backup_(source.dim()),
+      batches_(source.data_size(),
+               minibatcher_params{params_.seed, params_.chain, params_.batch_size, params_.rows}) {
   init_error_ = check(theta0);
   if (!init_error_) theta_.assign(theta0);
-  if (source_.data_size() > 0 && params_.rows.empty()) {
-    params_.rows.resize(source_.data_size());
-    std::iota(params_.rows.begin(), params_.rows.end(), std::uint32_t{0});
-  }
-  order_ = params_.rows;
-  cursor_ = order_.size();  // the first batch starts epoch 0
 }
 
 expected<chain> chain::make(gradient_source& source, sampler& kernel, schedule sched,
@@ -57,48 +52,14 @@ std::optional<error> chain::check(std::span<const float> theta0) const {
       return error{errc::invalid_argument,
                    fmt::format("chain: the initial θ[{}] is {}", i, theta0[i])};
   }
-  if (n == 0) return std::nullopt;
-  const std::size_t rows = params_.rows.empty() ? n : params_.rows.size();
-  if (params_.batch_size == 0 || params_.batch_size > rows)
-    return error{errc::invalid_config,
-                 fmt::format("sampler.batch_size must be in [1, {}] (the chain's rows), got {}",
-                             rows, params_.batch_size)};
-  for (std::uint32_t r : params_.rows) {
-    if (r >= n)
-      return error{errc::invalid_argument,
-                   fmt::format("chain: row {} is out of range (the data has {} rows)", r, n)};
-  }
-  return std::nullopt;
-}
-
-void chain::shuffle() {
-  // Fisher–Yates from the rows in their given order: epoch e's permutation depends only on
-  // {seed, chain, e}, not on earlier epochs (std::shuffle's algorithm is not portable).
-  order_ = params_.rows;
-  core::philox_engine eng(
-      core::rng_key{params_.seed, params_.chain, epoch_, core::rng_stream::batch});
-  for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[eng.below(i)]);
-}
-
-std::span<const std::uint32_t> chain::next_batch() {
-  if (source_.data_size() == 0) return {};
-  const std::size_t b = params_.batch_size;
-  if (cursor_ + b > order_.size()) {
-    if (shuffled_) ++epoch_;
-    shuffle();
-    shuffled_ = true;
-    cursor_ = 0;
-  }
-  const std::span<const std::uint32_t> batch(order_.data() + cursor_, b);
-  cursor_ += b;
-  return batch;
+  return minibatcher::check(n, params_.batch_size, params_.rows, "chain");
 }
 
 expected<void> chain::step() {
   if (init_error_) return unexpected(*init_error_);
   const std::uint64_t t = step_;
   const double eps = sched_.at(t);
-  const auto batch = next_batch();
+  const auto batch = batches_.next();
   const core::rng_key grad_key{params_.seed, params_.chain, t, core::rng_stream::grad_noise};
   const std::span<float> grad = grad_.span();
   const double u = source_.minibatch(theta(), batch, grad_key, grad);

@@ -92,22 +92,26 @@ bool for_each_block(std::size_t dim, Fn&& fn) {
   return finite.load();
 }
 
-/// Calls fn(begin, n, z) where z[j] is the N(0, 1) draw of element begin + j of stream `key`.
+/// Calls fn(begin, n, z) where z[j] is the N(0, 1) draw of element offset + begin + j of stream
+/// `key` (`offset`: step_info::offset, the index of the vector's element 0 in the chain's full
+/// θ, so that a slice draws the very noise the full vector draws on those elements).
 template <class Fn>
-bool for_each_noise_block(std::size_t dim, const core::rng_key& key, const streams& data, Fn&& fn) {
+bool for_each_noise_block(std::size_t dim, const core::rng_key& key, std::uint64_t offset,
+                          const streams& data, Fn&& fn) {
   const core::normal_filler fill(key);
   return for_each_block(dim, [&](std::size_t b, std::size_t n) {
     data.prefetch(b + kPrefetchAhead * kBlock);
     alignas(64) float z[kBlock];
-    fill(b, std::span<float>(z, n));
+    fill(offset + b, std::span<float>(z, n));
     return fn(b, n, const_array_map(z, static_cast<Eigen::Index>(n)));
   });
 }
 
 /// As for_each_noise_block with two independent draws per element: from `key` with the
-/// streams rng_stream::noise and rng_stream::noise2.
+/// streams rng_stream::noise and rng_stream::noise2, both at element offset + begin + j.
 template <class Fn>
-bool for_each_noise2_block(std::size_t dim, core::rng_key key, const streams& data, Fn&& fn) {
+bool for_each_noise2_block(std::size_t dim, core::rng_key key, std::uint64_t offset,
+                           const streams& data, Fn&& fn) {
   core::rng_key key2 = key;
   key.stream = core::rng_stream::noise;
   key2.stream = core::rng_stream::noise2;
@@ -116,8 +120,8 @@ bool for_each_noise2_block(std::size_t dim, core::rng_key key, const streams& da
     data.prefetch(b + kPrefetchAhead * kBlock);
     alignas(64) float z1[kBlock];
     alignas(64) float z2[kBlock];
-    fill1(b, std::span<float>(z1, n));
-    fill2(b, std::span<float>(z2, n));
+    fill1(offset + b, std::span<float>(z1, n));
+    fill2(offset + b, std::span<float>(z2, n));
     const auto m = static_cast<Eigen::Index>(n);
     return fn(b, n, const_array_map(z1, m), const_array_map(z2, m));
   });

@@ -59,9 +59,10 @@ bool psgld::step(std::span<float> theta, std::span<const float> grad, const step
   core::rng_key key = info.key;
   key.stream = core::rng_stream::noise;
   const detail::streams data{{th, ms}, g, dim_};
-  return detail::for_each_noise_block(dim_, key, data, [&](std::size_t b, std::size_t n, auto z) {
-    return update_block<true>(th + b, ms + b, g + b, z.data(), n, c);
-  });
+  return detail::for_each_noise_block(
+      dim_, key, info.offset, data, [&](std::size_t b, std::size_t n, auto z) {
+        return update_block<true>(th + b, ms + b, g + b, z.data(), n, c);
+      });
 }
 
 }  // namespace sgmc::samplers

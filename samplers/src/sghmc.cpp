@@ -34,13 +34,14 @@ bool sghmc::step(std::span<float> theta, std::span<const float> grad, const step
   core::rng_key key = info.key;
   key.stream = core::rng_stream::noise;
   const detail::streams data{{th, v}, g, dim_};
-  return detail::for_each_noise_block(dim_, key, data, [=](std::size_t b, std::size_t n, auto z) {
-    auto t = detail::block_of(th, b, n);
-    auto m = detail::block_of(v, b, n);
-    m = keep * m - lr * detail::block_of(g, b, n) + scale * z;
-    t += m;
-    return detail::all_finite(t);  // a non-finite v makes θ non-finite too
-  });
+  return detail::for_each_noise_block(
+      dim_, key, info.offset, data, [=](std::size_t b, std::size_t n, auto z) {
+        auto t = detail::block_of(th, b, n);
+        auto m = detail::block_of(v, b, n);
+        m = keep * m - lr * detail::block_of(g, b, n) + scale * z;
+        t += m;
+        return detail::all_finite(t);  // a non-finite v makes θ non-finite too
+      });
 }
 
 }  // namespace sgmc::samplers

@@ -37,9 +37,9 @@ bool sghmc_euler::step(std::span<float> theta, std::span<const float> grad, cons
   core::rng_key key = info.key;
   key.stream = core::rng_stream::noise;
   const detail::streams data{{th, v}, g, dim_};
-  return detail::for_each_noise_block(dim_, key, data, [&](std::size_t b, std::size_t n, auto z) {
-    return update(b, n, scale * z);
-  });
+  return detail::for_each_noise_block(
+      dim_, key, info.offset, data,
+      [&](std::size_t b, std::size_t n, auto z) { return update(b, n, scale * z); });
 }
 
 }  // namespace sgmc::samplers

@@ -93,7 +93,7 @@ bool sghmc_exact::step(std::span<float> theta, std::span<const float> grad, cons
     });
   }
   const detail::streams data{{th, v}, g, dim_};
-  return detail::for_each_noise2_block(dim_, info.key, data,
+  return detail::for_each_noise2_block(dim_, info.key, info.offset, data,
                                        [&](std::size_t b, std::size_t n, auto z1, auto z2) {
                                          return update(b, n, l21 * z1 + l22 * z2, l11 * z1);
                                        });

@@ -30,11 +30,12 @@ bool sgld::step(std::span<float> theta, std::span<const float> grad, const step_
   core::rng_key key = info.key;
   key.stream = core::rng_stream::noise;
   const detail::streams data{{th, nullptr}, g, dim_};
-  return detail::for_each_noise_block(dim_, key, data, [=](std::size_t b, std::size_t n, auto z) {
-    auto t = detail::block_of(th, b, n);
-    t = t - drift * detail::block_of(g, b, n) + scale * z;
-    return detail::all_finite(t);
-  });
+  return detail::for_each_noise_block(dim_, key, info.offset, data,
+                                      [=](std::size_t b, std::size_t n, auto z) {
+                                        auto t = detail::block_of(th, b, n);
+                                        t = t - drift * detail::block_of(g, b, n) + scale * z;
+                                        return detail::all_finite(t);
+                                      });
 }
 
 }  // namespace sgmc::samplers

@@ -96,22 +96,52 @@ config_key matrix_key(std::string_view s, std::string_view n, Get get) {
 #define SGMC_FIELD(member) \
   [](auto& c) -> auto& { return c.member; }
 
-/// The protocols of `[protocol] kind` that later work adds.
-constexpr std::string_view k_future_protocols[] = {"sync", "async", "ssp", "downpour", "elastic"};
+template <class Get>
+config_key index_map_key(std::string_view s, std::string_view n, real_range r, Get get) {
+  return make_key(
+      s, n, [r](const toml::node& v, std::string_view k) { return read_index_map(v, k, r); }, get,
+      [](const std::map<std::uint32_t, double>& x) { return toml_index_map(x); });
+}
 
-config_key protocol_kind_key() {
-  auto read = [](const toml::node& v, std::string_view k) -> expected<std::string> {
-    auto s = read_string(v, k);
-    if (!s || *s == "none") return s;
-    for (auto f : k_future_protocols)
-      if (*s == f)
-        return make_error(
-            errc::invalid_config,
-            fmt::format("{} = \"{}\" is not yet supported (only \"none\" for now)", k, *s));
-    return read_choice(v, k, {"none"});
+void add_protocol_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "protocol";
+  keys.push_back(choice_key(s, "kind", {"none", "sync", "async", "ssp", "downpour", "elastic"},
+                            SGMC_FIELD(protocol.kind)));
+  const int_range count{1, 4096};
+  keys.push_back(int_key(s, "workers", count, SGMC_FIELD(protocol.params.workers)));
+  keys.push_back(int_key(s, "shards", int_range{1, 256}, SGMC_FIELD(protocol.params.shards)));
+  keys.push_back(
+      int_key(s, "push_every", k_positive_int32, SGMC_FIELD(protocol.params.push_every)));
+  keys.push_back(
+      int_key(s, "pull_every", k_positive_int32, SGMC_FIELD(protocol.params.pull_every)));
+  keys.push_back(int_key(s, "staleness_bound", int_range{0, INT32_MAX},
+                         SGMC_FIELD(protocol.params.staleness_bound)));
+  keys.push_back(real_key(s, "elastic_rho", k_positive, SGMC_FIELD(protocol.params.elastic_rho)));
+  keys.push_back(real_key(s, "elastic_alpha", real_range{0.0, 1.0, true, false},
+                          SGMC_FIELD(protocol.params.elastic_alpha)));
+  keys.push_back(
+      int_key(s, "elastic_period", k_positive_int32, SGMC_FIELD(protocol.params.elastic_period)));
+  keys.push_back(bool_key(s, "shard_data", SGMC_FIELD(protocol.params.shard_data)));
+}
+
+void add_staleness_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "staleness";
+  auto read_delay = [](const toml::node& v, std::string_view k) -> expected<actors::delay_spec> {
+    auto text = read_string(v, k);
+    if (!text) return unexpected(text.error());
+    return actors::parse_delay(*text);
   };
-  return make_key("protocol", "kind", read, SGMC_FIELD(protocol.kind),
-                  [](const std::string& x) { return toml_string(x); });
+  keys.push_back(make_key(s, "delay", read_delay, SGMC_FIELD(staleness.delay),
+                          [](const actors::delay_spec& d) { return toml_string(to_string(d)); }));
+  keys.push_back(real_key(s, "latency_ms", k_non_negative, SGMC_FIELD(staleness.latency_ms)));
+  keys.push_back(
+      index_map_key(s, "link_latency_ms", k_non_negative, SGMC_FIELD(staleness.link_latency_ms)));
+  keys.push_back(
+      index_map_key(s, "stragglers", real_range{1.0, 1e6}, SGMC_FIELD(staleness.stragglers)));
+}
+
+void add_trace_keys(std::vector<config_key>& keys) {
+  keys.push_back(bool_key("trace", "enabled", SGMC_FIELD(trace.enabled)));
 }
 
 void add_top_keys(std::vector<config_key>& keys) {
@@ -218,7 +248,9 @@ std::vector<config_key> build_keys() {
   add_sampler_keys(keys);
   add_schedule_keys(keys);
   add_run_keys(keys);
-  keys.push_back(protocol_kind_key());
+  add_protocol_keys(keys);
+  add_staleness_keys(keys);
+  add_trace_keys(keys);
   return keys;
 }
 
@@ -250,13 +282,13 @@ const config_key* find_key(std::string_view section, std::string_view name) {
 }
 
 const std::vector<std::string_view>& config_sections() {
-  static const std::vector<std::string_view> sections = {"model", "data", "sampler", "run",
-                                                         "protocol"};
+  static const std::vector<std::string_view> sections = {"model",    "data",      "sampler", "run",
+                                                         "protocol", "staleness", "trace"};
   return sections;
 }
 
 bool is_future_section(std::string_view section) {
-  constexpr std::string_view future[] = {"staleness", "codec", "precision", "trace", "cluster"};
+  constexpr std::string_view future[] = {"codec", "precision", "cluster"};
   return std::find(std::begin(future), std::end(future), section) != std::end(future);
 }
 

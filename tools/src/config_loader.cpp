@@ -31,21 +31,9 @@ bool is_section(std::string_view name) {
   return false;
 }
 
-bool is_future_protocol_key(std::string_view key) {
-  constexpr std::string_view future[] = {"workers", "shards", "push_every", "pull_every",
-                                         "staleness_bound"};
-  for (auto f : future)
-    if (f == key) return true;
-  return false;
-}
-
 expected<void> unknown_key(std::string_view source, std::string_view section,
                            std::string_view key) {
   const std::string full = section.empty() ? std::string(key) : fmt::format("{}.{}", section, key);
-  if (section == "protocol" && is_future_protocol_key(key))
-    return config_error(source, fmt::format("{} is not yet supported (only [protocol] kind = "
-                                            "\"none\" for now)",
-                                            full));
   return config_error(source, fmt::format("unknown key {}{}", full, detail::suggest_key(full)));
 }
 
@@ -152,8 +140,8 @@ expected<run_config> parse_config(std::string_view text, const std::string& sour
   if (auto r = check_seed_alias(*root, source); !r) return unexpected(r.error());
   for (const auto& o : overrides)
     if (auto r = apply_override(cfg, o); !r) return unexpected(r.error());
-  if (auto r = validate(cfg); !r) return located(source, r.error());
   cfg.sync_derived();
+  if (auto r = validate(cfg); !r) return located(source, r.error());
   return cfg;
 }
 

@@ -45,6 +45,22 @@ expected<void> validate_model(const models::model_params& model) {
   return {};
 }
 
+expected<void> validate_protocol(const run_config& cfg) {
+  if (!cfg.protocol.distributed()) return {};
+  const std::string& kind = cfg.protocol.kind;
+  if (cfg.run.chains != 1)
+    return invalid(fmt::format(
+        "run.chains = {} runs independent chains in one process and needs protocol.kind = "
+        "\"none\"; with protocol.kind = \"{}\" set run.chains = 1 ({})",
+        cfg.run.chains, kind,
+        kind == "elastic" ? "elastic runs one chain per worker" : "the master's θ is the chain"));
+  if (cfg.sampler.kind == "sgld-fp")
+    return invalid(fmt::format(
+        "sampler.kind = \"sgld-fp\" needs protocol.kind = \"none\" (got \"{}\")", kind));
+  if (auto r = protocols::validate(cfg.protocol.params); !r) return r;
+  return actors::validate(cfg.staleness, cfg.protocol.params.workers);
+}
+
 }  // namespace
 
 expected<void> validate(const run_config& cfg) {
@@ -58,6 +74,7 @@ expected<void> validate(const run_config& cfg) {
   if (cfg.data.classes == 1)
     return invalid("data.classes must be 0 (regression) or >= 2 (classification) (got 1)");
   if (auto r = validate_run(cfg.run); !r) return r;
+  if (auto r = validate_protocol(cfg); !r) return r;
   return validate_model(cfg.model);
 }
 

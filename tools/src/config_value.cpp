@@ -1,5 +1,8 @@
 #include "config_value.hpp"
 
+#include <charconv>
+#include <map>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -140,6 +143,27 @@ expected<std::vector<std::vector<double>>> read_real_matrix(const toml::node& no
   return out;
 }
 
+expected<std::map<std::uint32_t, double>> read_index_map(const toml::node& node,
+                                                         std::string_view key, real_range range) {
+  const auto* table = node.as_table();
+  if (!table) return type_error(key, "a table of index = number (e.g. { \"1\" = 3.0 })", node);
+  std::map<std::uint32_t, double> out;
+  for (const auto& [name, value] : *table) {
+    const std::string_view text = name.str();
+    std::uint32_t index = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+      return make_error(errc::invalid_config,
+                        fmt::format("{}: \"{}\" is not an index (a non-negative integer such as "
+                                    "\"1\")",
+                                    key, text));
+    auto v = read_real(value, fmt::format("{}.\"{}\"", key, text), range);
+    if (!v) return unexpected(v.error());
+    out[index] = *v;
+  }
+  return out;
+}
+
 std::string toml_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -183,6 +207,14 @@ std::string toml_real_list(const std::vector<double>& v) {
   std::string out = "[";
   for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + toml_real(v[i]);
   return out + "]";
+}
+
+std::string toml_index_map(const std::map<std::uint32_t, double>& m) {
+  std::string out = "{";
+  for (auto it = m.begin(); it != m.end(); ++it)
+    out +=
+        fmt::format("{} \"{}\" = {}", it == m.begin() ? "" : ",", it->first, toml_real(it->second));
+  return out + (m.empty() ? "}" : " }");
 }
 
 std::string toml_real_matrix(const std::vector<std::vector<double>>& m) {

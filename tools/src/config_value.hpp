@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,7 @@ inline constexpr real_range k_positive{0.0, std::numeric_limits<double>::infinit
 inline constexpr real_range k_non_negative{0.0, std::numeric_limits<double>::infinity()};
 inline constexpr int_range k_non_negative_int{0, std::numeric_limits<std::int64_t>::max()};
 inline constexpr int_range k_positive_int{1, std::numeric_limits<std::int64_t>::max()};
+inline constexpr int_range k_positive_int32{1, std::numeric_limits<std::int32_t>::max()};
 
 /// The value as it appears in TOML, for "(got ...)" parts of messages.
 std::string describe_node(const toml::node& node);
@@ -63,12 +65,18 @@ expected<std::vector<double>> read_real_list(const toml::node& node, std::string
 expected<std::vector<std::vector<double>>> read_real_matrix(const toml::node& node,
                                                             std::string_view key);
 
+/// A table of index = number ({ "1" = 3.0 }): keys must be non-negative integers, values in
+/// range.
+expected<std::map<std::uint32_t, double>> read_index_map(const toml::node& node,
+                                                         std::string_view key, real_range range);
+
 // Writing values as TOML text (exact round trip: doubles use the shortest form that reads back
 // to the same bits).
 std::string toml_string(std::string_view s);
 std::string toml_real(double x);
 std::string toml_size_list(const std::vector<std::size_t>& v);
 std::string toml_real_list(const std::vector<double>& v);
+std::string toml_index_map(const std::map<std::uint32_t, double>& m);
 std::string toml_real_matrix(const std::vector<std::vector<double>>& m);
 
 }  // namespace sgmc::tools::detail

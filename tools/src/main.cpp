@@ -51,16 +51,18 @@ void print_summary(const sgmc::tools::run_config& cfg, const sgmc::tools::run_su
   std::printf(
       "sgmc: %s done in %.2f s (loading %.2f s, sampling %.2f s): %u chain%s x %llu steps, "
       "%llu draws\n",
-      cfg.name.c_str(), s.load_s + s.sample_s, s.load_s, s.sample_s, cfg.run.chains,
-      cfg.run.chains == 1 ? "" : "s", static_cast<unsigned long long>(cfg.run.steps),
-      static_cast<unsigned long long>(draws));
+      cfg.name.c_str(), s.load_s + s.sample_s, s.load_s, s.sample_s,
+      static_cast<unsigned>(s.chains.size()), s.chains.size() == 1 ? "" : "s",
+      static_cast<unsigned long long>(cfg.run.steps), static_cast<unsigned long long>(draws));
   for (const auto& c : s.chains) {
     std::string line = fmt::format("  chain {}:", c.chain);
     for (const auto& [name, value] : c.metrics) line += fmt::format(" {} {:.4g}", name, value);
     std::printf("%s\n", line.c_str());
   }
-  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy)\n",
-              s.out_dir.c_str());
+  if (!s.distributed.empty())
+    std::printf("  %s protocol: %s\n", cfg.protocol.kind.c_str(), s.distributed.c_str());
+  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s)\n",
+              s.out_dir.c_str(), s.trace_path.empty() ? "" : ", trace/embedded.trace");
   std::fflush(stdout);
 }
 

@@ -1,6 +1,8 @@
 #include "sgmc/tools/runner.hpp"
 
 #include "chain_runner.hpp"
+#include "collector_sink.hpp"
+#include "sgmc/actors/embedded.hpp"
 #include "sgmc/tools/config_loader.hpp"
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <utility>
 
 namespace sgmc::tools {
 namespace {
@@ -67,7 +70,7 @@ expected<void> write_text(const fs::path& path, const std::string& text) {
   return {};
 }
 
-/// Creates OUT/samples, removes chain files of an earlier run there, writes OUT/config.toml.
+/// Creates OUT/samples, removes chain and trace files of an earlier run, writes OUT/config.toml.
 expected<void> prepare_output(const fs::path& out, const run_config& cfg) {
   std::error_code ec;
   fs::create_directories(out / "samples", ec);
@@ -78,6 +81,9 @@ expected<void> prepare_output(const fs::path& out, const run_config& cfg) {
   for (const auto& entry : fs::directory_iterator(out / "samples", ec))
     if (std::regex_match(entry.path().filename().string(), chain_file))
       fs::remove(entry.path(), ec);
+  for (const auto& entry : fs::directory_iterator(out / "trace", ec))
+    if (entry.path().extension() == ".trace") fs::remove(entry.path(), ec);
+  ec.clear();
   return write_text(out / "config.toml", to_toml(cfg));
 }
 
@@ -102,6 +108,59 @@ expected<std::vector<chain_summary>> run_chains(const detail::run_context& ctx,
 
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+/// What the actors need from the config.
+actors::embedded_setup embedded_setup_of(const run_config& cfg, const models::model& model,
+                                         const samplers::schedule& sched) {
+  actors::embedded_setup setup;
+  setup.protocol = cfg.protocol.params;
+  setup.run.steps = cfg.run.steps;
+  setup.run.burnin = cfg.run.burnin;
+  setup.run.thin = cfg.run.thin;
+  setup.run.seed = cfg.seed;
+  setup.staleness = cfg.staleness;
+  setup.model = &model;
+  setup.sampler = cfg.sampler;
+  setup.schedule = sched;
+  return setup;
+}
+
+/// Master shards, workers and the collector as actors of this process (actors/embedded.hpp).
+expected<run_summary> run_embedded(const run_config& cfg, const run_options& options,
+                                   const problem& prob, const samplers::schedule& sched,
+                                   run_summary summary, const metrics_writer& metrics) {
+  const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
+  const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
+  const fs::path out = summary.out_dir;
+  progress prog(cfg.run.steps, chains, options.progress);
+  const auto t1 = clock_type::now();
+  auto sink = detail::collector_sink::create({cfg, *prob.model, prob.data.test, sched, metrics,
+                                              prog, (out / "samples").string(), t1, chains});
+  if (!sink) return unexpected(sink.error());
+  auto setup = embedded_setup_of(cfg, *prob.model, sched);
+  if (cfg.trace.enabled) {
+    std::error_code ec;
+    fs::create_directories(out / "trace", ec);
+    setup.options.trace_path = out / "trace" / "embedded.trace";
+    summary.trace_path = setup.options.trace_path.string();
+  }
+  if (options.threads > 0) setup.options.threads = options.threads;
+  setup.options.log = [](const std::string& line) {
+    std::fprintf(stderr, "sgmc: %s\n", line.c_str());
+  };
+  std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
+  if (!elastic)
+    setup.options.on_progress = [&](std::uint32_t shard, std::uint64_t version) {
+      if (shard == 0 && version > shown) prog.advance(version - std::exchange(shown, version));
+    };
+  auto result = actors::run_embedded(setup, **sink);
+  prog.finish();
+  if (!result) return unexpected(result.error());
+  summary.sample_s = seconds_since(t1);
+  summary.chains = (*sink)->chains();
+  summary.distributed = actors::describe(*result);
+  return summary;
 }
 
 }  // namespace
@@ -130,6 +189,8 @@ expected<run_summary> run(const run_config& cfg, const run_options& options) {
   summary.load_s = seconds_since(t0);
   summary.headline = evaluator::make(*prob->model, prob->data.test)->headline();
 
+  if (cfg.protocol.distributed())
+    return run_embedded(cfg, options, *prob, *sched, std::move(summary), *metrics);
   progress prog(cfg.run.steps, cfg.run.chains, options.progress);
   std::atomic<bool> stop{false};
   const auto t1 = clock_type::now();

@@ -1,66 +1,80 @@
 #pragma once
 // How protocol messages cross process boundaries with CAF 0.17.6.
 //
-// A protocols::payload travels as its length followed by one raw block of IEEE-754 floats in
-// the sender's byte order (every sgmc node is x86-64 little-endian; the hello message checks
-// it). CAF's own std::vector<float> path serialises element by element through its IEEE-754
-// packing, which is ~30x slower and wrong here: NaN arrives as 1.0, −0 as +0, subnormals are
-// mangled, and an Inf makes the sending node's network thread spin forever.
+// A protocols::payload travels as its length (CAF's varbyte sequence size: n floats) followed
+// by one raw block of n × 4 bytes, IEEE-754 binary32 in the sender's byte order; every sgmc
+// node is little-endian (checked at compile time below), so the block is little-endian.
+// CAF's own std::vector<float> path serialises element by element through its IEEE-754
+// packing (caf/detail/ieee_754.hpp), which is ~30x slower and wrong: NaN arrives as 1.0, −0
+// as +0, subnormals are mangled, and an Inf makes the sending node's network thread spin
+// forever. The same packing handles every scalar `double`/`float`, so the message structs
+// (push::potential, sample::potential may be NaN or ±Inf) are serialised here through an
+// adapter that moves each floating-point field as its raw bit pattern (an u32/u64).
+//
+// Loading checks the announced length against the bytes that are left before it allocates:
+// a truncated buffer or a lying length field gives a caf::error, never a crash or a huge
+// allocation.
 //
 // register_messages() adds every message struct of protocols/messages.hpp under a fixed name
 // ("sgmc.push", ...): the name is what travels, so every node must register the same set.
+// Every translation unit that sends or receives these structs through CAF must include this
+// header (it does not compile otherwise: payload has no other inspect()).
 #include "sgmc/protocols/messages.hpp"
 
-#include <caf/data_processor.hpp>
 #include <caf/deserializer.hpp>
 #include <caf/error.hpp>
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/serializer.hpp>
-#include <caf/sec.hpp>
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
-#include <type_traits>
+
+static_assert(std::endian::native == std::endian::little,
+              "sgmc's wire format sends float payloads as little-endian raw blocks");
 
 namespace sgmc::protocols {
 
 /// The largest payload one message may carry (CAF 0.17 caps a message at 2^32 bytes).
 inline constexpr std::size_t kMaxPayloadFloats = (std::size_t{1} << 30) - 1024;
 
+// Binary (de)serialisation, defined in wire.cpp: exact matches, so they take precedence over
+// the generic inspect() templates of messages.hpp whenever CAF (de)serialises.
+caf::error inspect(caf::serializer& f, payload& x);
+caf::error inspect(caf::deserializer& f, payload& x);
+caf::error inspect(caf::serializer& f, push& x);
+caf::error inspect(caf::deserializer& f, push& x);
+caf::error inspect(caf::serializer& f, pull& x);
+caf::error inspect(caf::deserializer& f, pull& x);
+caf::error inspect(caf::serializer& f, params& x);
+caf::error inspect(caf::deserializer& f, params& x);
+caf::error inspect(caf::serializer& f, exchange& x);
+caf::error inspect(caf::deserializer& f, exchange& x);
+caf::error inspect(caf::serializer& f, sample& x);
+caf::error inspect(caf::deserializer& f, sample& x);
+caf::error inspect(caf::serializer& f, hello& x);
+caf::error inspect(caf::deserializer& f, hello& x);
+caf::error inspect(caf::serializer& f, welcome& x);
+caf::error inspect(caf::deserializer& f, welcome& x);
+caf::error inspect(caf::serializer& f, stop& x);
+caf::error inspect(caf::deserializer& f, stop& x);
+
+/// Other inspectors (CAF's to_string): the length only, never the values.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payload& x) {
-  if constexpr (std::is_base_of_v<caf::serializer, Inspector>) {
-    std::size_t n = x.values.size();
-    if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
-    return caf::error::eval(
-        [&] { return f.begin_sequence(n); },
-        [&] { return n > 0 ? f.apply_raw(n * sizeof(float), x.values.data()) : caf::error{}; },
-        [&] { return f.end_sequence(); });
-  } else if constexpr (std::is_base_of_v<caf::deserializer, Inspector>) {
-    std::size_t n = 0;
-    return caf::error::eval(
-        [&] { return f.begin_sequence(n); },
-        [&]() -> caf::error {
-          if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
-          x.values.resize(n);
-          return n > 0 ? f.apply_raw(n * sizeof(float), x.values.data()) : caf::error{};
-        },
-        [&] { return f.end_sequence(); });
-  } else {
-    // Other inspectors (CAF's to_string): name and length only.
-    auto n = static_cast<std::uint64_t>(x.values.size());
-    return f(caf::meta::type_name("payload"), n);
-  }
+  auto n = static_cast<std::uint64_t>(x.values.size());
+  return f(caf::meta::type_name("payload"), n);
 }
 
 }  // namespace sgmc::protocols
 
 namespace sgmc::actors {
 
-/// Registers every message struct of protocols/messages.hpp (and the atoms sgmc uses) with a
-/// CAF config, under names of the form "sgmc.<struct>". Call on every node's config.
+/// Registers every message struct of protocols/messages.hpp with a CAF config, under the
+/// names "sgmc.push", "sgmc.pull", "sgmc.params", "sgmc.exchange", "sgmc.sample",
+/// "sgmc.hello", "sgmc.welcome", "sgmc.stop" (and "sgmc.payload"). Call on every node's
+/// config before the actor system is constructed. (Atoms need no registration in CAF 0.17.)
 void register_messages(caf::actor_system_config& cfg);
 
 }  // namespace sgmc::actors

@@ -44,9 +44,9 @@ struct master_setup {
   protocol_params protocol;
   run_params run;
   shard_id shard = 0;
-  std::size_t dim = 0;                          ///< length of the full θ
-  std::span<const float> theta0;                ///< the full θ_0 (the shard copies its slice)
-  std::unique_ptr<samplers::sampler> kernel;    ///< may be null for downpour and elastic
+  std::size_t dim = 0;                        ///< length of the full θ
+  std::span<const float> theta0;              ///< the full θ_0 (the shard copies its slice)
+  std::unique_ptr<samplers::sampler> kernel;  ///< may be null for downpour and elastic
   samplers::schedule schedule = samplers::schedule::constant(1e-4);
 };
 

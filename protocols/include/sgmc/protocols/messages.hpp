@@ -33,8 +33,8 @@ enum class push_kind : std::uint8_t {
 struct push {
   worker_id worker = 0;
   shard_id shard = 0;
-  version_t version = 0;   ///< the shard version it was built on
-  std::uint64_t seq = 0;   ///< the worker's push counter (its clock), from 0
+  version_t version = 0;  ///< the shard version it was built on
+  std::uint64_t seq = 0;  ///< the worker's push counter (its clock), from 0
   push_kind kind = push_kind::gradient;
   double potential = 0.0;  ///< Û(θ) of the minibatch (the same value on every shard's push)
   payload data;
@@ -55,18 +55,21 @@ struct params {
 };
 
 /// worker → master shard (elastic): the worker's own chain's slice after `step` local steps.
+/// An exchange with step >= run.steps is the worker's last: the master answers it too, and is
+/// finished once every live worker has sent its last.
 struct exchange {
   worker_id worker = 0;
   shard_id shard = 0;
-  std::uint64_t step = 0;
+  std::uint64_t step = 0;  ///< the worker's local steps done
+  version_t version = 0;   ///< the centre version of the worker's θ̃ (for staleness)
   payload theta;
 };
 
 /// master shard or elastic worker → collector: one thinned draw (or one shard's slice of it).
 struct sample {
-  std::uint32_t chain = 0;   ///< chain index (elastic: the worker; otherwise 0)
-  std::uint64_t draw = 0;    ///< index of the draw in its chain, from 0
-  std::uint64_t step = 0;    ///< master version (or the elastic worker's step) it was taken at
+  std::uint32_t chain = 0;  ///< chain index (elastic: the worker; otherwise 0)
+  std::uint64_t draw = 0;   ///< index of the draw in its chain, from 0
+  std::uint64_t step = 0;   ///< master version (or the elastic worker's step) it was taken at
   shard_id shard = 0;
   std::uint64_t offset = 0;  ///< index of data.values[0] in the full θ
   double potential = 0.0;    ///< Û(θ) last seen (NaN when unknown)
@@ -108,7 +111,7 @@ auto inspect(Inspector& f, params& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, exchange& x) {
-  return f(x.worker, x.shard, x.step, x.theta);
+  return f(x.worker, x.shard, x.step, x.version, x.theta);
 }
 template <class Inspector>
 auto inspect(Inspector& f, sample& x) {

@@ -39,6 +39,9 @@ struct protocol_params {
 
 /// Checks ranges; errc::invalid_config naming the key as `protocol.<key>`.
 expected<void> validate(const protocol_params& params);
+/// validate(params), and that θ of length dim can be split in params.shards slices of whole
+/// kSliceAlign blocks: shards <= ⌈dim / 256⌉ (errc::invalid_config naming protocol.shards).
+expected<void> validate(const protocol_params& params, std::size_t dim);
 
 /// Run length and thinning, in the units of the protocol: master versions (applied updates)
 /// for sync, async, ssp and downpour; each worker's local steps for elastic.
@@ -49,19 +52,43 @@ struct run_params {
   std::uint64_t seed = 1;
 };
 
+/// steps >= 1, burnin < steps, thin >= 1 (errc::invalid_config naming `run.<key>`).
+expected<void> validate(const run_params& run);
+
+/// Shard slices start at multiples of this many elements (the samplers' kernel block).
+inline constexpr std::size_t kSliceAlign = 256;
+
 /// The slice of θ that shard k of S owns: [offset, offset + size). Slices are contiguous,
-/// cover [0, dim), and start at multiples of 256 elements (so that a shard's noise counters
-/// line up with the unsharded chain's; see samplers::step_info::offset).
+/// cover [0, dim), and start at multiples of kSliceAlign = 256 elements (so that a shard's noise
+/// counters and kernel blocks line up with the unsharded chain's; see
+/// samplers::step_info::offset): with B = ⌈dim / 256⌉ blocks, shard k owns blocks
+/// [⌊Bk/S⌋, ⌊B(k+1)/S⌋), the last one cut at dim. When S > B some shards own no block and get
+/// an empty slice: validate(params, dim) rejects such a configuration, and so does make_master.
+/// k >= S gives {dim, 0}.
 struct slice {
   std::size_t offset = 0;
   std::size_t size = 0;
+  friend bool operator==(const slice&, const slice&) = default;
 };
 slice shard_slice(std::size_t dim, std::uint32_t shards, shard_id k);
 
-/// The training rows worker i of W draws from: all N rows (shard_data false) or the i-th of W
-/// disjoint, near-equal contiguous blocks of a fixed permutation of [0, N) keyed by seed.
+/// The training rows worker i of W draws from, ascending: all N rows (shard_data false, or
+/// W = 1), or block i of a fixed permutation π of [0, N) cut into W disjoint, near-equal
+/// contiguous blocks [⌊Ni/W⌋, ⌊N(i+1)/W⌋). π is a Fisher–Yates shuffle from the Philox stream
+/// {seed, kPartitionChain, 0, rng_stream::batch}, so every node computes the same partition.
+/// i >= W gives no rows.
 std::vector<std::uint32_t> worker_rows(std::size_t n, std::uint32_t workers, worker_id i,
                                        bool shard_data, std::uint64_t seed);
+
+/// Philox streams of the protocols, all keyed by run.seed:
+///   master shard kernel noise (sync, async, ssp)  {seed, 0, version, noise}, offset = slice
+///   worker minibatches (samplers::minibatcher)    {seed, worker, epoch, batch}
+///   worker synthetic gradient noise               {seed, worker, computed, grad_noise}
+///   local kernel noise (downpour, elastic)        {seed, local_chain(worker), step, noise}
+///   the data partition (worker_rows)              {seed, kPartitionChain, 0, batch}
+/// where `computed` counts the worker's gradients from 0 and `step` its local steps from 0.
+inline constexpr std::uint32_t kPartitionChain = 0xffffffffu;
+inline constexpr std::uint32_t local_chain(worker_id worker) { return 1 + worker; }
 
 /// An addressee: a master shard, a worker, or the collector.
 struct endpoint {
@@ -71,6 +98,8 @@ struct endpoint {
 };
 inline endpoint master_shard(shard_id k) { return {endpoint::role::master, k}; }
 inline endpoint worker_at(worker_id i) { return {endpoint::role::worker, i}; }
+/// (Named like the class collector of collector.hpp: spell that one `class collector` where
+/// both are visible.)
 inline endpoint collector() { return {endpoint::role::collector, 0}; }
 
 using message = std::variant<push, pull, params, exchange, sample, stop>;
@@ -80,7 +109,9 @@ struct envelope {
   message msg;
 };
 
-/// One applied push (or elastic exchange), as every master records it.
+/// One applied push (or elastic exchange), as every master records it. Staleness is the shard's
+/// version when the update was applied minus the version it was built on (push.version; for an
+/// exchange, the centre version the worker's θ̃ was from).
 struct staleness_record {
   worker_id worker = 0;
   shard_id shard = 0;
@@ -93,7 +124,7 @@ struct staleness_record {
 struct outbox {
   std::vector<envelope> send;             ///< messages to deliver, in order
   std::vector<staleness_record> applied;  ///< updates applied by this event (masters)
-  bool compute = false;  ///< workers: call compute() when ready (after any injected delay)
+  bool compute = false;   ///< workers: call compute() when ready (after any injected delay)
   bool finished = false;  ///< this object's part of the run is over
   void clear() { *this = outbox{}; }
 };

@@ -51,8 +51,8 @@ struct worker_setup {
   samplers::gradient_source* source = nullptr;  ///< not null
   std::vector<std::uint32_t> rows;              ///< worker_rows(...); empty: all rows
   std::size_t batch_size = 100;
-  std::span<const float> theta0;                ///< the full θ_0
-  std::unique_ptr<samplers::sampler> kernel;    ///< downpour and elastic: the local kernel
+  std::span<const float> theta0;              ///< the full θ_0
+  std::unique_ptr<samplers::sampler> kernel;  ///< downpour and elastic: the local kernel
   samplers::schedule schedule = samplers::schedule::constant(1e-4);
 };
 

@@ -1,12 +1,13 @@
 #pragma once
 // One Markov chain: minibatch selection, gradient estimate, kernel step, divergence check.
 //
-// Minibatches are drawn by random reshuffling: each epoch is a fresh permutation of the chain's
-// rows (all rows, or a shard), taken batch_size at a time, from the Philox stream
-// {seed, chain, epoch, rng_stream::batch} (a Fisher–Yates shuffle of the rows in the order
-// given, so a chain is reproducible from its seed alone). An epoch's last rows that do not fill
-// a whole batch are skipped (every batch has exactly batch_size rows; the next epoch's
-// permutation is fresh). Data-free sources (data_size() == 0) get empty index spans.
+// Minibatches are drawn by random reshuffling (samplers::minibatcher with chain = the chain's
+// index): each epoch is a fresh permutation of the chain's rows (all rows, or a shard), taken
+// batch_size at a time, from the Philox stream {seed, chain, epoch, rng_stream::batch} (a
+// Fisher–Yates shuffle of the rows in the order given, so a chain is reproducible from its seed
+// alone). An epoch's last rows that do not fill a whole batch are skipped (every batch has
+// exactly batch_size rows; the next epoch's permutation is fresh). Data-free sources
+// (data_size() == 0) get empty index spans.
 //
 // Step t (counting from 0) uses the schedule's ε_t, the gradient-noise key
 // {seed, chain, t, grad_noise} and the kernel noise key {seed, chain, t, noise}.
@@ -24,6 +25,7 @@
 #include "sgmc/core/error.hpp"
 #include "sgmc/samplers/float_buffer.hpp"
 #include "sgmc/samplers/gradient_source.hpp"
+#include "sgmc/samplers/minibatcher.hpp"
 #include "sgmc/samplers/sampler.hpp"
 #include "sgmc/samplers/schedule.hpp"
 
@@ -65,14 +67,12 @@ class chain {
   std::span<const float> theta() const { return theta_.span(); }
   std::span<float> mutable_theta() { return theta_.span(); }
   std::uint64_t steps_done() const { return step_; }
-  std::uint64_t epoch() const { return epoch_; }
+  std::uint64_t epoch() const { return batches_.epoch(); }
   double last_potential() const { return last_potential_; }
   double last_step_size() const { return last_step_size_; }
 
  private:
   std::optional<error> check(std::span<const float> theta0) const;
-  std::span<const std::uint32_t> next_batch();
-  void shuffle();
 
   gradient_source& source_;
   sampler& kernel_;
@@ -80,10 +80,7 @@ class chain {
   chain_params params_;
   std::optional<error> init_error_;
   float_buffer theta_, grad_, backup_;  // huge-page backed when large (float_buffer.hpp)
-  std::vector<std::uint32_t> order_;
-  std::size_t cursor_ = 0;
-  bool shuffled_ = false;
-  std::uint64_t epoch_ = 0;
+  minibatcher batches_;
   std::uint64_t step_ = 0;
   double last_potential_ = 0.0;
   double last_step_size_ = 0.0;

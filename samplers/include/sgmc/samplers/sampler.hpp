@@ -39,6 +39,11 @@ struct step_info {
   std::uint64_t step = 0;
   float step_size = 0.0f;  ///< this step's ε (from the schedule); kernels use it, not params
   core::rng_key key;       ///< {seed, chain, step}; kernels pick the stream (noise, noise2)
+  /// Index of theta[0] in the chain's full vector: element i's noise is the normal at counter
+  /// offset + i of the stream. 0 for a full vector; a master shard stepping the slice
+  /// [o, o + n) passes o, and then gets bit for bit the values the full-vector step gives on
+  /// those elements when o is a multiple of 256 (the kernels' block size; shard slices are).
+  std::uint64_t offset = 0;
 };
 
 class sampler {

@@ -1,9 +1,12 @@
 #pragma once
 // The configuration of one `sgmc run`: the plain parameter structs of the libraries, filled from
-// the TOML sections `[model]`, `[data]`, `[sampler]`, `[run]` (see docs/config.md), plus the
+// the TOML sections `[model]`, `[data]`, `[sampler]`, `[run]`, `[protocol]`, `[staleness]` and
+// `[trace]` (see docs/config.md), plus the
 // run's own settings. Defaults live in the structs; the config loader only overrides them.
 
+#include "sgmc/actors/staleness.hpp"
 #include "sgmc/models/factory.hpp"
+#include "sgmc/protocols/protocol.hpp"
 #include "sgmc/samplers/sampler.hpp"
 #include "sgmc/samplers/schedule.hpp"
 
@@ -21,9 +24,18 @@ struct run_params {
   std::uint32_t chains = 1;        ///< independent chains, run in parallel (1..256)
 };
 
-/// `[protocol]`: only the embedded single-process run ("none") exists so far.
-struct protocol_params {
+/// `[protocol]`: kind "none" is the single-process run of independent chains; any other kind
+/// runs master shards, workers and a collector as actors (actors/embedded.hpp). `params.kind`
+/// mirrors `kind` when it is not "none" (see sync_derived()).
+struct protocol_config {
   std::string kind = "none";
+  protocols::protocol_params params;
+  bool distributed() const { return kind != "none"; }
+};
+
+/// `[trace]`: message traces of a distributed run (docs/trace-format.md).
+struct trace_config {
+  bool enabled = true;  ///< write OUT/trace/NODE.trace
 };
 
 /// Everything `sgmc run` needs. `schedule.step_size` mirrors `sampler.step_size` and
@@ -36,12 +48,16 @@ struct run_config {
   samplers::sampler_params sampler;
   samplers::schedule_params schedule;
   run_params run;
-  protocol_params protocol;
+  protocol_config protocol;
+  actors::staleness_params staleness;
+  trace_config trace;
 
   /// Copies the values that two structs share (step size, total steps) into the schedule.
   void sync_derived() {
     schedule.step_size = sampler.step_size;
     schedule.total_steps = run.steps;
+    if (protocol.distributed())
+      if (auto k = protocols::parse_protocol_kind(protocol.kind)) protocol.params.kind = *k;
   }
   /// Draws each chain writes: one every `thin` steps after `burnin`.
   std::uint64_t draws_per_chain() const { return (run.steps - run.burnin) / run.thin; }

@@ -42,6 +42,8 @@ struct run_summary {
   double sample_s = 0.0;  ///< running the chains
   headline_metric headline;
   std::vector<chain_summary> chains;
+  std::string trace_path;   ///< distributed runs with [trace] enabled: the node's trace file
+  std::string distributed;  ///< distributed runs: versions, gradients, staleness in one line
 };
 
 /// The output folder a run writes to: options.out_dir, or runs/<name>.

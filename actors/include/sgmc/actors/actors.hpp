@@ -1,0 +1,55 @@
+#pragma once
+// Spawning sgmc's actors, one per role. Each only delivers messages to its protocol object
+// (protocols/master.hpp, worker.hpp, collector.hpp) and carries out the outboxes it returns:
+//
+//   master shard   push / pull / exchange → protocols::master; applied updates' staleness
+//                  counted; params answers served from older versions when [staleness] delays
+//                  versions; reports progress and, when finished, a shard_report.
+//   worker         params / stop → protocols::worker; compute() on the actor's own thread when
+//                  the outbox asks (after a straggler's wait, a delayed message to itself).
+//   collector      sample → protocols::collector; complete draws to a sample_sink; reports
+//                  (collected_atom, draws) once every master and worker is done or lost.
+//
+// Every actor waits for the directory (init_atom, see runtime.hpp) before anything else,
+// monitors its peers, traces every message it sends or receives, and ends the run through its
+// supervisor (fail_atom) on an error of its protocol or the loss of a peer it cannot do
+// without. A master that loses a worker calls on_worker_lost and carries on.
+#include "sgmc/actors/runtime.hpp"
+#include "sgmc/actors/sample_sink.hpp"
+#include "sgmc/protocols/master.hpp"
+#include "sgmc/protocols/worker.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <cstdint>
+#include <memory>
+
+namespace sgmc::actors {
+
+struct master_actor_config {
+  std::unique_ptr<protocols::master> protocol;  ///< not null
+  protocols::shard_id shard = 0;
+  std::uint64_t progress_every = 1;  ///< versions between progress messages (>= 1)
+};
+
+struct worker_actor_config {
+  std::unique_ptr<protocols::worker> protocol;  ///< not null
+  protocols::worker_id id = 0;
+};
+
+struct collector_actor_config {
+  std::uint32_t chains = 1;  ///< 1, or W for elastic
+  std::uint32_t slices = 1;  ///< slices per draw: the master shards, or 1 for elastic
+  std::uint32_t masters = 1;
+  std::uint32_t workers = 1;
+  std::size_t dim = 0;
+  sample_sink* sink = nullptr;  ///< not null; outlives the actor
+};
+
+caf::actor spawn_master(caf::actor_system& sys, actor_context ctx, master_actor_config cfg);
+/// `rng_owner` keys the worker's injected random delays (distinct from every other actor's).
+caf::actor spawn_worker(caf::actor_system& sys, actor_context ctx, worker_actor_config cfg,
+                        std::uint32_t rng_owner);
+caf::actor spawn_collector(caf::actor_system& sys, actor_context ctx, collector_actor_config cfg);
+
+}  // namespace sgmc::actors

@@ -1,0 +1,71 @@
+#pragma once
+// The embedded topology: master shards, workers and the collector as actors of one actor system
+// in this process (what `sgmc run` starts for a [protocol] other than none).
+//
+//   S = protocol.shards master shards, each with the sampler kernel on its slice of θ
+//       (sync, async, ssp; downpour and elastic masters apply what workers send);
+//   W = protocol.workers workers, each with its own gradient source over the shared model and
+//       its rows protocols::worker_rows(N, W, i, protocol.shard_data, run.seed), and its own
+//       local kernel for downpour and elastic;
+//   one collector handing complete draws to `sink`, and a supervisor with a watchdog.
+//
+// Actor system settings, chosen for small machines (2 cores here):
+//   scheduler.policy = sharing: idle threads sleep on a condition variable. The default
+//     work-stealing scheduler polls for work (aggressively, then every few ms), which takes
+//     cycles from gradient computations and TBB kernels on a 2-core machine.
+//   scheduler.max-threads = options.threads, or the number of cores (at least 2, so that the
+//     supervisor and a master still run while one worker is inside a long compute()).
+//   No middleman: nothing leaves the process.
+// Each compute() and each master step runs on a CAF scheduler thread; the kernels' TBB loops
+// use TBB's own threads inside them.
+#include "sgmc/actors/runtime.hpp"
+#include "sgmc/actors/sample_sink.hpp"
+#include "sgmc/actors/staleness.hpp"
+#include "sgmc/actors/summary.hpp"
+#include "sgmc/core/error.hpp"
+#include "sgmc/models/model.hpp"
+#include "sgmc/protocols/protocol.hpp"
+#include "sgmc/samplers/sampler.hpp"
+#include "sgmc/samplers/schedule.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sgmc::actors {
+
+struct embedded_options {
+  std::filesystem::path trace_path;  ///< the node's trace file; empty: no trace
+  std::string node = "embedded";     ///< the node name in the trace header
+  unsigned threads = 0;              ///< CAF scheduler threads; 0: the number of cores (>= 2)
+  /// No progress (new master version, report) for this long ends the run with errc::timeout.
+  std::chrono::milliseconds watchdog{60000};
+  log_fn log;  ///< log lines ("worker 2 lost; ..."); called under a lock, from actor threads
+  /// Progress (shard, version), from the supervisor's thread.
+  std::function<void(std::uint32_t, std::uint64_t)> on_progress;
+};
+
+struct embedded_setup {
+  protocols::protocol_params protocol;
+  protocols::run_params run;
+  staleness_params staleness;
+  const models::model* model = nullptr;  ///< not null; shared (read-only) by every worker
+  samplers::sampler_params sampler;      ///< kernel kind and batch size
+  samplers::schedule schedule = samplers::schedule::constant(1e-4);
+  std::vector<float> theta0;  ///< θ_0; empty: model->initial_params({run.seed, 0, 0, init})
+  embedded_options options;
+};
+
+/// Checks the setup (errc::invalid_config naming the key) without running anything.
+expected<void> validate(const embedded_setup& setup);
+
+/// Runs to the end and returns its summary, or the first error (a protocol violation, a
+/// divergence, a failed sink write, errc::timeout from the watchdog). Then calls
+/// sink.on_finish(summary) or sink.on_error(error) from this thread, after every actor has
+/// terminated; an error of on_finish is returned.
+expected<run_summary> run_embedded(const embedded_setup& setup, sample_sink& sink);
+
+}  // namespace sgmc::actors

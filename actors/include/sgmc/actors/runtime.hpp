@@ -1,0 +1,82 @@
+#pragma once
+// The vocabulary shared by sgmc's actors: control atoms, the directory that maps protocol
+// endpoints to actor handles, and the context every actor is built with.
+//
+// Actors are untyped (caf::actor) and exchange the protocol structs of protocols/messages.hpp
+// plus these control messages, built only from CAF's builtin types or the structs of
+// summary.hpp, so that the same handles work across processes (io::middleman publish /
+// remote_actor) once every node registers the same types:
+//   (init_atom, masters, workers, collector)   supervisor → every actor: the directory
+//   (compute_atom)                             worker → itself: run compute() now
+//   (flush_atom, u64 id)                       straggler worker → itself: send what it held
+//   (done_atom, shard_report | worker_report)  master/worker → supervisor and collector
+//   (progress_atom, u32 shard, u64 version)    master → supervisor (watchdog, progress)
+//   (collected_atom, u64 draws)                collector → supervisor: every draw handed on
+//   (fail_atom, u8 errc, string)               any → supervisor: end the run with this error
+//   (tick_atom)                                supervisor → itself: watchdog check
+#include "sgmc/actors/staleness.hpp"
+#include "sgmc/actors/trace.hpp"
+#include "sgmc/core/error.hpp"
+#include "sgmc/protocols/protocol.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sgmc::actors {
+
+using init_atom = caf::atom_constant<caf::atom("sgmc_init")>;
+using compute_atom = caf::atom_constant<caf::atom("sgmc_comp")>;
+using flush_atom = caf::atom_constant<caf::atom("sgmc_flush")>;
+using done_atom = caf::atom_constant<caf::atom("sgmc_done")>;
+using progress_atom = caf::atom_constant<caf::atom("sgmc_prog")>;
+using collected_atom = caf::atom_constant<caf::atom("sgmc_coll")>;
+using fail_atom = caf::atom_constant<caf::atom("sgmc_fail")>;
+using tick_atom = caf::atom_constant<caf::atom("sgmc_tick")>;
+
+/// Registers the structs of summary.hpp ("sgmc.shard_report", ...). Call on every node's
+/// config, next to register_messages (wire.hpp).
+void register_runtime_messages(caf::actor_system_config& cfg);
+
+/// A log line sink ("worker 2 lost; carrying on with 3"). Called from actor threads: it must
+/// be thread-safe. May be empty.
+using log_fn = std::function<void(const std::string&)>;
+
+/// Who is where: masters[k] is shard k, workers[i] worker i.
+struct directory {
+  directory() = default;
+  /// Fills the handles and indexes them.
+  directory(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c);
+
+  std::vector<caf::actor> masters;
+  std::vector<caf::actor> workers;
+  caf::actor collector;
+
+  /// The handle of an endpoint (an invalid handle when it is out of range).
+  caf::actor at(const protocols::endpoint& e) const;
+  /// The endpoint of an actor of this directory.
+  std::optional<protocols::endpoint> find(const caf::actor_addr& a) const;
+  /// Builds the address index find() uses; call after filling the handles.
+  void index();
+
+ private:
+  std::map<caf::actor_addr, protocols::endpoint> by_addr_;
+};
+
+/// What every actor of a run is built with.
+struct actor_context {
+  caf::actor supervisor;          ///< receives done, progress and fail messages
+  trace_writer* trace = nullptr;  ///< optional; shared by the node's actors
+  log_fn log;                     ///< optional
+  staleness_params staleness;     ///< what to inject (see injector.hpp)
+  std::uint64_t seed = 1;         ///< keys the random delays
+};
+
+}  // namespace sgmc::actors

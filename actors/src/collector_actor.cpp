@@ -1,0 +1,115 @@
+// The collector actor: assembles draws from their shard slices (protocols::collector) and hands
+// complete ones to the sample sink. It is done when every master shard and every worker has
+// said so (or is lost); masters send their done after their last sample on the same ordered
+// link, so no sample can arrive after it.
+#include "peer_actor.hpp"
+#include "sgmc/actors/actors.hpp"
+#include "sgmc/actors/summary.hpp"
+#include "sgmc/protocols/collector.hpp"
+
+#include <caf/system_messages.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace sgmc::actors {
+namespace {
+
+using protocols::endpoint;
+
+constexpr std::uint32_t kCollectorRngOwner = std::numeric_limits<std::uint32_t>::max();
+
+class collector_actor final : public detail::peer_actor {
+ public:
+  collector_actor(caf::actor_config& cfg, actor_context ctx, collector_actor_config cc)
+      : peer_actor(cfg, std::move(ctx), protocols::collector(), kCollectorRngOwner),
+        coll_(cc.chains, cc.slices, cc.dim),
+        sink_(cc.sink),
+        masters_done_(cc.masters, false),
+        workers_done_(cc.workers, false) {}
+
+  caf::behavior make_behavior() override {
+    set_down_handler([this](caf::down_msg& m) { on_down(m); });
+    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+      std::vector<caf::actor> peers = m;
+      peers.insert(peers.end(), w.begin(), w.end());
+      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
+      drop_unexpected();
+      become(running());
+    }};
+  }
+
+ private:
+  caf::behavior running() {
+    return {
+        [this](const protocols::sample& m) {
+          trace_received(m, protocols::master_shard(m.shard));
+          on_sample(m);
+        },
+        [this](done_atom, const shard_report& r) {
+          if (r.shard < masters_done_.size()) masters_done_[r.shard] = true;
+          check_done();
+        },
+        [this](done_atom, const worker_report& r) {
+          if (r.worker < workers_done_.size()) workers_done_[r.worker] = true;
+          check_done();
+        },
+    };
+  }
+
+  void on_sample(const protocols::sample& m) {
+    if (failed() || done_) return;
+    ready_.clear();
+    if (auto r = coll_.on_sample(m, ready_); !r) return fail(r.error());
+    for (const auto& d : ready_) {
+      if (auto r = sink_->on_draw(d); !r) return fail(r.error());
+      ++draws_;
+    }
+  }
+
+  void check_done() {
+    if (failed() || done_) return;
+    auto all = [](const std::vector<bool>& v) {
+      return std::all_of(v.begin(), v.end(), [](bool b) { return b; });
+    };
+    if (!all(masters_done_) || !all(workers_done_)) return;
+    done_ = true;
+    if (auto n = coll_.pending(); n > 0)
+      log(fmt::format("collector: {} incomplete draws left out (slices missing)", n));
+    send(ctx_.supervisor, collected_atom::value, draws_);
+  }
+
+  void on_down(caf::down_msg& m) {
+    if (failed() || done_ || deliberate(m)) return;
+    auto who = dir().find(m.source);
+    if (!who) return;
+    if (who->who == endpoint::role::worker && who->index < workers_done_.size()) {
+      workers_done_[who->index] = true;
+      return check_done();
+    }
+    if (who->who == endpoint::role::master && who->index < masters_done_.size() &&
+        !masters_done_[who->index])
+      fail({errc::protocol, fmt::format("collector: master shard {} is gone ({})", who->index,
+                                        caf::to_string(m.reason))});
+  }
+
+  // `class`: protocols::collector() is also the function naming the collector endpoint.
+  class protocols::collector coll_;
+  sample_sink* sink_;
+  std::vector<protocols::draw> ready_;
+  std::vector<bool> masters_done_;
+  std::vector<bool> workers_done_;
+  std::uint64_t draws_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+caf::actor spawn_collector(caf::actor_system& sys, actor_context ctx, collector_actor_config cfg) {
+  return sys.spawn<collector_actor>(std::move(ctx), std::move(cfg));
+}
+
+}  // namespace sgmc::actors

@@ -1,0 +1,206 @@
+#include "sgmc/actors/embedded.hpp"
+
+#include "model_gradient.hpp"
+#include "sgmc/actors/topology.hpp"
+#include "sgmc/actors/trace.hpp"
+#include "sgmc/actors/wire.hpp"
+#include "sgmc/protocols/master.hpp"
+#include "sgmc/protocols/worker.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace sgmc::actors {
+namespace {
+
+using protocols::protocol_kind;
+
+// What the workers' protocol objects point to: it must outlive the actor system.
+struct worker_resources {
+  std::vector<std::unique_ptr<detail::model_gradient>> sources;
+  std::vector<std::vector<std::uint32_t>> rows;
+};
+
+bool local_kernel(protocol_kind k) {
+  return k == protocol_kind::downpour || k == protocol_kind::elastic;
+}
+
+expected<std::unique_ptr<samplers::sampler>> kernel(const embedded_setup& s, std::size_t n) {
+  return samplers::make_sampler(s.sampler, n);
+}
+
+expected<std::vector<std::unique_ptr<protocols::master>>> make_masters(
+    const embedded_setup& s, std::span<const float> theta0) {
+  std::vector<std::unique_ptr<protocols::master>> out;
+  const auto dim = s.model->dim();
+  for (std::uint32_t k = 0; k < s.protocol.shards; ++k) {
+    protocols::master_setup ms;
+    ms.protocol = s.protocol;
+    ms.run = s.run;
+    ms.shard = k;
+    ms.dim = dim;
+    ms.theta0 = theta0;
+    ms.schedule = s.schedule;
+    if (!local_kernel(s.protocol.kind)) {
+      auto kern = kernel(s, protocols::shard_slice(dim, s.protocol.shards, k).size);
+      if (!kern) return unexpected(kern.error());
+      ms.kernel = std::move(*kern);
+    }
+    auto m = protocols::make_master(std::move(ms));
+    if (!m) return unexpected(m.error());
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+expected<std::vector<std::unique_ptr<protocols::worker>>> make_workers(
+    const embedded_setup& s, std::span<const float> theta0, worker_resources& res) {
+  std::vector<std::unique_ptr<protocols::worker>> out;
+  const auto& m = *s.model;
+  for (std::uint32_t i = 0; i < s.protocol.workers; ++i) {
+    res.sources.push_back(std::make_unique<detail::model_gradient>(m, s.sampler.batch_size));
+    res.rows.push_back(m.data_size() == 0
+                           ? std::vector<std::uint32_t>{}
+                           : protocols::worker_rows(m.data_size(), s.protocol.workers, i,
+                                                    s.protocol.shard_data, s.run.seed));
+    protocols::worker_setup ws;
+    ws.protocol = s.protocol;
+    ws.run = s.run;
+    ws.id = i;
+    ws.dim = m.dim();
+    ws.source = res.sources.back().get();
+    ws.rows = res.rows.back();
+    ws.batch_size = s.sampler.batch_size;
+    ws.theta0 = theta0;
+    ws.schedule = s.schedule;
+    if (local_kernel(s.protocol.kind)) {
+      auto kern = kernel(s, m.dim());
+      if (!kern) return unexpected(kern.error());
+      ws.kernel = std::move(*kern);
+    }
+    auto w = protocols::make_worker(std::move(ws));
+    if (!w) return unexpected(w.error());
+    out.push_back(std::move(*w));
+  }
+  return out;
+}
+
+class embedded_config : public caf::actor_system_config {
+ public:
+  explicit embedded_config(unsigned threads) {
+    register_messages(*this);
+    register_runtime_messages(*this);
+    set("scheduler.policy", caf::atom("sharing"));
+    set("scheduler.max-threads", static_cast<std::size_t>(threads));
+    set("logger.verbosity", caf::atom("quiet"));
+  }
+};
+
+unsigned scheduler_threads(const embedded_options& o) {
+  if (o.threads > 0) return o.threads;
+  return std::max(2u, std::thread::hardware_concurrency());
+}
+
+// Runs the topology on a fresh actor system and waits for its end (the supervisor's watchdog
+// bounds the wait), then for every actor to terminate.
+expected<run_summary> run_actors(const embedded_setup& s, topology_parts parts,
+                                 trace_writer* trace) {
+  embedded_config cfg(scheduler_threads(s.options));
+  caf::actor_system sys{cfg};
+  auto log_mutex = std::make_shared<std::mutex>();
+  actor_context ctx;
+  ctx.trace = trace;
+  ctx.staleness = s.staleness;
+  ctx.seed = s.run.seed;
+  if (s.options.log)
+    ctx.log = [log_mutex, f = s.options.log](const std::string& line) {
+      std::lock_guard<std::mutex> lock(*log_mutex);
+      f(line);
+    };
+  std::promise<expected<run_summary>> done;
+  auto result = done.get_future();
+  supervisor_config sup;
+  sup.watchdog = s.options.watchdog;
+  sup.on_progress = s.options.on_progress;
+  sup.log = ctx.log;
+  sup.on_result = [&done](expected<run_summary> r) { done.set_value(std::move(r)); };
+  spawn_topology(sys, std::move(parts), ctx, std::move(sup));
+  auto outcome = result.get();
+  sys.await_all_actors_done();
+  return outcome;
+}
+
+}  // namespace
+
+expected<void> validate(const embedded_setup& s) {
+  if (s.model == nullptr) return make_error(errc::invalid_argument, "run_embedded: no model");
+  if (auto r = protocols::validate(s.protocol, s.model->dim()); !r) return r;
+  if (auto r = protocols::validate(s.run); !r) return r;
+  if (auto r = validate(s.staleness, s.protocol.workers); !r) return r;
+  if (auto r = samplers::validate(s.sampler); !r) return r;
+  if (s.sampler.kind == "sgld-fp")
+    return make_error(errc::invalid_config,
+                      "sampler.kind = sgld-fp is not supported with a [protocol] (its control "
+                      "variate needs the full data set on every worker); use sgld");
+  if (!s.theta0.empty() && s.theta0.size() != s.model->dim())
+    return make_error(
+        errc::dimension_mismatch,
+        fmt::format("θ_0 has {} values but the model has dim {}", s.theta0.size(), s.model->dim()));
+  const bool versions = s.staleness.delay.dist != delay_spec::distribution::none &&
+                        s.staleness.delay.in == delay_spec::unit::versions;
+  if (versions && s.protocol.kind == protocol_kind::sync)
+    return make_error(errc::invalid_config,
+                      fmt::format("staleness.delay = \"{}\": a delay in versions needs a protocol "
+                                  "whose workers may lag (async, ssp, downpour, elastic), not sync",
+                                  to_string(s.staleness.delay)));
+  return {};
+}
+
+expected<run_summary> run_embedded(const embedded_setup& s, sample_sink& sink) {
+  if (auto r = validate(s); !r) return unexpected(r.error());
+  std::vector<float> theta0 = s.theta0;
+  if (theta0.empty()) {
+    theta0.resize(s.model->dim());
+    s.model->initial_params({s.run.seed, 0, 0, core::rng_stream::init}, theta0);
+  }
+  worker_resources res;
+  auto masters = make_masters(s, theta0);
+  if (!masters) return unexpected(masters.error());
+  auto workers = make_workers(s, theta0, res);
+  if (!workers) return unexpected(workers.error());
+  std::unique_ptr<trace_writer> trace;
+  if (!s.options.trace_path.empty()) {
+    auto t = trace_writer::open(s.options.trace_path, s.options.node);
+    if (!t) return unexpected(t.error());
+    trace = std::move(*t);
+  }
+  topology_parts parts;
+  parts.masters = std::move(*masters);
+  parts.workers = std::move(*workers);
+  const auto coll = protocols::collector::for_protocol(s.protocol, s.model->dim());
+  parts.chains = coll.chains();
+  parts.slices = coll.shards();
+  parts.dim = s.model->dim();
+  parts.sink = &sink;
+  parts.progress_every = std::max<std::uint64_t>(1, s.run.steps / 100);
+  auto outcome = run_actors(s, std::move(parts), trace.get());
+  if (outcome && trace)
+    if (auto r = trace->flush(); !r) outcome = unexpected(r.error());
+  if (!outcome) {
+    sink.on_error(outcome.error());
+    return outcome;
+  }
+  if (auto r = sink.on_finish(*outcome); !r) return unexpected(r.error());
+  return outcome;
+}
+
+}  // namespace sgmc::actors

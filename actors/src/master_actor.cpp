@@ -1,0 +1,167 @@
+// The master shard actor. Version delays (injector::delays_versions) are served from a short
+// history of the shard's θ slice: after every event that moved the version, the actor keeps a
+// copy of the slice, at most history_depth() of them; a params answer at version v with drawn
+// delay k is replaced by the newest kept copy at version <= v − k. The worker's next push then
+// names that older version, so the protocol itself records a staleness larger by k — and no
+// message is held back, so nothing can deadlock on it.
+#include "peer_actor.hpp"
+#include "sgmc/actors/actors.hpp"
+#include "sgmc/actors/summary.hpp"
+
+#include <caf/system_messages.hpp>
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <utility>
+
+namespace sgmc::actors {
+namespace {
+
+using protocols::endpoint;
+
+class master_actor final : public detail::peer_actor {
+ public:
+  master_actor(caf::actor_config& cfg, actor_context ctx, master_actor_config mc)
+      : peer_actor(cfg, std::move(ctx), protocols::master_shard(mc.shard), mc.shard),
+        proto_(std::move(mc.protocol)),
+        progress_every_(std::max<std::uint64_t>(1, mc.progress_every)) {}
+
+  caf::behavior make_behavior() override {
+    set_down_handler([this](caf::down_msg& m) { on_down(m); });
+    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+      std::vector<caf::actor> peers = w;
+      peers.push_back(c);
+      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
+      drop_unexpected();
+      become(running());
+      handle([this](protocols::outbox& out) { return proto_->start(out); });
+    }};
+  }
+
+ private:
+  caf::behavior running() {
+    return {
+        [this](const protocols::push& m) {
+          auto e = detail::make_event(m, detail::to_trace_actor(me_), peer(m.worker),
+                                      trace_dir::received);
+          handle([&](protocols::outbox& out) { return proto_->on_push(m, out); });
+          record(e, m.worker);
+        },
+        [this](const protocols::pull& m) {
+          auto e = detail::make_event(m, detail::to_trace_actor(me_), peer(m.worker),
+                                      trace_dir::received);
+          handle([&](protocols::outbox& out) { return proto_->on_pull(m, out); });
+          record(e, m.worker);
+        },
+        [this](const protocols::exchange& m) {
+          auto e = detail::make_event(m, detail::to_trace_actor(me_), peer(m.worker),
+                                      trace_dir::received);
+          handle([&](protocols::outbox& out) { return proto_->on_exchange(m, out); });
+          record(e, m.worker);
+        },
+    };
+  }
+
+  trace_actor peer(protocols::worker_id named) {
+    return detail::to_trace_actor(sender_endpoint().value_or(protocols::worker_at(named)));
+  }
+
+  // Records a received push/pull/exchange with the staleness its application recorded.
+  void record(trace_event& e, protocols::worker_id worker) {
+    if (ctx_.trace == nullptr) return;
+    if (e.type == trace_type::push || e.type == trace_type::exchange)
+      for (const auto& a : out_.applied)
+        if (a.worker == worker) e.staleness = static_cast<std::int64_t>(a.staleness());
+    ctx_.trace->record(e);
+  }
+
+  // Runs one protocol event and carries out its outbox. Once finished (or failed) the shard
+  // takes no more events: late pushes of a run that is over are dropped.
+  template <class Event>
+  void handle(Event&& event) {
+    out_.clear();
+    if (failed() || reported_) return;
+    if (auto r = event(out_); !r) return fail(r.error());
+    carry_out();
+  }
+
+  void carry_out() {
+    for (const auto& a : out_.applied) stats_.add(a.staleness());
+    const auto v = proto_->version();
+    if (inj_.delays_versions()) {
+      snapshot(v);
+      serve_old_versions();
+    }
+    if (auto r = deliver(out_.send); !r) return fail(r.error());
+    if (v >= last_progress_ + progress_every_ || !progressed_) {
+      progressed_ = true;
+      last_progress_ = v;
+      send(ctx_.supervisor, progress_atom::value, me_.index, v);
+    }
+    if ((out_.finished || proto_->finished()) && !reported_) {
+      reported_ = true;
+      shard_report r{me_.index, v, stats_};
+      send(ctx_.supervisor, done_atom::value, r);
+      send_ordered(protocols::collector(), done_atom::value, std::move(r));
+    }
+  }
+
+  void snapshot(protocols::version_t v) {
+    if (!history_.empty() && history_.back().first == v) return;
+    auto th = proto_->theta();
+    history_.emplace_back(v, std::vector<float>(th.begin(), th.end()));
+    while (history_.size() > inj_.history_depth()) history_.pop_front();
+  }
+
+  void serve_old_versions() {
+    for (auto& env : out_.send) {
+      auto* p = std::get_if<protocols::params>(&env.msg);
+      if (p == nullptr || env.to.who != endpoint::role::worker) continue;
+      const auto k = inj_.next_version_delay();
+      const auto target = p->version - std::min<protocols::version_t>(k, p->version);
+      for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+        if (it->first > target) continue;
+        if (it->first < p->version && it->second.size() == p->data.values.size()) {
+          p->version = it->first;
+          p->data.values = it->second;
+        }
+        break;
+      }
+    }
+  }
+
+  void on_down(caf::down_msg& m) {
+    if (failed() || reported_ || deliberate(m)) return;
+    auto who = dir().find(m.source);
+    if (!who) return;
+    if (who->who == endpoint::role::collector) {
+      return fail({errc::protocol, fmt::format("master shard {}: the collector is gone ({})",
+                                               me_.index, caf::to_string(m.reason))});
+    }
+    if (who->who != endpoint::role::worker) return;
+    handle([&](protocols::outbox& out) { return proto_->on_worker_lost(who->index, out); });
+    if (failed() || reported_) return;
+    const auto live = proto_->live_workers();
+    if (me_.index == 0) log(fmt::format("worker {} lost; carrying on with {}", who->index, live));
+    if (live == 0)
+      fail({errc::protocol, fmt::format("master shard {}: every worker is lost", me_.index)});
+  }
+
+  std::unique_ptr<protocols::master> proto_;
+  protocols::outbox out_;
+  staleness_stats stats_;
+  std::deque<std::pair<protocols::version_t, std::vector<float>>> history_;
+  std::uint64_t progress_every_;
+  protocols::version_t last_progress_ = 0;
+  bool progressed_ = false;
+  bool reported_ = false;
+};
+
+}  // namespace
+
+caf::actor spawn_master(caf::actor_system& sys, actor_context ctx, master_actor_config cfg) {
+  return sys.spawn<master_actor>(std::move(ctx), std::move(cfg));
+}
+
+}  // namespace sgmc::actors

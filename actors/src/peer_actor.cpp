@@ -1,0 +1,123 @@
+#include "peer_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/message_view.hpp>
+#include <caf/sec.hpp>
+
+#include <fmt/format.h>
+
+#include <type_traits>
+#include <variant>
+
+namespace sgmc::actors::detail {
+namespace {
+
+const char* role_name(protocols::endpoint::role r) {
+  switch (r) {
+    case protocols::endpoint::role::master:
+      return "master shard";
+    case protocols::endpoint::role::worker:
+      return "worker";
+    case protocols::endpoint::role::collector:
+      return "collector";
+  }
+  return "?";
+}
+
+}  // namespace
+
+peer_actor::peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::endpoint me,
+                       std::uint32_t rng_owner)
+    : caf::event_based_actor(cfg),
+      ctx_(std::move(ctx)),
+      inj_(ctx_.staleness, ctx_.seed, rng_owner),
+      me_(me) {
+  // Until the directory arrives, every other message waits in the mailbox.
+  set_default_handler(caf::skip);
+}
+
+void peer_actor::set_directory(directory dir, const std::vector<caf::actor>& peers) {
+  dir_ = std::move(dir);
+  dir_.index();
+  for (const auto& p : peers)
+    if (p) monitor(p);
+}
+
+std::chrono::nanoseconds peer_actor::link_delay(const protocols::endpoint& to, bool is_push) {
+  using role = protocols::endpoint::role;
+  std::optional<std::uint32_t> worker;
+  if (me_.who == role::worker) worker = me_.index;
+  if (to.who == role::worker) worker = to.index;
+  return inj_.message_delay(worker, is_push);
+}
+
+void peer_actor::send_message(const caf::actor& dest, std::chrono::nanoseconds delay,
+                              caf::message msg) {
+  const auto now = clock().now();
+  auto due = now + std::chrono::duration_cast<caf::actor_clock::duration_type>(delay);
+  auto& last = due_[dest.address()];
+  if (due < last) due = last;
+  last = due;
+  if (due <= now)
+    send(dest, std::move(msg));
+  else
+    scheduled_send(dest, due, std::move(msg));
+}
+
+template <class Msg>
+void peer_actor::send_protocol(const protocols::endpoint& to, const caf::actor& dest, Msg&& m) {
+  using T = std::decay_t<Msg>;
+  constexpr bool is_push =
+      std::is_same_v<T, protocols::push> || std::is_same_v<T, protocols::exchange>;
+  if (ctx_.trace != nullptr)
+    ctx_.trace->record(make_event(m, to_trace_actor(me_), to_trace_actor(to), trace_dir::sent));
+  send_message(dest, link_delay(to, is_push), caf::make_message(std::forward<Msg>(m)));
+}
+
+expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
+  for (auto& env : sends) {
+    auto dest = dir_.at(env.to);
+    if (!dest)
+      return make_error(errc::protocol, fmt::format("a message to {} {}, which does not exist",
+                                                    role_name(env.to.who), env.to.index));
+    std::visit([&](auto& m) { send_protocol(env.to, dest, std::move(m)); }, env.msg);
+  }
+  sends.clear();
+  return {};
+}
+
+std::optional<protocols::endpoint> peer_actor::sender_endpoint() {
+  auto& sender = current_sender();
+  if (!sender) return std::nullopt;
+  return dir_.find(caf::actor_cast<caf::actor_addr>(sender));
+}
+
+void peer_actor::fail(const error& e) {
+  if (failed_) return;
+  failed_ = true;
+  if (ctx_.supervisor)
+    send(ctx_.supervisor, fail_atom::value, static_cast<std::uint8_t>(e.code), e.message);
+}
+
+void peer_actor::log(const std::string& line) const {
+  if (ctx_.log) ctx_.log(line);
+}
+
+bool peer_actor::deliberate(const caf::down_msg& m) {
+  return m.reason == caf::exit_reason::user_shutdown || m.reason == caf::exit_reason::normal;
+}
+
+void peer_actor::drop_unexpected() {
+  set_default_handler(
+      [this](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+        if (!warned_unexpected_) {
+          warned_unexpected_ = true;
+          log(fmt::format("{} {}: dropped an unexpected message {}", role_name(me_.who), me_.index,
+                          caf::to_string(x.content())));
+        }
+        return caf::sec::unexpected_message;
+      });
+}
+
+}  // namespace sgmc::actors::detail

@@ -1,0 +1,85 @@
+#pragma once
+// The plumbing every sgmc actor shares: the directory, sending protocol messages with their
+// injected delays (in order per destination: a message is never due before an earlier one to
+// the same peer), trace records of every message sent and received, logging, and reporting a
+// failure to the supervisor.
+#include "sgmc/actors/injector.hpp"
+#include "sgmc/actors/runtime.hpp"
+#include "sgmc/actors/wire.hpp"
+#include "trace_points.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sgmc::actors::detail {
+
+class peer_actor : public caf::event_based_actor {
+ public:
+  peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::endpoint me,
+             std::uint32_t rng_owner);
+
+ protected:
+  /// Stores the directory (from the init message) and monitors `peers` of it.
+  void set_directory(directory dir, const std::vector<caf::actor>& peers);
+  const directory& dir() const { return dir_; }
+
+  /// Sends every envelope in order, each with its injected delay, and traces it.
+  /// errc::protocol when an envelope names an endpoint that is not in the directory.
+  expected<void> deliver(std::vector<protocols::envelope>& sends);
+
+  /// Sends a control message to `to` after every message already on its way there.
+  template <class... Ts>
+  void send_ordered(const protocols::endpoint& to, Ts&&... xs) {
+    auto dest = dir_.at(to);
+    if (dest) send_message(dest, link_delay(to, false), caf::make_message(std::forward<Ts>(xs)...));
+  }
+
+  /// Records a received protocol message; the peer is the sender (or, for a sender outside
+  /// the directory, the endpoint the message names).
+  template <class Msg>
+  void trace_received(const Msg& m, const protocols::endpoint& named, std::int64_t staleness = -1) {
+    if (ctx_.trace == nullptr) return;
+    auto peer = sender_endpoint().value_or(named);
+    auto e = make_event(m, to_trace_actor(me_), to_trace_actor(peer), trace_dir::received);
+    e.staleness = staleness;
+    ctx_.trace->record(e);
+  }
+
+  /// The endpoint of the current message's sender, if it is in the directory.
+  std::optional<protocols::endpoint> sender_endpoint();
+
+  /// Reports `e` to the supervisor (once) and stops taking part: failed() turns true.
+  void fail(const error& e);
+  bool failed() const { return failed_; }
+  void log(const std::string& line) const;
+
+  /// True for a down message of a deliberate shutdown (the supervisor ending the run), which
+  /// is no loss.
+  static bool deliberate(const caf::down_msg& m);
+  /// Drops (and logs once) messages no handler takes: a peer speaking another protocol.
+  void drop_unexpected();
+
+  actor_context ctx_;
+  injector inj_;
+  protocols::endpoint me_;
+
+ private:
+  std::chrono::nanoseconds link_delay(const protocols::endpoint& to, bool is_push);
+  void send_message(const caf::actor& dest, std::chrono::nanoseconds delay, caf::message msg);
+  template <class Msg>
+  void send_protocol(const protocols::endpoint& to, const caf::actor& dest, Msg&& m);
+
+  directory dir_;
+  std::map<caf::actor_addr, caf::actor_clock::time_point> due_;
+  bool failed_ = false;
+  bool warned_unexpected_ = false;
+};
+
+}  // namespace sgmc::actors::detail

@@ -1,0 +1,171 @@
+#include "sgmc/actors/supervisor.hpp"
+
+#include <caf/system_messages.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+namespace sgmc::actors {
+namespace {
+
+class supervisor final : public caf::event_based_actor {
+ public:
+  supervisor(caf::actor_config& cfg, supervisor_config sc)
+      : caf::event_based_actor(cfg),
+        cfg_(std::move(sc)),
+        shards_(cfg_.shards),
+        workers_(cfg_.workers),
+        lost_(cfg_.workers, false) {}
+
+  // Whatever ends this actor (an exception, the system shutting down) ends the run: nobody
+  // waits forever on on_result.
+  void on_exit() override {
+    if (finished_) return;
+    finished_ = true;
+    if (cfg_.on_result)
+      cfg_.on_result(unexpected(errc::protocol, "the run's supervisor stopped before the end"));
+  }
+
+  caf::behavior make_behavior() override {
+    set_down_handler([this](caf::down_msg& m) { on_down(m); });
+    return {
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+          on_init(std::move(m), std::move(w), std::move(c));
+        },
+        [this](progress_atom, std::uint32_t shard, std::uint64_t version) {
+          note_progress();
+          if (shard < versions_.size()) versions_[shard] = version;
+          if (cfg_.on_progress) cfg_.on_progress(shard, version);
+        },
+        [this](done_atom, const shard_report& r) {
+          note_progress();
+          if (r.shard < shards_.size()) shards_[r.shard] = r;
+          try_finish();
+        },
+        [this](done_atom, const worker_report& r) {
+          note_progress();
+          if (r.worker < workers_.size()) workers_[r.worker] = r;
+          try_finish();
+        },
+        [this](collected_atom, std::uint64_t draws) {
+          draws_ = draws;
+          try_finish();
+        },
+        [this](fail_atom, std::uint8_t code, const std::string& message) {
+          finish(unexpected(static_cast<errc>(code), message));
+        },
+        [this](tick_atom) { on_tick(); },
+    };
+  }
+
+ private:
+  void on_init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+    dir_ = directory{std::move(m), std::move(w), std::move(c)};
+    dir_.index();
+    versions_.assign(dir_.masters.size(), 0);
+    started_ = std::chrono::steady_clock::now();
+    note_progress();
+    auto init = [&](const caf::actor& a) {
+      monitor(a);
+      send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector);
+    };
+    for (const auto& a : dir_.masters) init(a);
+    init(dir_.collector);
+    for (const auto& a : dir_.workers) init(a);
+    schedule_tick();
+  }
+
+  void note_progress() { last_progress_ = clock().now(); }
+
+  caf::actor_clock::duration_type tick_interval() const {
+    return std::max<caf::actor_clock::duration_type>(cfg_.watchdog / 4, std::chrono::milliseconds(1));
+  }
+
+  void schedule_tick() { delayed_send(this, tick_interval(), tick_atom::value); }
+
+  void on_tick() {
+    if (finished_) return;
+    if (clock().now() - last_progress_ < cfg_.watchdog) return schedule_tick();
+    finish(unexpected(errc::timeout,
+                      fmt::format("no progress for {} ms (master versions: {}); a peer hangs or "
+                                  "the protocol waits for a message that never comes",
+                                  cfg_.watchdog.count(), fmt::join(versions_, " "))));
+  }
+
+  void on_down(caf::down_msg& m) {
+    if (finished_ || m.reason == caf::exit_reason::user_shutdown) return;
+    auto who = dir_.find(m.source);
+    if (!who) return;
+    const auto why = caf::to_string(m.reason);
+    switch (who->who) {
+      case protocols::endpoint::role::worker:
+        if (who->index < lost_.size() && !workers_[who->index]) lost_[who->index] = true;
+        return try_finish();
+      case protocols::endpoint::role::master:
+        if (who->index < shards_.size() && shards_[who->index]) return;
+        return finish(unexpected(errc::protocol,
+                                 fmt::format("master shard {} is gone ({})", who->index, why)));
+      case protocols::endpoint::role::collector:
+        if (draws_) return;
+        return finish(unexpected(errc::protocol, fmt::format("the collector is gone ({})", why)));
+    }
+  }
+
+  void try_finish() {
+    if (finished_ || !draws_) return;
+    for (const auto& s : shards_)
+      if (!s) return;
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      if (!workers_[i] && !lost_[i]) return;
+    run_summary sum;
+    for (const auto& s : shards_) {
+      sum.versions.push_back(s->version);
+      sum.staleness.merge(s->staleness);
+    }
+    for (std::uint32_t i = 0; i < workers_.size(); ++i) {
+      sum.gradients.push_back(workers_[i] ? workers_[i]->gradients : 0);
+      if (lost_[i] && !workers_[i]) sum.lost.push_back(i);
+    }
+    sum.draws = *draws_;
+    sum.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    finish(std::move(sum));
+  }
+
+  void finish(expected<run_summary> result) {
+    if (finished_) return;
+    finished_ = true;
+    if (cfg_.on_result) cfg_.on_result(std::move(result));
+    auto down = [&](const caf::actor& a) {
+      if (a) send_exit(a, caf::exit_reason::user_shutdown);
+    };
+    for (const auto& a : dir_.workers) down(a);
+    for (const auto& a : dir_.masters) down(a);
+    down(dir_.collector);
+    quit();
+  }
+
+  supervisor_config cfg_;
+  directory dir_;
+  std::vector<std::optional<shard_report>> shards_;
+  std::vector<std::optional<worker_report>> workers_;
+  std::vector<bool> lost_;
+  std::vector<std::uint64_t> versions_;
+  std::optional<std::uint64_t> draws_;
+  caf::actor_clock::time_point last_progress_;
+  std::chrono::steady_clock::time_point started_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg) {
+  return sys.spawn<supervisor>(std::move(cfg));
+}
+
+}  // namespace sgmc::actors

@@ -1,0 +1,136 @@
+#include "sgmc/actors/wire.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/binary_deserializer.hpp>
+#include <caf/sec.hpp>
+
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+namespace sgmc::protocols {
+namespace {
+
+// Forwards every field of a message struct to a CAF processor, except floating-point scalars,
+// which travel as their bit pattern: CAF 0.17's IEEE-754 packing loses NaN and −0 and never
+// returns for ±Inf.
+template <class Processor>
+class bitwise {
+ public:
+  using result_type = caf::error;
+  explicit bitwise(Processor& f) : f_(f) {}
+
+  template <class... Ts>
+  caf::error operator()(Ts&... xs) {
+    caf::error err;
+    static_cast<void>((!(err = one(xs)) && ...));
+    return err;
+  }
+
+ private:
+  template <class Bits, class Float>
+  caf::error bits_of(Float& x) {
+    if constexpr (Processor::reads_state) {
+      auto bits = std::bit_cast<Bits>(x);
+      return f_(bits);
+    } else {
+      Bits bits = 0;
+      auto err = f_(bits);
+      if (!err) x = std::bit_cast<Float>(bits);
+      return err;
+    }
+  }
+
+  template <class T>
+  caf::error one(T& x) {
+    if constexpr (std::is_same_v<T, double>) {
+      return bits_of<std::uint64_t>(x);
+    } else if constexpr (std::is_same_v<T, float>) {
+      return bits_of<std::uint32_t>(x);
+    } else {
+      return f_(x);
+    }
+  }
+
+  Processor& f_;
+};
+
+template <class Processor, class T>
+caf::error apply_bitwise(Processor& f, T& x) {
+  bitwise<Processor> g{f};
+  return inspect(g, x);
+}
+
+constexpr std::size_t kLoadChunkFloats = std::size_t{1} << 20;
+
+}  // namespace
+
+caf::error inspect(caf::serializer& f, payload& x) {
+  std::size_t n = x.values.size();
+  if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
+  return caf::error::eval(
+      [&] { return f.begin_sequence(n); },
+      [&] { return n > 0 ? f.apply_raw(n * sizeof(float), x.values.data()) : caf::error{}; },
+      [&] { return f.end_sequence(); });
+}
+
+caf::error inspect(caf::deserializer& f, payload& x) {
+  std::size_t n = 0;
+  if (auto err = f.begin_sequence(n)) return err;
+  if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
+  auto& v = x.values;
+  if (auto* bytes = dynamic_cast<caf::binary_deserializer*>(&f)) {
+    // The common case (BASP, tests): the whole message is in memory; check before allocating.
+    if (n > bytes->remaining() / sizeof(float)) return caf::make_error(caf::sec::end_of_stream);
+    v.resize(n);
+    if (n > 0) {
+      if (auto err = f.apply_raw(n * sizeof(float), v.data())) return err;
+    }
+  } else {
+    // Unknown source: grow as the bytes arrive, so a lying length costs at most one chunk.
+    v.clear();
+    while (v.size() < n) {
+      const std::size_t lo = v.size();
+      const std::size_t m = std::min(kLoadChunkFloats, n - lo);
+      v.resize(lo + m);
+      if (auto err = f.apply_raw(m * sizeof(float), v.data() + lo)) return err;
+    }
+  }
+  return f.end_sequence();
+}
+
+caf::error inspect(caf::serializer& f, push& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, push& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, pull& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, pull& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, params& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, params& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, exchange& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, exchange& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, sample& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, sample& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, hello& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, hello& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, welcome& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, welcome& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, stop& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, stop& x) { return apply_bitwise(f, x); }
+
+}  // namespace sgmc::protocols
+
+namespace sgmc::actors {
+
+void register_messages(caf::actor_system_config& cfg) {
+  namespace p = sgmc::protocols;
+  cfg.add_message_type<p::payload>("sgmc.payload");
+  cfg.add_message_type<p::push>("sgmc.push");
+  cfg.add_message_type<p::pull>("sgmc.pull");
+  cfg.add_message_type<p::params>("sgmc.params");
+  cfg.add_message_type<p::exchange>("sgmc.exchange");
+  cfg.add_message_type<p::sample>("sgmc.sample");
+  cfg.add_message_type<p::hello>("sgmc.hello");
+  cfg.add_message_type<p::welcome>("sgmc.welcome");
+  cfg.add_message_type<p::stop>("sgmc.stop");
+}
+
+}  // namespace sgmc::actors

@@ -1,0 +1,125 @@
+// The worker actor. compute() runs on the actor's own thread when an outbox asks for it, as a
+// message to itself (so that a stop or params arriving meanwhile is seen first). A straggler
+// (factor f > 1) measures each compute() and holds its outbox for (f − 1) × that time with a
+// delayed message to itself: the scheduler thread is never blocked.
+#include "peer_actor.hpp"
+#include "sgmc/actors/actors.hpp"
+#include "sgmc/actors/summary.hpp"
+
+#include <caf/system_messages.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <optional>
+#include <utility>
+
+namespace sgmc::actors {
+namespace {
+
+using protocols::endpoint;
+
+class worker_actor final : public detail::peer_actor {
+ public:
+  worker_actor(caf::actor_config& cfg, actor_context ctx, worker_actor_config wc,
+               std::uint32_t rng_owner)
+      : peer_actor(cfg, std::move(ctx), protocols::worker_at(wc.id), rng_owner),
+        proto_(std::move(wc.protocol)) {
+    factor_ = inj_.straggler_factor(me_.index);
+  }
+
+  caf::behavior make_behavior() override {
+    set_down_handler([this](caf::down_msg& m) { on_down(m); });
+    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+      std::vector<caf::actor> peers = m;
+      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
+      drop_unexpected();
+      become(running());
+      handle([this](protocols::outbox& out) { return proto_->start(out); });
+    }};
+  }
+
+ private:
+  caf::behavior running() {
+    return {
+        [this](const protocols::params& m) {
+          trace_received(m, protocols::master_shard(m.shard));
+          handle([&](protocols::outbox& out) { return proto_->on_params(m, out); });
+        },
+        [this](const protocols::stop& m) {
+          trace_received(m, protocols::master_shard(0));
+          handle([&](protocols::outbox& out) { return proto_->on_stop(m, out); });
+        },
+        [this](compute_atom) { on_compute(); },
+        [this](flush_atom, std::uint64_t id) {
+          if (id != held_id_ || !held_) return;
+          auto out = std::move(*held_);
+          held_.reset();
+          carry_out(out);
+          if (compute_after_flush_) {
+            compute_after_flush_ = false;
+            send(this, compute_atom::value);
+          }
+        },
+    };
+  }
+
+  template <class Event>
+  void handle(Event&& event) {
+    if (failed()) return;
+    protocols::outbox out;
+    if (auto r = event(out); !r) return fail(r.error());
+    carry_out(out);
+  }
+
+  void on_compute() {
+    if (failed() || proto_->finished()) return;
+    if (held_) {  // one held outbox at a time: compute again once it is out
+      compute_after_flush_ = true;
+      return;
+    }
+    protocols::outbox out;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto r = proto_->compute(out); !r) return fail(r.error());
+    if (factor_ <= 1.0) return carry_out(out);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(took * (factor_ - 1.0));
+    held_ = std::move(out);
+    delayed_send(this, wait, flush_atom::value, ++held_id_);
+  }
+
+  void carry_out(protocols::outbox& out) {
+    if (auto r = deliver(out.send); !r) return fail(r.error());
+    if (out.compute && !proto_->finished()) send(this, compute_atom::value);
+    if ((out.finished || proto_->finished()) && !reported_ && !held_) {
+      reported_ = true;
+      worker_report r{me_.index, proto_->computed()};
+      send(ctx_.supervisor, done_atom::value, r);
+      send_ordered(protocols::collector(), done_atom::value, std::move(r));
+    }
+  }
+
+  void on_down(caf::down_msg& m) {
+    if (failed() || reported_ || deliberate(m)) return;
+    auto who = dir().find(m.source);
+    if (!who || who->who != endpoint::role::master) return;
+    fail({errc::protocol, fmt::format("worker {}: master shard {} is gone ({})", me_.index,
+                                      who->index, caf::to_string(m.reason))});
+  }
+
+  std::unique_ptr<protocols::worker> proto_;
+  double factor_ = 1.0;
+  std::optional<protocols::outbox> held_;  // a straggler's outbox, waiting for its flush
+  std::uint64_t held_id_ = 0;
+  bool compute_after_flush_ = false;
+  bool reported_ = false;
+};
+
+}  // namespace
+
+caf::actor spawn_worker(caf::actor_system& sys, actor_context ctx, worker_actor_config cfg,
+                        std::uint32_t rng_owner) {
+  return sys.spawn<worker_actor>(std::move(ctx), std::move(cfg), rng_owner);
+}
+
+}  // namespace sgmc::actors

@@ -1,0 +1,157 @@
+#include "caf_actors.hpp"
+
+#include <cstring>
+#include <set>
+#include <utility>
+
+namespace sgmc::bench {
+namespace {
+
+namespace p = sgmc::protocols;
+namespace a = sgmc::actors;
+
+// The pinger plays the master (θ out, gradient back), the echo a worker.
+void record(const channel& ch, a::trace_role self, a::trace_type type, a::trace_dir dir,
+            std::size_t n, std::uint64_t version) {
+  if (ch.trace == nullptr) return;
+  a::trace_event e;
+  e.t_ns = a::trace_now_ns();
+  e.actor = {self, 0};
+  e.peer = {self == a::trace_role::master ? a::trace_role::worker : a::trace_role::master, 0};
+  e.type = type;
+  e.dir = dir;
+  e.bytes = 4 * n + 24;
+  e.version = version;
+  e.staleness = type == a::trace_type::push && dir == a::trace_dir::received ? 0 : -1;
+  ch.trace->record(e);
+}
+
+void send_data(zmq::socket_t& s, const std::vector<float>& v) {
+  s.send(zmq::buffer(v.data(), v.size() * sizeof(float)), zmq::send_flags::none);
+}
+
+// Reads one payload from the data channel; false on timeout.
+bool recv_data(zmq::socket_t& s, std::vector<float>& v) {
+  zmq::message_t m;
+  if (!s.recv(m, zmq::recv_flags::none)) return false;
+  v.resize(m.size() / sizeof(float));
+  std::memcpy(v.data(), m.data(), v.size() * sizeof(float));
+  return true;
+}
+
+}  // namespace
+
+void configure(caf::actor_system_config& cfg, caf_settings s, bool network) {
+  if (network) cfg.load<caf::io::middleman>();
+  sgmc::actors::register_messages(cfg);
+  if (s == caf_settings::one_thread || s == caf_settings::sharing_one_thread) {
+    cfg.set("scheduler.max-threads", 1);
+    cfg.set("middleman.workers", 0);
+  }
+  if (s == caf_settings::sharing || s == caf_settings::sharing_one_thread) {
+    cfg.set("scheduler.policy", caf::atom("sharing"));
+  }
+}
+
+expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port) {
+  caf::scoped_actor self{sys};
+  expected<caf::actor> result = make_error(errc::timeout, "connect: no answer");
+  self->request(sys.middleman().actor_handle(), kTimeout, caf::connect_atom::value,
+                std::string("127.0.0.1"), port)
+      .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+            if (ptr) result = caf::actor_cast<caf::actor>(std::move(ptr));
+          },
+          [&](caf::error& err) {
+            result = make_error(
+                errc::io, "connect to 127.0.0.1:" + std::to_string(port) + ": " + sys.render(err));
+          });
+  return result;
+}
+
+caf::behavior echo(caf::event_based_actor* self, channel ch) {
+  return {[=](p::params& x) {
+    const auto from = caf::actor_cast<caf::actor>(self->current_sender());
+    p::push reply{0, x.shard, x.version, x.version, p::push_kind::gradient, 0.0, {}};
+    if (ch.data != nullptr) {
+      // As the REP server of zmq/roundtrip_reqrep: the payload goes back without a copy.
+      zmq::message_t m;
+      if (!ch.data->recv(m, zmq::recv_flags::none)) return;  // the pinger reports a timeout
+      const auto n = m.size() / sizeof(float);
+      record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
+             x.version);
+      ch.data->send(m, zmq::send_flags::none);
+      record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
+    } else {
+      const auto n = x.data.values.size();
+      record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
+             x.version);
+      reply.data = std::move(x.data);
+      record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
+    }
+    self->send(from, std::move(reply));
+  }};
+}
+
+caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::size_t n,
+                   channel ch) {
+  self->state.theta.assign(n, 0.25f);
+  auto send_next = [self, peer, ch, n] {
+    auto& s = self->state;
+    ++s.version;
+    record(ch, a::trace_role::master, a::trace_type::params, a::trace_dir::sent, n, s.version);
+    if (ch.data != nullptr) {
+      send_data(*ch.data, s.theta);
+      self->send(peer, p::params{0, s.version, {}});
+    } else {
+      self->send(peer, p::params{0, s.version, {s.theta}});
+    }
+  };
+  return {
+      [=](run_atom, std::uint64_t k) {
+        self->state.left = k;
+        self->state.bad = 0;
+        self->state.done = self->make_response_promise();
+        send_next();
+      },
+      [=](p::push& r) {
+        auto& s = self->state;
+        std::vector<float> back;
+        if (ch.data != nullptr && !recv_data(*ch.data, back)) {
+          s.done.deliver(caf::make_error(caf::sec::request_timeout));
+          return;
+        }
+        const auto got = ch.data != nullptr ? back.size() : r.data.values.size();
+        record(ch, a::trace_role::master, a::trace_type::push, a::trace_dir::received, got,
+               r.version);
+        if (got != n || r.version != s.version) ++s.bad;
+        if (--s.left > 0) {
+          send_next();
+        } else {
+          s.done.deliver(s.bad);
+        }
+      },
+  };
+}
+
+void run_batches(benchmark::State& state, caf::actor_system& sys, const caf::actor& pinger,
+                 std::size_t n) {
+  const std::uint64_t k = batch_for(n);
+  caf::scoped_actor self{sys};
+  for (auto _ : state) {
+    bool ok = false;
+    self->request(pinger, kTimeout, run_atom::value, k)
+        .receive(
+            [&](std::uint64_t bad) {
+              ok = bad == 0;
+              if (!ok) fail(state, "a reply carried the wrong payload");
+            },
+            [&](caf::error& err) { fail(state, sys.render(err)); });
+    if (!ok) break;
+  }
+  const auto trips = static_cast<std::int64_t>(state.iterations() * k);
+  state.SetItemsProcessed(trips);
+  state.SetBytesProcessed(trips * static_cast<std::int64_t>(2 * sizeof(float) * n));
+}
+
+}  // namespace sgmc::bench

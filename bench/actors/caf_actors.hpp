@@ -1,0 +1,61 @@
+#pragma once
+// The two actors of the CAF round-trip benchmarks and what sets them up.
+//   ping: on (run, k) performs k round trips with the echo and answers the number of bad
+//         replies (a payload of the wrong length or version); θ is copied into every params.
+//   echo: answers each params with a push carrying the same payload (moved, not copied).
+// With a data channel (the hybrid variant) the payload travels over that ZeroMQ socket and the
+// CAF messages carry only the fixed fields; the receiving actor reads the payload from the
+// socket when the control message arrives (it was sent first; the read blocks the actor's
+// thread until the payload is in, which a real design would leave to a receiver thread). The
+// pinger copies θ into the data message and the reply out into a float vector, the echo sends
+// the received message back without copying: the data path of zmq/roundtrip_reqrep. With a trace
+// writer both actors record every send and receive.
+#include "roundtrips.hpp"
+#include "sgmc/actors/trace.hpp"
+#include "sgmc/actors/wire.hpp"
+#include "sgmc/core/error.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <zmq.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace sgmc::bench {
+
+using run_atom = caf::atom_constant<caf::atom("run")>;
+
+/// No single wait of the benchmarks lasts longer than this.
+inline constexpr auto kTimeout = std::chrono::seconds(30);
+
+/// Registers sgmc's messages, loads the middleman if `network`, applies the settings.
+void configure(caf::actor_system_config& cfg, caf_settings s, bool network);
+
+/// Connects to the actor published at 127.0.0.1:port, waiting at most kTimeout.
+expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port);
+
+/// Optional extras of both actors.
+struct channel {
+  zmq::socket_t* data = nullptr;                ///< hybrid: payloads over this socket
+  sgmc::actors::trace_writer* trace = nullptr;  ///< record every send and receive
+};
+
+caf::behavior echo(caf::event_based_actor* self, channel ch);
+
+struct ping_state {
+  std::vector<float> theta;
+  std::uint64_t left = 0;
+  std::uint64_t version = 0;
+  std::uint64_t bad = 0;
+  caf::response_promise done;
+};
+caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor echo, std::size_t n,
+                   channel ch);
+
+/// The timed loop: batches of batch_for(n) round trips, each started by a request to `pinger`.
+void run_batches(benchmark::State& state, caf::actor_system& sys, const caf::actor& pinger,
+                 std::size_t n);
+
+}  // namespace sgmc::bench

@@ -1,0 +1,53 @@
+#include "elastic_master.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace sgmc::protocols::detail {
+
+elastic_master::elastic_master(master_setup setup)
+    : master_core(std::move(setup)), done_(live_.size(), false) {}
+
+expected<void> elastic_master::handle_exchange(const exchange& msg, outbox& out) {
+  if (done_[msg.worker])
+    return make_error(errc::protocol, fmt::format("{}: exchange from worker {} after its last one",
+                                                  who(), msg.worker));
+  if (msg.version > version_)
+    return make_error(errc::protocol,
+                      fmt::format("{}: exchange from worker {} names centre version {}, ahead "
+                                  "of the shard's version {}",
+                                  who(), msg.worker, msg.version, version_));
+  const auto alpha = static_cast<float>(setup_.protocol.elastic_alpha);
+  const auto& x = msg.theta.values;
+  for (std::size_t j = 0; j < theta_.size(); ++j)
+    theta_[j] = theta_[j] + alpha * (x[j] - theta_[j]);
+  if (auto ok = check_finite("an elastic exchange"); !ok) return ok;
+  out.applied.push_back({msg.worker, setup_.shard, msg.version, version_});
+  ++version_;
+  send_params(msg.worker, out);
+  if (msg.step >= setup_.run.steps) {
+    done_[msg.worker] = true;
+    finish_if_done(out);
+  }
+  return {};
+}
+
+expected<void> elastic_master::handle_lost(worker_id, outbox& out) {
+  // Workers that finished and then left (their process ended) still count as done.
+  const bool any_done = std::find(done_.begin(), done_.end(), true) != done_.end();
+  if (!any_done) {
+    if (auto ok = require_workers(); !ok) return ok;
+  }
+  finish_if_done(out);
+  return {};
+}
+
+void elastic_master::finish_if_done(outbox& out) {
+  for (std::size_t i = 0; i < live_.size(); ++i)
+    if (live_[i] && !done_[i]) return;
+  finish(out, "done");
+}
+
+}  // namespace sgmc::protocols::detail

@@ -1,0 +1,174 @@
+#include "master_core.hpp"
+
+#include "sgmc/core/assert.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace sgmc::protocols::detail {
+
+master_core::master_core(master_setup setup)
+    : setup_(std::move(setup)),
+      slice_(shard_slice(setup_.dim, setup_.protocol.shards, setup_.shard)),
+      live_(setup_.protocol.workers, true),
+      live_count_(setup_.protocol.workers),
+      potential_(std::numeric_limits<double>::quiet_NaN()) {
+  const auto init = slice_of(setup_.theta0, slice_);
+  theta_.assign(init.begin(), init.end());
+}
+
+std::string master_core::who() const {
+  return fmt::format("{} master shard {}", to_string(setup_.protocol.kind), setup_.shard);
+}
+
+expected<void> master_core::start(outbox&) { return {}; }
+
+expected<void> master_core::check_worker(worker_id worker, const char* what) const {
+  if (worker >= live_.size())
+    return make_error(errc::protocol,
+                      fmt::format("{}: {} from unknown worker {} (the run has {} workers)", who(),
+                                  what, worker, live_.size()));
+  if (!live_[worker])
+    return make_error(errc::protocol,
+                      fmt::format("{}: {} from worker {}, which was lost", who(), what, worker));
+  return {};
+}
+
+expected<void> master_core::check_slice(shard_id shard, std::size_t length, const char* what,
+                                        worker_id worker) const {
+  if (shard != setup_.shard)
+    return make_error(errc::protocol, fmt::format("{}: {} from worker {} is for shard {}", who(),
+                                                  what, worker, shard));
+  if (length != slice_.size)
+    return make_error(errc::protocol,
+                      fmt::format("{}: {} from worker {} has {} values, the shard owns {}", who(),
+                                  what, worker, length, slice_.size));
+  return {};
+}
+
+expected<void> master_core::on_push(const push& msg, outbox& out) {
+  if (finished_) return {};  // in flight when the run ended
+  if (auto ok = check_worker(msg.worker, "push"); !ok) return ok;
+  if (auto ok = check_slice(msg.shard, msg.data.values.size(), "push", msg.worker); !ok) return ok;
+  if (msg.kind != expected_kind())
+    return make_error(
+        errc::protocol,
+        fmt::format("{}: push from worker {} carries {}, the protocol pushes {}", who(), msg.worker,
+                    msg.kind == push_kind::gradient ? "a gradient" : "an update",
+                    expected_kind() == push_kind::gradient ? "gradients" : "updates"));
+  if (msg.version > version_)
+    return make_error(errc::protocol,
+                      fmt::format("{}: push from worker {} is built on version {}, ahead of the "
+                                  "shard's version {}",
+                                  who(), msg.worker, msg.version, version_));
+  return handle_push(msg, out);
+}
+
+expected<void> master_core::on_pull(const pull& msg, outbox& out) {
+  if (finished_) return {};
+  if (auto ok = check_worker(msg.worker, "pull"); !ok) return ok;
+  if (msg.shard != setup_.shard)
+    return make_error(errc::protocol, fmt::format("{}: pull from worker {} is for shard {}", who(),
+                                                  msg.worker, msg.shard));
+  return handle_pull(msg, out);
+}
+
+expected<void> master_core::on_exchange(const exchange& msg, outbox& out) {
+  if (finished_) return {};
+  if (auto ok = check_worker(msg.worker, "exchange"); !ok) return ok;
+  if (auto ok = check_slice(msg.shard, msg.theta.values.size(), "exchange", msg.worker); !ok)
+    return ok;
+  return handle_exchange(msg, out);
+}
+
+expected<void> master_core::on_worker_lost(worker_id worker, outbox& out) {
+  if (worker >= live_.size())
+    return make_error(errc::protocol, fmt::format("{}: unknown worker {} reported lost (the run "
+                                                  "has {} workers)",
+                                                  who(), worker, live_.size()));
+  if (!live_[worker]) return {};  // reported twice: nothing more to do
+  live_[worker] = false;
+  --live_count_;
+  if (finished_) return {};
+  return handle_lost(worker, out);
+}
+
+expected<void> master_core::handle_push(const push& msg, outbox&) {
+  return make_error(errc::protocol,
+                    fmt::format("{}: unexpected push from worker {}", who(), msg.worker));
+}
+
+expected<void> master_core::handle_pull(const pull& msg, outbox& out) {
+  send_params(msg.worker, out);
+  return {};
+}
+
+expected<void> master_core::handle_exchange(const exchange& msg, outbox&) {
+  return make_error(errc::protocol,
+                    fmt::format("{}: unexpected exchange from worker {} (only elastic exchanges)",
+                                who(), msg.worker));
+}
+
+expected<void> master_core::kernel_step(std::span<const float> grad) {
+  SGMC_ASSERT(setup_.kernel != nullptr, "master_core: no kernel");
+  const double eps = setup_.schedule.at(version_);
+  const samplers::step_info info{
+      version_, static_cast<float>(eps),
+      core::rng_key{setup_.run.seed, 0, version_, core::rng_stream::noise}, slice_.offset};
+  if (setup_.kernel->step(theta_, grad, info)) return {};
+  return make_error(errc::diverged,
+                    fmt::format("diverged at version {} on {}: θ turned non-finite in the {} "
+                                "update (step size {:g}, last Û(θ) = {:g})",
+                                version_, who(), setup_.kernel->name(), eps, potential_));
+}
+
+expected<void> master_core::check_finite(const char* after) const {
+  for (std::size_t i = 0; i < theta_.size(); ++i) {
+    if (!std::isfinite(theta_[i]))
+      return make_error(errc::diverged,
+                        fmt::format("diverged at version {} on {}: θ[{}] is {} after {}", version_,
+                                    who(), slice_.offset + i, theta_[i], after));
+  }
+  return {};
+}
+
+void master_core::advance(outbox& out) {
+  ++version_;
+  const auto& run = setup_.run;
+  if (version_ > run.burnin && (version_ - run.burnin) % run.thin == 0) {
+    sample s;
+    s.chain = 0;
+    s.draw = (version_ - run.burnin) / run.thin - 1;
+    s.step = version_;
+    s.shard = setup_.shard;
+    s.offset = slice_.offset;
+    s.potential = potential_;
+    s.theta.values = theta_;
+    out.send.push_back({collector(), std::move(s)});
+  }
+  if (version_ >= run.steps) finish(out, "done");
+}
+
+void master_core::send_params(worker_id worker, outbox& out) const {
+  out.send.push_back({worker_at(worker), params{setup_.shard, version_, payload{theta_}}});
+}
+
+void master_core::finish(outbox& out, const std::string& reason) {
+  for (worker_id i = 0; i < live_.size(); ++i)
+    if (live_[i]) out.send.push_back({worker_at(i), stop{reason}});
+  out.send.push_back({collector(), stop{reason}});
+  finished_ = true;
+  out.finished = true;
+}
+
+expected<void> master_core::require_workers() const {
+  if (live_count_ > 0) return {};
+  return make_error(errc::protocol,
+                    fmt::format("{}: all {} workers are lost at version {}; the run cannot go on",
+                                who(), live_.size(), version_));
+}
+
+}  // namespace sgmc::protocols::detail

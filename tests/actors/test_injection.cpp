@@ -1,0 +1,174 @@
+// Staleness injection in the actors, on the deterministic scheduler: version delays raise the
+// recorded staleness by exactly k; millisecond delays, latency and stragglers go through the
+// (virtual) clock; and the trace holds every message type a run used.
+#include "fakes.hpp"
+#include "fixture.hpp"
+
+#include "sgmc/actors/trace.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <set>
+
+namespace a = sgmc::actors;
+namespace t = sgmc::actors::test;
+
+namespace {
+
+a::topology_parts async_parts(std::uint32_t workers, std::uint64_t steps, a::sample_sink& sink) {
+  a::topology_parts parts;
+  parts.masters.push_back(
+      t::make_fake_master({t::fake_mode::async, 0, 1, 4, workers, steps, 5, {}}));
+  for (std::uint32_t i = 0; i < workers; ++i)
+    parts.workers.push_back(t::make_fake_worker({t::fake_mode::async, i, 1, 4, false}));
+  parts.dim = 4;
+  parts.sink = &sink;
+  return parts;
+}
+
+a::actor_context with_delay(const std::string& delay) {
+  a::actor_context ctx;
+  auto d = a::parse_delay(delay);
+  REQUIRE(d);
+  ctx.staleness.delay = *d;
+  return ctx;
+}
+
+const a::run_summary& summary_of(t::deterministic_fixture& f) {
+  REQUIRE(f.result);
+  REQUIRE(f.result->has_value());
+  return f.result->value();
+}
+
+}  // namespace
+
+TEST_CASE("a version delay of k raises every recorded staleness by k", "[actors]") {
+  const std::uint64_t steps = 40;
+  t::memory_sink sink0, sink3;
+  t::deterministic_fixture plain, delayed;
+  plain.start(async_parts(1, steps, sink0));
+  plain.finish();
+  const auto& s0 = summary_of(plain);
+  CHECK(s0.staleness.count == steps);
+  CHECK(s0.staleness.max == 0);  // one worker, answered at once: never stale
+
+  delayed.start(async_parts(1, steps, sink3), with_delay("fixed:3"));
+  delayed.finish();
+  const auto& s3 = summary_of(delayed);
+  CHECK(s3.staleness.count == steps);
+  CHECK(s3.staleness.max == 3);
+  // Versions 0, 1, 2 have fewer than 3 older versions to serve; from version 3 on, every
+  // answer is exactly 3 versions old.
+  CHECK(s3.staleness.hist[0] == 1);
+  CHECK(s3.staleness.hist[1] == 1);
+  CHECK(s3.staleness.hist[2] == 1);
+  CHECK(s3.staleness.hist[3] == steps - 3);
+  CHECK(s3.versions == s0.versions);
+}
+
+TEST_CASE("a random version delay stays within its bounds and is reproducible", "[actors]") {
+  auto run = [](std::uint64_t seed) {
+    t::memory_sink sink;
+    t::deterministic_fixture f;
+    auto ctx = with_delay("uniform:1,4");
+    ctx.seed = seed;
+    f.start(async_parts(1, 60, sink), ctx);
+    f.finish();
+    return summary_of(f).staleness;
+  };
+  const auto a1 = run(7), a2 = run(7);
+  CHECK(a1.hist == a2.hist);
+  CHECK(a1.max <= 4);
+  CHECK(a1.hist[0] == 1);  // only the very first answer has no older version
+  CHECK(a1.mean() > 1.5);
+}
+
+TEST_CASE("latency and millisecond delays hold messages on the virtual clock", "[actors]") {
+  const std::uint64_t steps = 10;
+  t::memory_sink sink;
+  t::deterministic_fixture f;
+  auto ctx = with_delay("fixed:4ms");
+  ctx.staleness.latency_ms = 5.0;
+  f.start(async_parts(1, steps, sink), ctx);
+  const auto t0 = f.sched.clock().now();
+  f.run_messages();  // without the clock nothing but the first pull can even arrive
+  CHECK_FALSE(f.result);
+  CHECK(f.sched.has_pending_timeout());
+  f.finish();
+  const auto& s = summary_of(f);
+  CHECK(s.versions[0] == steps);
+  // Each version is one push (5 + 4 ms) and one params answer (5 ms).
+  CHECK(f.sched.clock().now() - t0 >= steps * std::chrono::milliseconds(14));
+}
+
+TEST_CASE("link latency slows only the worker it is set for", "[actors]") {
+  t::memory_sink sink;
+  t::deterministic_fixture f;
+  a::actor_context ctx;
+  ctx.staleness.link_latency_ms[1] = 50.0;
+  f.start(async_parts(2, 40, sink), ctx);
+  f.finish();
+  const auto& s = summary_of(f);
+  CHECK(s.gradients[0] > 4 * s.gradients[1]);
+}
+
+TEST_CASE("a straggler holds its push without blocking the others", "[actors]") {
+  const std::uint64_t steps = 20;
+  t::memory_sink sink;
+  t::deterministic_fixture f;
+  a::actor_context ctx;
+  ctx.staleness.stragglers[1] = 3.0;
+  f.start(async_parts(2, steps, sink), ctx);
+  f.finish();
+  const auto& s = summary_of(f);
+  // Worker 1 computed once and held its push on the clock; worker 0, never blocked, did every
+  // version meanwhile (the deterministic scheduler runs messages before any delayed one).
+  CHECK(s.gradients[1] == 1);
+  CHECK(s.gradients[0] == steps);
+  CHECK(s.versions[0] == steps);
+}
+
+TEST_CASE("the trace holds every message type a run used, sent and received", "[actors]") {
+  const auto dir = t::scratch_dir("trace-types");
+  const auto path = dir / "embedded.trace";
+  {
+    auto w = a::trace_writer::open(path, "embedded");
+    REQUIRE(w);
+    t::memory_sink sink;
+    t::deterministic_fixture f;
+    auto ctx = with_delay("fixed:2");
+    ctx.trace = w->get();
+    f.start(async_parts(2, 30, sink), ctx);
+    f.finish();
+    REQUIRE(summary_of(f).staleness.count == 30);
+    REQUIRE((*w)->flush());
+  }
+  auto file = a::read_trace(path);
+  REQUIRE(file);
+  std::set<std::pair<a::trace_type, a::trace_dir>> seen;
+  std::size_t pushes_sent = 0, pushes_received = 0, stale = 0;
+  for (const auto& e : file->events) {
+    seen.insert({e.type, e.dir});
+    if (e.type != a::trace_type::push) continue;
+    if (e.dir == a::trace_dir::sent) {
+      ++pushes_sent;
+      CHECK(e.actor.role == a::trace_role::worker);
+      CHECK(e.bytes == 33 + 8 + 4 * 4);
+    } else {
+      ++pushes_received;
+      CHECK(e.actor.role == a::trace_role::master);
+      CHECK(e.peer.role == a::trace_role::worker);
+      if (e.staleness >= 2) ++stale;
+    }
+  }
+  for (auto type : {a::trace_type::push, a::trace_type::pull, a::trace_type::params,
+                    a::trace_type::sample, a::trace_type::stop})
+    for (auto dir : {a::trace_dir::sent, a::trace_dir::received})
+      CHECK(seen.count({type, dir}) == 1);
+  // A push may still be on its way when the run ends (its worker had not seen the stop yet).
+  CHECK(pushes_received <= pushes_sent);
+  CHECK(pushes_received + 2 >= pushes_sent);
+  CHECK(stale >= 25);  // injected fixed:2 shows in the records
+  std::filesystem::remove_all(dir);
+}

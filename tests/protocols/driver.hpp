@@ -1,0 +1,107 @@
+#pragma once
+// A deterministic in-memory driver of the protocol objects for tests: it owns S master shards,
+// W workers and a collector, and carries out their outboxes through one FIFO queue of events
+// (messages, and "compute" events when a worker's outbox asks for one). Nothing runs unless a
+// test calls step()/run()/deliver(), so every interleaving is scripted or FIFO.
+//
+// Levers for staleness and faults, all in the driver (never in a protocol):
+//  * hold(i) / release(i): events from worker i (its messages and its computes) stay queued;
+//    the other events overtake them (a straggler, or a slow link).
+//  * params_lag = K: every params delivered to a worker is replaced by the params its shard sent
+//    for version max(0, v − K) (from a history of what the shard sent): the worker computes on
+//    θ K versions old, so its pushes carry K more versions of staleness (as the actors' fixed
+//    delay in versions does).
+//  * lose(i): worker i is gone: its queued events are dropped and every shard is told.
+#include "sgmc/protocols/collector.hpp"
+#include "sgmc/protocols/master.hpp"
+#include "sgmc/protocols/worker.hpp"
+#include "sgmc/samplers/gradient_source.hpp"
+#include "sgmc/samplers/sampler.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace sgmc::test {
+
+namespace pr = sgmc::protocols;
+
+struct driver_config {
+  pr::protocol_params protocol;
+  pr::run_params run;
+  samplers::sampler_params sampler;  ///< the masters' kernels (sync/async/ssp), workers' (others)
+  std::vector<float> theta0;
+  std::size_t batch_size = 1;
+  /// One gradient source per worker (the driver owns them).
+  std::function<std::unique_ptr<samplers::gradient_source>(pr::worker_id)> source;
+  std::size_t data_size = 0;  ///< N, for worker_rows (0: data-free)
+  /// Called with every complete draw; when empty the driver keeps them (draws()).
+  std::function<void(const pr::draw&)> on_draw;
+};
+
+struct event {
+  pr::endpoint from;
+  bool compute = false;  ///< a worker's compute (from is the worker); else `env` is delivered
+  pr::envelope env;
+};
+
+class driver {
+ public:
+  static expected<std::unique_ptr<driver>> make(driver_config cfg);
+
+  /// start() of every shard, then of every worker (in index order).
+  expected<void> start();
+  /// Runs the first event not held; false when there is none.
+  expected<bool> step();
+  /// step() until nothing is left to run (or max_events, an error: a livelock).
+  expected<void> run(std::size_t max_events = 100'000'000);
+  /// Runs pending()[index].
+  expected<void> deliver(std::size_t index);
+  /// Runs the first pending event for which pred holds; false when there is none.
+  expected<bool> deliver_first(const std::function<bool(const event&)>& pred);
+
+  void hold(pr::worker_id w);
+  void release(pr::worker_id w);
+  void set_params_lag(pr::version_t lag) { params_lag_ = lag; }
+  expected<void> lose(pr::worker_id w);
+
+  const std::deque<event>& pending() const { return queue_; }
+  const std::vector<pr::staleness_record>& applied() const { return applied_; }
+  const std::vector<pr::draw>& draws() const { return draws_; }
+  pr::master& master(pr::shard_id k) { return *masters_[k]; }
+  pr::worker& worker(pr::worker_id i) { return *workers_[i]; }
+  /// The masters' θ (elastic: the centre), assembled from the shards.
+  std::vector<float> theta() const;
+  bool collector_stopped() const { return collector_stopped_; }
+  /// Every shard finished.
+  bool finished() const;
+
+ private:
+  explicit driver(driver_config cfg);
+  expected<void> build();
+  expected<void> run_event(event e);
+  expected<void> to_master(const pr::message& m, pr::outbox& out, pr::shard_id k);
+  expected<void> to_worker(pr::message m, pr::outbox& out, pr::worker_id i);
+  expected<void> to_collector(const pr::message& m);
+  void take(const pr::endpoint& from, pr::outbox& out);
+  bool is_held(const event& e) const;
+
+  driver_config cfg_;
+  std::vector<std::unique_ptr<samplers::gradient_source>> sources_;
+  std::vector<std::unique_ptr<pr::master>> masters_;
+  std::vector<std::unique_ptr<pr::worker>> workers_;
+  class pr::collector collector_;  // `class`: pr::collector() names its endpoint
+  std::deque<event> queue_;
+  std::vector<bool> held_, lost_;
+  pr::version_t params_lag_ = 0;
+  std::vector<std::map<pr::version_t, std::vector<float>>> history_;  ///< per shard
+  std::vector<pr::staleness_record> applied_;
+  std::vector<pr::draw> draws_;
+  std::vector<pr::draw> ready_;
+  bool collector_stopped_ = false;
+};
+
+}  // namespace sgmc::test
