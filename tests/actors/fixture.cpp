@@ -46,6 +46,10 @@ bool log_lines::contains(const std::string& text) {
 deterministic_fixture::deterministic_fixture()
     : sys(cfg), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
 
+deterministic_fixture::~deterministic_fixture() {
+  run_until([] { return false; });
+}
+
 topology deterministic_fixture::start(topology_parts parts, actor_context ctx,
                                       std::chrono::milliseconds watchdog) {
   supervisor_config sup;

@@ -48,6 +48,9 @@ struct log_lines {
 
 struct deterministic_fixture {
   deterministic_fixture();
+  /// Runs what is left (the supervisor's shutdown of every actor), so that the actor system,
+  /// which waits for its actors, can be destroyed.
+  ~deterministic_fixture();
 
   /// Consumes messages; when none is left, fires the next delayed message (advancing the
   /// virtual clock). Stops when `done()` turns true or nothing is left; returns the events.

@@ -135,7 +135,7 @@ TEST_CASE("async with growing staleness: bias grows, the estimate's variance doe
   const MatrixXd P = t.cov.inverse();
   const double long_run_var = (4.0 / eps + s * s) * (t.cov * t.cov).trace() / double(L);
   INFO("seeds " << seed0 << " .. " << seed0 + R - 1);
-  std::vector<double> bias, spread;
+  std::vector<double> bias, bias_exact, spread;
   for (pr::version_t K : {0, 4, 8}) {
     moments pooled(t.mean, true);
     std::vector<VectorXd> means;
@@ -150,8 +150,7 @@ TEST_CASE("async with growing staleness: bias grows, the estimate's variance doe
       d->set_params_lag(K);
       SGMC_REQUIRE_OK(d->start());
       SGMC_REQUIRE_OK(d->run());
-      const auto& last = d->applied().back();
-      REQUIRE(last.staleness() == K);
+      REQUIRE(d->applied().back().staleness() == K);
       means.push_back(one.mean());
     }
     VectorXd avg = VectorXd::Zero(2);
@@ -163,18 +162,25 @@ TEST_CASE("async with growing staleness: bias grows, the estimate's variance doe
     const double b_exact = exact.trace() / t.cov.trace() - 1.0;
     const double mean_err = (avg - t.mean).norm() / std::sqrt(var / R);  // in standard errors
     CAPTURE(K, b, b_exact, var, long_run_var, mean_err, avg);
-    CHECK(std::abs(b - b_exact) < 0.03);  // the covariance estimate's bias
+    // The pooled covariance of R·L = 800k draws has its trace to ≈ 1.7% (τ_int ≈ 110 for θ²
+    // in the slowest direction): 5% is 3 standard errors.
+    CHECK(std::abs(b - b_exact) < 0.05);  // the covariance estimate: the scheme's bias
     CHECK(mean_err < 4.0);                // the mean estimate: no bias
-    CHECK(var / long_run_var > 0.6);      // its variance: as the theory says
-    CHECK(var / long_run_var < 1.3);
+    CHECK(var / long_run_var > 0.6);      // its variance: the τ-free long-run value (R = 200:
+    CHECK(var / long_run_var < 1.3);      // ±10% standard error, and −O(τ_int/L) for finite L)
     bias.push_back(b);
+    bias_exact.push_back(b_exact);
     spread.push_back(var);
   }
   CAPTURE(bias[0], bias[1], bias[2], spread[0], spread[1], spread[2]);
   CHECK(bias[1] > bias[0] + 0.04);
   CHECK(bias[2] > bias[1] + 0.06);
-  CHECK(spread[1] / spread[0] < 1.25);
-  CHECK(spread[2] / spread[0] < 1.25);
-  CHECK(spread[1] / spread[0] > 0.8);
-  CHECK(spread[2] / spread[0] > 0.8);
+  // With the same seeds for every K the Monte Carlo errors nearly cancel in differences: the
+  // bias grows as the exact one does to < 0.01 (measured: < 0.003), and the variance of the
+  // mean estimate stays within 20% (measured: +0.2%).
+  for (int k : {1, 2}) {
+    CHECK(std::abs((bias[k] - bias[0]) - (bias_exact[k] - bias_exact[0])) < 0.01);
+    CHECK(spread[k] / spread[0] < 1.2);
+    CHECK(spread[k] / spread[0] > 0.8);
+  }
 }

@@ -187,3 +187,26 @@ TEST_CASE("a diverging chain exits with code 1 and keeps its draws loadable", "[
   CHECK(check("npy " + out + "/samples/chain-0.npy -1 5"));
   CHECK(check("metrics " + out + "/metrics.jsonl 1"));
 }
+
+TEST_CASE("every protocol runs gaussian-2d as actors and writes draws, metrics and a trace",
+          "[system]") {
+  tmp_dir dir("protocols");
+  for (const std::string kind : {"sync", "async", "ssp", "downpour", "elastic"}) {
+    const std::string out = dir.file(kind);
+    const std::string sets = " --set protocol.kind=" + kind +
+                             " --set protocol.workers=2 --set run.steps=20000"
+                             " --set run.burnin=2000 --set run.thin=20 --set run.eval_every=5000";
+    auto r = sgmc_run(k_examples + "gaussian-2d.toml --quiet --out " + out + sets);
+    INFO(kind << ":\n" << r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find(kind + " protocol: versions") != std::string::npos);
+    const int chains = kind == "elastic" ? 2 : 1;
+    for (int k = 0; k < chains; ++k) {
+      const std::string npy = out + "/samples/chain-" + std::to_string(k) + ".npy";
+      CHECK(check("npy " + npy + " 900 2"));
+      CHECK(check("mean " + npy + " 0.5 1.0 -1.0"));
+      CHECK(check("metric " + out + "/metrics.jsonl " + std::to_string(k) + " mean_error lt 0.5"));
+    }
+    CHECK(std::filesystem::file_size(out + "/trace/embedded.trace") > 1000);
+  }
+}

@@ -117,13 +117,53 @@ TEST_CASE("an unknown key is an error that suggests the nearest known key", "[co
 
 TEST_CASE("unknown and not-yet-supported sections are rejected", "[config]") {
   CHECK(error_of("[modle]\nkind = \"mlp\"\n").find("exp.toml: unknown section [modle]") == 0);
-  CHECK(error_of("[staleness]\ndelay = \"fixed:4\"\n") ==
-        "exp.toml: section [staleness] is not yet supported");
-  CHECK(error_of("[protocol]\nkind = \"async\"\n") ==
-        "exp.toml: protocol.kind = \"async\" is not yet supported (only \"none\" for now)");
-  CHECK(error_of("[protocol]\nworkers = 4\n").find("protocol.workers is not yet supported") !=
-        std::string::npos);
+  CHECK(error_of("[codec]\npush = \"identity\"\n") ==
+        "exp.toml: section [codec] is not yet supported");
   CHECK(error_of("[protocol]\nkind = \"none\"\n").empty());
+  CHECK(error_of("[protocol]\nkind = \"gossip\"\n").find("protocol.kind") != std::string::npos);
+}
+
+TEST_CASE("[protocol], [staleness] and [trace] are read, checked and written back", "[config]") {
+  auto cfg = parse_config(
+      "[protocol]\nkind = \"ssp\"\nworkers = 3\nshards = 2\nstaleness_bound = 2\n"
+      "[staleness]\ndelay = \"uniform:0,8\"\nlatency_ms = 1.5\nstragglers = { \"1\" = 3.0 }\n"
+      "link_latency_ms = { \"2\" = 10.0 }\n[trace]\nenabled = false\n",
+      "exp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->protocol.distributed());
+  CHECK(cfg->protocol.params.kind == sgmc::protocols::protocol_kind::ssp);
+  CHECK(cfg->protocol.params.workers == 3);
+  CHECK(cfg->protocol.params.shards == 2);
+  CHECK(cfg->protocol.params.staleness_bound == 2);
+  CHECK(cfg->staleness.delay.dist == sgmc::actors::delay_spec::distribution::uniform);
+  CHECK(cfg->staleness.delay.b == 8.0);
+  CHECK(cfg->staleness.stragglers.at(1) == 3.0);
+  CHECK(cfg->staleness.link_latency_ms.at(2) == 10.0);
+  CHECK_FALSE(cfg->trace.enabled);
+  // The resolved config reads back to the same values.
+  auto again = parse_config(to_toml(*cfg), "resolved.toml");
+  REQUIRE(again);
+  CHECK(to_toml(*again) == to_toml(*cfg));
+  CHECK(again->staleness.stragglers == cfg->staleness.stragglers);
+}
+
+TEST_CASE("bad [protocol] and [staleness] values name the key", "[config]") {
+  CHECK(error_of("[staleness]\ndelay = \"fixed:-1\"\n").find("staleness.delay") !=
+        std::string::npos);
+  CHECK(error_of("[staleness]\ndelay = \"sometimes\"\n").find("staleness.delay") !=
+        std::string::npos);
+  CHECK(error_of("[staleness]\nstragglers = { \"one\" = 3.0 }\n").find("staleness.stragglers") !=
+        std::string::npos);
+  CHECK(error_of("[staleness]\nstragglers = { \"1\" = 0.5 }\n").find("staleness.stragglers") !=
+        std::string::npos);
+  CHECK(error_of("[protocol]\nkind = \"async\"\nworkers = 2\n[staleness]\n"
+                 "stragglers = { \"5\" = 2.0 }\n")
+            .find("staleness.stragglers") != std::string::npos);
+  CHECK(error_of("[protocol]\nworkers = 0\n").find("protocol.workers") != std::string::npos);
+  CHECK(error_of("[protocol]\nelastic_alpha = 1.5\n").find("protocol.elastic_alpha") !=
+        std::string::npos);
+  CHECK(error_of("[protocol]\nkind = \"async\"\n[run]\nchains = 2\n").find("run.chains") !=
+        std::string::npos);
 }
 
 TEST_CASE("a TOML syntax error gives file:line:col", "[config]") {

@@ -1,12 +1,27 @@
 #pragma once
 // One shard of the master (parameter server): the state machine of sync, async, ssp, downpour
-// and elastic on the shard's slice of θ. Events in, outbox out; no CAF, no clock, no thread.
-// The update rule of each protocol is written in its implementation's header comment
-// (sync_master.hpp, async_master.hpp, downpour_master.hpp, elastic_master.hpp).
+// and elastic on the shard's slice of θ (shard_slice). Events in, outbox out; no CAF, no
+// clock, no thread. Each protocol's update rule is written in its implementation's header
+// comment (protocols/src/: sync_master.hpp, async_master.hpp, ssp_master.hpp,
+// downpour_master.hpp, elastic_master.hpp; the common part in master_core.hpp) and in
+// docs/protocols.md.
+//
+// In short, for the shard at version v (updates applied so far):
+//   sync      a push from every live worker for v, averaged in worker order, one kernel step
+//   async     each gradient push: one kernel step on arrival, answered with θ_{v+1}
+//   ssp       async, answering worker i only while its clock − the slowest's <= s
+//   downpour  each pushed update Δ: θ += Δ (no kernel); pulls answered
+//   elastic   each exchange: θ̃ += α(θ_i − θ̃), answered with the new centre
+// Every applied push or exchange appends a staleness_record to the outbox. sync, async, ssp and
+// downpour send the thinned draws of chain 0 (their θ) to the collector and stop every live
+// worker and the collector at version run.steps; elastic stops once every live worker has sent
+// its last exchange.
 //
 // Every handler returns an error instead of trusting its input: a push for another shard, a
-// payload of the wrong length, an unknown worker (errc::protocol naming the field), or
-// a step that turned θ non-finite (errc::diverged "diverged at version N").
+// payload of the wrong length, an unknown or lost worker, a push kind the protocol does not
+// use, a version ahead of the shard's (errc::protocol naming the field), or an update that
+// turned θ non-finite (errc::diverged "diverged at version N ..."). Events after the run
+// finished are ignored (they were in flight).
 #include "sgmc/core/error.hpp"
 #include "sgmc/protocols/protocol.hpp"
 #include "sgmc/samplers/sampler.hpp"
@@ -21,7 +36,8 @@ class master {
  public:
   virtual ~master() = default;
 
-  /// Called once before any other event (sync and async broadcast θ_0 here, or wait for pulls).
+  /// Called once before any other event. Sends nothing in any protocol: the workers of sync,
+  /// async and ssp pull θ_0; those of downpour and elastic start from θ_0 themselves.
   virtual expected<void> start(outbox& out) = 0;
   virtual expected<void> on_push(const push& msg, outbox& out) = 0;
   virtual expected<void> on_pull(const pull& msg, outbox& out) = 0;
@@ -39,7 +55,9 @@ class master {
 };
 
 /// Everything a master shard is built from. `kernel` updates vectors of the slice's length
-/// (sync, async, ssp; unused by downpour, which applies pushed updates, and elastic).
+/// (sync, async, ssp; unused by downpour, which applies pushed updates, and elastic). Its noise
+/// is keyed {run.seed, 0, version, noise} at offset slice.offset, so S shards together give
+/// the bits of one (see samplers::step_info::offset).
 struct master_setup {
   protocol_params protocol;
   run_params run;
@@ -50,7 +68,9 @@ struct master_setup {
   samplers::schedule schedule = samplers::schedule::constant(1e-4);
 };
 
-/// Builds the master shard of setup.protocol.kind after validating setup.
+/// Builds the master shard of setup.protocol.kind after validating setup: validate(protocol,
+/// dim), validate(run), shard < shards, θ_0 of length dim and finite, a kernel of the slice's
+/// length where one is used (errc::invalid_config / invalid_argument / dimension_mismatch).
 expected<std::unique_ptr<master>> make_master(master_setup setup);
 
 }  // namespace sgmc::protocols

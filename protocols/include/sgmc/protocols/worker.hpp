@@ -3,11 +3,20 @@
 // copy of θ, its minibatch stream over its rows, and (downpour, elastic) its local kernel; it
 // computes gradients through a samplers::gradient_source when its driver calls compute().
 // The driver decides *when* (injected straggling and delays live in the driver, never here).
+// The rules are in protocols/src/ (gradient_worker.hpp for sync/async/ssp, downpour_worker.hpp,
+// elastic_worker.hpp, the common part in worker_core.hpp) and docs/protocols.md.
 //
 // Typical exchange, async: start() pulls from every shard; once every shard's params arrived
 // the outbox says compute; compute() evaluates ∇Û on the next minibatch at the local θ and
 // pushes one slice per shard; each shard answers a push with fresh params; and so on until a
-// stop arrives.
+// stop arrives. Downpour and elastic workers start computing at once (the outbox of start()
+// says compute) and take local kernel steps.
+//
+// Randomness (all keyed by run.seed): minibatches from samplers::minibatcher with chain = the
+// worker index; synthetic gradient noise from {seed, worker, k, grad_noise} for the k-th
+// gradient; local kernel noise (downpour, elastic) from {seed, local_chain(worker), step,
+// noise}. Bad params (unknown shard, wrong length, not awaited), compute() when not asked for
+// are errc::protocol; a non-finite Û or local update is errc::diverged.
 #include "sgmc/core/error.hpp"
 #include "sgmc/protocols/protocol.hpp"
 #include "sgmc/samplers/gradient_source.hpp"
@@ -42,7 +51,8 @@ class worker {
   virtual bool finished() const = 0;
 };
 
-/// Everything a worker is built from. `source` and the rows outlive the worker.
+/// Everything a worker is built from. `source` outlives the worker; θ_0 and the rows are
+/// copied.
 struct worker_setup {
   protocol_params protocol;
   run_params run;
@@ -53,10 +63,14 @@ struct worker_setup {
   std::size_t batch_size = 100;
   std::span<const float> theta0;              ///< the full θ_0
   std::unique_ptr<samplers::sampler> kernel;  ///< downpour and elastic: the local kernel
+  /// downpour and elastic: ε_t of local step t (sync, async, ssp: the masters' schedule rules)
   samplers::schedule schedule = samplers::schedule::constant(1e-4);
 };
 
-/// Builds the worker of setup.protocol.kind after validating setup.
+/// Builds the worker of setup.protocol.kind after validating setup: validate(protocol, dim),
+/// validate(run), id < workers, a source of dimension dim, θ_0 of length dim and finite,
+/// batch_size and rows fitting the source's data (samplers::minibatcher::check), a local kernel
+/// of length dim for downpour and elastic.
 expected<std::unique_ptr<worker>> make_worker(worker_setup setup);
 
 }  // namespace sgmc::protocols
