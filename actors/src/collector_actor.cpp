@@ -49,6 +49,10 @@ class collector_actor final : public detail::peer_actor {
           trace_received(m, protocols::master_shard(m.shard));
           on_sample(m);
         },
+        [this](const protocols::stop& m) {
+          // A master's last word after its last sample; its done report follows.
+          trace_received(m, protocols::master_shard(0));
+        },
         [this](done_atom, const shard_report& r) {
           if (r.shard < masters_done_.size()) masters_done_[r.shard] = true;
           check_done();

@@ -24,12 +24,6 @@ namespace {
 
 using protocols::protocol_kind;
 
-// What the workers' protocol objects point to: it must outlive the actor system.
-struct worker_resources {
-  std::vector<std::unique_ptr<detail::model_gradient>> sources;
-  std::vector<std::vector<std::uint32_t>> rows;
-};
-
 bool local_kernel(protocol_kind k) {
   return k == protocol_kind::downpour || k == protocol_kind::elastic;
 }
@@ -63,22 +57,21 @@ expected<std::vector<std::unique_ptr<protocols::master>>> make_masters(
 }
 
 expected<std::vector<std::unique_ptr<protocols::worker>>> make_workers(
-    const embedded_setup& s, std::span<const float> theta0, worker_resources& res) {
+    const embedded_setup& s, std::span<const float> theta0,
+    std::vector<std::unique_ptr<samplers::gradient_source>>& sources) {
   std::vector<std::unique_ptr<protocols::worker>> out;
   const auto& m = *s.model;
   for (std::uint32_t i = 0; i < s.protocol.workers; ++i) {
-    res.sources.push_back(std::make_unique<detail::model_gradient>(m, s.sampler.batch_size));
-    res.rows.push_back(m.data_size() == 0
-                           ? std::vector<std::uint32_t>{}
-                           : protocols::worker_rows(m.data_size(), s.protocol.workers, i,
-                                                    s.protocol.shard_data, s.run.seed));
+    sources.push_back(std::make_unique<detail::model_gradient>(m, s.sampler.batch_size));
     protocols::worker_setup ws;
     ws.protocol = s.protocol;
     ws.run = s.run;
     ws.id = i;
     ws.dim = m.dim();
-    ws.source = res.sources.back().get();
-    ws.rows = res.rows.back();
+    ws.source = sources.back().get();
+    if (m.data_size() > 0)
+      ws.rows = protocols::worker_rows(m.data_size(), s.protocol.workers, i, s.protocol.shard_data,
+                                       s.run.seed);
     ws.batch_size = s.sampler.batch_size;
     ws.theta0 = theta0;
     ws.schedule = s.schedule;
@@ -165,25 +158,19 @@ expected<void> validate(const embedded_setup& s) {
   return {};
 }
 
-expected<run_summary> run_embedded(const embedded_setup& s, sample_sink& sink) {
+expected<run_parts> make_run_parts(const embedded_setup& s, sample_sink& sink) {
   if (auto r = validate(s); !r) return unexpected(r.error());
   std::vector<float> theta0 = s.theta0;
   if (theta0.empty()) {
     theta0.resize(s.model->dim());
     s.model->initial_params({s.run.seed, 0, 0, core::rng_stream::init}, theta0);
   }
-  worker_resources res;
+  run_parts rp;
   auto masters = make_masters(s, theta0);
   if (!masters) return unexpected(masters.error());
-  auto workers = make_workers(s, theta0, res);
+  auto workers = make_workers(s, theta0, rp.sources);
   if (!workers) return unexpected(workers.error());
-  std::unique_ptr<trace_writer> trace;
-  if (!s.options.trace_path.empty()) {
-    auto t = trace_writer::open(s.options.trace_path, s.options.node);
-    if (!t) return unexpected(t.error());
-    trace = std::move(*t);
-  }
-  topology_parts parts;
+  auto& parts = rp.parts;
   parts.masters = std::move(*masters);
   parts.workers = std::move(*workers);
   const auto coll = protocols::collector::for_protocol(s.protocol, s.model->dim());
@@ -192,7 +179,19 @@ expected<run_summary> run_embedded(const embedded_setup& s, sample_sink& sink) {
   parts.dim = s.model->dim();
   parts.sink = &sink;
   parts.progress_every = std::max<std::uint64_t>(1, s.run.steps / 100);
-  auto outcome = run_actors(s, std::move(parts), trace.get());
+  return rp;
+}
+
+expected<run_summary> run_embedded(const embedded_setup& s, sample_sink& sink) {
+  auto rp = make_run_parts(s, sink);
+  if (!rp) return unexpected(rp.error());
+  std::unique_ptr<trace_writer> trace;
+  if (!s.options.trace_path.empty()) {
+    auto t = trace_writer::open(s.options.trace_path, s.options.node);
+    if (!t) return unexpected(t.error());
+    trace = std::move(*t);
+  }
+  auto outcome = run_actors(s, std::move(rp->parts), trace.get());
   if (outcome && trace)
     if (auto r = trace->flush(); !r) outcome = unexpected(r.error());
   if (!outcome) {

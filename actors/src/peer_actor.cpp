@@ -35,6 +35,12 @@ peer_actor::peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::end
       me_(me) {
   // Until the directory arrives, every other message waits in the mailbox.
   set_default_handler(caf::skip);
+  // An error message from a peer (it refused something we sent) ends the run clearly instead
+  // of ending this actor with an unexplained exit reason.
+  set_error_handler([this](caf::error& e) {
+    fail({errc::protocol, fmt::format("{} {}: a peer refused a message ({})", role_name(me_.who),
+                                      me_.index, caf::to_string(e))});
+  });
 }
 
 void peer_actor::set_directory(directory dir, const std::vector<caf::actor>& peers) {
@@ -116,7 +122,8 @@ void peer_actor::drop_unexpected() {
           log(fmt::format("{} {}: dropped an unexpected message {}", role_name(me_.who), me_.index,
                           caf::to_string(x.content())));
         }
-        return caf::sec::unexpected_message;
+        // No reply: an error sent back would end the sender (CAF's default error handler).
+        return caf::delegated<caf::message>{};
       });
 }
 

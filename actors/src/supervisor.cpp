@@ -1,8 +1,8 @@
 #include "sgmc/actors/supervisor.hpp"
 
-#include <caf/system_messages.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/system_messages.hpp>
 
 #include <fmt/format.h>
 
@@ -83,7 +83,8 @@ class supervisor final : public caf::event_based_actor {
   void note_progress() { last_progress_ = clock().now(); }
 
   caf::actor_clock::duration_type tick_interval() const {
-    return std::max<caf::actor_clock::duration_type>(cfg_.watchdog / 4, std::chrono::milliseconds(1));
+    return std::max<caf::actor_clock::duration_type>(cfg_.watchdog / 4,
+                                                     std::chrono::milliseconds(1));
   }
 
   void schedule_tick() { delayed_send(this, tick_interval(), tick_atom::value); }

@@ -24,10 +24,9 @@ topology spawn_topology(caf::actor_system& sys, topology_parts parts, actor_cont
   for (std::uint32_t i = 0; i < workers; ++i)
     t.actors.workers.push_back(
         spawn_worker(sys, ctx, {std::move(parts.workers[i]), i}, shards + i));
-  t.actors.collector =
-      spawn_collector(sys, ctx,
-                      {parts.chains, parts.slices > 0 ? parts.slices : shards, shards, workers,
-                       parts.dim, parts.sink});
+  t.actors.collector = spawn_collector(sys, ctx,
+                                       {parts.chains, parts.slices > 0 ? parts.slices : shards,
+                                        shards, workers, parts.dim, parts.sink});
   t.actors.index();
   caf::anon_send(t.supervisor, init_atom::value, t.actors.masters, t.actors.workers,
                  t.actors.collector);

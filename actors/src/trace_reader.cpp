@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -83,9 +82,14 @@ expected<trace_file> read_trace(const std::filesystem::path& path) {
     return make_error(errc::io,
                       "trace: cannot open " + path.string() + ": " + std::strerror(errno));
   }
-  std::vector<unsigned char> data{std::istreambuf_iterator<char>(in),
-                                  std::istreambuf_iterator<char>()};
-  if (in.bad()) return make_error(errc::io, "trace: cannot read " + path.string());
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0) return make_error(errc::io, "trace: cannot read " + path.string());
+  std::vector<unsigned char> data(static_cast<std::size_t>(size));
+  if (!in.read(reinterpret_cast<char*>(data.data()), size)) {
+    return make_error(errc::io, "trace: cannot read " + path.string());
+  }
   trace_file out;
   auto start = read_header(path, data, out);
   if (!start) return unexpected(start.error());

@@ -26,12 +26,13 @@ constexpr int kRepetitions = 5;
 int repetitions = kRepetitions;  // 0: as --benchmark_repetitions says
 
 template <class Fn>
-void add(const std::string& name, Fn fn) {
+benchmark::internal::Benchmark* add(const std::string& name, Fn fn) {
   auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)
                 ->Unit(benchmark::kMicrosecond)
                 ->UseRealTime()
                 ->DisplayAggregatesOnly(true);
   if (repetitions > 0) b->Repetitions(repetitions);
+  return b;
 }
 
 void register_all() {
@@ -53,6 +54,8 @@ void register_all() {
     add("zmq/roundtrip_reqrep/" + size + "/tcp",
         [len](benchmark::State& st) { b::zmq_reqrep(st, len); });
   }
+  add("actors/trace_record/1thread", b::trace_record)->Unit(benchmark::kNanosecond);
+  add("actors/trace_record/2threads", b::trace_record)->Unit(benchmark::kNanosecond)->Threads(2);
   // What tracing costs where it weighs most: small messages.
   for (auto s : b::kAllSettings) {
     const std::string tail = std::string("/1K/") + b::to_string(s) + "_traced";

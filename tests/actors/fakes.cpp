@@ -96,8 +96,8 @@ class fake_master final : public master {
     for (std::size_t j = 0; j < slice_.size; ++j) theta_[j] -= 0.1f * g[j];
     ++version_;
     if (version_ % p_.thin == 0)
-      out.send.push_back({collector(), sample{0, draws_++, version_, p_.shard, slice_.offset, 0.0,
-                                              data()}});
+      out.send.push_back(
+          {collector(), sample{0, draws_++, version_, p_.shard, slice_.offset, 0.0, data()}});
     if (version_ < p_.steps) return;
     finished_ = out.finished = true;
     for (std::uint32_t w = 0; w < p_.workers; ++w)

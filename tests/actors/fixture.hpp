@@ -72,7 +72,9 @@ struct deterministic_fixture {
   topology start(topology_parts parts, actor_context ctx = {},
                  std::chrono::milliseconds watchdog = std::chrono::milliseconds(60000));
   /// Runs until the run's outcome is in.
-  void finish() { run_until([this] { return result.has_value(); }); }
+  void finish() {
+    run_until([this] { return result.has_value(); });
+  }
 
   test_config cfg;
   caf::actor_system sys;

@@ -48,9 +48,9 @@ TEST_CASE("parse_delay reads every form of staleness.delay") {
 }
 
 TEST_CASE("parse_delay refuses malformed delays, naming staleness.delay and the text") {
-  for (const char* text : {"fixed", "fixed:", "fixed:x", "fixed:-1", "fixed:1.5", "uniform:3",
-                           "uniform:5,2", "uniform:a,b", "exp:0", "exp:-2ms", "gauss:1",
-                           "fixed:4s", "fixed:2000", "fixed:nan"}) {
+  for (const char* text :
+       {"fixed", "fixed:", "fixed:x", "fixed:-1", "fixed:1.5", "uniform:3", "uniform:5,2",
+        "uniform:a,b", "exp:0", "exp:-2ms", "gauss:1", "fixed:4s", "fixed:2000", "fixed:nan"}) {
     INFO(text);
     auto d = a::parse_delay(text);
     REQUIRE_FALSE(d);
@@ -107,7 +107,7 @@ TEST_CASE("injector: version delays follow their distribution and are reproducib
     REQUIRE(k <= 5);
     ++counts[k];
   }
-  CHECK(differs);  // another owner draws another stream
+  CHECK(differs);                                       // another owner draws another stream
   for (int k = 2; k <= 5; ++k) CHECK(counts[k] > 850);  // 1000 expected each
 
   p.delay = *a::parse_delay("exp:2");

@@ -225,7 +225,7 @@ TEST_CASE("a lying length from a streaming deserializer allocates at most one ch
   CHECK(out.data.values.capacity() <= (std::size_t{1} << 20));
 }
 
-TEST_CASE("register_messages names every message type sgmc.<struct>", "[wire]") {
+TEST_CASE("register_messages names every message type sgmc.<struct>", "[wire][actors]") {
   caf::actor_system_config cfg;
   sgmc::actors::register_messages(cfg);
   caf::actor_system sys{cfg};
@@ -255,7 +255,8 @@ TEST_CASE("register_messages names every message type sgmc.<struct>", "[wire]") 
   CHECK(got.potential == std::numeric_limits<double>::infinity());
 }
 
-TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical", "[wire]") {
+TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical",
+          "[wire][actors]") {
   auto configure = [](caf::actor_system_config& cfg) {
     cfg.load<caf::io::middleman>();
     cfg.set("scheduler.max-threads", 2);
@@ -266,9 +267,13 @@ TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical"
   configure(client_cfg);
   caf::actor_system server{server_cfg};
   caf::actor_system client{client_cfg};
-  auto echo = server.spawn([]() -> caf::behavior {
-    return {[](p::params& x) { return x; }, [](p::push& x) { return x; }};
-  });
+  // One (unused) argument: CAF 0.17.6 dereferences a null argument tuple when a function
+  // actor is spawned with none (UBSan: reference binding to null pointer).
+  auto echo = server.spawn(
+      [](caf::event_based_actor*, int) -> caf::behavior {
+        return {[](p::params& x) { return x; }, [](p::push& x) { return x; }};
+      },
+      0);
   auto port = server.middleman().publish(echo, 0, "127.0.0.1");
   REQUIRE(port);
   {

@@ -22,9 +22,11 @@
 #include "sgmc/actors/sample_sink.hpp"
 #include "sgmc/actors/staleness.hpp"
 #include "sgmc/actors/summary.hpp"
+#include "sgmc/actors/topology.hpp"
 #include "sgmc/core/error.hpp"
 #include "sgmc/models/model.hpp"
 #include "sgmc/protocols/protocol.hpp"
+#include "sgmc/samplers/gradient_source.hpp"
 #include "sgmc/samplers/sampler.hpp"
 #include "sgmc/samplers/schedule.hpp"
 
@@ -32,6 +34,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +64,15 @@ struct embedded_setup {
 
 /// Checks the setup (errc::invalid_config naming the key) without running anything.
 expected<void> validate(const embedded_setup& setup);
+
+/// The protocol objects of a run of `setup` (validated first), ready for spawn_topology, and
+/// the gradient sources its workers compute with: keep `sources` alive until every actor of the
+/// run has terminated. What run_embedded spawns; tests spawn it on CAF's test scheduler.
+struct run_parts {
+  topology_parts parts;
+  std::vector<std::unique_ptr<samplers::gradient_source>> sources;
+};
+expected<run_parts> make_run_parts(const embedded_setup& setup, sample_sink& sink);
 
 /// Runs to the end and returns its summary, or the first error (a protocol violation, a
 /// divergence, a failed sink write, errc::timeout from the watchdog). Then calls

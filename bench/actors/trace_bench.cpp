@@ -1,0 +1,53 @@
+// What one trace record costs the recording actor: trace_now_ns() plus trace_writer::record(),
+// on one thread and on two threads sharing a writer (as the actors of one node do); the file
+// goes to the temporary directory. Four records per round trip (send and receive at both ends)
+// put the tracing overhead of a round trip at 4 × this.
+#include "roundtrips.hpp"
+#include "sgmc/actors/trace.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace sgmc::bench {
+namespace {
+
+namespace a = sgmc::actors;
+
+std::unique_ptr<a::trace_writer> shared_writer;
+std::filesystem::path shared_path;
+
+}  // namespace
+
+void trace_record(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    shared_path = std::filesystem::temp_directory_path() /
+                  ("sgmc-bench-record-" + std::to_string(::getpid()) + ".trace");
+    auto w = a::trace_writer::open(shared_path, "bench");
+    if (w) shared_writer = std::move(*w);
+  }
+  a::trace_event e;
+  e.actor = {a::trace_role::worker, static_cast<std::uint32_t>(state.thread_index())};
+  e.type = a::trace_type::push;
+  e.bytes = 4 * 1024 + 24;
+  std::uint64_t k = 0;
+  for (auto _ : state) {
+    if (!shared_writer) {
+      fail(state, "cannot open a trace file in the temporary directory");
+      break;
+    }
+    e.t_ns = a::trace_now_ns();
+    e.version = k++;
+    shared_writer->record(e);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  if (state.thread_index() == 0 && shared_writer) {
+    if (auto ok = shared_writer->flush(); !ok) fail(state, ok.error().message);
+    shared_writer.reset();
+    std::filesystem::remove(shared_path);
+  }
+}
+
+}  // namespace sgmc::bench

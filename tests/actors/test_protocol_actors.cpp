@@ -1,0 +1,132 @@
+// The real protocol objects (make_run_parts) in the actors, on CAF's deterministic scheduler:
+// every protocol runs to the end, a killed worker is carried on without, and version delays
+// raise staleness without deadlocking even past ssp's bound.
+#include "fixture.hpp"
+
+#include "sgmc/actors/embedded.hpp"
+#include "sgmc/models/gaussian.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace a = sgmc::actors;
+namespace p = sgmc::protocols;
+namespace t = sgmc::actors::test;
+
+namespace {
+
+std::unique_ptr<sgmc::models::gaussian> target() {
+  auto g = sgmc::models::gaussian::diagonal(Eigen::Vector4d(1.0, -1.0, 0.5, 0.0),
+                                            Eigen::Vector4d(1.0, 0.5, 2.0, 1.0), 0.1);
+  REQUIRE(g);
+  return std::move(*g);
+}
+
+a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m, std::uint32_t w) {
+  a::embedded_setup s;
+  s.protocol.kind = kind;
+  s.protocol.workers = w;
+  s.protocol.staleness_bound = 2;
+  s.protocol.elastic_period = 4;
+  s.run.steps = 60;
+  s.run.thin = 10;
+  s.run.seed = 5;
+  s.model = &m;
+  s.sampler.step_size = 0.01;
+  s.schedule = sgmc::samplers::schedule::constant(0.01);
+  return s;
+}
+
+// Runs `s` on the test scheduler; `midway` runs once the first draw is in.
+template <class Midway>
+void run(t::deterministic_fixture& f, const a::embedded_setup& s, t::memory_sink& sink,
+         a::actor_context ctx, Midway midway) {
+  auto rp = a::make_run_parts(s, sink);
+  REQUIRE(rp);
+  ctx.staleness = s.staleness;
+  ctx.seed = s.run.seed;
+  auto top = f.start(std::move(rp->parts), ctx);
+  f.run_until([&] { return !sink.draws.empty() || f.result.has_value(); });
+  midway(top);
+  f.finish();
+}
+
+void run(t::deterministic_fixture& f, const a::embedded_setup& s, t::memory_sink& sink) {
+  run(f, s, sink, {}, [](const a::topology&) {});
+}
+
+const a::run_summary& summary_of(t::deterministic_fixture& f) {
+  REQUIRE(f.result);
+  if (!f.result->has_value()) FAIL(f.result->error().message);
+  return f.result->value();
+}
+
+}  // namespace
+
+TEST_CASE("real protocols on the test scheduler: each runs to the end", "[actors]") {
+  const auto model = target();
+  for (auto kind : {p::protocol_kind::sync, p::protocol_kind::async, p::protocol_kind::ssp,
+                    p::protocol_kind::downpour, p::protocol_kind::elastic}) {
+    INFO(p::to_string(kind));
+    t::deterministic_fixture f;
+    t::memory_sink sink;
+    const auto s = setup(kind, *model, 2);
+    run(f, s, sink);
+    const auto& sum = summary_of(f);
+    const bool elastic = kind == p::protocol_kind::elastic;
+    CHECK(sum.draws == (elastic ? 2u : 1u) * 6);
+    CHECK(sink.draws.size() == sum.draws);
+    if (!elastic) CHECK(sum.versions[0] == s.run.steps);
+    CHECK(sum.gradients[0] > 0);
+    CHECK(sum.gradients[1] > 0);
+  }
+}
+
+TEST_CASE("real async and elastic: a killed worker is carried on without", "[actors]") {
+  const auto model = target();
+  for (auto kind : {p::protocol_kind::async, p::protocol_kind::elastic}) {
+    INFO(p::to_string(kind));
+    t::deterministic_fixture f;
+    t::memory_sink sink;
+    t::log_lines log;
+    a::actor_context ctx;
+    ctx.log = log.fn();
+    auto s = setup(kind, *model, 3);
+    run(f, s, sink, ctx, [](const a::topology& top) {
+      caf::anon_send_exit(top.actors.workers[1], caf::exit_reason::kill);
+    });
+    const auto& sum = summary_of(f);
+    CHECK(log.contains("worker 1 lost; carrying on with 2"));
+    CHECK(sum.lost == std::vector<std::uint32_t>{1});
+    if (kind == p::protocol_kind::async) CHECK(sum.versions[0] == s.run.steps);
+    CHECK(sum.gradients[0] > 0);
+    CHECK(sum.gradients[2] > 0);
+  }
+}
+
+TEST_CASE("real ssp: a version delay past its bound raises staleness and cannot deadlock",
+          "[actors]") {
+  const auto model = target();
+  t::deterministic_fixture f;
+  t::memory_sink sink;
+  auto s = setup(p::protocol_kind::ssp, *model, 2);
+  s.staleness.delay = *a::parse_delay("fixed:6");  // bound s = 2
+  run(f, s, sink);
+  const auto& sum = summary_of(f);
+  CHECK(sum.versions[0] == s.run.steps);
+  CHECK(sum.staleness.max >= 6);
+  CHECK(sum.staleness.mean() >= 5.0);
+}
+
+TEST_CASE("real downpour: pulls served from older versions show as staleness", "[actors]") {
+  const auto model = target();
+  t::deterministic_fixture plain, delayed;
+  t::memory_sink sink0, sink3;
+  auto s = setup(p::protocol_kind::downpour, *model, 2);
+  run(plain, s, sink0);
+  s.staleness.delay = *a::parse_delay("fixed:3");
+  run(delayed, s, sink3);
+  CHECK(summary_of(delayed).staleness.mean() >= summary_of(plain).staleness.mean() + 2.0);
+}
