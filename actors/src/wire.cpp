@@ -5,6 +5,9 @@
 #include <caf/sec.hpp>
 
 #include <algorithm>
+#include <compare>
+#include <cstring>
+#include <iterator>
 #include <type_traits>
 #include <vector>
 
@@ -63,6 +66,49 @@ caf::error apply_bitwise(Processor& f, T& x) {
 
 constexpr std::size_t kLoadChunkFloats = std::size_t{1} << 20;
 
+// Reads binary32 values from bytes of any alignment. Random access, so that std::copy (which
+// vector::assign uses for trivial types) runs a counted loop the compiler vectorises.
+struct float_reader {
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = float;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = float;
+  static constexpr difference_type kSize = sizeof(float);
+
+  const char* p = nullptr;
+
+  float operator[](difference_type i) const {
+    float x;
+    std::memcpy(&x, p + i * kSize, sizeof x);
+    return x;
+  }
+  float operator*() const { return (*this)[0]; }
+  float_reader& operator+=(difference_type d) {
+    p += d * kSize;
+    return *this;
+  }
+  float_reader& operator-=(difference_type d) { return *this += -d; }
+  float_reader& operator++() { return *this += 1; }
+  float_reader& operator--() { return *this -= 1; }
+  float_reader operator++(int) {
+    auto old = *this;
+    *this += 1;
+    return old;
+  }
+  float_reader operator--(int) {
+    auto old = *this;
+    *this -= 1;
+    return old;
+  }
+  friend float_reader operator+(float_reader a, difference_type d) { return a += d; }
+  friend float_reader operator+(difference_type d, float_reader a) { return a += d; }
+  friend float_reader operator-(float_reader a, difference_type d) { return a -= d; }
+  friend difference_type operator-(float_reader a, float_reader b) { return (a.p - b.p) / kSize; }
+  bool operator==(const float_reader&) const = default;
+  auto operator<=>(const float_reader&) const = default;
+};
+
 }  // namespace
 
 caf::error inspect(caf::serializer& f, payload& x) {
@@ -80,12 +126,13 @@ caf::error inspect(caf::deserializer& f, payload& x) {
   if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
   auto& v = x.values;
   if (auto* bytes = dynamic_cast<caf::binary_deserializer*>(&f)) {
-    // The common case (BASP, tests): the whole message is in memory; check before allocating.
+    // The common case (BASP, tests): the whole message is in memory; check before allocating,
+    // then copy straight into uninitialised storage (resize() would zero it first: one more
+    // pass over the payload, ~15 % of a 4 MB round trip's cycles).
     if (n > bytes->remaining() / sizeof(float)) return caf::make_error(caf::sec::end_of_stream);
-    v.resize(n);
-    if (n > 0) {
-      if (auto err = f.apply_raw(n * sizeof(float), v.data())) return err;
-    }
+    const auto* p = reinterpret_cast<const char*>(bytes->remainder().data());
+    v.assign(float_reader{p}, float_reader{p + n * sizeof(float)});
+    bytes->skip(n * sizeof(float));
   } else {
     // Unknown source: grow as the bytes arrive, so a lying length costs at most one chunk.
     v.clear();

@@ -9,7 +9,7 @@ namespace sgmc::samplers {
 namespace {
 
 struct psgld_coefficients {
-  float alpha, one_minus, lambda, drift, scale;
+  float alpha, one_minus, lambda, drift, scale;  // one_minus = (1 − α)/N²
 };
 
 // A plain loop (vectorised by the compiler), not an Eigen expression: Eigen's vectorised sqrt
@@ -35,8 +35,13 @@ bool update_block(float* t, float* V, const float* g, const float* z, std::size_
 
 }  // namespace
 
-psgld::psgld(std::size_t dim, double decay, double eps, double temperature)
-    : dim_(dim), decay_(decay), eps_(eps), temperature_(temperature), mean_square_(dim) {
+psgld::psgld(std::size_t dim, double decay, double eps, double temperature, std::size_t data_size)
+    : dim_(dim),
+      decay_(decay),
+      eps_(eps),
+      temperature_(temperature),
+      grad_scale_(data_size > 0 ? 1.0 / static_cast<double>(data_size) : 1.0),
+      mean_square_(dim) {
   SGMC_ASSERT(decay >= 0.0 && decay < 1.0, "psgld: decay must be in [0, 1)");
   SGMC_ASSERT(eps > 0.0, "psgld: eps must be > 0");
   SGMC_ASSERT(temperature >= 0.0, "psgld: temperature must be >= 0");
@@ -45,7 +50,8 @@ psgld::psgld(std::size_t dim, double decay, double eps, double temperature)
 bool psgld::step(std::span<float> theta, std::span<const float> grad, const step_info& info) {
   SGMC_ASSERT(theta.size() == dim_ && grad.size() == dim_, "psgld: vector length != dim");
   const double eps = info.step_size;
-  const psgld_coefficients c{static_cast<float>(decay_), static_cast<float>(1.0 - decay_),
+  const psgld_coefficients c{static_cast<float>(decay_),
+                             static_cast<float>((1.0 - decay_) * grad_scale_ * grad_scale_),
                              static_cast<float>(eps_), static_cast<float>(0.5 * eps),
                              static_cast<float>(std::sqrt(eps * temperature_))};
   float* th = theta.data();

@@ -90,7 +90,7 @@ expected<std::unique_ptr<sampler>> make_sampler(const sampler_params& p, std::si
   else if (k == "sghmc-exact")
     s = std::make_unique<sghmc_exact>(dim, p.friction, p.temperature);
   else if (k == "psgld")
-    s = std::make_unique<psgld>(dim, p.rmsprop_decay, p.rmsprop_eps, p.temperature);
+    s = std::make_unique<psgld>(dim, p.rmsprop_decay, p.rmsprop_eps, p.temperature, p.data_size);
   else if (k == "sgd")
     s = std::make_unique<sgd>(dim);
   else

@@ -44,7 +44,7 @@ template <class Midway>
 void run(t::deterministic_fixture& f, const a::embedded_setup& s, t::memory_sink& sink,
          a::actor_context ctx, Midway midway) {
   auto rp = a::make_run_parts(s, sink);
-  REQUIRE(rp);
+  if (!rp) FAIL(rp.error().message);
   ctx.staleness = s.staleness;
   ctx.seed = s.run.seed;
   auto top = f.start(std::move(rp->parts), ctx);

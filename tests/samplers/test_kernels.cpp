@@ -225,3 +225,28 @@ TEST_CASE("kernel results do not depend on the vectors' alignment", "[samplers][
     }
   }
 }
+
+TEST_CASE("psgld averages the per-datum gradient: (eps, lambda, N) equals (eps N, lambda N, 0)",
+          "[samplers][kernels]") {
+  // Li et al. 2016, Algorithm 1: V averages ḡ = ∇Û/N. Scaling ḡ by 1/N is the same as scaling
+  // ε and λ by N with V on ∇Û itself; in float the two differ by rounding only.
+  constexpr std::size_t kN = 60000;
+  constexpr double kEps = 1e-7, kLambda = 1e-5;
+  sm::psgld with_n(kDim, 0.99, kLambda, kTemperature, kN);
+  sm::psgld scaled(kDim, 0.99, kLambda * kN, kTemperature, 0);
+  sm::psgld without_n(kDim, 0.99, kLambda, kTemperature, 0);
+  vec t1 = draw(1, 1.0f), t2 = t1, t3 = t1;
+  const vec g = draw(2, 3.0f * kN);
+  for (int s = 0; s < kSteps; ++s) {
+    REQUIRE(with_n.step(t1, g, info_at(s, static_cast<float>(kEps))));
+    REQUIRE(scaled.step(t2, g, info_at(s, static_cast<float>(kEps * kN))));
+    REQUIRE(without_n.step(t3, g, info_at(s, static_cast<float>(kEps))));
+  }
+  double max_rel = 0.0, max_diff_unscaled = 0.0;
+  for (std::size_t i = 0; i < kDim; ++i) {
+    max_rel = std::max(max_rel, std::abs(double(t1[i]) - t2[i]) / (std::abs(double(t2[i])) + 1));
+    max_diff_unscaled = std::max(max_diff_unscaled, std::abs(double(t1[i]) - t3[i]));
+  }
+  CHECK(max_rel < 1e-5);
+  CHECK(max_diff_unscaled > 1e-3);  // without N the preconditioner is N times smaller
+}

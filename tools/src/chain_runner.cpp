@@ -52,7 +52,9 @@ expected<void> chain_runner::find_mode(std::span<float> theta) {
 expected<void> chain_runner::prepare() {
   const auto& cfg = ctx_.cfg;
   const std::size_t dim = ctx_.model.dim();
-  auto kernel = samplers::make_sampler(cfg.sampler, dim);
+  samplers::sampler_params sp = cfg.sampler;
+  sp.data_size = ctx_.model.data_size();
+  auto kernel = samplers::make_sampler(sp, dim);
   if (!kernel) return unexpected(kernel.error());
   kernel_ = std::move(*kernel);
   auto npy = npy_writer::create(summary_.samples_path, dim);

@@ -122,6 +122,7 @@ actors::embedded_setup embedded_setup_of(const run_config& cfg, const models::mo
   setup.staleness = cfg.staleness;
   setup.model = &model;
   setup.sampler = cfg.sampler;
+  setup.sampler.data_size = model.data_size();
   setup.schedule = sched;
   return setup;
 }

@@ -32,6 +32,9 @@ struct sampler_params {
   std::size_t fp_sgd_steps = 1000;
   double fp_step_size = 0.0;     ///< 0: use step_size
   std::size_t batch_size = 100;  ///< rows per minibatch (also sgld-fp's mode search), > 0
+  /// N, the training set's size (psgld scales its gradient average by 1/N, as Li et al.); set
+  /// by the caller from the model, not a config key. 0: a data-free target.
+  std::size_t data_size = 0;
 };
 
 /// Where a step stands: its index, step size and noise stream.
