@@ -1,6 +1,6 @@
 #include "sgmc/actors/embedded.hpp"
 
-#include "model_gradient.hpp"
+#include "sgmc/actors/model_gradient.hpp"
 #include "sgmc/actors/topology.hpp"
 #include "sgmc/actors/trace.hpp"
 #include "sgmc/actors/wire.hpp"
@@ -62,7 +62,7 @@ expected<std::vector<std::unique_ptr<protocols::worker>>> make_workers(
   std::vector<std::unique_ptr<protocols::worker>> out;
   const auto& m = *s.model;
   for (std::uint32_t i = 0; i < s.protocol.workers; ++i) {
-    sources.push_back(std::make_unique<detail::model_gradient>(m, s.sampler.batch_size));
+    sources.push_back(std::make_unique<model_gradient>(m, s.sampler.batch_size));
     protocols::worker_setup ws;
     ws.protocol = s.protocol;
     ws.run = s.run;
@@ -89,10 +89,10 @@ expected<std::vector<std::unique_ptr<protocols::worker>>> make_workers(
 
 class embedded_config : public caf::actor_system_config {
  public:
-  explicit embedded_config(unsigned threads) {
+  embedded_config(unsigned threads, bool stealing) {
     register_messages(*this);
     register_runtime_messages(*this);
-    set("scheduler.policy", caf::atom("sharing"));
+    set("scheduler.policy", stealing ? caf::atom("stealing") : caf::atom("sharing"));
     set("scheduler.max-threads", static_cast<std::size_t>(threads));
     set("logger.verbosity", caf::atom("quiet"));
   }
@@ -107,7 +107,7 @@ unsigned scheduler_threads(const embedded_options& o) {
 // bounds the wait), then for every actor to terminate.
 expected<run_summary> run_actors(const embedded_setup& s, topology_parts parts,
                                  trace_writer* trace) {
-  embedded_config cfg(scheduler_threads(s.options));
+  embedded_config cfg(scheduler_threads(s.options), s.options.work_stealing);
   caf::actor_system sys{cfg};
   auto log_mutex = std::make_shared<std::mutex>();
   actor_context ctx;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <deque>
+#include <optional>
 #include <utility>
 
 namespace sgmc::actors {
@@ -43,37 +44,39 @@ class master_actor final : public detail::peer_actor {
   caf::behavior running() {
     return {
         [this](const protocols::push& m) {
-          auto e = detail::make_event(m, detail::to_trace_actor(me_), peer(m.worker),
-                                      trace_dir::received);
+          auto e = received(m);
           handle([&](protocols::outbox& out) { return proto_->on_push(m, out); });
           record(e, m.worker);
         },
         [this](const protocols::pull& m) {
-          auto e = detail::make_event(m, detail::to_trace_actor(me_), peer(m.worker),
-                                      trace_dir::received);
+          auto e = received(m);
           handle([&](protocols::outbox& out) { return proto_->on_pull(m, out); });
           record(e, m.worker);
         },
         [this](const protocols::exchange& m) {
-          auto e = detail::make_event(m, detail::to_trace_actor(me_), peer(m.worker),
-                                      trace_dir::received);
+          auto e = received(m);
           handle([&](protocols::outbox& out) { return proto_->on_exchange(m, out); });
           record(e, m.worker);
         },
     };
   }
 
-  trace_actor peer(protocols::worker_id named) {
-    return detail::to_trace_actor(sender_endpoint().value_or(protocols::worker_at(named)));
+  // The trace record of a received push/pull/exchange, taken on arrival (none without a trace).
+  template <class Msg>
+  std::optional<trace_event> received(const Msg& m) {
+    if (ctx_.trace == nullptr) return std::nullopt;
+    const auto peer = sender_endpoint().value_or(protocols::worker_at(m.worker));
+    return detail::make_event(m, detail::to_trace_actor(me_), detail::to_trace_actor(peer),
+                              trace_dir::received);
   }
 
-  // Records a received push/pull/exchange with the staleness its application recorded.
-  void record(trace_event& e, protocols::worker_id worker) {
-    if (ctx_.trace == nullptr) return;
-    if (e.type == trace_type::push || e.type == trace_type::exchange)
+  // Records it with the staleness its application recorded.
+  void record(std::optional<trace_event>& e, protocols::worker_id worker) {
+    if (!e) return;
+    if (e->type == trace_type::push || e->type == trace_type::exchange)
       for (const auto& a : out_.applied)
-        if (a.worker == worker) e.staleness = static_cast<std::int64_t>(a.staleness());
-    ctx_.trace->record(e);
+        if (a.worker == worker) e->staleness = static_cast<std::int64_t>(a.staleness());
+    ctx_.trace->record(*e);
   }
 
   // Runs one protocol event and carries out its outbox. Once finished (or failed) the shard

@@ -1,8 +1,8 @@
-#include "model_gradient.hpp"
+#include "sgmc/actors/model_gradient.hpp"
 
 #include <algorithm>
 
-namespace sgmc::actors::detail {
+namespace sgmc::actors {
 
 model_gradient::model_gradient(const models::model& m, std::size_t max_batch)
     : model_(m), ws_(m.make_workspace(std::max<std::size_t>(1, max_batch))) {}
@@ -22,4 +22,4 @@ double model_gradient::full(std::span<const float> theta, std::span<float> grad)
   return full_->potential_and_grad(theta, grad);
 }
 
-}  // namespace sgmc::actors::detail
+}  // namespace sgmc::actors

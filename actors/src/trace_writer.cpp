@@ -1,5 +1,6 @@
 #include "trace_format.hpp"
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -20,12 +21,13 @@ namespace {
 
 namespace tf = trace_format;
 
-// Recording costs one encode under a mutex; the file writes happen on the writer's own thread,
-// 64 KiB at a time, so that the actors never wait for the disk. At most kMaxBuffers blocks are
-// in flight: a disk slower than the messages eventually makes record() wait (back-pressure,
-// never unbounded memory).
-constexpr std::size_t kBufferBytes = 65536 / tf::kRecordBytes * tf::kRecordBytes;
-constexpr std::size_t kMaxBuffers = 16;
+// Each recording thread appends to a 64 KiB block of its own under a spin flag that only
+// flush() ever contends for, so the actors of a node do not serialise on one mutex. Full
+// blocks go to the writer's own thread, which writes them to the file: the actors never wait
+// for the disk, unless kMaxQueued blocks are waiting (back-pressure, never unbounded memory).
+// Each thread that ever recorded keeps one block (64 KiB) until the writer is destroyed.
+constexpr std::size_t kBlockBytes = 65536 / tf::kRecordBytes * tf::kRecordBytes;
+constexpr std::size_t kMaxQueued = 16;
 
 struct file_closer {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -33,6 +35,29 @@ struct file_closer {
 using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 
 using block = std::vector<unsigned char>;
+
+struct thread_block {
+  std::thread::id owner = std::this_thread::get_id();
+  std::atomic_flag busy;  // clear: nobody is appending or taking the block
+  block buf = block(kBlockBytes);
+  std::size_t used = 0;                   // bytes of buf holding records
+  std::atomic<std::uint64_t> records{0};  // written by the owner only
+
+  void lock() {
+    while (busy.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
+  }
+  void unlock() { busy.clear(std::memory_order_release); }
+};
+
+// Per thread: its blocks in the last few writers it recorded into (writer ids are never
+// reused, so an entry of a destroyed writer never matches again).
+struct cache_entry {
+  std::uint64_t writer = 0;
+  thread_block* block = nullptr;
+};
+thread_local std::array<cache_entry, 4> block_cache;
+thread_local unsigned block_cache_next = 0;
+std::atomic<std::uint64_t> next_writer_id{1};
 
 }  // namespace
 
@@ -66,19 +91,17 @@ std::uint64_t trace_now_ns() {
 }
 
 struct trace_writer::impl {
+  const std::uint64_t id = next_writer_id.fetch_add(1);
   std::filesystem::path path;
   file_ptr file;
-  std::mutex mu;
+  std::mutex mu;                      // everything below
   std::condition_variable have_full;  // the writer thread waits for blocks
-  std::condition_variable have_free;  // record() and flush() wait for the writer
-  block active = block(kBufferBytes);
-  std::size_t used = 0;                            // bytes of `active` holding records
+  std::condition_variable have_free;  // hand_off() and flush() wait for the writer
+  std::vector<std::unique_ptr<thread_block>> threads;
   std::deque<std::pair<block, std::size_t>> full;  // blocks to write, with their sizes
   std::vector<block> spare;
-  std::size_t blocks = 1;  // allocated so far
   bool writing = false;
   bool stopping = false;
-  std::atomic<std::uint64_t> records{0};
   std::optional<sgmc::error> failure;  // the first write error, reported by flush()
   std::thread writer;
 
@@ -89,27 +112,38 @@ struct trace_writer::impl {
     }
   }
 
-  // Queues `active` (holding `used` bytes) for the writer thread and takes a fresh block;
-  // waits while kMaxBuffers blocks are in flight. Other threads may record or hand off while
-  // this one waits, so the loop re-checks `until`. Call with mu held.
-  template <class Pred>
-  void hand_off_until(std::unique_lock<std::mutex>& lock, Pred until) {
-    while (!until()) {
-      if (spare.empty() && blocks >= kMaxBuffers) {
-        have_free.wait(lock);
-        continue;
-      }
-      full.emplace_back(std::move(active), used);
-      if (spare.empty()) {
-        active = block(kBufferBytes);
-        ++blocks;
-      } else {
-        active = std::move(spare.back());
-        spare.pop_back();
-      }
-      used = 0;
-      have_full.notify_one();
+  // The calling thread's block, registered on first use.
+  thread_block& mine() {
+    for (const auto& c : block_cache) {
+      if (c.writer == id) return *c.block;
     }
+    std::lock_guard lock(mu);
+    thread_block* found = nullptr;
+    for (const auto& t : threads) {
+      if (t->owner == std::this_thread::get_id()) found = t.get();
+    }
+    if (found == nullptr) {
+      threads.push_back(std::make_unique<thread_block>());
+      found = threads.back().get();
+    }
+    block_cache[block_cache_next++ % block_cache.size()] = {id, found};
+    return *found;
+  }
+
+  // Queues tb's records for the writer thread and gives tb a fresh block. Call with tb locked
+  // and mu not held (lock order: a thread block, then mu).
+  void hand_off(thread_block& tb) {
+    std::unique_lock lock(mu);
+    have_free.wait(lock, [&] { return full.size() < kMaxQueued; });
+    full.emplace_back(std::move(tb.buf), tb.used);
+    if (spare.empty()) {
+      tb.buf = block(kBlockBytes);
+    } else {
+      tb.buf = std::move(spare.back());
+      spare.pop_back();
+    }
+    tb.used = 0;
+    have_full.notify_one();
   }
 
   void write_loop() {
@@ -177,17 +211,28 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
 
 void trace_writer::record(const trace_event& e) {
   impl& s = *impl_;
-  std::unique_lock lock(s.mu);
-  s.hand_off_until(lock, [&] { return s.used < s.active.size(); });
-  tf::encode(e, s.active.data() + s.used);
-  s.used += tf::kRecordBytes;
-  s.records.fetch_add(1, std::memory_order_relaxed);
+  thread_block& tb = s.mine();
+  tb.lock();
+  if (tb.used == tb.buf.size()) s.hand_off(tb);
+  tf::encode(e, tb.buf.data() + tb.used);
+  tb.used += tf::kRecordBytes;
+  tb.records.store(tb.records.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  tb.unlock();
 }
 
 expected<void> trace_writer::flush() {
   impl& s = *impl_;
+  std::vector<thread_block*> blocks;
+  {
+    std::lock_guard lock(s.mu);
+    for (const auto& t : s.threads) blocks.push_back(t.get());
+  }
+  for (thread_block* tb : blocks) {
+    tb->lock();
+    if (tb->used > 0) s.hand_off(*tb);
+    tb->unlock();
+  }
   std::unique_lock lock(s.mu);
-  s.hand_off_until(lock, [&] { return s.used == 0; });
   s.have_free.wait(lock, [&] { return s.full.empty() && !s.writing; });
   if (std::fflush(s.file.get()) != 0) s.fail("write");
   if (s.failure) return unexpected(*s.failure);
@@ -195,7 +240,10 @@ expected<void> trace_writer::flush() {
 }
 
 std::uint64_t trace_writer::records() const {
-  return impl_->records.load(std::memory_order_relaxed);
+  std::lock_guard lock(impl_->mu);
+  std::uint64_t n = 0;
+  for (const auto& t : impl_->threads) n += t->records.load(std::memory_order_relaxed);
+  return n;
 }
 
 }  // namespace sgmc::actors

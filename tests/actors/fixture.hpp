@@ -71,9 +71,11 @@ struct deterministic_fixture {
   /// Spawns a run of `parts`; its outcome lands in `result`.
   topology start(topology_parts parts, actor_context ctx = {},
                  std::chrono::milliseconds watchdog = std::chrono::milliseconds(60000));
-  /// Runs until the run's outcome is in.
+  /// Runs until the run's outcome is in, then until every actor has shut down (so that what
+  /// they point to, e.g. gradient sources, may go).
   void finish() {
     run_until([this] { return result.has_value(); });
+    run_until([] { return false; });
   }
 
   test_config cfg;

@@ -47,8 +47,8 @@ std::uint64_t total(const std::vector<std::uint64_t>& v) {
 }  // namespace
 
 TEST_CASE("async: pushes, pulls and params flow until the master stops every worker", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
+  t::deterministic_fixture f;
   fake_run r;
   f.start(fake_parts(r, sink));
   f.finish();
@@ -67,8 +67,8 @@ TEST_CASE("async: pushes, pulls and params flow until the master stops every wor
 }
 
 TEST_CASE("sync over two shards: every version waits for every worker", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
+  t::deterministic_fixture f;
   fake_run r;
   r.mode = t::fake_mode::sync;
   r.shards = 2;
@@ -94,9 +94,9 @@ TEST_CASE("sync over two shards: every version waits for every worker", "[actors
 }
 
 TEST_CASE("a lost worker: the master carries on with the others and says so", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
   t::log_lines log;
+  t::deterministic_fixture f;
   fake_run r;
   r.mode = t::fake_mode::sync;
   r.workers = 3;
@@ -120,8 +120,8 @@ TEST_CASE("a lost worker: the master carries on with the others and says so", "[
 }
 
 TEST_CASE("a protocol error ends the run with that error", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
+  t::deterministic_fixture f;
   fake_run r;
   auto parts = fake_parts(r, sink);
   parts.masters[0] = t::make_fake_master({r.mode, 0, 1, r.dim, r.workers, r.steps, r.thin, 7});
@@ -134,8 +134,8 @@ TEST_CASE("a protocol error ends the run with that error", "[actors]") {
 }
 
 TEST_CASE("a failing sink ends the run with its error", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
+  t::deterministic_fixture f;
   sink.fail_at_draw = 2;
   f.start(fake_parts(fake_run{}, sink));
   f.finish();
@@ -146,8 +146,8 @@ TEST_CASE("a failing sink ends the run with its error", "[actors]") {
 }
 
 TEST_CASE("losing the master ends the run with a clear error", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
+  t::deterministic_fixture f;
   fake_run r;
   r.steps = 1000;
   auto top = f.start(fake_parts(r, sink));
@@ -161,8 +161,8 @@ TEST_CASE("losing the master ends the run with a clear error", "[actors]") {
 }
 
 TEST_CASE("the watchdog ends a run that makes no progress", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
+  t::deterministic_fixture f;
   fake_run r;
   auto parts = fake_parts(r, sink);
   for (std::uint32_t i = 0; i < r.workers; ++i)
@@ -176,9 +176,9 @@ TEST_CASE("the watchdog ends a run that makes no progress", "[actors]") {
 }
 
 TEST_CASE("a message no handler takes is dropped and logged, and the run goes on", "[actors]") {
-  t::deterministic_fixture f;
   t::memory_sink sink;
   t::log_lines log;
+  t::deterministic_fixture f;
   a::actor_context ctx;
   ctx.log = log.fn();
   auto top = f.start(fake_parts(fake_run{}, sink), ctx);

@@ -75,7 +75,12 @@ TEST_CASE("embedded: every protocol runs to the end and hands on its draws", "[a
     REQUIRE(r->versions.size() == 1);
     if (!elastic) CHECK(r->versions[0] == s.run.steps);
     REQUIRE(r->gradients.size() == 2);
-    for (auto g : r->gradients) CHECK(g > 0);
+    // Every applied update took at least one gradient. How they split over the workers is up
+    // to the threads, except where the protocol waits for everyone (sync) or each worker runs
+    // its own chain (elastic).
+    CHECK(r->gradients[0] + r->gradients[1] >= (elastic ? 2 : 1) * s.run.steps);
+    if (elastic || kind == p::protocol_kind::sync)
+      for (auto g : r->gradients) CHECK(g == s.run.steps);
     CHECK(r->lost.empty());
     CHECK(r->wall_seconds > 0.0);
     REQUIRE(sink.finished);

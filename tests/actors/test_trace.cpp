@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -109,7 +110,8 @@ std::string doc_snippet() {
 
 }  // namespace
 
-TEST_CASE("trace events recorded from two threads read back intact", "[trace]") {
+TEST_CASE("trace events recorded from two threads, flushed meanwhile, read back intact",
+          "[trace]") {
   auto dir = scratch_dir("roundtrip");
   const std::uint64_t per_thread = 30000;  // several 64 KiB blocks
   {
@@ -122,6 +124,7 @@ TEST_CASE("trace events recorded from two threads read back intact", "[trace]") 
         for (std::uint64_t k = 0; k < per_thread; ++k) writer.record(event(t, k));
       });
     }
+    for (int i = 0; i < 20; ++i) REQUIRE(writer.flush());  // flushes while both record
     for (auto& th : threads) th.join();
     CHECK(writer.records() == 2 * per_thread);
   }  // the destructor flushes
@@ -145,6 +148,42 @@ TEST_CASE("trace events recorded from two threads read back intact", "[trace]") 
     REQUIRE(e.staleness == want.staleness);
   }
   CHECK((next[0] == per_thread && next[1] == per_thread));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("one thread recording into six writers, and threads that exit, lose nothing", "[trace]") {
+  auto dir = scratch_dir("many");
+  constexpr int kWriters = 6;  // more than a thread caches
+  constexpr std::uint64_t kEach = 3000;
+  std::vector<std::unique_ptr<a::trace_writer>> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    auto opened = a::trace_writer::open(dir / (std::to_string(w) + ".trace"), std::to_string(w));
+    REQUIRE(opened);
+    writers.push_back(std::move(*opened));
+  }
+  for (std::uint64_t k = 0; k < kEach; ++k) {
+    for (auto& w : writers) w->record(event(0, k));
+  }
+  for (std::uint32_t t = 1; t <= 3; ++t) {  // short-lived threads, gone before the flush
+    std::thread([&, t] {
+      for (std::uint64_t k = 0; k < 10; ++k) writers[0]->record(event(t, k));
+    }).join();
+  }
+  for (int w = 0; w < kWriters; ++w) {
+    REQUIRE(writers[w]->flush());
+    const auto want = kEach + (w == 0 ? 30 : 0);
+    CHECK(writers[w]->records() == want);
+    auto r = a::read_trace(dir / (std::to_string(w) + ".trace"));
+    REQUIRE(r);
+    CHECK(r->node == std::to_string(w));
+    REQUIRE(r->events.size() == want);
+    std::uint64_t next = 0;  // thread 0's records in order
+    for (const auto& e : r->events) {
+      if (e.actor.index == 0) CHECK(e.version == next++);
+    }
+    CHECK(next == kEach);
+  }
+  writers.clear();
   fs::remove_all(dir);
 }
 

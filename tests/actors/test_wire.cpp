@@ -255,16 +255,47 @@ TEST_CASE("register_messages names every message type sgmc.<struct>", "[wire][ac
   CHECK(got.potential == std::numeric_limits<double>::infinity());
 }
 
+namespace {
+
+constexpr auto kTimeout = std::chrono::seconds(10);
+
+void configure_node(caf::actor_system_config& cfg) {
+  cfg.load<caf::io::middleman>();
+  cfg.set("scheduler.max-threads", 2);
+  sgmc::actors::register_messages(cfg);
+}
+
+/// Connects through the middleman actor, which (unlike middleman::remote_actor) takes a timeout.
+caf::actor connect_to(caf::actor_system& sys, caf::scoped_actor& self, std::uint16_t port) {
+  caf::actor remote;
+  self->request(sys.middleman().actor_handle(), kTimeout, caf::connect_atom::value,
+                std::string("127.0.0.1"), port)
+      .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+            remote = caf::actor_cast<caf::actor>(std::move(ptr));
+          },
+          [&](caf::error& err) { FAIL("connect: " << sys.render(err)); });
+  return remote;
+}
+
+/// Sends `x` to `remote` and returns its answer (a failed test if none within kTimeout).
+template <class T>
+T round_trip(caf::actor_system& sys, caf::scoped_actor& self, const caf::actor& remote,
+             const T& x) {
+  T back;
+  self->request(remote, kTimeout, x)
+      .receive([&](T& answer) { back = std::move(answer); },
+               [&](caf::error& err) { FAIL("round trip: " << sys.render(err)); });
+  return back;
+}
+
+}  // namespace
+
 TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical",
           "[wire][actors]") {
-  auto configure = [](caf::actor_system_config& cfg) {
-    cfg.load<caf::io::middleman>();
-    cfg.set("scheduler.max-threads", 2);
-    sgmc::actors::register_messages(cfg);
-  };
   caf::actor_system_config server_cfg, client_cfg;
-  configure(server_cfg);
-  configure(client_cfg);
+  configure_node(server_cfg);
+  configure_node(client_cfg);
   caf::actor_system server{server_cfg};
   caf::actor_system client{client_cfg};
   // One (unused) argument: CAF 0.17.6 dereferences a null argument tuple when a function
@@ -278,40 +309,19 @@ TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical"
   REQUIRE(port);
   {
     caf::scoped_actor self{client};
-    const auto timeout = std::chrono::seconds(10);
-    caf::actor remote;
-    self->request(client.middleman().actor_handle(), timeout, caf::connect_atom::value,
-                  std::string("127.0.0.1"), *port)
-        .receive(
-            [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-              remote = caf::actor_cast<caf::actor>(std::move(ptr));
-            },
-            [&](caf::error& err) { FAIL("connect: " << client.render(err)); });
+    const auto remote = connect_to(client, self, *port);
     REQUIRE(remote);
-
-    p::params in{1, 7, {special_floats()}};
-    bool answered = false;
-    self->request(remote, timeout, in)
-        .receive(
-            [&](p::params& out) {
-              answered = true;
-              CHECK(out.version == 7);
-              CHECK(same_bits(out.data.values, in.data.values));
-            },
-            [&](caf::error& err) { FAIL("params round trip: " << client.render(err)); });
-    CHECK(answered);
-
+    const p::params in{1, 7, {special_floats()}};
+    const auto out = round_trip(client, self, remote, in);
+    CHECK(out.version == 7);
+    CHECK(same_bits(out.data.values, in.data.values));
     // An infinite potential made CAF 0.17's packing loop forever on the sending thread.
-    p::push inf{0,
-                0,
-                1,
-                1,
-                p::push_kind::gradient,
-                std::numeric_limits<double>::infinity(),
-                {{std::numeric_limits<float>::infinity()}}};
-    self->request(remote, timeout, inf)
-        .receive([&](p::push& out) { CHECK(out.potential == inf.potential); },
-                 [&](caf::error& err) { FAIL("push with Inf: " << client.render(err)); });
+    p::push inf;
+    inf.potential = std::numeric_limits<double>::infinity();
+    inf.data.values = {std::numeric_limits<float>::infinity()};
+    const auto back = round_trip(client, self, remote, inf);
+    CHECK(back.potential == inf.potential);
+    CHECK(same_bits(back.data.values, inf.data.values));
   }
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
 }

@@ -1,6 +1,6 @@
+#include "sgmc/actors/model_gradient.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/tools/evaluator.hpp"
-#include "sgmc/tools/model_source.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -138,9 +138,9 @@ TEST_CASE("gaussian targets report the error of the running mean and variance", 
   CHECK(r.at("dist") == Approx(std::sqrt(4.0 + 0.25)));
 }
 
-TEST_CASE("model_source passes minibatches to the model and sums full gradients", "[evaluator]") {
+TEST_CASE("model_gradient passes minibatches to the model and sums full gradients", "[evaluator]") {
   auto p = synthetic("linreg");
-  sgmc::tools::model_source source(*p.model, 300);
+  sgmc::actors::model_gradient source(*p.model, 300);
   const auto theta = random_draws(*p.model, 1)[0];
   std::vector<std::uint32_t> all(p.model->data_size());
   for (std::uint32_t i = 0; i < all.size(); ++i) all[i] = i;

@@ -5,6 +5,7 @@
 // chain's thread; test-set evaluation runs on an eval_worker thread beside it.
 
 #include "eval_worker.hpp"
+#include "sgmc/actors/model_gradient.hpp"
 #include "sgmc/core/error.hpp"
 #include "sgmc/models/model.hpp"
 #include "sgmc/samplers/chain.hpp"
@@ -12,7 +13,6 @@
 #include "sgmc/samplers/schedule.hpp"
 #include "sgmc/tools/evaluator.hpp"
 #include "sgmc/tools/metrics_writer.hpp"
-#include "sgmc/tools/model_source.hpp"
 #include "sgmc/tools/npy_writer.hpp"
 #include "sgmc/tools/progress.hpp"
 #include "sgmc/tools/run_config.hpp"
@@ -58,7 +58,7 @@ class chain_runner {
 
   const run_context& ctx_;
   const std::uint32_t chain_;
-  model_source source_;
+  actors::model_gradient source_;
   std::unique_ptr<samplers::control_variate_source> cv_source_;
   std::unique_ptr<samplers::sampler> kernel_;
   std::unique_ptr<samplers::chain> markov_;

@@ -1,9 +1,11 @@
 #pragma once
-// Adapts a models::model to samplers::gradient_source for a worker: minibatch() is the model's
-// Û estimate on the given rows (with synthetic gradient noise, if the model has any); full() is
-// the exact U(θ) over all rows, block by block (models::full_data), without synthetic noise.
-// The same adapter as tools::model_source, which actors cannot use (tools depends on actors).
-// One per worker: it owns the worker's workspace.
+// Adapts a models::model to samplers::gradient_source: minibatch() is the model's Û estimate on
+// the given rows (with synthetic gradient noise, if the model has any); full() is the exact
+// U(θ) over all rows, block by block (models::full_data), without synthetic noise:
+//   U(θ) = Σ_k (n_k/N) Û_{B_k}(θ).
+// It lives here because actors is the lowest module that knows both models and samplers
+// (which must not know each other); tools (`sgmc run`'s chains) uses it too. One per chain or
+// worker: it owns the workspace.
 #include "sgmc/models/full_data.hpp"
 #include "sgmc/models/model.hpp"
 #include "sgmc/samplers/gradient_source.hpp"
@@ -11,7 +13,7 @@
 #include <cstddef>
 #include <memory>
 
-namespace sgmc::actors::detail {
+namespace sgmc::actors {
 
 class model_gradient final : public samplers::gradient_source {
  public:
@@ -30,4 +32,4 @@ class model_gradient final : public samplers::gradient_source {
   std::unique_ptr<models::full_data> full_;  // made on first use
 };
 
-}  // namespace sgmc::actors::detail
+}  // namespace sgmc::actors
