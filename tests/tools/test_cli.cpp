@@ -104,6 +104,22 @@ TEST_CASE("fmnist-mlp demo reaches 85% posterior-predictive accuracy", "[system]
 #endif
 }
 
+TEST_CASE("the async demo (2 workers as actors) reaches 85% and writes its trace",
+          "[system][slow]") {
+  tmp_dir dir("fmnist-async");
+  const std::string out = dir.file("out");
+  auto r = sgmc_run(k_examples + "fmnist-async.toml --quiet --out " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("async protocol: versions 8000") != std::string::npos);
+  CHECK(check("npy " + out + "/samples/chain-0.npy 120 79510"));
+  CHECK(check("metric " + out + "/metrics.jsonl 0 pred_accuracy ge 0.85"));
+#ifndef SGMC_SANITIZED
+  CHECK(check("metric " + out + "/metrics.jsonl 0 wall_s lt 60"));
+#endif
+  CHECK(std::filesystem::file_size(out + "/trace/embedded.trace") > 100000);
+}
+
 TEST_CASE("several chains run in parallel and each writes its draws", "[system]") {
   tmp_dir dir("chains");
   const std::string out = dir.file("out");
