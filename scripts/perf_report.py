@@ -126,6 +126,36 @@ def mlp_table(models, torch_runs):
     return rows, gemm_rows + ([""] + torch_rows if torch_rows else []), summary
 
 
+def messaging_table(msg):
+    """Round trips across processes next to raw ZeroMQ REQ/REP of the same size, same run."""
+    rows = ["| floats | case | settings | round trips/s | GB/s (both ways) | of ZeroMQ GB/s |",
+            "| ---: | --- | --- | ---: | ---: | ---: |"]
+    for size in ("1K", "100K", "1M"):
+        zmq = msg.get(f"zmq/roundtrip_reqrep/{size}/tcp")
+        zmq_bps = median_of(zmq, "bytes_per_second")[0] if zmq else None
+        if zmq:
+            rows.append(f"| {size} | `zmq/roundtrip_reqrep` | tcp loopback | "
+                        f"{median_of(zmq, 'items_per_second')[0]:,.0f} | {zmq_bps / 1e9:.2f} | "
+                        "100 % |")
+        for case in ("roundtrip_inproc", "roundtrip_remote", "roundtrip_hybrid"):
+            for setting in ("default", "1thread", "sharing", "sharing_1thread"):
+                e = msg.get(f"actors/{case}/{size}/{setting}")
+                if e is None:
+                    continue
+                bps = median_of(e, "bytes_per_second")[0]
+                ratio = f"{100.0 * bps / zmq_bps:.0f} %" if zmq_bps and case != "roundtrip_inproc" \
+                    else "–"
+                rows.append(f"| {size} | `actors/{case}` | {setting} | "
+                            f"{median_of(e, 'items_per_second')[0]:,.0f} | {bps / 1e9:.2f} | "
+                            f"{ratio} |")
+    trace = msg.get("actors/trace_record/1thread")
+    if trace:
+        rows.append("")
+        rows.append(f"One trace record (`actors/trace_record/1thread`): "
+                    f"{1e9 / median_of(trace, 'items_per_second')[0]:.0f} ns.")
+    return rows
+
+
 def machine(context):
     cpu = "unknown CPU"
     try:
@@ -149,6 +179,9 @@ def main():
         models, _ = load_runs(os.path.join(d, "models.json"))
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f"perf_report.py: cannot read the benchmark results in {d}: {e}")
+    msg = {}
+    if os.path.exists(os.path.join(d, "messaging.json")):
+        msg, _ = load_runs(os.path.join(d, "messaging.json"))
     torch_runs = []
     torch_path = os.path.join(d, "pytorch.jsonl")
     if os.path.exists(torch_path):
@@ -173,6 +206,11 @@ def main():
     else:
         out.append("")
         out.append("PyTorch was not installed: no PyTorch column (`scripts/install-deps --bench`).")
+    if msg:
+        out.append("")
+        out.append("### Messaging: push/pull round trips, CAF against raw ZeroMQ")
+        out.append("")
+        out.extend(messaging_table(msg))
     text = "\n".join(out) + "\n"
     sys.stdout.write(text)
     with open(os.path.join(d, "report.md"), "w") as f:
