@@ -156,6 +156,29 @@ def messaging_table(msg):
     return rows
 
 
+def runs_tables(runs):
+    rows = ["| run | trace on s | trace off s | tracing costs |", "| --- | ---: | ---: | ---: |"]
+    for r in runs.get("trace_overhead", []):
+        rows.append(f"| `{r['config']}` {' '.join(r['sets'])} | {r['seconds_trace_on']:.2f} | "
+                    f"{r['seconds_trace_off']:.2f} | {r['overhead_percent']:+.1f} % |")
+    f = runs.get("fmnist")
+    if f:
+        rows += ["", "| Fashion-MNIST MLP 784-100-10, 8000 steps | sampling s | draws/s | "
+                 "gradients/s | pred. accuracy at equal wall time |",
+                 "| --- | ---: | ---: | ---: | ---: |"]
+        for name, label in (("single", "one process, no actors (`protocol.kind = none`)"),
+                            ("async-2", "embedded actors, async, 2 workers")):
+            c = f[name]
+            acc = c["accuracy_at_equal_time"]
+            acc_txt = f"{acc:.4f} (at {c['accuracy_time']:.1f} s)" if acc is not None else "–"
+            rows.append(f"| {label} | {c['seconds']:.2f} | {c['draws_per_second']:.1f} | "
+                        f"{c['gradients_per_second']:,.0f} | {acc_txt} |")
+        rows.append("")
+        rows.append(f"async / one process, draws/s: "
+                    f"{f['async-2']['draws_per_second'] / f['single']['draws_per_second']:.2f}x")
+    return rows
+
+
 def machine(context):
     cpu = "unknown CPU"
     try:
@@ -206,6 +229,12 @@ def main():
     else:
         out.append("")
         out.append("PyTorch was not installed: no PyTorch column (`scripts/install-deps --bench`).")
+    runs_path = os.path.join(d, "runs.json")
+    if os.path.exists(runs_path):
+        with open(runs_path) as f:
+            runs = json.load(f)
+        out += ["", "### Whole runs: trace overhead, embedded actors against one process", ""]
+        out.extend(runs_tables(runs))
     if msg:
         out.append("")
         out.append("### Messaging: push/pull round trips, CAF against raw ZeroMQ")
