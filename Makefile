@@ -31,7 +31,7 @@ test-release: build
 
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) -L unit -LE slow
+	  ctest --output-on-failure -j $(JOBS) -L "unit|actors" -LE slow
 
 test: test-release test-asan
 

@@ -32,61 +32,6 @@ expected<std::unique_ptr<samplers::sampler>> kernel(const embedded_setup& s, std
   return samplers::make_sampler(s.sampler, n);
 }
 
-expected<std::vector<std::unique_ptr<protocols::master>>> make_masters(
-    const embedded_setup& s, std::span<const float> theta0) {
-  std::vector<std::unique_ptr<protocols::master>> out;
-  const auto dim = s.model->dim();
-  for (std::uint32_t k = 0; k < s.protocol.shards; ++k) {
-    protocols::master_setup ms;
-    ms.protocol = s.protocol;
-    ms.run = s.run;
-    ms.shard = k;
-    ms.dim = dim;
-    ms.theta0 = theta0;
-    ms.schedule = s.schedule;
-    if (!local_kernel(s.protocol.kind)) {
-      auto kern = kernel(s, protocols::shard_slice(dim, s.protocol.shards, k).size);
-      if (!kern) return unexpected(kern.error());
-      ms.kernel = std::move(*kern);
-    }
-    auto m = protocols::make_master(std::move(ms));
-    if (!m) return unexpected(m.error());
-    out.push_back(std::move(*m));
-  }
-  return out;
-}
-
-expected<std::vector<std::unique_ptr<protocols::worker>>> make_workers(
-    const embedded_setup& s, std::span<const float> theta0,
-    std::vector<std::unique_ptr<samplers::gradient_source>>& sources) {
-  std::vector<std::unique_ptr<protocols::worker>> out;
-  const auto& m = *s.model;
-  for (std::uint32_t i = 0; i < s.protocol.workers; ++i) {
-    sources.push_back(std::make_unique<model_gradient>(m, s.sampler.batch_size));
-    protocols::worker_setup ws;
-    ws.protocol = s.protocol;
-    ws.run = s.run;
-    ws.id = i;
-    ws.dim = m.dim();
-    ws.source = sources.back().get();
-    if (m.data_size() > 0)
-      ws.rows = protocols::worker_rows(m.data_size(), s.protocol.workers, i, s.protocol.shard_data,
-                                       s.run.seed);
-    ws.batch_size = s.sampler.batch_size;
-    ws.theta0 = theta0;
-    ws.schedule = s.schedule;
-    if (local_kernel(s.protocol.kind)) {
-      auto kern = kernel(s, m.dim());
-      if (!kern) return unexpected(kern.error());
-      ws.kernel = std::move(*kern);
-    }
-    auto w = protocols::make_worker(std::move(ws));
-    if (!w) return unexpected(w.error());
-    out.push_back(std::move(*w));
-  }
-  return out;
-}
-
 class embedded_config : public caf::actor_system_config {
  public:
   embedded_config(unsigned threads, bool stealing) {
@@ -158,21 +103,81 @@ expected<void> validate(const embedded_setup& s) {
   return {};
 }
 
-expected<run_parts> make_run_parts(const embedded_setup& s, sample_sink& sink) {
-  if (auto r = validate(s); !r) return unexpected(r.error());
+std::vector<float> initial_theta(const embedded_setup& s) {
   std::vector<float> theta0 = s.theta0;
   if (theta0.empty()) {
     theta0.resize(s.model->dim());
     s.model->initial_params({s.run.seed, 0, 0, core::rng_stream::init}, theta0);
   }
+  return theta0;
+}
+
+expected<std::vector<std::unique_ptr<protocols::master>>> make_master_shards(
+    const embedded_setup& s, std::span<const float> theta0) {
+  std::vector<std::unique_ptr<protocols::master>> out;
+  const auto dim = s.model->dim();
+  for (std::uint32_t k = 0; k < s.protocol.shards; ++k) {
+    protocols::master_setup ms;
+    ms.protocol = s.protocol;
+    ms.run = s.run;
+    ms.shard = k;
+    ms.dim = dim;
+    ms.theta0 = theta0;
+    ms.schedule = s.schedule;
+    if (!local_kernel(s.protocol.kind)) {
+      auto kern = kernel(s, protocols::shard_slice(dim, s.protocol.shards, k).size);
+      if (!kern) return unexpected(kern.error());
+      ms.kernel = std::move(*kern);
+    }
+    auto m = protocols::make_master(std::move(ms));
+    if (!m) return unexpected(m.error());
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+expected<worker_part> make_worker_part(const embedded_setup& s, std::span<const float> theta0,
+                                       protocols::worker_id i) {
+  const auto& m = *s.model;
+  worker_part part;
+  part.source = std::make_unique<model_gradient>(m, s.sampler.batch_size);
+  protocols::worker_setup ws;
+  ws.protocol = s.protocol;
+  ws.run = s.run;
+  ws.id = i;
+  ws.dim = m.dim();
+  ws.source = part.source.get();
+  if (m.data_size() > 0)
+    ws.rows = protocols::worker_rows(m.data_size(), s.protocol.workers, i, s.protocol.shard_data,
+                                     s.run.seed);
+  ws.batch_size = s.sampler.batch_size;
+  ws.theta0 = theta0;
+  ws.schedule = s.schedule;
+  if (local_kernel(s.protocol.kind)) {
+    auto kern = kernel(s, m.dim());
+    if (!kern) return unexpected(kern.error());
+    ws.kernel = std::move(*kern);
+  }
+  auto w = protocols::make_worker(std::move(ws));
+  if (!w) return unexpected(w.error());
+  part.worker = std::move(*w);
+  return part;
+}
+
+expected<run_parts> make_run_parts(const embedded_setup& s, sample_sink& sink) {
+  if (auto r = validate(s); !r) return unexpected(r.error());
+  const std::vector<float> theta0 = initial_theta(s);
   run_parts rp;
-  auto masters = make_masters(s, theta0);
+  auto masters = make_master_shards(s, theta0);
   if (!masters) return unexpected(masters.error());
-  auto workers = make_workers(s, theta0, rp.sources);
-  if (!workers) return unexpected(workers.error());
   auto& parts = rp.parts;
   parts.masters = std::move(*masters);
-  parts.workers = std::move(*workers);
+  for (std::uint32_t i = 0; i < s.protocol.workers; ++i) {
+    auto w = make_worker_part(s, theta0, i);
+    if (!w) return unexpected(w.error());
+    parts.workers.push_back(std::move(w->worker));
+    rp.sources.push_back(std::move(w->source));
+  }
   const auto coll = protocols::collector::for_protocol(s.protocol, s.model->dim());
   parts.chains = coll.chains();
   parts.slices = coll.shards();

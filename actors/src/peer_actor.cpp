@@ -58,6 +58,12 @@ std::chrono::nanoseconds peer_actor::link_delay(const protocols::endpoint& to, b
   return inj_.message_delay(worker, is_push);
 }
 
+void peer_actor::on_exit() {
+  dir_ = directory{};
+  due_.clear();
+  ctx_.supervisor = caf::actor{};
+}
+
 void peer_actor::send_message(const caf::actor& dest, std::chrono::nanoseconds delay,
                               caf::message msg) {
   const auto now = clock().now();

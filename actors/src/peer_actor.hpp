@@ -26,6 +26,10 @@ class peer_actor : public caf::event_based_actor {
              std::uint32_t rng_owner);
 
  protected:
+  /// Releases every handle to other actors: actors holding each other's handles would
+  /// otherwise keep each other alive (a reference cycle) after the run.
+  void on_exit() override;
+
   /// Stores the directory (from the init message) and monitors `peers` of it.
   void set_directory(directory dir, const std::vector<caf::actor>& peers);
   const directory& dir() const { return dir_; }

@@ -25,6 +25,7 @@ class supervisor final : public caf::event_based_actor {
   // Whatever ends this actor (an exception, the system shutting down) ends the run: nobody
   // waits forever on on_result.
   void on_exit() override {
+    dir_ = directory{};  // no handles kept past the run (actors referring to each other)
     if (finished_) return;
     finished_ = true;
     if (cfg_.on_result)

@@ -1,15 +1,18 @@
 // The `sgmc` command line. Exit codes (docs/outputs.md):
 //   0  success
 //   1  a chain diverged (the draws and metrics written so far are kept)
-//   2  bad input: command line, config, data files, shapes; or outputs that cannot be written
+//   2  bad input: command line, config, data files, shapes; or outputs that cannot be written;
+//      for `sgmc node`: also an unreachable, refusing or lost peer, or a timeout
 #include "sgmc/models/factory.hpp"
 #include "sgmc/tools/config_loader.hpp"
+#include "sgmc/tools/node_runner.hpp"
 #include "sgmc/tools/runner.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +41,60 @@ void add_run_command(CLI::App& app, run_args& args) {
   cmd->add_option("--threads", args.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+}
+
+struct node_args {
+  std::string config;
+  std::vector<std::string> sets;
+  std::string out;
+  std::string address;
+  std::optional<std::uint32_t> id;
+  double wait_s = 120.0;
+  double timeout_s = 10.0;
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+// `sgmc node master|worker|collector`: the options every role shares, then its own.
+CLI::App* add_node_role(CLI::App& node, const std::string& role, const std::string& help,
+                        node_args& args) {
+  auto* cmd = node.add_subcommand(role, help);
+  cmd->add_option("config", args.config, "Experiment config (TOML), the same on every node")
+      ->required();
+  cmd->add_option("--set", args.sets, "Override a config key: section.key=value (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("KEY=VALUE");
+  cmd->add_option("--out", args.out, "Output folder (default: runs/<name>)");
+  cmd->add_option("--threads", args.threads, "CAF scheduler threads (default: 2 master, 1 other)")
+      ->check(CLI::Range(1u, 4096u));
+  if (role == "master") {
+    cmd->add_option("--listen", args.address, "HOST:PORT to listen on (port 0: any free port)")
+        ->required();
+    cmd->add_option("--wait", args.wait_s, "Seconds to wait for every node to join (default 120)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+  } else {
+    cmd->add_option("--connect", args.address, "The master's HOST:PORT")->required();
+    cmd->add_option("--timeout", args.timeout_s,
+                    "Seconds to wait for the master when connecting (default 10)")
+        ->check(CLI::PositiveNumber);
+  }
+  if (role == "worker") cmd->add_option("--id", args.id, "This worker's index (default: any free)");
+  return cmd;
+}
+
+void add_node_command(CLI::App& app, node_args& args) {
+  auto* node = app.add_subcommand("node", "Run one node of a run over several processes");
+  node->require_subcommand(1);
+  add_node_role(*node, "master", "The master shards; waits for the workers and the collector",
+                args);
+  add_node_role(*node, "worker", "One worker; connects to the master", args);
+  add_node_role(*node, "collector", "The sample collector; writes samples and metrics", args);
+}
+
+void print_line(const std::string& line) {
+  std::printf("sgmc: %s\n", line.c_str());
+  std::fflush(stdout);
 }
 
 int fail(const sgmc::error& e) {
@@ -82,6 +139,34 @@ int run_command(const run_args& args) {
   return 0;
 }
 
+int node_command(CLI::App& app, const node_args& args) {
+  using sgmc::tools::node_role;
+  auto* node = app.get_subcommand("node");
+  node_role role = node_role::master;
+  if (node->got_subcommand("worker")) role = node_role::worker;
+  if (node->got_subcommand("collector")) role = node_role::collector;
+  sgmc::models::configure_eigen();
+  auto cfg = sgmc::tools::load_config(args.config, args.sets);
+  if (!cfg) return fail(cfg.error());
+  sgmc::tools::node_run_options options;
+  options.source = args.config;
+  options.out_dir = args.out;
+  options.address = args.address;
+  options.worker = args.id;
+  options.wait_s = args.wait_s;
+  options.connect_timeout_s = args.timeout_s;
+  options.threads = args.threads;
+  options.quiet = args.quiet;
+  options.live = ::isatty(STDOUT_FILENO) != 0;
+  options.print = print_line;
+  auto done = sgmc::tools::run_node(role, *cfg, options);
+  if (!done) return fail(done.error());
+  print_line(role == node_role::master
+                 ? *done
+                 : fmt::format("{}: {}", sgmc::tools::to_string(role), *done));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,14 +174,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   run_args args;
   add_run_command(app, args);
+  node_args nargs;
+  add_node_command(app, nargs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    std::fprintf(stderr, "sgmc: error: %s\nRun 'sgmc --help' or 'sgmc run --help' for usage.\n",
+    std::fprintf(stderr,
+                 "sgmc: error: %s\nRun 'sgmc --help', 'sgmc run --help' or 'sgmc node master "
+                 "--help' for usage.\n",
                  e.what());
     return k_exit_bad_input;
   }
   if (app.got_subcommand("run")) return run_command(args);
+  if (app.got_subcommand("node")) return node_command(app, nargs);
   return k_exit_bad_input;
 }

@@ -2,6 +2,7 @@
 
 #include "chain_runner.hpp"
 #include "collector_sink.hpp"
+#include "run_setup.hpp"
 #include "sgmc/actors/embedded.hpp"
 #include "sgmc/tools/config_loader.hpp"
 
@@ -15,21 +16,17 @@
 #include <regex>
 #include <utility>
 
+#include <unistd.h>
+
 namespace sgmc::tools {
-namespace {
 
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
+
+namespace detail {
 
 unexpected prefixed(const std::string& source, const error& e) {
   return unexpected(e.code, fmt::format("{}: {}", source, e.message));
 }
-
-/// The training data (unless the target has none) and the model built on it.
-struct problem {
-  models::data_split data;
-  std::unique_ptr<models::model> model;
-};
 
 expected<problem> load_problem(const run_config& cfg, const std::string& source) {
   problem p;
@@ -48,7 +45,6 @@ expected<problem> load_problem(const run_config& cfg, const std::string& source)
   return p;
 }
 
-/// Everything about the sampler that can fail, checked before any output is written.
 expected<samplers::schedule> check_sampler(const run_config& cfg, const models::model& m,
                                            const std::string& source) {
   const std::size_t n = m.data_size();
@@ -63,15 +59,22 @@ expected<samplers::schedule> check_sampler(const run_config& cfg, const models::
 }
 
 expected<void> write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  // Written beside and renamed: nodes of one run on one host may write the same file at once.
+  auto tmp = path;
+  tmp += fmt::format(".{}.tmp", ::getpid());
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   out << text;
   out.flush();
-  if (!out) return make_error(errc::io, fmt::format("cannot write {}", path.string()));
+  std::error_code ec;
+  if (out) fs::rename(tmp, path, ec);
+  if (!out || ec) {
+    fs::remove(tmp, ec);
+    return make_error(errc::io, fmt::format("cannot write {}", path.string()));
+  }
   return {};
 }
 
-/// Creates OUT/samples, removes chain and trace files of an earlier run, writes OUT/config.toml.
-expected<void> prepare_output(const fs::path& out, const run_config& cfg) {
+expected<void> prepare_output(const fs::path& out, const run_config& cfg, bool remove_traces) {
   std::error_code ec;
   fs::create_directories(out / "samples", ec);
   if (ec)
@@ -81,11 +84,39 @@ expected<void> prepare_output(const fs::path& out, const run_config& cfg) {
   for (const auto& entry : fs::directory_iterator(out / "samples", ec))
     if (std::regex_match(entry.path().filename().string(), chain_file))
       fs::remove(entry.path(), ec);
-  for (const auto& entry : fs::directory_iterator(out / "trace", ec))
-    if (entry.path().extension() == ".trace") fs::remove(entry.path(), ec);
+  if (remove_traces)
+    for (const auto& entry : fs::directory_iterator(out / "trace", ec))
+      if (entry.path().extension() == ".trace") fs::remove(entry.path(), ec);
   ec.clear();
   return write_text(out / "config.toml", to_toml(cfg));
 }
+
+actors::embedded_setup embedded_setup_of(const run_config& cfg, const models::model& model,
+                                         const samplers::schedule& sched) {
+  actors::embedded_setup setup;
+  setup.protocol = cfg.protocol.params;
+  setup.run.steps = cfg.run.steps;
+  setup.run.burnin = cfg.run.burnin;
+  setup.run.thin = cfg.run.thin;
+  setup.run.seed = cfg.seed;
+  setup.staleness = cfg.staleness;
+  setup.model = &model;
+  setup.sampler = cfg.sampler;
+  setup.sampler.data_size = model.data_size();
+  setup.schedule = sched;
+  return setup;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::check_sampler;
+using detail::embedded_setup_of;
+using detail::load_problem;
+using detail::prepare_output;
+using detail::problem;
+using clock_type = std::chrono::steady_clock;
 
 expected<std::vector<chain_summary>> run_chains(const detail::run_context& ctx,
                                                 std::uint32_t chains) {
@@ -108,23 +139,6 @@ expected<std::vector<chain_summary>> run_chains(const detail::run_context& ctx,
 
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
-}
-
-/// What the actors need from the config.
-actors::embedded_setup embedded_setup_of(const run_config& cfg, const models::model& model,
-                                         const samplers::schedule& sched) {
-  actors::embedded_setup setup;
-  setup.protocol = cfg.protocol.params;
-  setup.run.steps = cfg.run.steps;
-  setup.run.burnin = cfg.run.burnin;
-  setup.run.thin = cfg.run.thin;
-  setup.run.seed = cfg.seed;
-  setup.staleness = cfg.staleness;
-  setup.model = &model;
-  setup.sampler = cfg.sampler;
-  setup.sampler.data_size = model.data_size();
-  setup.schedule = sched;
-  return setup;
 }
 
 /// Master shards, workers and the collector as actors of this process (actors/embedded.hpp).
@@ -184,7 +198,7 @@ expected<run_summary> run(const run_config& cfg, const run_options& options) {
   summary.out_dir = out.string();
   summary.config_path = (out / "config.toml").string();
   summary.metrics_path = (out / "metrics.jsonl").string();
-  if (auto r = prepare_output(out, cfg); !r) return unexpected(r.error());
+  if (auto r = prepare_output(out, cfg, true); !r) return unexpected(r.error());
   auto metrics = metrics_writer::create(summary.metrics_path);
   if (!metrics) return unexpected(metrics.error());
   summary.load_s = seconds_since(t0);

@@ -38,6 +38,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,21 @@ struct run_parts {
   std::vector<std::unique_ptr<samplers::gradient_source>> sources;
 };
 expected<run_parts> make_run_parts(const embedded_setup& setup, sample_sink& sink);
+
+/// The pieces of make_run_parts, for nodes that build only their own share of a run (node.hpp).
+/// θ_0: setup.theta0, or model->initial_params({run.seed, 0, 0, init}).
+std::vector<float> initial_theta(const embedded_setup& setup);
+/// The S master shards' protocol objects (setup validated by the caller).
+expected<std::vector<std::unique_ptr<protocols::master>>> make_master_shards(
+    const embedded_setup& setup, std::span<const float> theta0);
+/// Worker i's protocol object and the gradient source it computes with (keep `source` alive
+/// until the worker's actor has terminated).
+struct worker_part {
+  std::unique_ptr<protocols::worker> worker;
+  std::unique_ptr<samplers::gradient_source> source;
+};
+expected<worker_part> make_worker_part(const embedded_setup& setup, std::span<const float> theta0,
+                                       protocols::worker_id i);
 
 /// Runs to the end and returns its summary, or the first error (a protocol violation, a
 /// divergence, a failed sink write, errc::timeout from the watchdog). Then calls

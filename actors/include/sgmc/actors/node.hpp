@@ -1,0 +1,115 @@
+#pragma once
+// A run over several processes (`sgmc node master|worker|collector`): each process is one node
+// with its own actor system, joined over CAF's network layer (io::middleman, BASP over TCP).
+//
+//   master node     the S master shards, the run's supervisor and a *gate* actor published on
+//                   HOST:PORT. It waits (node_options::wait) for protocol.workers workers and
+//                   one collector to say hello, answers each with welcome, and once every one
+//                   has joined hands the supervisor the directory: the run starts.
+//   worker node     connects to the gate (bounded by node_options::connect_timeout), says
+//                   hello (its requested worker index or any), gets its index in the welcome,
+//                   builds and runs worker I exactly as the embedded run does.
+//   collector node  the same, running the collector actor into a sample_sink.
+//
+// Start-up messages (every node registers the same types, see wire.hpp and runtime.hpp):
+//   node → gate   (hello, string origin)        role, requested worker, config hash, dim
+//   gate → node   (welcome, actor supervisor)   or (fail_atom, u8 errc, string why): refused
+//   node → gate   (join_atom, actor role)       the worker or collector actor, now spawned
+//   gate → node   (stop) or (fail_atom, ...)    the run's end: "done: ..." or its error;
+//   node → gate   (bye_atom)                    ... acknowledged
+// A node is refused (one line naming both sides) when its config hash or dimension differs
+// from the master's, its worker index is out of range or taken, a collector already joined, or
+// the run has started.
+//
+// On the remote nodes a small *agent* actor is the local actors' supervisor: it forwards
+// their done, collected and fail messages to the master's supervisor, monitors the master (the
+// gate) and ends the node on the run's end, on a local failure or when the master is lost.
+//
+// Faults: the master monitors every worker and the collector. A lost worker is carried on
+// without (protocols::master::on_worker_lost; the gate tells the collector that the worker is
+// done, since the collector cannot see a worker node it only reaches through the master). A
+// lost collector ends the run with an error. A worker or collector that loses the master ends
+// with an error. On one host a killed process is seen at once (its sockets close); across hosts
+// heartbeats (node_options::heartbeat) and a connection timeout bound the time to notice a
+// host that vanished without closing its connections.
+//
+// Actor system settings of a node: scheduler.policy = sharing (idle threads sleep rather than
+// poll: on 2 cores, four node processes would otherwise take each other's cycles) and
+// middleman.workers = 0 (BASP runs on the multiplexer thread). bench/actors measured 1K-float
+// round trips between two processes at ~10,000/s with sharing against ~4,800/s with CAF's
+// defaults (build/release/bench-results/report.md); docs/PERFORMANCE.md quotes 2.7 GB/s
+// against 1.3 GB/s for 4 MB round trips with one scheduler thread and middleman.workers = 0.
+// scheduler.max-threads = node_options::threads, or 2 on the master (a shard and the supervisor
+// or gate) and 1 on workers and the collector (one busy actor each; TBB has its own threads).
+#include "sgmc/actors/embedded.hpp"
+#include "sgmc/actors/runtime.hpp"
+#include "sgmc/actors/sample_sink.hpp"
+#include "sgmc/actors/summary.hpp"
+#include "sgmc/core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sgmc::actors {
+
+/// HOST:PORT of a master node.
+struct net_address {
+  std::string host;
+  std::uint16_t port = 0;
+};
+std::string to_string(const net_address& a);
+
+/// Parses "HOST:PORT" (a name or IPv4 address, or [IPv6]; PORT 0..65535, 0 = any free port when
+/// listening). errc::invalid_argument naming `option` and the text otherwise.
+expected<net_address> parse_address(std::string_view text, std::string_view option);
+
+/// 64-bit FNV-1a of the resolved config text: nodes compare these at hello.
+std::uint64_t config_hash(std::string_view text);
+/// As printed in messages: 16 hex digits.
+std::string hash_hex(std::uint64_t hash);
+
+/// hello::worker of a worker that takes whichever index is free.
+inline constexpr std::uint32_t kAnyWorker = 0xffffffffu;
+
+struct node_options {
+  net_address address;  ///< master: where to listen; worker, collector: the master
+  std::uint64_t config_hash = 0;
+  /// Master: how long to wait for every worker and the collector to join.
+  std::chrono::milliseconds wait{120000};
+  /// Worker, collector: how long connecting and the hello/welcome exchange may take.
+  std::chrono::milliseconds connect_timeout{10000};
+  /// Every node: BASP heartbeats, and a connection silent for connection_timeout is closed
+  /// (its peers see the loss). 0 disables both.
+  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds connection_timeout{15000};
+  std::uint32_t worker = kAnyWorker;  ///< worker: the requested index
+  /// Folder of the node's trace (NODE.trace: master, worker-I, collector); empty: no trace.
+  std::filesystem::path trace_dir;
+  unsigned threads = 0;  ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
+  /// Status lines ("worker 1 joined from host (pid 42)"); thread-safe; may be empty.
+  log_fn say;
+  /// Master: called once the gate listens (with the actual port).
+  std::function<void(const net_address&)> on_listening;
+};
+
+/// The master node: runs until the run ends and returns its summary, or the first error
+/// (errc::timeout when not everybody joined within options.wait, listing who is missing;
+/// errc::io when it cannot listen). setup.options.watchdog, .log and .on_progress apply as in
+/// run_embedded; setup.options.trace_path is not used (options.trace_dir is).
+expected<run_summary> run_master_node(const embedded_setup& setup, const node_options& options);
+
+/// A worker node: returns the master's closing line ("done: versions ...") or an error
+/// (master unreachable or lost, refused, a protocol error, errc::diverged).
+expected<std::string> run_worker_node(const embedded_setup& setup, const node_options& options);
+
+/// The collector node: hands every draw to `sink`, then calls sink.on_finish (with a summary
+/// holding the draws) or sink.on_error from this thread; returns as run_worker_node.
+expected<std::string> run_collector_node(const embedded_setup& setup, const node_options& options,
+                                         sample_sink& sink);
+
+}  // namespace sgmc::actors

@@ -1,0 +1,147 @@
+// The agent of a worker or collector node: says hello to the master's gate, spawns the node's
+// actor once welcomed (with itself as that actor's supervisor), forwards the actor's reports to
+// the master's supervisor, and ends the node: on the master's stop (success), on a failure of
+// the run or of the local actor, or when the master is lost.
+#include "node_internal.hpp"
+#include "sgmc/actors/summary.hpp"
+#include "sgmc/actors/wire.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/message_view.hpp>
+#include <caf/system_messages.hpp>
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace sgmc::actors::detail {
+namespace {
+
+// After the run's end shut the local actor down, the master's stop should follow at once.
+constexpr std::chrono::seconds kStopGrace{10};
+
+class agent final : public caf::event_based_actor {
+ public:
+  agent(caf::actor_config& cfg, agent_config ac)
+      : caf::event_based_actor(cfg), cfg_(std::move(ac)) {}
+
+  caf::behavior make_behavior() override {
+    set_down_handler([this](caf::down_msg& m) { on_down(m); });
+    set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+      return caf::delegated<caf::message>{};
+    });
+    monitor(cfg_.gate);
+    hello_t_ = trace_now_ns();
+    send(cfg_.gate, cfg_.hello, cfg_.origin);
+    delayed_send(this, cfg_.welcome_timeout, tick_atom::value);
+    return {
+        [this](const protocols::welcome& w, const caf::actor& sup) { on_welcome(w, sup); },
+        [this](fail_atom, std::uint8_t code, const std::string& text) { on_fail(code, text); },
+        [this](const protocols::stop& m) { on_stop(m); },
+        [this](done_atom, const worker_report& r) { forward(done_atom::value, r); },
+        [this](done_atom, const shard_report& r) { forward(done_atom::value, r); },
+        [this](collected_atom, std::uint64_t n) { forward(collected_atom::value, n); },
+        [this](progress_atom, std::uint32_t k, std::uint64_t v) {
+          forward(progress_atom::value, k, v);
+        },
+        [this](tick_atom) { on_tick(); },
+    };
+  }
+
+ private:
+  template <class... Ts>
+  void forward(Ts&&... xs) {
+    if (supervisor_) send(supervisor_, std::forward<Ts>(xs)...);
+  }
+
+  void on_welcome(const protocols::welcome& w, const caf::actor& sup) {
+    if (role_.actor || ended_) return;
+    auto started = cfg_.start_role(w, caf::actor_cast<caf::actor>(this));
+    if (!started) return end(unexpected(started.error()));
+    role_ = *started;
+    supervisor_ = sup;
+    monitor(role_.actor);
+    const trace_actor master{trace_role::master, 0};
+    trace_startup(role_.trace, trace_type::hello, trace_dir::sent, role_.me, master,
+                  bytes_of_hello(cfg_.hello), hello_t_);
+    trace_startup(role_.trace, trace_type::welcome, trace_dir::received, role_.me, master,
+                  bytes_of_welcome(), trace_now_ns());
+    send(cfg_.gate, join_atom::value, role_.actor);
+  }
+
+  void on_fail(std::uint8_t code, const std::string& text) {
+    const auto e = static_cast<errc>(code);
+    if (role_.actor &&
+        caf::actor_cast<caf::actor_addr>(current_sender()) == role_.actor.address()) {
+      // The local actor failed: the master's supervisor ends the run with it.
+      forward(fail_atom::value, code, text);
+      return end(unexpected(e, text));
+    }
+    if (!role_.actor)
+      return end(unexpected(e, fmt::format("the master at {} refused this {}: {}", cfg_.master,
+                                           cfg_.hello.role, text)));
+    send(cfg_.gate, bye_atom::value);
+    end(unexpected(e, fmt::format("the run failed: {}", text)));
+  }
+
+  void on_stop(const protocols::stop& m) {
+    trace_startup(role_.trace, trace_type::stop, trace_dir::received, role_.me,
+                  {trace_role::master, 0}, bytes_of_stop(m.reason), trace_now_ns());
+    send(cfg_.gate, bye_atom::value);
+    end(m.reason);
+  }
+
+  void on_tick() {
+    if (ended_) return;
+    if (!role_.actor)
+      return end(unexpected(
+          errc::timeout,
+          fmt::format("the master at {} did not welcome this {} within {:.1f} s", cfg_.master,
+                      cfg_.hello.role, static_cast<double>(cfg_.welcome_timeout.count()) / 1e3)));
+    if (role_down_ && clock().now() >= grace_end_)
+      end(unexpected(errc::protocol,
+                     fmt::format("the master at {} ended this {} without saying why", cfg_.master,
+                                 cfg_.hello.role)));
+  }
+
+  void on_down(const caf::down_msg& m) {
+    if (ended_) return;
+    if (m.source == cfg_.gate.address())
+      return end(unexpected(errc::protocol, fmt::format("lost the master at {} ({})", cfg_.master,
+                                                        caf::to_string(m.reason))));
+    if (!role_.actor || m.source != role_.actor.address()) return;
+    if (m.reason == caf::exit_reason::user_shutdown) {
+      // The master's supervisor ended the run; its stop (or failure) is on its way.
+      role_down_ = true;
+      grace_end_ = clock().now() + kStopGrace;
+      delayed_send(this, kStopGrace, tick_atom::value);
+      return;
+    }
+    end(unexpected(errc::protocol, fmt::format("this node's {} stopped ({})", cfg_.hello.role,
+                                               caf::to_string(m.reason))));
+  }
+
+  void end(expected<std::string> result) {
+    if (ended_) return;
+    ended_ = true;
+    if (cfg_.on_end) cfg_.on_end(std::move(result));
+    quit();
+  }
+
+  agent_config cfg_;
+  role_started role_;
+  caf::actor supervisor_;
+  std::uint64_t hello_t_ = 0;
+  caf::actor_clock::time_point grace_end_;
+  bool role_down_ = false;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+caf::actor spawn_agent(caf::actor_system& sys, agent_config cfg) {
+  return sys.spawn<agent>(std::move(cfg));
+}
+
+}  // namespace sgmc::actors::detail

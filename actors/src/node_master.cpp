@@ -1,0 +1,113 @@
+// The master node: master shards, the supervisor and the gate in one actor system, the gate
+// published on --listen. The run ends through the supervisor (a summary or an error) or the
+// gate (not everybody joined in time); then every node is told, and the actors are shut down.
+#include "node_internal.hpp"
+#include "sgmc/actors/actors.hpp"
+#include "sgmc/actors/supervisor.hpp"
+#include "sgmc/actors/wire.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+namespace sgmc::actors {
+namespace {
+
+using detail::once_result;
+
+// How long the master waits for every node to acknowledge the run's end.
+constexpr std::chrono::seconds kByeTimeout{5};
+
+struct master_node {
+  std::vector<caf::actor> shards;
+  caf::actor supervisor;
+  caf::actor gate;
+};
+
+master_node spawn_master_node(caf::actor_system& sys, const embedded_setup& s,
+                              const node_options& o,
+                              std::vector<std::unique_ptr<protocols::master>> protos,
+                              trace_writer* trace,
+                              std::shared_ptr<once_result<expected<run_summary>>> outcome) {
+  const log_fn log = detail::serialized(s.options.log);
+  supervisor_config sup;
+  sup.shards = s.protocol.shards;
+  sup.workers = s.protocol.workers;
+  sup.watchdog = s.options.watchdog;
+  sup.on_progress = s.options.on_progress;
+  sup.log = log;
+  sup.on_result = [outcome](expected<run_summary> r) { outcome->set(std::move(r)); };
+  master_node n;
+  n.supervisor = spawn_supervisor(sys, std::move(sup));
+  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed};
+  const auto every = std::max<std::uint64_t>(1, s.run.steps / 100);
+  for (std::uint32_t k = 0; k < protos.size(); ++k)
+    n.shards.push_back(spawn_master(sys, ctx, {std::move(protos[k]), k, every}));
+  detail::gate_config gc;
+  gc.workers = s.protocol.workers;
+  gc.shards = s.protocol.shards;
+  gc.dim = s.model->dim();
+  gc.config_hash = o.config_hash;
+  gc.protocol = protocols::to_string(s.protocol.kind);
+  gc.masters = n.shards;
+  gc.supervisor = n.supervisor;
+  gc.wait = o.wait;
+  gc.trace = trace;
+  gc.say = detail::serialized(o.say);
+  gc.on_fail = [outcome](error e) { outcome->set(unexpected(std::move(e))); };
+  n.gate = detail::spawn_gate(sys, std::move(gc));
+  return n;
+}
+
+// Tells every node how the run ended and waits (bounded) for their acknowledgements, so that
+// the news leaves this process before its connections close.
+void say_goodbye(caf::actor_system& sys, const caf::actor& gate, const expected<run_summary>& r) {
+  const std::uint8_t code = r ? 0 : static_cast<std::uint8_t>(r.error().code);
+  const std::string text = r ? "done: " + describe(*r) : r.error().message;
+  caf::scoped_actor self{sys};
+  self->request(gate, kByeTimeout, detail::bye_atom::value, code, text)
+      .receive([](bool) {}, [](caf::error&) {});
+}
+
+}  // namespace
+
+expected<run_summary> run_master_node(const embedded_setup& s, const node_options& o) {
+  if (auto r = validate(s); !r) return unexpected(r.error());
+  const auto theta0 = initial_theta(s);
+  auto protos = make_master_shards(s, theta0);
+  if (!protos) return unexpected(protos.error());
+  std::unique_ptr<trace_writer> trace;
+  if (!o.trace_dir.empty()) {
+    auto t = trace_writer::open(o.trace_dir / "master.trace", "master");
+    if (!t) return unexpected(t.error());
+    trace = std::move(*t);
+  }
+  detail::node_config cfg(o.threads > 0 ? o.threads : 2, o);
+  caf::actor_system sys{cfg};
+  auto outcome = std::make_shared<once_result<expected<run_summary>>>();
+  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), outcome);
+  auto port = sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
+  if (!port)
+    outcome->set(make_error(errc::io, fmt::format("cannot listen on {}: {}", to_string(o.address),
+                                                  sys.render(port.error()))));
+  else if (o.on_listening)
+    o.on_listening({o.address.host, *port});
+  auto result = outcome->get();
+  if (port) say_goodbye(sys, node.gate, result);
+  for (const auto& a : node.shards) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node.gate, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  if (result && trace)
+    if (auto r = trace->flush(); !r) return unexpected(r.error());
+  return result;
+}
+
+}  // namespace sgmc::actors

@@ -1,0 +1,201 @@
+// Addresses, the node's actor system config, and connecting to a master without ever blocking
+// for longer than asked: CAF's middleman connects with a blocking TCP connect inside its own
+// actor (which an unreachable host can hold for minutes, and which then also holds up the
+// actor system's shutdown), so a plain non-blocking connect with poll() goes first.
+#include "node_internal.hpp"
+#include "sgmc/actors/wire.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace sgmc::actors {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+unexpected bad_address(std::string_view text, std::string_view option, std::string_view why) {
+  return make_error(errc::invalid_argument,
+                    fmt::format("{} {}: {} (expected HOST:PORT, e.g. 127.0.0.1:7000)", option,
+                                text.empty() ? "\"\"" : text, why));
+}
+
+// One non-blocking connect to `ai`, bounded by `deadline`; "" on success, else why not.
+std::string try_connect(const addrinfo& ai, clock_type::time_point deadline) {
+  const int fd = ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK, ai.ai_protocol);
+  if (fd < 0) return std::strerror(errno);
+  std::string why;
+  if (::connect(fd, ai.ai_addr, ai.ai_addrlen) != 0) {
+    if (errno != EINPROGRESS) {
+      why = std::strerror(errno);
+    } else {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+      pollfd p{fd, POLLOUT, 0};
+      const int n = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+      int err = 0;
+      socklen_t len = sizeof(err);
+      if (n == 0)
+        why = "no answer (timed out)";
+      else if (n < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        why = std::strerror(errno);
+      else if (err != 0)
+        why = std::strerror(err);
+    }
+  }
+  ::close(fd);
+  return why;
+}
+
+// A TCP connect to `a` within `timeout`; an error naming the address otherwise.
+expected<void> probe(const net_address& a, clock_type::time_point deadline) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const auto port = std::to_string(a.port);
+  if (int rc = ::getaddrinfo(a.host.c_str(), port.c_str(), &hints, &res); rc != 0)
+    return make_error(errc::io, fmt::format("cannot reach the master at {}: {}", to_string(a),
+                                            ::gai_strerror(rc)));
+  std::string why = "no address";
+  for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
+    why = try_connect(*ai, deadline);
+    if (why.empty()) break;
+  }
+  ::freeaddrinfo(res);
+  if (why.empty()) return {};
+  return make_error(errc::io,
+                    fmt::format("cannot reach the master at {}: {} (is `sgmc node master` "
+                                "running and listening there?)",
+                                to_string(a), why));
+}
+
+}  // namespace
+
+std::string to_string(const net_address& a) {
+  if (a.host.find(':') != std::string::npos) return fmt::format("[{}]:{}", a.host, a.port);
+  return fmt::format("{}:{}", a.host, a.port);
+}
+
+expected<net_address> parse_address(std::string_view text, std::string_view option) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return bad_address(text, option, "no port");
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string_view::npos)
+    return bad_address(text, option, "write an IPv6 host in brackets, [::1]:PORT");
+  if (host.empty()) return bad_address(text, option, "no host");
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc{} || ptr != port.data() + port.size() || value > 65535)
+    return bad_address(text, option, "the port must be a number from 0 to 65535");
+  return net_address{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+std::uint64_t config_hash(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+std::string hash_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
+
+namespace detail {
+
+node_config::node_config(unsigned threads, const node_options& o) {
+  load<caf::io::middleman>();
+  register_messages(*this);
+  register_runtime_messages(*this);
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-threads", static_cast<std::size_t>(threads));
+  set("middleman.workers", std::size_t{0});
+  set("logger.verbosity", caf::atom("quiet"));
+  if (o.heartbeat.count() > 0) {
+    set("middleman.heartbeat-interval", caf::timespan{o.heartbeat});
+    set("middleman.connection-timeout", caf::timespan{o.connection_timeout});
+  }
+}
+
+log_fn serialized(log_fn f) {
+  if (!f) return f;
+  auto mutex = std::make_shared<std::mutex>();
+  return [mutex, f = std::move(f)](const std::string& line) {
+    std::lock_guard<std::mutex> lock(*mutex);
+    f(line);
+  };
+}
+
+std::string node_origin() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) std::strcpy(host, "?");
+  return fmt::format("{} (pid {})", host, ::getpid());
+}
+
+expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
+                                  std::chrono::milliseconds timeout) {
+  const auto deadline = clock_type::now() + timeout;
+  if (auto r = probe(a, deadline); !r) return unexpected(r.error());
+  const auto left =
+      std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()),
+               std::chrono::milliseconds(100));
+  expected<caf::actor> result = make_error(
+      errc::timeout, fmt::format("no sgmc master answered at {} within {:.1f} s (is it an sgmc "
+                                 "master of the same version?)",
+                                 to_string(a), static_cast<double>(timeout.count()) / 1000.0));
+  caf::scoped_actor self{sys};
+  self->request(sys.middleman().actor_handle(), left, caf::connect_atom::value, a.host, a.port)
+      .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+            if (ptr)
+              result = caf::actor_cast<caf::actor>(std::move(ptr));
+            else
+              result = make_error(errc::protocol,
+                                  fmt::format("{} answers but publishes no master", to_string(a)));
+          },
+          [&](caf::error& err) {
+            if (err == caf::sec::request_timeout) return;  // the message above
+            result = make_error(errc::io, fmt::format("cannot connect to the master at {}: {}",
+                                                      to_string(a), sys.render(err)));
+          });
+  return result;
+}
+
+void trace_startup(trace_writer* trace, trace_type type, trace_dir dir, trace_actor me,
+                   trace_actor peer, std::uint64_t bytes, std::uint64_t t_ns) {
+  if (trace == nullptr) return;
+  trace_event e;
+  e.t_ns = t_ns;
+  e.actor = me;
+  e.peer = peer;
+  e.type = type;
+  e.dir = dir;
+  e.bytes = bytes;
+  trace->record(e);
+}
+
+// As trace_points.cpp counts: strings as a length word and their characters.
+std::uint64_t bytes_of_hello(const protocols::hello& h) { return 8 + h.role.size() + 4 + 8 + 8; }
+std::uint64_t bytes_of_welcome() { return 4 + 8 + 4 + 4; }
+std::uint64_t bytes_of_stop(const std::string& reason) { return 8 + reason.size(); }
+
+}  // namespace detail
+}  // namespace sgmc::actors

@@ -1,0 +1,138 @@
+// Worker and collector nodes: connect to the master, let the agent say hello, spawn the node's
+// actor once welcomed, and wait for the agent's word on the end.
+#include "node_internal.hpp"
+#include "sgmc/actors/actors.hpp"
+#include "sgmc/actors/wire.hpp"
+#include "sgmc/protocols/collector.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace sgmc::actors {
+namespace {
+
+using detail::role_started;
+using start_fn =
+    std::function<expected<role_started>(const protocols::welcome&, const caf::actor& agent)>;
+
+/// What a peer node keeps alive until its actors have terminated.
+struct peer_state {
+  caf::actor role;
+  std::unique_ptr<trace_writer> trace;
+  std::unique_ptr<samplers::gradient_source> source;
+};
+
+expected<void> check_welcome(const embedded_setup& s, const protocols::welcome& w) {
+  const auto& p = s.protocol;
+  if (w.dim == s.model->dim() && w.shards == p.shards && w.workers == p.workers &&
+      w.worker < p.workers)
+    return {};
+  return make_error(
+      errc::protocol,
+      fmt::format("the master's welcome (worker {}, dim {}, {} shards, {} workers) "
+                  "does not fit this node's config (dim {}, {} shards, {} workers)",
+                  w.worker, w.dim, w.shards, w.workers, s.model->dim(), p.shards, p.workers));
+}
+
+expected<void> open_trace(const node_options& o, const std::string& node, peer_state& st) {
+  if (o.trace_dir.empty()) return {};
+  auto t = trace_writer::open(o.trace_dir / (node + ".trace"), node);
+  if (!t) return unexpected(t.error());
+  st.trace = std::move(*t);
+  return {};
+}
+
+// Connects, runs the agent until the end, then shuts the node's actor down.
+expected<std::string> run_peer(caf::actor_system& sys, const embedded_setup& s,
+                               const node_options& o, const std::string& role, start_fn start,
+                               peer_state& st) {
+  auto gate = detail::connect_gate(sys, o.address, o.connect_timeout);
+  if (!gate) return unexpected(gate.error());
+  if (o.say) o.say(fmt::format("{}: connected to the master at {}", role, to_string(o.address)));
+  detail::once_result<expected<std::string>> result;
+  detail::agent_config ac;
+  ac.gate = *gate;
+  ac.hello = {role, role == "worker" ? o.worker : 0, o.config_hash, s.model->dim()};
+  ac.origin = detail::node_origin();
+  ac.master = to_string(o.address);
+  ac.welcome_timeout = o.connect_timeout;
+  ac.start_role = std::move(start);
+  ac.on_end = [&result](expected<std::string> r) { result.set(std::move(r)); };
+  ac.say = o.say;
+  detail::spawn_agent(sys, std::move(ac));
+  auto r = result.get();
+  if (st.role) caf::anon_send_exit(st.role, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  if (r && st.trace)
+    if (auto f = st.trace->flush(); !f) return unexpected(f.error());
+  return r;
+}
+
+unsigned threads_of(const node_options& o) { return o.threads > 0 ? o.threads : 1; }
+
+}  // namespace
+
+expected<std::string> run_worker_node(const embedded_setup& s, const node_options& o) {
+  if (auto r = validate(s); !r) return unexpected(r.error());
+  const auto theta0 = initial_theta(s);
+  const log_fn say = detail::serialized(o.say);
+  detail::node_config cfg(threads_of(o), o);
+  caf::actor_system sys{cfg};
+  peer_state st;
+  auto start = [&](const protocols::welcome& w, const caf::actor& agent) -> expected<role_started> {
+    if (auto r = check_welcome(s, w); !r) return unexpected(r.error());
+    auto part = make_worker_part(s, theta0, w.worker);
+    if (!part) return unexpected(part.error());
+    const auto name = fmt::format("worker-{}", w.worker);
+    if (auto r = open_trace(o, name, st); !r) return unexpected(r.error());
+    st.source = std::move(part->source);
+    actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed};
+    st.role =
+        spawn_worker(sys, ctx, {std::move(part->worker), w.worker}, s.protocol.shards + w.worker);
+    if (say)
+      say(fmt::format("worker {}: welcomed ({} workers, {} shard{}, dim {})", w.worker, w.workers,
+                      w.shards, w.shards == 1 ? "" : "s", w.dim));
+    return role_started{st.role, st.trace.get(), {trace_role::worker, w.worker}};
+  };
+  node_options opts = o;
+  opts.say = say;
+  return run_peer(sys, s, opts, "worker", start, st);
+}
+
+expected<std::string> run_collector_node(const embedded_setup& s, const node_options& o,
+                                         sample_sink& sink) {
+  if (auto r = validate(s); !r) return unexpected(r.error());
+  const log_fn say = detail::serialized(o.say);
+  detail::node_config cfg(threads_of(o), o);
+  caf::actor_system sys{cfg};
+  peer_state st;
+  const auto dim = s.model->dim();
+  auto start = [&](const protocols::welcome& w, const caf::actor& agent) -> expected<role_started> {
+    if (auto r = check_welcome(s, w); !r) return unexpected(r.error());
+    if (auto r = open_trace(o, "collector", st); !r) return unexpected(r.error());
+    const auto coll = protocols::collector::for_protocol(s.protocol, dim);
+    actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed};
+    st.role = spawn_collector(
+        sys, ctx,
+        {coll.chains(), coll.shards(), s.protocol.shards, s.protocol.workers, dim, &sink});
+    if (say)
+      say(fmt::format("collector: welcomed ({} workers, {} shard{}, dim {})", w.workers, w.shards,
+                      w.shards == 1 ? "" : "s", w.dim));
+    return role_started{st.role, st.trace.get(), {trace_role::collector, 0}};
+  };
+  node_options opts = o;
+  opts.say = say;
+  auto r = run_peer(sys, s, opts, "collector", start, st);
+  if (!r) {
+    sink.on_error(r.error());
+    return r;
+  }
+  if (auto f = sink.on_finish(run_summary{}); !f) return unexpected(f.error());
+  return r;
+}
+
+}  // namespace sgmc::actors

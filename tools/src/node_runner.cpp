@@ -1,0 +1,161 @@
+#include "sgmc/tools/node_runner.hpp"
+
+#include "collector_sink.hpp"
+#include "run_setup.hpp"
+#include "sgmc/actors/node.hpp"
+#include "sgmc/tools/config_loader.hpp"
+#include "sgmc/tools/metrics_writer.hpp"
+#include "sgmc/tools/progress.hpp"
+#include "sgmc/tools/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <utility>
+
+namespace sgmc::tools {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::prefixed;
+
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+}
+
+expected<void> check_options(node_role role, const run_config& cfg, const node_run_options& o) {
+  if (!cfg.protocol.distributed())
+    return make_error(errc::invalid_config,
+                      fmt::format("{}: protocol.kind = \"none\" runs in one process (sgmc run); "
+                                  "nodes need a protocol: sync, async, ssp, downpour or elastic "
+                                  "(e.g. --set protocol.kind=async)",
+                                  o.source));
+  if (o.worker && role == node_role::worker && *o.worker >= cfg.protocol.params.workers)
+    return make_error(
+        errc::invalid_argument,
+        fmt::format("--id {} is out of range: protocol.workers = {} (ids 0..{})", *o.worker,
+                    cfg.protocol.params.workers, cfg.protocol.params.workers - 1));
+  if (!(o.wait_s > 0.0) || !(o.connect_timeout_s > 0.0))
+    return make_error(errc::invalid_argument, "--wait must be a positive number of seconds");
+  return {};
+}
+
+// Creates OUT/trace when the node writes a trace there; its path (empty: no trace).
+expected<fs::path> trace_dir(const run_config& cfg, const fs::path& out) {
+  if (!cfg.trace.enabled) return fs::path{};
+  std::error_code ec;
+  fs::create_directories(out / "trace", ec);
+  if (ec)
+    return make_error(errc::io, fmt::format("cannot create output folder {}: {}",
+                                            (out / "trace").string(), ec.message()));
+  return out / "trace";
+}
+
+struct node_context {
+  const run_config& cfg;
+  const node_run_options& o;
+  const detail::problem& prob;
+  const samplers::schedule& sched;
+  actors::embedded_setup setup;
+  actors::node_options node;
+  fs::path out;
+};
+
+expected<std::string> run_master(node_context& c) {
+  if (auto r = detail::write_text(c.out / "config.toml", to_toml(c.cfg)); !r)
+    return unexpected(r.error());
+  const bool elastic = c.cfg.protocol.params.kind == protocols::protocol_kind::elastic;
+  progress prog(c.cfg.run.steps, 1, {c.o.live, c.o.quiet || elastic});
+  std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
+  c.setup.options.on_progress = [&](std::uint32_t shard, std::uint64_t version) {
+    if (shard == 0 && version > shown) prog.advance(version - std::exchange(shown, version));
+  };
+  c.node.on_listening = [&](const actors::net_address& a) {
+    if (c.o.print) c.o.print(fmt::format("master listening on {}", actors::to_string(a)));
+  };
+  auto r = actors::run_master_node(c.setup, c.node);
+  prog.finish();
+  if (!r) return unexpected(r.error());
+  std::string line = "done: " + actors::describe(*r);
+  if (!c.node.trace_dir.empty())
+    line += fmt::format("; trace {}", (c.node.trace_dir / "master.trace").string());
+  return line;
+}
+
+expected<std::string> run_collector(node_context& c) {
+  const auto& cfg = c.cfg;
+  if (auto r = detail::prepare_output(c.out, cfg, false); !r) return unexpected(r.error());
+  auto metrics = metrics_writer::create((c.out / "metrics.jsonl").string());
+  if (!metrics) return unexpected(metrics.error());
+  const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
+  const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
+  progress prog(cfg.run.steps, chains, {false, true});
+  auto sink = detail::collector_sink::create({cfg, *c.prob.model, c.prob.data.test, c.sched,
+                                              *metrics, prog, (c.out / "samples").string(),
+                                              std::chrono::steady_clock::now(), chains});
+  if (!sink) return unexpected(sink.error());
+  auto r = actors::run_collector_node(c.setup, c.node, **sink);
+  if (!r) return r;
+  std::uint64_t draws = 0;
+  for (const auto& s : (*sink)->chains()) draws += s.draws;
+  return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{})", *r,
+                     draws, c.out.string(), elastic ? "chain-K.npy" : "chain-0.npy",
+                     c.node.trace_dir.empty() ? "" : ", trace/collector.trace");
+}
+
+}  // namespace
+
+const char* to_string(node_role role) {
+  switch (role) {
+    case node_role::master:
+      return "master";
+    case node_role::worker:
+      return "worker";
+    case node_role::collector:
+      return "collector";
+  }
+  return "?";
+}
+
+expected<std::string> run_node(node_role role, const run_config& cfg, const node_run_options& o) {
+  if (auto r = check_options(role, cfg, o); !r) return unexpected(r.error());
+  const auto option = role == node_role::master ? "--listen" : "--connect";
+  auto address = actors::parse_address(o.address, option);
+  if (!address) return unexpected(address.error());
+  auto prob = detail::load_problem(cfg, o.source);
+  if (!prob) return unexpected(prob.error());
+  auto sched = detail::check_sampler(cfg, *prob->model, o.source);
+  if (!sched) return unexpected(sched.error());
+  node_context c{cfg,
+                 o,
+                 *prob,
+                 *sched,
+                 detail::embedded_setup_of(cfg, *prob->model, *sched),
+                 {},
+                 fs::path(o.out_dir.empty() ? fmt::format("runs/{}", cfg.name) : o.out_dir)};
+  if (auto r = actors::validate(c.setup); !r) return prefixed(o.source, r.error());
+  c.setup.options.log = o.print;
+  c.node.address = *address;
+  c.node.config_hash = actors::config_hash(to_toml(cfg));
+  c.node.wait = millis(o.wait_s);
+  c.node.connect_timeout = millis(o.connect_timeout_s);
+  if (o.worker) c.node.worker = *o.worker;
+  c.node.threads = o.threads;
+  c.node.say = o.print;
+  auto dir = trace_dir(cfg, c.out);
+  if (!dir) return unexpected(dir.error());
+  c.node.trace_dir = *dir;
+  switch (role) {
+    case node_role::master:
+      return run_master(c);
+    case node_role::collector:
+      return run_collector(c);
+    case node_role::worker:
+      return actors::run_worker_node(c.setup, c.node);
+  }
+  return make_error(errc::invalid_argument, "unknown node role");
+}
+
+}  // namespace sgmc::tools
