@@ -26,6 +26,13 @@ class agent final : public caf::event_based_actor {
   agent(caf::actor_config& cfg, agent_config ac)
       : caf::event_based_actor(cfg), cfg_(std::move(ac)) {}
 
+  // Releases every handle: actors holding each other's handles would keep each other alive.
+  void on_exit() override {
+    cfg_.gate = caf::actor{};
+    role_.actor = caf::actor{};
+    supervisor_ = caf::actor{};
+  }
+
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
     set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {

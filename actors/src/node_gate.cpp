@@ -37,6 +37,15 @@ class gate final : public caf::event_based_actor {
   gate(caf::actor_config& cfg, gate_config gc)
       : caf::event_based_actor(cfg), cfg_(std::move(gc)), workers_(cfg_.workers) {}
 
+  // Releases every handle: actors holding each other's handles would keep each other alive.
+  void on_exit() override {
+    cfg_.masters.clear();
+    cfg_.supervisor = caf::actor{};
+    for (auto* s : slots()) *s = slot{};
+    waiting_.clear();
+    bye_.reset();
+  }
+
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
     // Anything else is dropped without an answer (an error answer would end a remote sender).
@@ -60,15 +69,16 @@ class gate final : public caf::event_based_actor {
   std::string refusal(const protocols::hello& h, std::optional<std::uint32_t>& index) const {
     if (h.role != "worker" && h.role != "collector")
       return fmt::format("unknown role \"{}\" (worker or collector)", h.role);
-    if (started_ || ended_) return "the run has already started";
+    if (started_) return "the run has already started";
+    if (ended_) return "the master has stopped waiting for nodes";
     if (h.config_hash != cfg_.config_hash)
       return fmt::format(
-          "config mismatch: this node's config hash is {}, the master's is {} (start every "
-          "node with the same config file and the same --set options)",
-          hash_hex(h.config_hash), hash_hex(cfg_.config_hash));
+          "config mismatch: the {}'s config hash is {}, the master's is {} (start every node "
+          "with the same config file and the same --set options)",
+          h.role, hash_hex(h.config_hash), hash_hex(cfg_.config_hash));
     if (h.dim != cfg_.dim)
-      return fmt::format("dimension mismatch: this node's model has dim {}, the master's {}", h.dim,
-                         cfg_.dim);
+      return fmt::format("dimension mismatch: the {}'s model has dim {}, the master's {}", h.role,
+                         h.dim, cfg_.dim);
     if (h.role == "collector") {
       if (collector_.agent)
         return fmt::format("a collector already joined from {}", collector_.origin);
@@ -187,13 +197,16 @@ class gate final : public caf::event_based_actor {
       *s = slot{};
       return;
     }
+    const bool agent = m.source == s->agent.address();
+    // The supervisor shuts every node's actor down at the run's end: no loss, the node's agent
+    // is still there to be told how the run ended.
+    if (!agent && m.reason == caf::exit_reason::user_shutdown) return;
+    if (s->lost) return;
+    s->lost = true;  // no goodbye for this node: nobody would acknowledge it
     if (waiting_.count(s->agent.address()) > 0) return acknowledged(s->agent.address());
-    if (s->lost || ended_) return;
-    s->lost = true;
     // The collector reaches a worker node only through this node and would not see it die:
-    // tell it the worker is done, as the worker itself would have. (Deliberate exits at the
-    // run's end are no loss.)
-    if (!collector && m.reason != caf::exit_reason::user_shutdown && collector_.role)
+    // tell it the worker is done, as the worker itself would have.
+    if (!collector && !ended_ && collector_.role)
       send(collector_.role, done_atom::value, worker_report{i, 0});
   }
 

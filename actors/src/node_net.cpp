@@ -1,7 +1,8 @@
 // Addresses, the node's actor system config, and connecting to a master without ever blocking
 // for longer than asked: CAF's middleman connects with a blocking TCP connect inside its own
 // actor (which an unreachable host can hold for minutes, and which then also holds up the
-// actor system's shutdown), so a plain non-blocking connect with poll() goes first.
+// actor system's shutdown), so a plain non-blocking connect with poll() goes first, retried
+// while the master is not listening yet.
 #include "node_internal.hpp"
 #include "sgmc/actors/wire.hpp"
 
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -61,27 +63,43 @@ std::string try_connect(const addrinfo& ai, clock_type::time_point deadline) {
   return why;
 }
 
-// A TCP connect to `a` within `timeout`; an error naming the address otherwise.
-expected<void> probe(const net_address& a, clock_type::time_point deadline) {
+// One round of TCP connects to every address of `a`; "" on success, else why not (`final`
+// when trying again cannot help: the host name does not resolve).
+std::string connect_once(const net_address& a, clock_type::time_point deadline, bool& final) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   const auto port = std::to_string(a.port);
-  if (int rc = ::getaddrinfo(a.host.c_str(), port.c_str(), &hints, &res); rc != 0)
-    return make_error(errc::io, fmt::format("cannot reach the master at {}: {}", to_string(a),
-                                            ::gai_strerror(rc)));
+  if (int rc = ::getaddrinfo(a.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    final = true;
+    return ::gai_strerror(rc);
+  }
   std::string why = "no address";
   for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
     why = try_connect(*ai, deadline);
     if (why.empty()) break;
   }
   ::freeaddrinfo(res);
-  if (why.empty()) return {};
+  return why;
+}
+
+// A TCP connect to `a` before `deadline`, tried again every kRetry while refused (the master
+// may start at the same time as its nodes); an error naming the address otherwise.
+expected<void> probe(const net_address& a, clock_type::time_point deadline,
+                     std::chrono::milliseconds timeout) {
+  constexpr auto kRetry = std::chrono::milliseconds(200);
+  std::string why;
+  for (bool final = false;;) {
+    why = connect_once(a, deadline, final);
+    if (why.empty()) return {};
+    if (final || clock_type::now() + kRetry >= deadline) break;
+    std::this_thread::sleep_for(kRetry);
+  }
   return make_error(errc::io,
-                    fmt::format("cannot reach the master at {}: {} (is `sgmc node master` "
-                                "running and listening there?)",
-                                to_string(a), why));
+                    fmt::format("cannot reach the master at {} within {:.1f} s: {} (is `sgmc node "
+                                "master` running and listening there?)",
+                                to_string(a), static_cast<double>(timeout.count()) / 1e3, why));
 }
 
 }  // namespace
@@ -153,7 +171,7 @@ std::string node_origin() {
 expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
                                   std::chrono::milliseconds timeout) {
   const auto deadline = clock_type::now() + timeout;
-  if (auto r = probe(a, deadline); !r) return unexpected(r.error());
+  if (auto r = probe(a, deadline, timeout); !r) return unexpected(r.error());
   const auto left =
       std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()),
                std::chrono::milliseconds(100));

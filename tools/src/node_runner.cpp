@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 namespace sgmc::tools {
@@ -38,7 +39,8 @@ expected<void> check_options(node_role role, const run_config& cfg, const node_r
         fmt::format("--id {} is out of range: protocol.workers = {} (ids 0..{})", *o.worker,
                     cfg.protocol.params.workers, cfg.protocol.params.workers - 1));
   if (!(o.wait_s > 0.0) || !(o.connect_timeout_s > 0.0))
-    return make_error(errc::invalid_argument, "--wait must be a positive number of seconds");
+    return make_error(errc::invalid_argument,
+                      "--wait and --timeout take a positive number of seconds");
   return {};
 }
 
@@ -67,16 +69,18 @@ expected<std::string> run_master(node_context& c) {
   if (auto r = detail::write_text(c.out / "config.toml", to_toml(c.cfg)); !r)
     return unexpected(r.error());
   const bool elastic = c.cfg.protocol.params.kind == protocols::protocol_kind::elastic;
-  progress prog(c.cfg.run.steps, 1, {c.o.live, c.o.quiet || elastic});
+  // Made at the first progress message, so that its rates leave out the wait for the nodes.
+  std::optional<progress> prog;
   std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
   c.setup.options.on_progress = [&](std::uint32_t shard, std::uint64_t version) {
-    if (shard == 0 && version > shown) prog.advance(version - std::exchange(shown, version));
+    if (!prog) prog.emplace(c.cfg.run.steps, 1, progress_options{c.o.live, c.o.quiet || elastic});
+    if (shard == 0 && version > shown) prog->advance(version - std::exchange(shown, version));
   };
   c.node.on_listening = [&](const actors::net_address& a) {
     if (c.o.print) c.o.print(fmt::format("master listening on {}", actors::to_string(a)));
   };
   auto r = actors::run_master_node(c.setup, c.node);
-  prog.finish();
+  if (prog) prog->finish();
   if (!r) return unexpected(r.error());
   std::string line = "done: " + actors::describe(*r);
   if (!c.node.trace_dir.empty())

@@ -1,0 +1,119 @@
+// Nodes of a run over the network (node.hpp): addresses and config hashes, and a master, two
+// workers and a collector as four actor systems of this process talking over loopback. Every
+// wait is on a future a node fulfils (its run's end), bounded by the nodes' own timeouts.
+#include "fixture.hpp"
+
+#include "sgmc/actors/node.hpp"
+#include "sgmc/models/gaussian.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <thread>
+
+namespace a = sgmc::actors;
+namespace p = sgmc::protocols;
+namespace t = sgmc::actors::test;
+using sgmc::errc;
+
+TEST_CASE("parse_address reads HOST:PORT and names the option when it cannot") {
+  auto v4 = a::parse_address("127.0.0.1:7000", "--listen");
+  REQUIRE(v4);
+  CHECK(v4->host == "127.0.0.1");
+  CHECK(v4->port == 7000);
+  CHECK(a::to_string(*v4) == "127.0.0.1:7000");
+  auto any = a::parse_address("node-3.cluster:0", "--listen");
+  REQUIRE(any);
+  CHECK(any->host == "node-3.cluster");
+  CHECK(any->port == 0);
+  auto v6 = a::parse_address("[::1]:65535", "--connect");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(a::to_string(*v6) == "[::1]:65535");
+  for (const char* bad :
+       {"127.0.0.1", "127.0.0.1:", ":7000", "h:65536", "h:-1", "h:7e3", "::1:80", ""}) {
+    auto r = a::parse_address(bad, "--connect");
+    INFO(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::invalid_argument);
+    CHECK(r.error().message.find("--connect") == 0);
+    CHECK(r.error().message.find("HOST:PORT") != std::string::npos);
+  }
+}
+
+TEST_CASE("config_hash tells configs apart and prints as 16 hex digits") {
+  CHECK(a::config_hash("a = 1\n") == a::config_hash("a = 1\n"));
+  CHECK(a::config_hash("a = 1\n") != a::config_hash("a = 2\n"));
+  CHECK(a::hash_hex(a::config_hash("")) == "cbf29ce484222325");  // FNV-1a's offset basis
+  CHECK(a::hash_hex(0x2a) == "000000000000002a");
+}
+
+namespace {
+
+a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m) {
+  a::embedded_setup s;
+  s.protocol.kind = kind;
+  s.protocol.workers = 2;
+  s.protocol.elastic_period = 5;
+  s.run.steps = 300;
+  s.run.burnin = 100;
+  s.run.thin = 10;
+  s.run.seed = 5;
+  s.model = &m;
+  s.sampler.kind = "sgld";
+  s.sampler.step_size = 0.02;
+  s.schedule = sgmc::samplers::schedule::constant(0.02);
+  s.options.watchdog = std::chrono::milliseconds(20000);
+  return s;
+}
+
+a::node_options options(std::uint64_t hash) {
+  a::node_options o;
+  o.address = {"127.0.0.1", 0};
+  o.config_hash = hash;
+  o.wait = std::chrono::milliseconds(20000);
+  o.connect_timeout = std::chrono::milliseconds(5000);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("nodes: a master with two workers and a collector runs async over loopback", "[actors]") {
+  auto g = sgmc::models::gaussian::diagonal(Eigen::Vector3d(1.0, -1.0, 0.5),
+                                            Eigen::Vector3d(0.5, 0.5, 0.5), 0.1);
+  REQUIRE(g);
+  const auto s = setup(p::protocol_kind::async, **g);
+  std::promise<a::net_address> listening;
+  auto mo = options(42);
+  mo.on_listening = [&](const a::net_address& at) { listening.set_value(at); };
+  auto master = std::async(std::launch::async, [&] { return a::run_master_node(s, mo); });
+  auto at = listening.get_future();
+  REQUIRE(at.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto po = options(42);
+  po.address = at.get();
+  // A node with another config is refused, naming both hashes.
+  auto stranger = options(43);
+  stranger.address = po.address;
+  auto refused = a::run_worker_node(s, stranger);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::invalid_config);
+  CHECK(refused.error().message.find("config hash is 000000000000002b, the master's is "
+                                     "000000000000002a") != std::string::npos);
+  t::memory_sink sink;
+  auto collector =
+      std::async(std::launch::async, [&] { return a::run_collector_node(s, po, sink); });
+  auto w0 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
+  auto w1 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
+  auto summary = master.get();
+  if (!summary) FAIL(summary.error().message);
+  CHECK(summary->versions == std::vector<std::uint64_t>{300});
+  for (auto* w : {&w0, &w1}) {
+    auto r = w->get();
+    if (!r) FAIL(r.error().message);
+    CHECK(r->find("done: versions 300") == 0);
+  }
+  auto c = collector.get();
+  if (!c) FAIL(c.error().message);
+  CHECK(sink.draws.size() == 20);
+  CHECK(sink.finished.has_value());
+}

@@ -1,0 +1,363 @@
+// System tests of `sgmc node`: a master, workers and a collector as separate processes on
+// loopback (127.0.0.1 only). Every wait is on an output line or a process exit, bounded.
+#include "child_process.hpp"
+#include "sgmc/actors/trace.hpp"
+#include "tmp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using sgmc::actors::trace_type;
+using sgmc::tools::test::child_process;
+using sgmc::tools::test::run_command;
+using sgmc::tools::test::tmp_dir;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string k_sgmc = SGMC_BINARY;
+const std::string k_gauss = std::string(SGMC_SOURCE_DIR) + "/examples/gaussian-2d.toml";
+const std::string k_check =
+    std::string("/usr/bin/python3 ") + SGMC_SOURCE_DIR + "/tests/tools/check_outputs.py ";
+#ifdef SGMC_SANITIZED
+constexpr auto k_run_timeout = 120s;
+#else
+constexpr auto k_run_timeout = 30s;
+#endif
+constexpr auto k_line_timeout = 15s;
+
+using args = std::vector<std::string>;
+
+bool check(const std::string& what) {
+  auto r = run_command(k_check + what);
+  UNSCOPED_INFO("check_outputs.py " << what << ":\n" << r.output);
+  return r.status == 0;
+}
+
+std::unique_ptr<child_process> start(const std::string& role, const args& extra) {
+  args argv{k_sgmc, "node", role, k_gauss};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<child_process>(argv);
+}
+
+args with_sets(args a, const args& sets) {
+  for (const auto& s : sets) {
+    a.push_back("--set");
+    a.push_back(s);
+  }
+  return a;
+}
+
+// A master, its workers and its collector, each a process writing to one output folder.
+struct cluster {
+  std::unique_ptr<child_process> master;
+  std::vector<std::unique_ptr<child_process>> workers;
+  std::unique_ptr<child_process> collector;
+  std::string address;  ///< 127.0.0.1:PORT, as the master printed it
+
+  // Starts the master and, once it listens, `workers` workers (--id i) and the collector.
+  cluster(const std::string& out, const args& sets, int workers_n = 2) {
+    master = start("master", with_sets({"--listen", "127.0.0.1:0", "--out", out}, sets));
+    auto line = master->wait_for_line("master listening on ", k_line_timeout);
+    INFO(master->output());
+    REQUIRE(line);
+    address = line->substr(line->rfind(' ') + 1);
+    REQUIRE(address.rfind("127.0.0.1:", 0) == 0);
+    for (int i = 0; i < workers_n; ++i)
+      workers.push_back(
+          start("worker",
+                with_sets({"--connect", address, "--id", std::to_string(i), "--out", out}, sets)));
+    collector = start("collector", with_sets({"--connect", address, "--out", out}, sets));
+  }
+
+  std::string outputs() const {
+    std::string s = "--- master:\n" + master->output();
+    for (std::size_t i = 0; i < workers.size(); ++i)
+      s += "--- worker " + std::to_string(i) + ":\n" + workers[i]->output();
+    return s + "--- collector:\n" + collector->output();
+  }
+};
+
+struct trace_summary {
+  std::string node;
+  std::set<trace_type> types;
+  std::int64_t max_staleness = -1;
+};
+
+trace_summary read(const std::string& path) {
+  auto t = sgmc::actors::read_trace(path);
+  INFO(path << ": " << (t ? "" : t.error().message));
+  REQUIRE(t);
+  trace_summary s{t->node, {}, -1};
+  for (const auto& e : t->events) {
+    s.types.insert(e.type);
+    if (e.type == trace_type::push && e.dir == sgmc::actors::trace_dir::received)
+      s.max_staleness = std::max(s.max_staleness, e.staleness);
+  }
+  return s;
+}
+
+std::string names(const std::set<trace_type>& types) {
+  std::string out;
+  for (auto t : types) out += std::string(out.empty() ? "" : " ") + sgmc::actors::to_string(t);
+  return out;
+}
+
+// A TCP port on 127.0.0.1 that nobody listens on (bound, then released).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct protocol_case {
+  std::string kind;
+  args sets;
+  int chains;
+  std::set<trace_type> master, worker, collector;  ///< message types each node uses
+};
+
+// Every node's trace names the node and holds exactly the message types it used; with an
+// injected delay in versions the master recorded stale pushes.
+void check_traces(const std::string& out, const protocol_case& c) {
+  const std::map<std::string, const std::set<trace_type>*> used{{"master", &c.master},
+                                                                {"worker-0", &c.worker},
+                                                                {"worker-1", &c.worker},
+                                                                {"collector", &c.collector}};
+  for (const auto& [node, types] : used) {
+    auto t = read(out + "/trace/" + node + ".trace");
+    INFO(node << " traced: " << names(t.types) << "; expected " << names(*types));
+    CHECK(t.node == node);
+    CHECK(t.types == *types);
+    if (node == "master" && c.kind == "async") CHECK(t.max_staleness >= 3);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a master with two workers and a collector runs in four processes over loopback",
+          "[system]") {
+  using T = trace_type;
+  const args common{"protocol.workers=2", "run.steps=6000", "run.burnin=1000", "run.thin=10",
+                    "run.eval_every=2000"};
+  const std::vector<protocol_case> cases{
+      {"async",
+       {"protocol.kind=async", "staleness.delay=\"fixed:3\""},
+       1,
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::sample, T::stop},
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::stop},
+       {T::hello, T::welcome, T::sample, T::stop}},
+      {"sync",
+       {"protocol.kind=sync"},
+       1,
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::sample, T::stop},
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::stop},
+       {T::hello, T::welcome, T::sample, T::stop}},
+      {"elastic",
+       {"protocol.kind=elastic"},
+       2,
+       {T::hello, T::welcome, T::exchange, T::params, T::stop},
+       {T::hello, T::welcome, T::exchange, T::params, T::sample, T::stop},
+       {T::hello, T::welcome, T::sample, T::stop}},
+  };
+  tmp_dir dir("nodes");
+  for (const auto& c : cases) {
+    SECTION(c.kind) {
+      const std::string out = dir.file(c.kind);
+      args sets = common;
+      sets.insert(sets.end(), c.sets.begin(), c.sets.end());
+      const auto t0 = std::chrono::steady_clock::now();
+      cluster nodes(out, sets);
+      const int m = nodes.master->wait_exit(k_run_timeout);
+      const int w0 = nodes.workers[0]->wait_exit(k_run_timeout);
+      const int w1 = nodes.workers[1]->wait_exit(k_run_timeout);
+      const int col = nodes.collector->wait_exit(k_run_timeout);
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      INFO(nodes.outputs());
+      UNSCOPED_INFO(c.kind << ": four processes ran in " << secs << " s");
+      REQUIRE(m == 0);
+      CHECK(w0 == 0);
+      CHECK(w1 == 0);
+      CHECK(col == 0);
+      CHECK(nodes.master->output().find("all 2 workers and the collector joined; starting " +
+                                        c.kind) != std::string::npos);
+      CHECK(nodes.collector->output().find("collector: done: versions") != std::string::npos);
+      for (int k = 0; k < c.chains; ++k) {
+        const std::string npy = out + "/samples/chain-" + std::to_string(k) + ".npy";
+        CHECK(check("npy " + npy + " 500 2"));
+        CHECK(check("mean " + npy + " 0.6 1.0 -1.0"));
+      }
+      CHECK(check("metrics " + out + "/metrics.jsonl " + std::to_string(c.chains)));
+      check_traces(out, c);
+    }
+  }
+}
+
+TEST_CASE("killing a worker process mid-run leaves the master carrying on with the other",
+          "[system]") {
+  tmp_dir dir("nodes-kill");
+  const std::string out = dir.file("out");
+  // 1 ms on every message keeps the run going for a few seconds: time to kill a worker.
+  const args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=2000",
+                  "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
+  cluster nodes(out, sets);
+  // The run is under way once the master reports its first 10 %.
+  auto progress = nodes.master->wait_for_line("step ", k_line_timeout);
+  INFO(nodes.outputs());
+  REQUIRE(progress);
+  nodes.workers[1]->signal(SIGKILL);
+  CHECK(nodes.workers[1]->wait_exit(k_line_timeout) == -1);
+  auto lost = nodes.master->wait_for_line("worker 1 lost; carrying on with 1", k_line_timeout);
+  const int m = nodes.master->wait_exit(k_run_timeout);
+  const int w0 = nodes.workers[0]->wait_exit(k_run_timeout);
+  const int col = nodes.collector->wait_exit(k_run_timeout);
+  INFO(nodes.outputs());
+  CHECK(lost);
+  CHECK(m == 0);
+  CHECK(w0 == 0);
+  CHECK(col == 0);
+  CHECK(nodes.master->output().find("step 2000/2000") != std::string::npos);
+  CHECK(nodes.master->output().find("lost workers 1") != std::string::npos);
+  CHECK(check("npy " + out + "/samples/chain-0.npy 150 2"));
+  CHECK(check("metrics " + out + "/metrics.jsonl 1"));
+}
+
+TEST_CASE("losing the master ends the workers and the collector with exit code 2", "[system]") {
+  tmp_dir dir("nodes-master-lost");
+  const std::string out = dir.file("out");
+  const args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=3000",
+                  "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
+  cluster nodes(out, sets);
+  auto progress = nodes.master->wait_for_line("step ", k_line_timeout);
+  INFO(nodes.outputs());
+  REQUIRE(progress);
+  nodes.master->signal(SIGKILL);
+  const int w0 = nodes.workers[0]->wait_exit(k_run_timeout);
+  const int w1 = nodes.workers[1]->wait_exit(k_run_timeout);
+  const int col = nodes.collector->wait_exit(k_run_timeout);
+  INFO(nodes.outputs());
+  CHECK(w0 == 2);
+  CHECK(w1 == 2);
+  CHECK(col == 2);
+  // Whichever sees it first, the node's agent or its actor, names the lost master.
+  for (const auto* p : {nodes.workers[0].get(), nodes.workers[1].get(), nodes.collector.get()}) {
+    const auto& o = p->output();
+    CHECK(o.find("sgmc: error: ") != std::string::npos);
+    CHECK((o.find("lost the master at " + nodes.address) != std::string::npos ||
+           o.find("master shard 0 is gone") != std::string::npos));
+  }
+  CHECK(check("npy " + out + "/samples/chain-0.npy -1 2"));  // what arrived stays readable
+}
+
+TEST_CASE("losing the collector ends the run with exit code 2 on every node", "[system]") {
+  tmp_dir dir("nodes-collector-lost");
+  const std::string out = dir.file("out");
+  const args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=3000",
+                  "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
+  cluster nodes(out, sets);
+  auto progress = nodes.master->wait_for_line("step ", k_line_timeout);
+  INFO(nodes.outputs());
+  REQUIRE(progress);
+  nodes.collector->signal(SIGKILL);
+  const int m = nodes.master->wait_exit(k_run_timeout);
+  const int w0 = nodes.workers[0]->wait_exit(k_run_timeout);
+  const int w1 = nodes.workers[1]->wait_exit(k_run_timeout);
+  INFO(nodes.outputs());
+  CHECK(m == 2);
+  CHECK(w0 == 2);
+  CHECK(w1 == 2);
+  CHECK(nodes.master->output().find("sgmc: error: the collector is gone") != std::string::npos);
+  CHECK(nodes.workers[0]->output().find("sgmc: error: the run failed: the collector is gone") !=
+        std::string::npos);
+}
+
+TEST_CASE("a node with another config is refused and the master gives up waiting", "[system]") {
+  tmp_dir dir("nodes-mismatch");
+  const std::string out = dir.file("out");
+  auto master = start("master", {"--listen", "127.0.0.1:0", "--wait", "2", "--out", out, "--set",
+                                 "protocol.kind=async"});
+  auto line = master->wait_for_line("master listening on ", k_line_timeout);
+  INFO(master->output());
+  REQUIRE(line);
+  const auto address = line->substr(line->rfind(' ') + 1);
+  auto worker = start("worker", {"--connect", address, "--out", out, "--set", "protocol.kind=async",
+                                 "--set", "sampler.step_size=0.01"});
+  const int w = worker->wait_exit(k_run_timeout);
+  const int m = master->wait_exit(k_run_timeout);
+  INFO(worker->output() << "---\n" << master->output());
+  CHECK(w == 2);
+  CHECK(worker->output().find("sgmc: error: the master at " + address +
+                              " refused this worker: config mismatch: the worker's config hash "
+                              "is ") != std::string::npos);
+  CHECK(worker->output().find(", the master's is ") != std::string::npos);
+  CHECK(master->output().find("refused a worker from ") != std::string::npos);
+  CHECK(m == 2);
+  CHECK(master->output().find("sgmc: error: waited 2 s for 4 workers and the collector; "
+                              "missing: worker 0, worker 1, worker 2, worker 3, the collector") !=
+        std::string::npos);
+}
+
+TEST_CASE("bad node arguments exit with code 2 and one clear line", "[system]") {
+  struct bad_case {
+    std::string args;
+    std::string message;
+  };
+  const std::string async = " --set protocol.kind=async";
+  const bad_case cases[] = {
+      {"master " + k_gauss + " --listen 127.0.0.1" + async, "--listen 127.0.0.1: no port"},
+      {"master " + k_gauss + " --listen 127.0.0.1:70000" + async,
+       "the port must be a number from 0 to 65535"},
+      {"worker " + k_gauss + " --connect :7000" + async, "--connect :7000: no host"},
+      {"worker " + k_gauss + " --connect 127.0.0.1:x" + async, "the port must be a number"},
+      {"worker " + k_gauss + " --connect 127.0.0.1:7000 --id 7" + async,
+       "--id 7 is out of range: protocol.workers = 4"},
+      {"collector " + k_gauss + " --connect 127.0.0.1:7000",
+       "protocol.kind = \"none\" runs in one process"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_command(k_sgmc + " node " + c.args);
+    INFO(c.args << "\n→ " << r.output);
+    CHECK(r.status == 2);
+    CHECK(r.output.find("sgmc: error: ") == 0);
+    CHECK(r.output.find(c.message) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+  CHECK(run_command(k_sgmc + " node").status == 2);
+  CHECK(run_command(k_sgmc + " node master " + k_gauss).status == 2);  // no --listen
+}
+
+TEST_CASE("a worker that cannot reach its master gives up after --timeout with exit code 2",
+          "[system]") {
+  const auto address = "127.0.0.1:" + std::to_string(free_port());
+  child_process worker({k_sgmc, "node", "worker", k_gauss, "--connect", address, "--timeout", "1",
+                        "--set", "protocol.kind=async"});
+  const auto t0 = std::chrono::steady_clock::now();
+  const int code = worker.wait_exit(k_run_timeout);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  INFO(worker.output());
+  CHECK(code == 2);
+  CHECK(took < 5s);
+  CHECK(worker.output().find("sgmc: error: cannot reach the master at " + address +
+                             " within 1.0 s: Connection refused") == 0);
+  CHECK(std::count(worker.output().begin(), worker.output().end(), '\n') == 1);
+}
