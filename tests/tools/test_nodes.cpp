@@ -154,8 +154,7 @@ void check_traces(const std::string& out, const protocol_case& c) {
 
 }  // namespace
 
-TEST_CASE("a master with two workers and a collector runs in four processes over loopback",
-          "[system]") {
+TEST_CASE("each of the five protocols runs in four processes over loopback", "[system]") {
   using T = trace_type;
   const args common{"protocol.workers=2", "run.steps=6000", "run.burnin=1000", "run.thin=10",
                     "run.eval_every=2000"};
@@ -168,6 +167,18 @@ TEST_CASE("a master with two workers and a collector runs in four processes over
        {T::hello, T::welcome, T::sample, T::stop}},
       {"sync",
        {"protocol.kind=sync"},
+       1,
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::sample, T::stop},
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::stop},
+       {T::hello, T::welcome, T::sample, T::stop}},
+      {"ssp",
+       {"protocol.kind=ssp", "protocol.staleness_bound=1"},
+       1,
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::sample, T::stop},
+       {T::hello, T::welcome, T::pull, T::params, T::push, T::stop},
+       {T::hello, T::welcome, T::sample, T::stop}},
+      {"downpour",
+       {"protocol.kind=downpour", "protocol.push_every=4", "protocol.pull_every=2"},
        1,
        {T::hello, T::welcome, T::pull, T::params, T::push, T::sample, T::stop},
        {T::hello, T::welcome, T::pull, T::params, T::push, T::stop},
