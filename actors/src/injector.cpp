@@ -72,6 +72,10 @@ std::uint64_t injector::next_version_delay() {
   return static_cast<std::uint64_t>(std::clamp(k, 0.0, cap));
 }
 
+bool injector::delays_messages() const {
+  return params_.latency_ms > 0.0 || !params_.link_latency_ms.empty() || in_ms(params_.delay);
+}
+
 std::chrono::nanoseconds injector::message_delay(std::optional<std::uint32_t> worker,
                                                  bool is_push) {
   double ms = params_.latency_ms;

@@ -78,10 +78,12 @@ class peer_actor : public caf::event_based_actor {
   std::chrono::nanoseconds link_delay(const protocols::endpoint& to, bool is_push);
   void send_message(const caf::actor& dest, std::chrono::nanoseconds delay, caf::message msg);
   template <class Msg>
-  void send_protocol(const protocols::endpoint& to, const caf::actor& dest, Msg&& m);
+  void send_protocol(const protocols::endpoint& to, const caf::actor& dest, std::uint64_t t_ns,
+                     Msg&& m);
 
   directory dir_;
   std::map<caf::actor_addr, caf::actor_clock::time_point> due_;
+  bool timed_ = false;  ///< inj_.delays_messages(): sends go through due_ and link_delay
   bool failed_ = false;
   bool warned_unexpected_ = false;
 };

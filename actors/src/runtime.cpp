@@ -2,6 +2,8 @@
 
 #include "sgmc/actors/summary.hpp"
 
+#include <caf/actor_cast.hpp>
+#include <caf/actor_control_block.hpp>
 #include <caf/actor_system_config.hpp>
 
 #include <utility>
@@ -31,19 +33,37 @@ caf::actor directory::at(const protocols::endpoint& e) const {
   return caf::actor{};
 }
 
-std::optional<protocols::endpoint> directory::find(const caf::actor_addr& a) const {
-  auto it = by_addr_.find(a);
-  if (it == by_addr_.end()) return std::nullopt;
+namespace {
+
+// An actor's control block identifies it within one actor system: a remote actor has one
+// proxy per node (CAF's proxy registry), so its handles all share that proxy's block.
+std::optional<protocols::endpoint> lookup(
+    const std::unordered_map<const caf::actor_control_block*, protocols::endpoint>& index,
+    const caf::actor_control_block* block) {
+  if (block == nullptr) return std::nullopt;
+  auto it = index.find(block);
+  if (it == index.end()) return std::nullopt;
   return it->second;
 }
 
+}  // namespace
+
+std::optional<protocols::endpoint> directory::find(const caf::actor_addr& a) const {
+  return lookup(by_block_, caf::actor_cast<caf::actor_control_block*>(a));
+}
+
+std::optional<protocols::endpoint> directory::find(const caf::strong_actor_ptr& a) const {
+  return lookup(by_block_, a.get());
+}
+
 void directory::index() {
-  by_addr_.clear();
-  for (std::uint32_t k = 0; k < masters.size(); ++k)
-    if (masters[k]) by_addr_[masters[k].address()] = protocols::master_shard(k);
-  for (std::uint32_t i = 0; i < workers.size(); ++i)
-    if (workers[i]) by_addr_[workers[i].address()] = protocols::worker_at(i);
-  if (collector) by_addr_[collector.address()] = protocols::collector();
+  by_block_.clear();
+  auto add = [this](const caf::actor& a, protocols::endpoint e) {
+    if (a) by_block_[caf::actor_cast<caf::actor_control_block*>(a)] = e;
+  };
+  for (std::uint32_t k = 0; k < masters.size(); ++k) add(masters[k], protocols::master_shard(k));
+  for (std::uint32_t i = 0; i < workers.size(); ++i) add(workers[i], protocols::worker_at(i));
+  add(collector, protocols::collector());
 }
 
 }  // namespace sgmc::actors

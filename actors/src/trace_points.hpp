@@ -33,11 +33,12 @@ std::uint64_t version_of(const protocols::stop& m);
 
 trace_actor to_trace_actor(const protocols::endpoint& e);
 
-/// A filled-in record of message `m` (time now; staleness −1).
+/// A filled-in record of message `m` at `t_ns` (default: now), staleness −1.
 template <class Msg>
-trace_event make_event(const Msg& m, trace_actor me, trace_actor peer, trace_dir dir) {
+trace_event make_event(const Msg& m, trace_actor me, trace_actor peer, trace_dir dir,
+                       std::uint64_t t_ns = 0) {
   trace_event e;
-  e.t_ns = trace_now_ns();
+  e.t_ns = t_ns != 0 ? t_ns : trace_now_ns();
   e.actor = me;
   e.peer = peer;
   e.type = type_of(m);

@@ -32,6 +32,9 @@ class injector {
   /// The version delay of the next params answer (0 without version delays).
   std::uint64_t next_version_delay();
 
+  /// True when any message may get a delay (latency, link latency or millisecond delays):
+  /// without, actors send at once and skip the per-destination ordering bookkeeping.
+  bool delays_messages() const;
   /// The delay of one message to or from `worker` (nullopt: a link without a worker);
   /// `is_push` adds the drawn millisecond delay of pushes and exchanges.
   std::chrono::nanoseconds message_delay(std::optional<std::uint32_t> worker, bool is_push);

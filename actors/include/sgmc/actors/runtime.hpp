@@ -28,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sgmc::actors {
@@ -63,11 +64,14 @@ struct directory {
   caf::actor at(const protocols::endpoint& e) const;
   /// The endpoint of an actor of this directory.
   std::optional<protocols::endpoint> find(const caf::actor_addr& a) const;
+  /// The same for a message's sender (one hash lookup of its control block: this runs for
+  /// every traced message).
+  std::optional<protocols::endpoint> find(const caf::strong_actor_ptr& a) const;
   /// Builds the address index find() uses; call after filling the handles.
   void index();
 
  private:
-  std::map<caf::actor_addr, protocols::endpoint> by_addr_;
+  std::unordered_map<const caf::actor_control_block*, protocols::endpoint> by_block_;
 };
 
 /// What every actor of a run is built with.
