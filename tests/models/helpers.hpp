@@ -1,22 +1,21 @@
 #pragma once
-// Shared pieces of the models tests: small random data sets, a temp folder, finite differences.
+// Shared pieces of the models tests: small random data sets, finite differences (and the
+// shared temporary folder).
 
 #include "sgmc/core/rng.hpp"
 #include "sgmc/models/dataset.hpp"
 #include "sgmc/models/model.hpp"
+#include "sgmc_test/tmp_dir.hpp"
 
 #include <Eigen/Core>
 
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <numeric>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace sgmc::models::test {
 
@@ -28,28 +27,7 @@ inline std::span<const float> sp(const Eigen::VectorXf& v) {
   return {v.data(), static_cast<std::size_t>(v.size())};
 }
 
-/// A fresh temporary folder, removed at the end.
-class tmp_dir {
- public:
-  explicit tmp_dir(const std::string& tag) {
-    static int counter = 0;
-    path_ =
-        std::filesystem::temp_directory_path() /
-        ("sgmc-models-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~tmp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  tmp_dir(const tmp_dir&) = delete;
-  tmp_dir& operator=(const tmp_dir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using sgmc::test::tmp_dir;
 
 /// n x d features ~ N(0, 1); targets: N(0, 1) reals (classes == 0) or uniform labels.
 inline std::shared_ptr<const dataset> random_dataset(std::size_t n, std::size_t d,

@@ -1,5 +1,5 @@
 // System tests: the built `sgmc` binary run as a subprocess on the examples and on bad input.
-#include "tmp_dir.hpp"
+#include "sgmc_test/tmp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -7,9 +7,9 @@
 #include <fstream>
 #include <string>
 
-using sgmc::tools::test::command_result;
-using sgmc::tools::test::run_command;
-using sgmc::tools::test::tmp_dir;
+using sgmc::test::command_result;
+using sgmc::test::run_command;
+using sgmc::test::tmp_dir;
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include "sgmc/tools/metrics_writer.hpp"
 
-#include "tmp_dir.hpp"
+#include "sgmc_test/tmp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,11 +9,11 @@
 #include <thread>
 #include <vector>
 
+using sgmc::test::run_command;
+using sgmc::test::tmp_dir;
 using sgmc::tools::metrics_record;
 using sgmc::tools::metrics_writer;
 using sgmc::tools::to_json;
-using sgmc::tools::test::run_command;
-using sgmc::tools::test::tmp_dir;
 
 TEST_CASE("a metrics record is one JSON object with null for non-finite values", "[metrics]") {
   metrics_record r;

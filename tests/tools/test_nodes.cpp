@@ -2,7 +2,7 @@
 // loopback (127.0.0.1 only). Every wait is on an output line or a process exit, bounded.
 #include "child_process.hpp"
 #include "sgmc/actors/trace.hpp"
-#include "tmp_dir.hpp"
+#include "sgmc_test/tmp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 using sgmc::actors::trace_type;
+using sgmc::test::run_command;
+using sgmc::test::tmp_dir;
 using sgmc::tools::test::child_process;
-using sgmc::tools::test::run_command;
-using sgmc::tools::test::tmp_dir;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,6 +1,6 @@
 #include "sgmc/tools/npy_writer.hpp"
 
-#include "tmp_dir.hpp"
+#include "sgmc_test/tmp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
+using sgmc::test::run_command;
+using sgmc::test::tmp_dir;
 using sgmc::tools::npy_writer;
-using sgmc::tools::test::run_command;
-using sgmc::tools::test::tmp_dir;
 
 namespace {
 
@@ -23,8 +23,7 @@ std::vector<float> test_row(std::size_t i, std::size_t dim) {
 }
 
 /// Loads `path` with numpy and checks shape (rows, dim) and every value exactly.
-sgmc::tools::test::command_result numpy_check(const std::string& path, std::size_t rows,
-                                              std::size_t dim) {
+sgmc::test::command_result numpy_check(const std::string& path, std::size_t rows, std::size_t dim) {
   const std::string script =
       "import numpy as np, sys\n"
       "a = np.load(sys.argv[1])\n"

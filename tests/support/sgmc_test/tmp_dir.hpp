@@ -1,12 +1,13 @@
 #pragma once
-// A fresh temporary folder per test, removed at the end.
+// Shared by the test binaries of every module: a fresh temporary folder per test (removed at
+// the end) and running a shell command.
 
 #include <filesystem>
 #include <string>
 
 #include <unistd.h>
 
-namespace sgmc::tools::test {
+namespace sgmc::test {
 
 class tmp_dir {
  public:
@@ -39,4 +40,4 @@ struct command_result {
 };
 command_result run_command(const std::string& command);
 
-}  // namespace sgmc::tools::test
+}  // namespace sgmc::test

@@ -1,11 +1,11 @@
-#include "tmp_dir.hpp"
+#include "sgmc_test/tmp_dir.hpp"
 
 #include <array>
 #include <cstdio>
 
 #include <sys/wait.h>
 
-namespace sgmc::tools::test {
+namespace sgmc::test {
 
 command_result run_command(const std::string& command) {
   command_result r;
@@ -19,4 +19,4 @@ command_result run_command(const std::string& command) {
   return r;
 }
 
-}  // namespace sgmc::tools::test
+}  // namespace sgmc::test
