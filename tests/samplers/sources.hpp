@@ -19,7 +19,8 @@
 
 namespace sgmc::test {
 
-/// A models::model as a gradient_source (what the tools layer does for real runs).
+/// A models::model as a gradient_source. actors::model_gradient is the real one; this small
+/// copy keeps the sampler and protocol tests free of the actor runtime (CAF) it lives with.
 class model_source final : public samplers::gradient_source {
  public:
   model_source(const models::model& m, std::size_t max_batch)
