@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -21,13 +22,18 @@ namespace {
 
 namespace tf = trace_format;
 
-// Each recording thread appends to a 64 KiB block of its own under a spin flag that only
+// Each recording thread appends to a 1 MiB block of its own under a spin flag that only
 // flush() ever contends for, so the actors of a node do not serialise on one mutex. Full
 // blocks go to the writer's own thread, which writes them to the file: the actors never wait
 // for the disk, unless kMaxQueued blocks are waiting (back-pressure, never unbounded memory).
-// Each thread that ever recorded keeps one block (64 KiB) until the writer is destroyed.
-constexpr std::size_t kBlockBytes = 65536 / tf::kRecordBytes * tf::kRecordBytes;
-constexpr std::size_t kMaxQueued = 16;
+// Each thread that ever recorded keeps one block (1 MiB) until the writer is destroyed.
+// The block is large on purpose: every hand-off wakes the writer thread, and on a 2-core host
+// that wake-up preempts an actor thread. With 64 KiB blocks (1,365 records) those preemptions
+// doubled the context switches of a run with tiny messages and cost it 25-40 % of its speed;
+// with 1 MiB the tracing cost of the same run is within the noise (docs/PERFORMANCE.md).
+constexpr std::size_t kBlockBytes = (std::size_t{1} << 20) / tf::kRecordBytes * tf::kRecordBytes;
+constexpr std::size_t kMaxQueued = 8;
+constexpr std::chrono::seconds kSweepEvery{1};
 
 struct file_closer {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -132,9 +138,9 @@ struct trace_writer::impl {
 
   // Queues tb's records for the writer thread and gives tb a fresh block. Call with tb locked
   // and mu not held (lock order: a thread block, then mu).
-  void hand_off(thread_block& tb) {
+  void hand_off(thread_block& tb, bool wait_for_room = true) {
     std::unique_lock lock(mu);
-    have_free.wait(lock, [&] { return full.size() < kMaxQueued; });
+    if (wait_for_room) have_free.wait(lock, [&] { return full.size() < kMaxQueued; });
     full.emplace_back(std::move(tb.buf), tb.used);
     if (spare.empty()) {
       tb.buf = block(kBlockBytes);
@@ -146,11 +152,35 @@ struct trace_writer::impl {
     have_full.notify_one();
   }
 
+  // Queues the records of every partly filled block (the writer thread's periodic sweep: it
+  // does not wait for room, since it is the one that makes room). Call with mu not held.
+  void sweep() {
+    std::vector<thread_block*> blocks;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& t : threads) blocks.push_back(t.get());
+    }
+    for (thread_block* tb : blocks) {
+      tb->lock();
+      if (tb->used > 0) hand_off(*tb, false);
+      tb->unlock();
+    }
+  }
+
   void write_loop() {
     std::unique_lock lock(mu);
     while (true) {
-      have_full.wait(lock, [&] { return !full.empty() || stopping; });
-      if (full.empty()) return;
+      // At least every kSweepEvery the records of partly filled blocks go to the file too, so
+      // that a node killed mid-run leaves a trace that ends at most that long before its end.
+      if (!have_full.wait_for(lock, kSweepEvery, [&] { return !full.empty() || stopping; })) {
+        lock.unlock();
+        sweep();
+        lock.lock();
+      }
+      if (full.empty()) {
+        if (stopping) return;
+        continue;
+      }
       auto [buf, n] = std::move(full.front());
       full.pop_front();
       writing = true;
@@ -191,7 +221,7 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
     return make_error(errc::io,
                       "trace: cannot create " + path.string() + ": " + std::strerror(errno));
   }
-  std::setvbuf(f.get(), nullptr, _IONBF, 0);  // we write whole 64 KiB blocks ourselves
+  std::setvbuf(f.get(), nullptr, _IONBF, 0);  // we write whole blocks ourselves
   block header(tf::header_bytes(node.size()), 0);
   std::memcpy(header.data(), tf::kMagic.data(), tf::kMagic.size());
   tf::put_u32(header.data() + 8, tf::kVersion);

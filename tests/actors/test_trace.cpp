@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -277,5 +278,25 @@ TEST_CASE("the numpy snippet of docs/trace-format.md reads what the writer wrote
   std::ofstream(script) << doc_snippet();
   const auto out = run("/usr/bin/python3 " + script.string() + " " + path.string() + " 2>&1");
   CHECK(out == expect.str());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("records reach the file within about a second without a flush", "[trace]") {
+  // What is left of the trace of a node killed mid-run: the writer thread sweeps partly filled
+  // blocks to the file every second. Polled with a bound, not slept on.
+  auto dir = scratch_dir("sweep");
+  auto path = dir / "node.trace";
+  auto w = a::trace_writer::open(path, "master");
+  REQUIRE(w);
+  for (std::uint64_t k = 0; k < 10; ++k) (*w)->record(event(0, k));
+  const auto expected = kHeader + 10 * kRecord;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (fs::file_size(path) < expected && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(fs::file_size(path) == expected);
+  auto r = a::read_trace(path);
+  REQUIRE(r);
+  CHECK(r->events.size() == 10);
+  w->reset();
   fs::remove_all(dir);
 }
