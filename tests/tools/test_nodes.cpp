@@ -372,3 +372,49 @@ TEST_CASE("a worker that cannot reach its master gives up after --timeout with e
                              " within 1.0 s: Connection refused") == 0);
   CHECK(std::count(worker.output().begin(), worker.output().end(), '\n') == 1);
 }
+
+TEST_CASE("sgmc node auto takes each process's role from its Slurm rank", "[system]") {
+  // What `srun -n 4 sgmc node auto CONFIG --master HOST:PORT` starts: the same command line
+  // four times, told apart only by SLURM_PROCID.
+  tmp_dir dir("nodes-auto");
+  const std::string out = dir.file("out");
+  const std::string master = "127.0.0.1:" + std::to_string(free_port());
+  auto rank = [&](int k) {
+    return std::make_unique<child_process>(
+        args{"/usr/bin/env", "SLURM_PROCID=" + std::to_string(k), "SLURM_NTASKS=4", k_sgmc, "node",
+             "auto", k_gauss, "--master", master, "--out", out, "--set", "protocol.kind=async",
+             "--set", "protocol.workers=2", "--set", "run.steps=3000", "--set", "run.thin=10"});
+  };
+  std::vector<std::unique_ptr<child_process>> nodes;
+  nodes.push_back(rank(0));
+  auto listening = nodes[0]->wait_for_line("master listening on " + master, k_line_timeout);
+  INFO(nodes[0]->output());
+  REQUIRE(listening);
+  for (int k = 1; k < 4; ++k) nodes.push_back(rank(k));
+  std::vector<int> codes;
+  for (auto& n : nodes) codes.push_back(n->wait_exit(k_run_timeout));
+  std::string all;
+  for (auto& n : nodes) all += "---\n" + n->output();
+  INFO(all);
+  CHECK(codes == std::vector<int>{0, 0, 0, 0});
+  CHECK(nodes[0]->output().find("rank 0 (SLURM_PROCID): master") != std::string::npos);
+  CHECK(nodes[1]->output().find("rank 1 (SLURM_PROCID): collector") != std::string::npos);
+  CHECK(nodes[2]->output().find("rank 2 (SLURM_PROCID): worker 0") != std::string::npos);
+  CHECK(nodes[3]->output().find("rank 3 (SLURM_PROCID): worker 1") != std::string::npos);
+  CHECK(check("npy " + out + "/samples/chain-0.npy 100 2"));
+  for (const char* node : {"master", "collector", "worker-0", "worker-1"})
+    CHECK(std::filesystem::exists(out + "/trace/" + node + ".trace"));
+
+  // A launch of the wrong size, or without a rank, says so and starts nothing.
+  auto wrong = run_command("SLURM_PROCID=0 SLURM_NTASKS=3 " + k_sgmc + " node auto " + k_gauss +
+                           " --master " + master +
+                           " --set protocol.kind=async --set "
+                           "protocol.workers=2");
+  CHECK(wrong.status == 2);
+  CHECK(wrong.output.find("the launch has 3 processes (SLURM_PROCID), but protocol.workers = 2 "
+                          "needs 4") != std::string::npos);
+  auto zero = run_command("SLURM_PROCID=0 SLURM_NTASKS=4 " + k_sgmc + " node auto " + k_gauss +
+                          " --master 127.0.0.1:0 --set protocol.kind=async");
+  CHECK(zero.status == 2);
+  CHECK(zero.output.find("needs a fixed port") != std::string::npos);
+}

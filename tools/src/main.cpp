@@ -3,8 +3,10 @@
 //   1  a chain diverged (the draws and metrics written so far are kept)
 //   2  bad input: command line, config, data files, shapes; or outputs that cannot be written;
 //      for `sgmc node`: also an unreachable, refusing or lost peer, or a timeout
+#include "sgmc/actors/node.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/tools/config_loader.hpp"
+#include "sgmc/tools/node_ranks.hpp"
 #include "sgmc/tools/node_runner.hpp"
 #include "sgmc/tools/runner.hpp"
 
@@ -67,7 +69,17 @@ CLI::App* add_node_role(CLI::App& node, const std::string& role, const std::stri
   cmd->add_option("--out", args.out, "Output folder (default: runs/<name>)");
   cmd->add_option("--threads", args.threads, "CAF scheduler threads (default: 2 master, 1 other)")
       ->check(CLI::Range(1u, 4096u));
-  if (role == "master") {
+  if (role == "auto") {
+    cmd->add_option("--master", args.address,
+                    "The master's HOST:PORT: rank 0 listens on it, the others connect to it")
+        ->required();
+    cmd->add_option("--wait", args.wait_s, "Master: seconds to wait for every node (default 120)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--timeout", args.timeout_s,
+                    "Others: seconds to wait for the master when connecting (default 10)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+  } else if (role == "master") {
     cmd->add_option("--listen", args.address, "HOST:PORT to listen on (port 0: any free port)")
         ->required();
     cmd->add_option("--wait", args.wait_s, "Seconds to wait for every node to join (default 120)")
@@ -90,6 +102,9 @@ void add_node_command(CLI::App& app, node_args& args) {
                 args);
   add_node_role(*node, "worker", "One worker; connects to the master", args);
   add_node_role(*node, "collector", "The sample collector; writes samples and metrics", args);
+  add_node_role(*node, "auto",
+                "The role of this process's Slurm or MPI rank: 0 master, 1 collector, 2+ workers",
+                args);
 }
 
 void print_line(const std::string& line) {
@@ -148,11 +163,29 @@ int node_command(CLI::App& app, const node_args& args) {
   sgmc::models::configure_eigen();
   auto cfg = sgmc::tools::load_config(args.config, args.sets);
   if (!cfg) return fail(cfg.error());
+  std::optional<std::uint32_t> worker = args.id;
+  if (node->got_subcommand("auto")) {
+    auto master = sgmc::actors::parse_address(args.address, "--master");
+    if (!master) return fail(master.error());
+    if (master->port == 0)
+      return fail({sgmc::errc::invalid_argument,
+                   "--master " + args.address +
+                       ": sgmc node auto needs a fixed port (every rank must know it)"});
+    auto rank = sgmc::tools::rank_from_environment();
+    if (!rank) return fail(rank.error());
+    auto ranked = sgmc::tools::role_of_rank(*rank, cfg->protocol.params.workers);
+    if (!ranked) return fail(ranked.error());
+    role = ranked->role;
+    worker = ranked->worker;
+    print_line(fmt::format("rank {} ({}): {}{}", rank->rank, rank->variable,
+                           sgmc::tools::to_string(role),
+                           worker ? fmt::format(" {}", *worker) : std::string()));
+  }
   sgmc::tools::node_run_options options;
   options.source = args.config;
   options.out_dir = args.out;
   options.address = args.address;
-  options.worker = args.id;
+  options.worker = worker;
   options.wait_s = args.wait_s;
   options.connect_timeout_s = args.timeout_s;
   options.threads = args.threads;
