@@ -33,21 +33,38 @@ class collector_actor final : public detail::peer_actor {
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
-    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-      std::vector<caf::actor> peers = m;
-      peers.insert(peers.end(), w.begin(), w.end());
-      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
-      drop_unexpected();
-      become(running());
-    }};
+    return {
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+          init(std::move(m), std::move(w), std::move(c), {});
+        },
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+               std::vector<std::string> data) {
+          init(std::move(m), std::move(w), std::move(c), std::move(data));
+        },
+    };
   }
 
  private:
+  void init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+            std::vector<std::string> data) {
+    std::vector<caf::actor> peers = m;
+    peers.insert(peers.end(), w.begin(), w.end());
+    set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers, std::move(data));
+    drop_unexpected();
+    become(running());
+  }
+
   caf::behavior running() {
     return {
         [this](const protocols::sample& m) {
           trace_received(m, protocols::master_shard(m.shard));
           on_sample(m);
+        },
+        [this](detail::remote<protocols::sample>& r) {
+          if (auto m = take(r)) {
+            trace_received(*m, protocols::master_shard(m->shard));
+            on_sample(*m);
+          }
         },
         [this](const protocols::stop& m) {
           // A master's last word after its last sample; its done report follows.

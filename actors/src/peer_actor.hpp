@@ -2,7 +2,9 @@
 // The plumbing every sgmc actor shares: the directory, sending protocol messages with their
 // injected delays (in order per destination: a message is never due before an earlier one to
 // the same peer), trace records of every message sent and received, logging, and reporting a
-// failure to the supervisor.
+// failure to the supervisor. Across nodes, large payloads take the node's data channel
+// (remote_message.hpp): deliver() picks the path, take() rebuilds the message on arrival.
+#include "remote_message.hpp"
 #include "sgmc/actors/injector.hpp"
 #include "sgmc/actors/runtime.hpp"
 #include "sgmc/actors/wire.hpp"
@@ -30,8 +32,22 @@ class peer_actor : public caf::event_based_actor {
   /// otherwise keep each other alive (a reference cycle) after the run.
   void on_exit() override;
 
-  /// Stores the directory (from the init message) and monitors `peers` of it.
-  void set_directory(directory dir, const std::vector<caf::actor>& peers);
+  /// Stores the directory (from the init message) and monitors `peers` of it. `data`: the data
+  /// channel endpoints of the directory's actors' nodes (masters, workers, the collector), or
+  /// empty when no payload takes a data channel.
+  void set_directory(directory dir, const std::vector<caf::actor>& peers,
+                     std::vector<std::string> data = {});
+
+  /// The message of `r` with its payload taken from the node's data channel; std::nullopt
+  /// after a failure (reported: the payload did not arrive in time, or this node has no
+  /// channel).
+  template <class Msg>
+  std::optional<Msg> take(remote<Msg>& r) {
+    auto values = take_payload(r.ref);
+    if (!values) return std::nullopt;
+    payload_of(r.head).values = std::move(*values);
+    return std::move(r.head);
+  }
   const directory& dir() const { return dir_; }
 
   /// Sends every envelope in order, each with its injected delay, and traces it.
@@ -78,9 +94,14 @@ class peer_actor : public caf::event_based_actor {
   std::chrono::nanoseconds link_delay(const protocols::endpoint& to, bool is_push);
   void send_message(const caf::actor& dest, std::chrono::nanoseconds delay, caf::message msg);
   template <class Msg>
-  void send_protocol(const protocols::endpoint& to, const caf::actor& dest, Msg&& m);
+  expected<void> send_protocol(const protocols::endpoint& to, const caf::actor& dest, Msg&& m);
+  /// The data channel endpoint a payload of `bytes` to `to` takes, or "" (CAF carries it).
+  const std::string& side_path(const protocols::endpoint& to, const caf::actor& dest,
+                               std::uint64_t bytes) const;
+  std::optional<std::vector<float>> take_payload(const payload_ref& ref);
 
   directory dir_;
+  std::vector<std::string> data_;  ///< data endpoints: masters, workers, the collector
   std::map<caf::actor_addr, caf::actor_clock::time_point> due_;
   bool failed_ = false;
   bool warned_unexpected_ = false;

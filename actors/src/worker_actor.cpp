@@ -30,21 +30,37 @@ class worker_actor final : public detail::peer_actor {
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
-    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-      std::vector<caf::actor> peers = m;
-      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
-      drop_unexpected();
-      become(running());
-      handle([this](protocols::outbox& out) { return proto_->start(out); });
-    }};
+    return {
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+          init(std::move(m), std::move(w), std::move(c), {});
+        },
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+               std::vector<std::string> data) {
+          init(std::move(m), std::move(w), std::move(c), std::move(data));
+        },
+    };
   }
 
  private:
+  void init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+            std::vector<std::string> data) {
+    std::vector<caf::actor> peers = m;
+    set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers, std::move(data));
+    drop_unexpected();
+    become(running());
+    handle([this](protocols::outbox& out) { return proto_->start(out); });
+  }
+
+  void on_params(const protocols::params& m) {
+    trace_received(m, protocols::master_shard(m.shard));
+    handle([&](protocols::outbox& out) { return proto_->on_params(m, out); });
+  }
+
   caf::behavior running() {
     return {
-        [this](const protocols::params& m) {
-          trace_received(m, protocols::master_shard(m.shard));
-          handle([&](protocols::outbox& out) { return proto_->on_params(m, out); });
+        [this](const protocols::params& m) { on_params(m); },
+        [this](detail::remote<protocols::params>& r) {
+          if (auto m = take(r)) on_params(*m);
         },
         [this](const protocols::stop& m) {
           trace_received(m, protocols::master_shard(0));

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -152,6 +153,38 @@ void check_traces(const std::string& out, const protocol_case& c) {
   }
 }
 
+// Every node ends with a line on what its data channel carried ("data channel tcp://IP:PORT:
+// sent N payloads (X MB), received M (Y MB)"). With the channel on, payloads went both ways
+// between the master and the workers, and `collector_chains` chains' samples reached the
+// collector over it; with it off (collector_chains 0) no node opened one.
+void check_data_channel(const cluster& nodes, int collector_chains) {
+  const std::regex line(
+      "data channel tcp://127\\.0\\.0\\.1:[0-9]+: sent ([0-9]+) payloads? "
+      "\\([0-9.]+ MB\\), received ([0-9]+) ");
+  auto counts = [&](const child_process& p) -> std::pair<long, long> {
+    std::smatch m;
+    if (!std::regex_search(p.output(), m, line)) return {-1, -1};
+    return {std::stol(m[1].str()), std::stol(m[2].str())};
+  };
+  const auto master = counts(*nodes.master);
+  const auto collector = counts(*nodes.collector);
+  if (collector_chains == 0) {
+    CHECK(master.first == -1);
+    CHECK(collector.first == -1);
+    for (const auto& w : nodes.workers) CHECK(counts(*w).first == -1);
+    return;
+  }
+  CHECK(master.first > 0);
+  CHECK(master.second > 0);
+  for (const auto& w : nodes.workers) {
+    const auto c = counts(*w);
+    CHECK(c.first > 0);
+    CHECK(c.second > 0);
+  }
+  CHECK(collector.first == 0);
+  CHECK(collector.second >= 500 * collector_chains);  // every draw's slice
+}
+
 }  // namespace
 
 TEST_CASE("a master with two workers and a collector runs in four processes over loopback",
@@ -160,20 +193,22 @@ TEST_CASE("a master with two workers and a collector runs in four processes over
   const args common{"protocol.workers=2", "run.steps=6000", "run.burnin=1000", "run.thin=10",
                     "run.eval_every=2000"};
   const std::vector<protocol_case> cases{
+      // Async and elastic send every payload over the data channel (threshold 0: the 2-d
+      // example's payloads are 8 bytes), sync carries them all in CAF messages.
       {"async",
-       {"protocol.kind=async", "staleness.delay=\"fixed:3\""},
+       {"protocol.kind=async", "staleness.delay=\"fixed:3\"", "cluster.data_channel_min_bytes=0"},
        1,
        {T::hello, T::welcome, T::pull, T::params, T::push, T::sample, T::stop},
        {T::hello, T::welcome, T::pull, T::params, T::push, T::stop},
        {T::hello, T::welcome, T::sample, T::stop}},
       {"sync",
-       {"protocol.kind=sync"},
+       {"protocol.kind=sync", "cluster.data_channel=false"},
        1,
        {T::hello, T::welcome, T::pull, T::params, T::push, T::sample, T::stop},
        {T::hello, T::welcome, T::pull, T::params, T::push, T::stop},
        {T::hello, T::welcome, T::sample, T::stop}},
       {"elastic",
-       {"protocol.kind=elastic"},
+       {"protocol.kind=elastic", "cluster.data_channel_min_bytes=0"},
        2,
        {T::hello, T::welcome, T::exchange, T::params, T::stop},
        {T::hello, T::welcome, T::exchange, T::params, T::sample, T::stop},
@@ -209,6 +244,7 @@ TEST_CASE("a master with two workers and a collector runs in four processes over
       }
       CHECK(check("metrics " + out + "/metrics.jsonl " + std::to_string(c.chains)));
       check_traces(out, c);
+      check_data_channel(nodes, c.kind == "sync" ? 0 : c.chains);
     }
   }
 }
