@@ -61,10 +61,10 @@ class collector_actor final : public detail::peer_actor {
           on_sample(m);
         },
         [this](detail::remote<protocols::sample>& r) {
-          if (auto m = take(r)) {
-            trace_received(*m, protocols::master_shard(m->shard));
-            on_sample(*m);
-          }
+          on_remote(r, [this](protocols::sample& m) {
+            trace_received(m, protocols::master_shard(m.shard));
+            on_sample(m);
+          });
         },
         [this](const protocols::stop& m) {
           // A master's last word after its last sample; its done report follows.
@@ -104,6 +104,7 @@ class collector_actor final : public detail::peer_actor {
   }
 
   void on_down(caf::down_msg& m) {
+    note_down(m);
     if (failed() || done_ || deliberate(m)) return;
     auto who = dir().find(m.source);
     if (!who) return;

@@ -281,12 +281,7 @@ expected<std::vector<float>> data_channel::take(std::uint64_t from, std::uint64_
   std::unique_lock<std::mutex> lock(p.inbox_mutex);
   p.arrived.wait_for(lock, timeout, [&] { return p.stopped || p.inbox.count(key) > 0; });
   auto it = p.inbox.find(key);
-  if (it == p.inbox.end())
-    return make_error(errc::timeout,
-                      fmt::format("payload {} ({} floats) from node {} did not arrive within "
-                                  "{:.1f} s on the data channel {}",
-                                  ticket, n, node_hex(from),
-                                  static_cast<double>(timeout.count()) / 1e3, endpoint_));
+  if (it == p.inbox.end()) return make_error(errc::timeout, missing(from, ticket, n, timeout));
   auto v = std::move(it->second);
   p.inbox.erase(it);
   if (v.size() != n)
@@ -294,6 +289,14 @@ expected<std::vector<float>> data_channel::take(std::uint64_t from, std::uint64_
                       fmt::format("payload {} from node {} has {} floats, its message says {}",
                                   ticket, node_hex(from), v.size(), n));
   return v;
+}
+
+std::string data_channel::missing(std::uint64_t from, std::uint64_t ticket, std::uint64_t n,
+                                  std::chrono::milliseconds timeout) const {
+  return fmt::format(
+      "payload {} ({} floats) from node {} did not arrive within {:.1f} s on the "
+      "data channel {}",
+      ticket, n, node_hex(from), static_cast<double>(timeout.count()) / 1e3, endpoint_);
 }
 
 data_channel_stats data_channel::stats() const {

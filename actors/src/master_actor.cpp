@@ -62,10 +62,10 @@ class master_actor final : public detail::peer_actor {
         },
         [this](const protocols::exchange& m) { on_exchange(m); },
         [this](detail::remote<protocols::push>& r) {
-          if (auto m = take(r)) on_push(*m);
+          on_remote(r, [this](protocols::push& m) { on_push(m); });
         },
         [this](detail::remote<protocols::exchange>& r) {
-          if (auto m = take(r)) on_exchange(*m);
+          on_remote(r, [this](protocols::exchange& m) { on_exchange(m); });
         },
     };
   }
@@ -156,6 +156,7 @@ class master_actor final : public detail::peer_actor {
   }
 
   void on_down(caf::down_msg& m) {
+    note_down(m);
     if (failed() || reported_ || deliberate(m)) return;
     auto who = dir().find(m.source);
     if (!who) return;

@@ -65,6 +65,8 @@ std::chrono::nanoseconds peer_actor::link_delay(const protocols::endpoint& to, b
 void peer_actor::on_exit() {
   dir_ = directory{};
   due_.clear();
+  pending_.reset();
+  lost_.clear();
   ctx_.supervisor = caf::actor{};
 }
 
@@ -123,22 +125,6 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
   return {};
 }
 
-std::optional<std::vector<float>> peer_actor::take_payload(const payload_ref& ref) {
-  if (ctx_.data == nullptr) {
-    fail({errc::protocol, fmt::format("{} {}: a payload arrived over a data channel, but this "
-                                      "node has none",
-                                      role_name(me_.who), me_.index)});
-    return std::nullopt;
-  }
-  auto v = ctx_.data->take(ref.channel, ref.ticket, ref.n, ctx_.data->params().take_timeout);
-  if (!v) {
-    fail({v.error().code,
-          fmt::format("{} {}: {}", role_name(me_.who), me_.index, v.error().message)});
-    return std::nullopt;
-  }
-  return std::move(*v);
-}
-
 expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
   for (auto& env : sends) {
     auto dest = dir_.at(env.to);
@@ -154,6 +140,7 @@ expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
 }
 
 std::optional<protocols::endpoint> peer_actor::sender_endpoint() {
+  if (resumed_from_) return resumed_from_;
   auto& sender = current_sender();
   if (!sender) return std::nullopt;
   return dir_.find(caf::actor_cast<caf::actor_addr>(sender));
@@ -164,6 +151,11 @@ void peer_actor::fail(const error& e) {
   failed_ = true;
   if (ctx_.supervisor)
     send(ctx_.supervisor, fail_atom::value, static_cast<std::uint8_t>(e.code), e.message);
+}
+
+std::string peer_actor::describe_me() const {
+  if (me_.who == protocols::endpoint::role::collector) return "collector";
+  return fmt::format("{} {}", role_name(me_.who), me_.index);
 }
 
 void peer_actor::log(const std::string& line) const {
@@ -177,6 +169,8 @@ bool peer_actor::deliberate(const caf::down_msg& m) {
 void peer_actor::drop_unexpected() {
   set_default_handler(
       [this](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+        // A retry tick that outlived its wait (the payload's sender was lost) is no news.
+        if (x.content().match_elements<data_tick_atom>()) return caf::delegated<caf::message>{};
         if (!warned_unexpected_) {
           warned_unexpected_ = true;
           log(fmt::format("{} {}: dropped an unexpected message {}", role_name(me_.who), me_.index,

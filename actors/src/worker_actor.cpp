@@ -60,7 +60,7 @@ class worker_actor final : public detail::peer_actor {
     return {
         [this](const protocols::params& m) { on_params(m); },
         [this](detail::remote<protocols::params>& r) {
-          if (auto m = take(r)) on_params(*m);
+          on_remote(r, [this](protocols::params& m) { on_params(m); });
         },
         [this](const protocols::stop& m) {
           trace_received(m, protocols::master_shard(0));
@@ -116,6 +116,7 @@ class worker_actor final : public detail::peer_actor {
   }
 
   void on_down(caf::down_msg& m) {
+    note_down(m);
     if (failed() || reported_ || deliberate(m)) return;
     auto who = dir().find(m.source);
     if (!who || who->who != endpoint::role::master) return;

@@ -153,10 +153,9 @@ void check_traces(const std::string& out, const protocol_case& c) {
   }
 }
 
-// Every node ends with a line on what its data channel carried ("data channel tcp://IP:PORT:
-// sent N payloads (X MB), received M (Y MB)"). With the channel on, payloads went both ways
-// between the master and the workers, and `collector_chains` chains' samples reached the
-// collector over it; with it off (collector_chains 0) no node opened one.
+// Every node ends with a line on what its data channel carried. With the channel on, payloads
+// went both ways between the master and the workers, and `collector_chains` chains' samples
+// reached the collector over it; with it off (collector_chains 0) no node opened one.
 void check_data_channel(const cluster& nodes, int collector_chains) {
   const std::regex line(
       "data channel tcp://127\\.0\\.0\\.1:[0-9]+: sent ([0-9]+) payloads? "
@@ -253,9 +252,11 @@ TEST_CASE("killing a worker process mid-run leaves the master carrying on with t
           "[system]") {
   tmp_dir dir("nodes-kill");
   const std::string out = dir.file("out");
-  // 1 ms on every message keeps the run going for a few seconds: time to kill a worker.
-  const args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=2000",
-                  "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
+  // 1 ms on every message keeps the run going for a few seconds: time to kill a worker. Every
+  // payload takes the data channel: a push whose payload died with its worker is given up.
+  args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=2000",
+            "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
+  sets.push_back("cluster.data_channel_min_bytes=0");
   cluster nodes(out, sets);
   // The run is under way once the master reports its first 10 %.
   auto progress = nodes.master->wait_for_line("step ", k_line_timeout);

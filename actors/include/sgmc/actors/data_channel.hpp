@@ -93,6 +93,10 @@ class data_channel {
 
   data_channel_stats stats() const;
 
+  /// The message of take()'s timeout error.
+  std::string missing(std::uint64_t from, std::uint64_t ticket, std::uint64_t n,
+                      std::chrono::milliseconds timeout) const;
+
  private:
   struct impl;
   data_channel(std::unique_ptr<impl> p, std::string endpoint, std::uint64_t id,
