@@ -41,16 +41,18 @@ struct collector_rig {
     auto ch = a::data_channel::open("127.0.0.1", dp, {});
     REQUIRE(ch);
     channel = std::move(*ch);
-    supervisor = f.sys.spawn([this](caf::event_based_actor* self) -> caf::behavior {
+    // (Function-based actors get an argument: CAF 0.17 binds none through a null pointer.)
+    auto keep_failure = [this](caf::event_based_actor* self, int) -> caf::behavior {
       self->set_default_handler(caf::drop);
       return {[this](a::fail_atom, std::uint8_t, const std::string& why) { failure = why; }};
-    });
-    auto idle = [](caf::event_based_actor* self) -> caf::behavior {
+    };
+    supervisor = f.sys.spawn(keep_failure, 0);
+    auto idle = [](caf::event_based_actor* self, int) -> caf::behavior {
       self->set_default_handler(caf::drop);
       return {[](int) {}};
     };
-    master = f.sys.spawn(idle);
-    worker = f.sys.spawn(idle);
+    master = f.sys.spawn(idle, 0);
+    worker = f.sys.spawn(idle, 1);
     a::actor_context ctx;
     ctx.supervisor = supervisor;
     ctx.log = log.fn();
