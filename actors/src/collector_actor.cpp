@@ -33,21 +33,38 @@ class collector_actor final : public detail::peer_actor {
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
-    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-      std::vector<caf::actor> peers = m;
-      peers.insert(peers.end(), w.begin(), w.end());
-      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
-      drop_unexpected();
-      become(running());
-    }};
+    return {
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+          init(std::move(m), std::move(w), std::move(c), {});
+        },
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+               std::vector<std::string> data) {
+          init(std::move(m), std::move(w), std::move(c), std::move(data));
+        },
+    };
   }
 
  private:
+  void init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+            std::vector<std::string> data) {
+    std::vector<caf::actor> peers = m;
+    peers.insert(peers.end(), w.begin(), w.end());
+    set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers, std::move(data));
+    drop_unexpected();
+    become(running());
+  }
+
   caf::behavior running() {
     return {
         [this](const protocols::sample& m) {
           trace_received(m, protocols::master_shard(m.shard));
           on_sample(m);
+        },
+        [this](detail::remote<protocols::sample>& r) {
+          on_remote(r, [this](protocols::sample& m) {
+            trace_received(m, protocols::master_shard(m.shard));
+            on_sample(m);
+          });
         },
         [this](const protocols::stop& m) {
           // A master's last word after its last sample; its done report follows.
@@ -87,6 +104,7 @@ class collector_actor final : public detail::peer_actor {
   }
 
   void on_down(caf::down_msg& m) {
+    note_down(m);
     if (failed() || done_ || deliberate(m)) return;
     auto who = dir().find(m.source);
     if (!who) return;

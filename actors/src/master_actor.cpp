@@ -30,35 +30,56 @@ class master_actor final : public detail::peer_actor {
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
-    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-      std::vector<caf::actor> peers = w;
-      peers.push_back(c);
-      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
-      drop_unexpected();
-      become(running());
-      handle([this](protocols::outbox& out) { return proto_->start(out); });
-    }};
+    return {
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+          init(std::move(m), std::move(w), std::move(c), {});
+        },
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+               std::vector<std::string> data) {
+          init(std::move(m), std::move(w), std::move(c), std::move(data));
+        },
+    };
   }
 
  private:
+  void init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+            std::vector<std::string> data) {
+    std::vector<caf::actor> peers = w;
+    peers.push_back(c);
+    set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers, std::move(data));
+    drop_unexpected();
+    become(running());
+    handle([this](protocols::outbox& out) { return proto_->start(out); });
+  }
+
   caf::behavior running() {
     return {
-        [this](const protocols::push& m) {
-          auto e = received(m);
-          handle([&](protocols::outbox& out) { return proto_->on_push(m, out); });
-          record(e, m.worker);
-        },
+        [this](const protocols::push& m) { on_push(m); },
         [this](const protocols::pull& m) {
           auto e = received(m);
           handle([&](protocols::outbox& out) { return proto_->on_pull(m, out); });
           record(e, m.worker);
         },
-        [this](const protocols::exchange& m) {
-          auto e = received(m);
-          handle([&](protocols::outbox& out) { return proto_->on_exchange(m, out); });
-          record(e, m.worker);
+        [this](const protocols::exchange& m) { on_exchange(m); },
+        [this](detail::remote<protocols::push>& r) {
+          on_remote(r, [this](protocols::push& m) { on_push(m); });
+        },
+        [this](detail::remote<protocols::exchange>& r) {
+          on_remote(r, [this](protocols::exchange& m) { on_exchange(m); });
         },
     };
+  }
+
+  void on_push(const protocols::push& m) {
+    auto e = received(m);
+    handle([&](protocols::outbox& out) { return proto_->on_push(m, out); });
+    record(e, m.worker);
+  }
+
+  void on_exchange(const protocols::exchange& m) {
+    auto e = received(m);
+    handle([&](protocols::outbox& out) { return proto_->on_exchange(m, out); });
+    record(e, m.worker);
   }
 
   // The trace record of a received push/pull/exchange, taken on arrival (none without a trace).
@@ -135,6 +156,7 @@ class master_actor final : public detail::peer_actor {
   }
 
   void on_down(caf::down_msg& m) {
+    note_down(m);
     if (failed() || reported_ || deliberate(m)) return;
     auto who = dir().find(m.source);
     if (!who) return;

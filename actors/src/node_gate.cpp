@@ -25,6 +25,7 @@ struct slot {
   caf::actor agent;  ///< the node's agent, once welcomed
   caf::actor role;   ///< the node's worker or collector actor, once joined
   std::string origin;
+  std::string data;  ///< the node's data channel endpoint ("" for none)
   bool lost = false;
 };
 
@@ -120,7 +121,7 @@ class gate final : public caf::event_based_actor {
       return;
     }
     auto& s = collector ? collector_ : workers_[*index];
-    s = slot{agent, caf::actor{}, origin, false};
+    s = slot{agent, caf::actor{}, origin, h.data, false};
     monitor(agent);
     protocols::welcome w{index.value_or(0), cfg_.dim, cfg_.shards, cfg_.workers};
     trace_startup(cfg_.trace, trace_type::welcome, trace_dir::sent, me(), peer, bytes_of_welcome(),
@@ -145,8 +146,15 @@ class gate final : public caf::event_based_actor {
     say(fmt::format("all {} worker{} and the collector joined; starting {}", workers_.size(),
                     workers_.size() == 1 ? "" : "s", cfg_.protocol));
     std::vector<caf::actor> roles;
-    for (const auto& w : workers_) roles.push_back(w.role);
-    send(cfg_.supervisor, init_atom::value, cfg_.masters, roles, collector_.role);
+    // Every actor's data channel endpoint, in the directory's order: masters, workers, the
+    // collector.
+    std::vector<std::string> data(cfg_.masters.size(), cfg_.data);
+    for (const auto& w : workers_) {
+      roles.push_back(w.role);
+      data.push_back(w.data);
+    }
+    data.push_back(collector_.data);
+    send(cfg_.supervisor, init_atom::value, cfg_.masters, roles, collector_.role, data);
   }
 
   void on_wait_over() {

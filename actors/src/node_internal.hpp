@@ -40,8 +40,11 @@ std::string node_origin();
 /// Connects to the gate published at `a`: first a plain TCP connect bounded by `timeout` (so
 /// that an unreachable host never blocks CAF's middleman), then CAF's handshake as a request
 /// to the middleman actor with the time left. errc::io / errc::timeout with a one-line message.
+/// `local_host` (optional) receives the numeric local address of that TCP connection: the
+/// address this node is reachable at from the master's side (for its data channel).
 expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
-                                  std::chrono::milliseconds timeout);
+                                  std::chrono::milliseconds timeout,
+                                  std::string* local_host = nullptr);
 
 /// A value set once from any thread (later sets are ignored) and waited for.
 template <class T>
@@ -73,6 +76,7 @@ struct gate_config {
   std::uint64_t dim = 0;
   std::uint64_t config_hash = 0;
   std::string protocol;  ///< its name, for "starting async"
+  std::string data;      ///< the master node's data channel endpoint ("" for none)
   std::vector<caf::actor> masters;
   caf::actor supervisor;
   std::chrono::milliseconds wait{120000};

@@ -34,7 +34,7 @@ struct master_node {
 master_node spawn_master_node(caf::actor_system& sys, const embedded_setup& s,
                               const node_options& o,
                               std::vector<std::unique_ptr<protocols::master>> protos,
-                              trace_writer* trace,
+                              trace_writer* trace, data_channel* data,
                               std::shared_ptr<once_result<expected<run_summary>>> outcome) {
   const log_fn log = detail::serialized(s.options.log);
   supervisor_config sup;
@@ -46,7 +46,7 @@ master_node spawn_master_node(caf::actor_system& sys, const embedded_setup& s,
   sup.on_result = [outcome](expected<run_summary> r) { outcome->set(std::move(r)); };
   master_node n;
   n.supervisor = spawn_supervisor(sys, std::move(sup));
-  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed};
+  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, data};
   const auto every = std::max<std::uint64_t>(1, s.run.steps / 100);
   for (std::uint32_t k = 0; k < protos.size(); ++k)
     n.shards.push_back(spawn_master(sys, ctx, {std::move(protos[k]), k, every}));
@@ -56,6 +56,7 @@ master_node spawn_master_node(caf::actor_system& sys, const embedded_setup& s,
   gc.dim = s.model->dim();
   gc.config_hash = o.config_hash;
   gc.protocol = protocols::to_string(s.protocol.kind);
+  if (data != nullptr) gc.data = data->endpoint();
   gc.masters = n.shards;
   gc.supervisor = n.supervisor;
   gc.wait = o.wait;
@@ -89,10 +90,17 @@ expected<run_summary> run_master_node(const embedded_setup& s, const node_option
     if (!t) return unexpected(t.error());
     trace = std::move(*t);
   }
+  // Declared before the actor system: it outlives every actor that uses it.
+  std::unique_ptr<data_channel> data;
+  if (o.data_channel) {
+    auto ch = data_channel::open(o.address.host, o.data, detail::serialized(o.say));
+    if (!ch) return unexpected(ch.error());
+    data = std::move(*ch);
+  }
   detail::node_config cfg(o.threads > 0 ? o.threads : 2, o);
   caf::actor_system sys{cfg};
   auto outcome = std::make_shared<once_result<expected<run_summary>>>();
-  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), outcome);
+  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), data.get(), outcome);
   auto port = sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
   if (!port)
     outcome->set(make_error(errc::io, fmt::format("cannot listen on {}: {}", to_string(o.address),
@@ -105,6 +113,7 @@ expected<run_summary> run_master_node(const embedded_setup& s, const node_option
   caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node.gate, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
+  if (data && o.say) o.say(describe(*data));
   if (result && trace)
     if (auto r = trace->flush(); !r) return unexpected(r.error());
   return result;

@@ -36,8 +36,21 @@ unexpected bad_address(std::string_view text, std::string_view option, std::stri
                                 text.empty() ? "\"\"" : text, why));
 }
 
-// One non-blocking connect to `ai`, bounded by `deadline`; "" on success, else why not.
-std::string try_connect(const addrinfo& ai, clock_type::time_point deadline) {
+// The numeric host of the local end of socket `fd` ("" if unknown).
+std::string local_host_of(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  char host[NI_MAXHOST] = {};
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      ::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, nullptr, 0,
+                    NI_NUMERICHOST) != 0)
+    return "";
+  return host;
+}
+
+// One non-blocking connect to `ai`, bounded by `deadline`; "" on success (with the local
+// address in `local`), else why not.
+std::string try_connect(const addrinfo& ai, clock_type::time_point deadline, std::string& local) {
   const int fd = ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK, ai.ai_protocol);
   if (fd < 0) return std::strerror(errno);
   std::string why;
@@ -59,13 +72,15 @@ std::string try_connect(const addrinfo& ai, clock_type::time_point deadline) {
         why = std::strerror(err);
     }
   }
+  if (why.empty()) local = local_host_of(fd);
   ::close(fd);
   return why;
 }
 
 // One round of TCP connects to every address of `a`; "" on success, else why not (`final`
 // when trying again cannot help: the host name does not resolve).
-std::string connect_once(const net_address& a, clock_type::time_point deadline, bool& final) {
+std::string connect_once(const net_address& a, clock_type::time_point deadline, bool& final,
+                         std::string& local) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -77,7 +92,7 @@ std::string connect_once(const net_address& a, clock_type::time_point deadline, 
   }
   std::string why = "no address";
   for (auto* ai = res; ai != nullptr; ai = ai->ai_next) {
-    why = try_connect(*ai, deadline);
+    why = try_connect(*ai, deadline, local);
     if (why.empty()) break;
   }
   ::freeaddrinfo(res);
@@ -87,11 +102,11 @@ std::string connect_once(const net_address& a, clock_type::time_point deadline, 
 // A TCP connect to `a` before `deadline`, tried again every kRetry while refused (the master
 // may start at the same time as its nodes); an error naming the address otherwise.
 expected<void> probe(const net_address& a, clock_type::time_point deadline,
-                     std::chrono::milliseconds timeout) {
+                     std::chrono::milliseconds timeout, std::string& local) {
   constexpr auto kRetry = std::chrono::milliseconds(200);
   std::string why;
   for (bool final = false;;) {
-    why = connect_once(a, deadline, final);
+    why = connect_once(a, deadline, final, local);
     if (why.empty()) return {};
     if (final || clock_type::now() + kRetry >= deadline) break;
     std::this_thread::sleep_for(kRetry);
@@ -169,9 +184,11 @@ std::string node_origin() {
 }
 
 expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
-                                  std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds timeout, std::string* local_host) {
   const auto deadline = clock_type::now() + timeout;
-  if (auto r = probe(a, deadline, timeout); !r) return unexpected(r.error());
+  std::string local;
+  if (auto r = probe(a, deadline, timeout, local); !r) return unexpected(r.error());
+  if (local_host != nullptr) *local_host = local;
   const auto left =
       std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()),
                std::chrono::milliseconds(100));
@@ -211,7 +228,9 @@ void trace_startup(trace_writer* trace, trace_type type, trace_dir dir, trace_ac
 }
 
 // As trace_points.cpp counts: strings as a length word and their characters.
-std::uint64_t bytes_of_hello(const protocols::hello& h) { return 8 + h.role.size() + 4 + 8 + 8; }
+std::uint64_t bytes_of_hello(const protocols::hello& h) {
+  return 8 + h.role.size() + 4 + 8 + 8 + 8 + h.data.size();
+}
 std::uint64_t bytes_of_welcome() { return 4 + 8 + 4 + 4; }
 std::uint64_t bytes_of_stop(const std::string& reason) { return 8 + reason.size(); }
 

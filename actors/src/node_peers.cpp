@@ -22,6 +22,7 @@ using start_fn =
 /// What a peer node keeps alive until its actors have terminated.
 struct peer_state {
   caf::actor role;
+  std::unique_ptr<data_channel> data;  ///< opened once the master is reached
   std::unique_ptr<trace_writer> trace;
   std::unique_ptr<samplers::gradient_source> source;
 };
@@ -50,13 +51,23 @@ expected<void> open_trace(const node_options& o, const std::string& node, peer_s
 expected<std::string> run_peer(caf::actor_system& sys, const embedded_setup& s,
                                const node_options& o, const std::string& role, start_fn start,
                                peer_state& st) {
-  auto gate = detail::connect_gate(sys, o.address, o.connect_timeout);
+  std::string local_host;
+  auto gate = detail::connect_gate(sys, o.address, o.connect_timeout, &local_host);
   if (!gate) return unexpected(gate.error());
   if (o.say) o.say(fmt::format("{}: connected to the master at {}", role, to_string(o.address)));
+  if (o.data_channel) {
+    // Bound where this node's connection to the master leaves from: an address the master
+    // (and so, usually, the other nodes) can reach.
+    auto ch = data_channel::open(local_host.empty() ? "0.0.0.0" : local_host, o.data, o.say);
+    if (!ch) return unexpected(ch.error());
+    st.data = std::move(*ch);
+    st.data->set_wildcard_host(o.address.host);
+  }
   detail::once_result<expected<std::string>> result;
   detail::agent_config ac;
   ac.gate = *gate;
-  ac.hello = {role, role == "worker" ? o.worker : 0, o.config_hash, s.model->dim()};
+  ac.hello = {role, role == "worker" ? o.worker : 0, o.config_hash, s.model->dim(),
+              st.data ? st.data->endpoint() : std::string()};
   ac.origin = detail::node_origin();
   ac.master = to_string(o.address);
   ac.welcome_timeout = o.connect_timeout;
@@ -67,6 +78,7 @@ expected<std::string> run_peer(caf::actor_system& sys, const embedded_setup& s,
   auto r = result.get();
   if (st.role) caf::anon_send_exit(st.role, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
+  if (st.data && o.say) o.say(fmt::format("{}: {}", role, describe(*st.data)));
   if (r && st.trace)
     if (auto f = st.trace->flush(); !f) return unexpected(f.error());
   return r;
@@ -90,7 +102,7 @@ expected<std::string> run_worker_node(const embedded_setup& s, const node_option
     const auto name = fmt::format("worker-{}", w.worker);
     if (auto r = open_trace(o, name, st); !r) return unexpected(r.error());
     st.source = std::move(part->source);
-    actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed};
+    actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed, st.data.get()};
     st.role =
         spawn_worker(sys, ctx, {std::move(part->worker), w.worker}, s.protocol.shards + w.worker);
     if (say)
@@ -115,7 +127,7 @@ expected<std::string> run_collector_node(const embedded_setup& s, const node_opt
     if (auto r = check_welcome(s, w); !r) return unexpected(r.error());
     if (auto r = open_trace(o, "collector", st); !r) return unexpected(r.error());
     const auto coll = protocols::collector::for_protocol(s.protocol, dim);
-    actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed};
+    actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed, st.data.get()};
     st.role = spawn_collector(
         sys, ctx,
         {coll.chains(), coll.shards(), s.protocol.shards, s.protocol.workers, dim, &sink});

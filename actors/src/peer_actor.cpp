@@ -1,5 +1,7 @@
 #include "peer_actor.hpp"
 
+#include "sgmc/actors/data_channel.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/message_view.hpp>
@@ -44,9 +46,11 @@ peer_actor::peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::end
   });
 }
 
-void peer_actor::set_directory(directory dir, const std::vector<caf::actor>& peers) {
+void peer_actor::set_directory(directory dir, const std::vector<caf::actor>& peers,
+                               std::vector<std::string> data) {
   dir_ = std::move(dir);
   dir_.index();
+  if (data.size() == dir_.masters.size() + dir_.workers.size() + 1) data_ = std::move(data);
   for (const auto& p : peers)
     if (p) monitor(p);
 }
@@ -63,6 +67,8 @@ std::chrono::nanoseconds peer_actor::link_delay(const protocols::endpoint& to, b
 void peer_actor::on_exit() {
   dir_ = directory{};
   due_.clear();
+  pending_.reset();
+  lost_.clear();
   ctx_.supervisor = caf::actor{};
 }
 
@@ -83,16 +89,47 @@ void peer_actor::send_message(const caf::actor& dest, std::chrono::nanoseconds d
     scheduled_send(dest, due, std::move(msg));
 }
 
+const std::string& peer_actor::side_path(const protocols::endpoint& to, const caf::actor& dest,
+                                         std::uint64_t bytes) const {
+  static const std::string none;
+  if (ctx_.data == nullptr || data_.empty() || bytes < ctx_.data->params().min_bytes ||
+      dest.node() == system().node())
+    return none;
+  using role = protocols::endpoint::role;
+  const auto m = dir_.masters.size();
+  std::size_t i = data_.size();
+  if (to.who == role::master && to.index < m) i = to.index;
+  if (to.who == role::worker && to.index < dir_.workers.size()) i = m + to.index;
+  if (to.who == role::collector) i = data_.size() - 1;
+  return i < data_.size() ? data_[i] : none;
+}
+
 template <class Msg>
-void peer_actor::send_protocol(const protocols::endpoint& to, const caf::actor& dest,
-                               std::uint64_t t_ns, Msg&& m) {
+expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const caf::actor& dest,
+                                         std::uint64_t t_ns, Msg&& m) {
   using T = std::decay_t<Msg>;
   constexpr bool is_push =
       std::is_same_v<T, protocols::push> || std::is_same_v<T, protocols::exchange>;
   if (ctx_.trace != nullptr)
     ctx_.trace->record(
         make_event(m, to_trace_actor(me_), to_trace_actor(to), trace_dir::sent, t_ns));
-  send_message(dest, link_delay(to, is_push), caf::make_message(std::forward<Msg>(m)));
+  const auto delay = link_delay(to, is_push);
+  if constexpr (has_payload<T>) {
+    auto& values = payload_of(m).values;
+    const auto n = static_cast<std::uint64_t>(values.size());
+    const auto& side = side_path(to, dest, n * sizeof(float));
+    if (!side.empty()) {
+      // The payload first: it is in flight (or filed) before its control message is handled.
+      auto ticket = ctx_.data->send(side, std::move(values));
+      if (!ticket) return unexpected(ticket.error());
+      values = {};
+      remote<T> r{std::forward<Msg>(m), {ctx_.data->id(), *ticket, n}};
+      send_message(dest, delay, caf::make_message(std::move(r)));
+      return {};
+    }
+  }
+  send_message(dest, delay, caf::make_message(std::forward<Msg>(m)));
+  return {};
 }
 
 expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
@@ -105,13 +142,16 @@ expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
     if (!dest)
       return make_error(errc::protocol, fmt::format("a message to {} {}, which does not exist",
                                                     role_name(env.to.who), env.to.index));
-    std::visit([&](auto& m) { send_protocol(env.to, dest, t_ns, std::move(m)); }, env.msg);
+    expected<void> sent;
+    std::visit([&](auto& m) { sent = send_protocol(env.to, dest, t_ns, std::move(m)); }, env.msg);
+    if (!sent) return sent;
   }
   sends.clear();
   return {};
 }
 
 std::optional<protocols::endpoint> peer_actor::sender_endpoint() {
+  if (resumed_from_) return resumed_from_;
   return dir_.find(current_sender());
 }
 
@@ -120,6 +160,11 @@ void peer_actor::fail(const error& e) {
   failed_ = true;
   if (ctx_.supervisor)
     send(ctx_.supervisor, fail_atom::value, static_cast<std::uint8_t>(e.code), e.message);
+}
+
+std::string peer_actor::describe_me() const {
+  if (me_.who == protocols::endpoint::role::collector) return "collector";
+  return fmt::format("{} {}", role_name(me_.who), me_.index);
 }
 
 void peer_actor::log(const std::string& line) const {
@@ -133,6 +178,8 @@ bool peer_actor::deliberate(const caf::down_msg& m) {
 void peer_actor::drop_unexpected() {
   set_default_handler(
       [this](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+        // A retry tick that outlived its wait (the payload's sender was lost) is no news.
+        if (x.content().match_elements<data_tick_atom>()) return caf::delegated<caf::message>{};
         if (!warned_unexpected_) {
           warned_unexpected_ = true;
           log(fmt::format("{} {}: dropped an unexpected message {}", role_name(me_.who), me_.index,

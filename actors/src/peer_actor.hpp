@@ -2,7 +2,9 @@
 // The plumbing every sgmc actor shares: the directory, sending protocol messages with their
 // injected delays (in order per destination: a message is never due before an earlier one to
 // the same peer), trace records of every message sent and received, logging, and reporting a
-// failure to the supervisor.
+// failure to the supervisor. Across nodes, large payloads take the node's data channel
+// (remote_message.hpp): deliver() picks the path, take() rebuilds the message on arrival.
+#include "remote_message.hpp"
 #include "sgmc/actors/injector.hpp"
 #include "sgmc/actors/runtime.hpp"
 #include "sgmc/actors/wire.hpp"
@@ -12,13 +14,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace sgmc::actors::detail {
+
+/// A peer_actor to itself: look again for the payload it waits for.
+using data_tick_atom = caf::atom_constant<caf::atom("sgmc_dwait")>;
 
 class peer_actor : public caf::event_based_actor {
  public:
@@ -30,8 +37,29 @@ class peer_actor : public caf::event_based_actor {
   /// otherwise keep each other alive (a reference cycle) after the run.
   void on_exit() override;
 
-  /// Stores the directory (from the init message) and monitors `peers` of it.
-  void set_directory(directory dir, const std::vector<caf::actor>& peers);
+  /// Stores the directory (from the init message) and monitors `peers` of it. `data`: the data
+  /// channel endpoints of the directory's actors' nodes (masters, workers, the collector), or
+  /// empty when no payload takes a data channel.
+  void set_directory(directory dir, const std::vector<caf::actor>& peers,
+                     std::vector<std::string> data = {});
+
+  /// Handles the message of `r` with `handle(Msg&)` once its payload is taken from the node's
+  /// data channel: at once when the payload is there or arrives within a short blocking wait
+  /// (the usual case: it was sent first). Otherwise the actor waits for it without holding
+  /// its thread, every other message left in the mailbox in order, until
+  /// data_channel_params::take_timeout (then the run fails with a clear error), or drops the
+  /// message when its sender is lost meanwhile (a node killed between its two sends).
+  template <class Msg, class F>
+  void on_remote(remote<Msg>& r, F handle) {
+    resume_fn done = [head = std::move(r.head), handle](std::vector<float> v) mutable {
+      payload_of(head).values = std::move(v);
+      handle(head);
+    };
+    take_or_wait(r.ref, std::move(done));
+  }
+
+  /// Call first in every down handler: remembers the lost peer (its payloads will not come).
+  void note_down(const caf::down_msg& m);
   const directory& dir() const { return dir_; }
 
   /// Sends every envelope in order, each with its injected delay, and traces it.
@@ -63,6 +91,8 @@ class peer_actor : public caf::event_based_actor {
   void fail(const error& e);
   bool failed() const { return failed_; }
   void log(const std::string& line) const;
+  /// "master shard 0", "worker 2", "collector": this actor in messages.
+  std::string describe_me() const;
 
   /// True for a down message of a deliberate shutdown (the supervisor ending the run), which
   /// is no loss.
@@ -78,10 +108,31 @@ class peer_actor : public caf::event_based_actor {
   std::chrono::nanoseconds link_delay(const protocols::endpoint& to, bool is_push);
   void send_message(const caf::actor& dest, std::chrono::nanoseconds delay, caf::message msg);
   template <class Msg>
-  void send_protocol(const protocols::endpoint& to, const caf::actor& dest, std::uint64_t t_ns,
-                     Msg&& m);
+  expected<void> send_protocol(const protocols::endpoint& to, const caf::actor& dest,
+                               std::uint64_t t_ns, Msg&& m);
+  /// The data channel endpoint a payload of `bytes` to `to` takes, or "" (CAF carries it).
+  const std::string& side_path(const protocols::endpoint& to, const caf::actor& dest,
+                               std::uint64_t bytes) const;
+  using resume_fn = std::function<void(std::vector<float>)>;
+  void take_or_wait(const payload_ref& ref, resume_fn done);
+  void retry_pending();
+  void end_wait();
+  void fail_taking(const error& e);
+
+  /// A remote message whose payload the actor waits for.
+  struct pending_payload {
+    payload_ref ref;
+    caf::actor_addr sender;
+    std::optional<protocols::endpoint> from;
+    resume_fn done;
+    caf::actor_clock::time_point deadline;
+  };
+  std::optional<pending_payload> pending_;
+  std::optional<protocols::endpoint> resumed_from_;  ///< the sender while a pending resumes
+  std::set<caf::actor_addr> lost_;                   ///< peers seen down
 
   directory dir_;
+  std::vector<std::string> data_;  ///< data endpoints: masters, workers, the collector
   std::map<caf::actor_addr, caf::actor_clock::time_point> due_;
   bool timed_ = false;  ///< inj_.delays_messages(): sends go through due_ and link_delay
   bool failed_ = false;

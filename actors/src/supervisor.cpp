@@ -36,7 +36,11 @@ class supervisor final : public caf::event_based_actor {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
     return {
         [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-          on_init(std::move(m), std::move(w), std::move(c));
+          on_init(std::move(m), std::move(w), std::move(c), {});
+        },
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+               std::vector<std::string> data) {
+          on_init(std::move(m), std::move(w), std::move(c), std::move(data));
         },
         [this](progress_atom, std::uint32_t shard, std::uint64_t version) {
           note_progress();
@@ -65,7 +69,9 @@ class supervisor final : public caf::event_based_actor {
   }
 
  private:
-  void on_init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+  // `data`: the data channel endpoints of a `sgmc node` run, handed on with the directory.
+  void on_init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+               std::vector<std::string> data) {
     dir_ = directory{std::move(m), std::move(w), std::move(c)};
     dir_.index();
     versions_.assign(dir_.masters.size(), 0);
@@ -73,7 +79,10 @@ class supervisor final : public caf::event_based_actor {
     note_progress();
     auto init = [&](const caf::actor& a) {
       monitor(a);
-      send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector);
+      if (data.empty())
+        send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector);
+      else
+        send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector, data);
     };
     for (const auto& a : dir_.masters) init(a);
     init(dir_.collector);

@@ -1,5 +1,7 @@
 #include "sgmc/actors/wire.hpp"
 
+#include "remote_message.hpp"
+
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/sec.hpp>
@@ -178,6 +180,11 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<p::hello>("sgmc.hello");
   cfg.add_message_type<p::welcome>("sgmc.welcome");
   cfg.add_message_type<p::stop>("sgmc.stop");
+  // Messages whose payload takes the data channel (remote_message.hpp).
+  cfg.add_message_type<detail::remote<p::push>>("sgmc.remote_push");
+  cfg.add_message_type<detail::remote<p::params>>("sgmc.remote_params");
+  cfg.add_message_type<detail::remote<p::exchange>>("sgmc.remote_exchange");
+  cfg.add_message_type<detail::remote<p::sample>>("sgmc.remote_sample");
 }
 
 }  // namespace sgmc::actors

@@ -30,21 +30,37 @@ class worker_actor final : public detail::peer_actor {
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
-    return {[this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-      std::vector<caf::actor> peers = m;
-      set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers);
-      drop_unexpected();
-      become(running());
-      handle([this](protocols::outbox& out) { return proto_->start(out); });
-    }};
+    return {
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
+          init(std::move(m), std::move(w), std::move(c), {});
+        },
+        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+               std::vector<std::string> data) {
+          init(std::move(m), std::move(w), std::move(c), std::move(data));
+        },
+    };
   }
 
  private:
+  void init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+            std::vector<std::string> data) {
+    std::vector<caf::actor> peers = m;
+    set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers, std::move(data));
+    drop_unexpected();
+    become(running());
+    handle([this](protocols::outbox& out) { return proto_->start(out); });
+  }
+
+  void on_params(const protocols::params& m) {
+    trace_received(m, protocols::master_shard(m.shard));
+    handle([&](protocols::outbox& out) { return proto_->on_params(m, out); });
+  }
+
   caf::behavior running() {
     return {
-        [this](const protocols::params& m) {
-          trace_received(m, protocols::master_shard(m.shard));
-          handle([&](protocols::outbox& out) { return proto_->on_params(m, out); });
+        [this](const protocols::params& m) { on_params(m); },
+        [this](detail::remote<protocols::params>& r) {
+          on_remote(r, [this](protocols::params& m) { on_params(m); });
         },
         [this](const protocols::stop& m) {
           trace_received(m, protocols::master_shard(0));
@@ -100,6 +116,7 @@ class worker_actor final : public detail::peer_actor {
   }
 
   void on_down(caf::down_msg& m) {
+    note_down(m);
     if (failed() || reported_ || deliberate(m)) return;
     auto who = dir().find(m.source);
     if (!who || who->who != endpoint::role::master) return;

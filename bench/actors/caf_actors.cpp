@@ -1,5 +1,7 @@
 #include "caf_actors.hpp"
 
+#include "../../actors/src/remote_message.hpp"
+
 #include <cstring>
 #include <set>
 #include <utility>
@@ -26,16 +28,19 @@ void record(const channel& ch, a::trace_role self, a::trace_type type, a::trace_
   ch.trace->record(e);
 }
 
-void send_data(zmq::socket_t& s, const std::vector<float>& v) {
-  s.send(zmq::buffer(v.data(), v.size() * sizeof(float)), zmq::send_flags::none);
+// Whether a payload of n floats takes the data channel (as in peer_actor::side_path).
+bool side_path(const channel& ch, std::size_t n) {
+  return ch.data != nullptr && n * sizeof(float) >= ch.data->params().min_bytes;
 }
 
-// Reads one payload from the data channel; false on timeout.
-bool recv_data(zmq::socket_t& s, std::vector<float>& v) {
-  zmq::message_t m;
-  if (!s.recv(m, zmq::recv_flags::none)) return false;
-  v.resize(m.size() / sizeof(float));
-  std::memcpy(v.data(), m.data(), v.size() * sizeof(float));
+// Sends `values` over the data channel to the peer, then `head` as a remote message naming it.
+template <class Msg>
+bool send_remote(caf::event_based_actor* self, const caf::actor& to, const channel& ch, Msg head,
+                 std::vector<float> values) {
+  const auto n = values.size();
+  auto ticket = ch.data->send(*ch.peer, std::move(values));
+  if (!ticket) return false;
+  self->send(to, a::detail::remote<Msg>{std::move(head), {ch.data->id(), *ticket, n}});
   return true;
 }
 
@@ -70,27 +75,36 @@ expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port) {
 }
 
 caf::behavior echo(caf::event_based_actor* self, channel ch) {
-  return {[=](p::params& x) {
-    const auto from = caf::actor_cast<caf::actor>(self->current_sender());
-    p::push reply{0, x.shard, x.version, x.version, p::push_kind::gradient, 0.0, {}};
-    if (ch.data != nullptr) {
-      // As the REP server of zmq/roundtrip_reqrep: the payload goes back without a copy.
-      zmq::message_t m;
-      if (!ch.data->recv(m, zmq::recv_flags::none)) return;  // the pinger reports a timeout
-      const auto n = m.size() / sizeof(float);
-      record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
-             x.version);
-      ch.data->send(m, zmq::send_flags::none);
-      record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
-    } else {
-      const auto n = x.data.values.size();
-      record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
-             x.version);
-      reply.data = std::move(x.data);
-      record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
-    }
-    self->send(from, std::move(reply));
-  }};
+  return {
+      [=](p::params& x) {
+        const auto from = caf::actor_cast<caf::actor>(self->current_sender());
+        p::push reply{0, x.shard, x.version, x.version, p::push_kind::gradient, 0.0, {}};
+        const auto n = x.data.values.size();
+        record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
+               x.version);
+        reply.data = std::move(x.data);
+        record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
+        self->send(from, std::move(reply));
+      },
+      [=](a::detail::remote<p::params>& r) {
+        const auto from = caf::actor_cast<caf::actor>(self->current_sender());
+        auto v = ch.data->take(r.ref.channel, r.ref.ticket, r.ref.n, kTimeout);
+        if (!v) return;  // the pinger reports a timeout
+        const auto& x = r.head;
+        const auto n = v->size();
+        record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
+               x.version);
+        record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
+        // As the REP server of zmq/roundtrip_reqrep: the payload goes back without a copy.
+        send_remote(self, from, ch,
+                    p::push{0, x.shard, x.version, x.version, p::push_kind::gradient, 0.0, {}},
+                    std::move(*v));
+      },
+      [=](const std::string& peer_endpoint) {
+        *ch.peer = peer_endpoint;
+        return true;
+      },
+  };
 }
 
 caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::size_t n,
@@ -100,11 +114,21 @@ caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::
     auto& s = self->state;
     ++s.version;
     record(ch, a::trace_role::master, a::trace_type::params, a::trace_dir::sent, n, s.version);
-    if (ch.data != nullptr) {
-      send_data(*ch.data, s.theta);
-      self->send(peer, p::params{0, s.version, {}});
-    } else {
+    if (!side_path(ch, n)) {
       self->send(peer, p::params{0, s.version, {s.theta}});
+    } else if (!send_remote(self, peer, ch, p::params{0, s.version, {}}, s.theta)) {
+      s.done.deliver(caf::make_error(caf::sec::request_timeout));
+    }
+  };
+  // A reply of `got` floats at `version`.
+  auto on_reply = [self, ch, n, send_next](std::size_t got, std::uint64_t version) {
+    auto& s = self->state;
+    record(ch, a::trace_role::master, a::trace_type::push, a::trace_dir::received, got, version);
+    if (got != n || version != s.version) ++s.bad;
+    if (--s.left > 0) {
+      send_next();
+    } else {
+      s.done.deliver(s.bad);
     }
   };
   return {
@@ -114,22 +138,15 @@ caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::
         self->state.done = self->make_response_promise();
         send_next();
       },
-      [=](p::push& r) {
-        auto& s = self->state;
-        std::vector<float> back;
-        if (ch.data != nullptr && !recv_data(*ch.data, back)) {
-          s.done.deliver(caf::make_error(caf::sec::request_timeout));
+      [=](p::push& r) { on_reply(r.data.values.size(), r.version); },
+      [=](a::detail::remote<p::push>& r) {
+        // The reply's payload, copied out of the channel's message into a float vector.
+        auto back = ch.data->take(r.ref.channel, r.ref.ticket, r.ref.n, kTimeout);
+        if (!back) {
+          self->state.done.deliver(caf::make_error(caf::sec::request_timeout));
           return;
         }
-        const auto got = ch.data != nullptr ? back.size() : r.data.values.size();
-        record(ch, a::trace_role::master, a::trace_type::push, a::trace_dir::received, got,
-               r.version);
-        if (got != n || r.version != s.version) ++s.bad;
-        if (--s.left > 0) {
-          send_next();
-        } else {
-          s.done.deliver(s.bad);
-        }
+        on_reply(back->size(), r.head.version);
       },
   };
 }

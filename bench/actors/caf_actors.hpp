@@ -3,24 +3,26 @@
 //   ping: on (run, k) performs k round trips with the echo and answers the number of bad
 //         replies (a payload of the wrong length or version); θ is copied into every params.
 //   echo: answers each params with a push carrying the same payload (moved, not copied).
-// With a data channel (the hybrid variant) the payload travels over that ZeroMQ socket and the
-// CAF messages carry only the fixed fields; the receiving actor reads the payload from the
-// socket when the control message arrives (it was sent first; the read blocks the actor's
-// thread until the payload is in, which a real design would leave to a receiver thread). The
-// pinger copies θ into the data message and the reply out into a float vector, the echo sends
-// the received message back without copying: the data path of zmq/roundtrip_reqrep. With a trace
-// writer both actors record every send and receive.
+// With a data channel (the hybrid variant) both processes use sgmc's own node data channel
+// (actors/data_channel.hpp) as `sgmc node` does: a payload of at least its min_bytes (64 KiB)
+// is sent over the channel first, then a remote<params> / remote<push> CAF message naming it
+// (actors/src/remote_message.hpp); the receiving actor takes it from the channel's inbox
+// (filled by the channel's receiver thread). Smaller payloads stay in their CAF message, as in
+// the nodes. The pinger copies θ into each payload (as a master does), the echo sends the
+// received vector back without copying. With a trace writer both actors record every send and
+// receive.
 #include "roundtrips.hpp"
+#include "sgmc/actors/data_channel.hpp"
 #include "sgmc/actors/trace.hpp"
 #include "sgmc/actors/wire.hpp"
 #include "sgmc/core/error.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
-#include <zmq.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace sgmc::bench {
@@ -38,7 +40,10 @@ expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port);
 
 /// Optional extras of both actors.
 struct channel {
-  zmq::socket_t* data = nullptr;                ///< hybrid: payloads over this socket
+  sgmc::actors::data_channel* data = nullptr;  ///< hybrid: this process's data channel
+  /// hybrid: the other process's data channel endpoint (the echo learns it from a string
+  /// message the client sends before the first round trip)
+  std::shared_ptr<std::string> peer = std::make_shared<std::string>();
   sgmc::actors::trace_writer* trace = nullptr;  ///< record every send and receive
 };
 

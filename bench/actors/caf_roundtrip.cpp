@@ -1,5 +1,6 @@
-// CAF round trips in one process, across processes, and the hybrid (CAF control, ZeroMQ data),
-// plus the child servers of the last two. See roundtrips.hpp for what each one measures.
+// CAF round trips in one process, across processes, and the hybrid (CAF control, sgmc's data
+// channel for payloads of 64 KiB and more, as `sgmc node` runs), plus the child servers of the
+// last two. See roundtrips.hpp for what each one measures.
 #include "caf_actors.hpp"
 #include "child_process.hpp"
 
@@ -56,30 +57,40 @@ using remote_kind = std::tuple<bool, caf_settings, bool>;
 // server) so that repetitions do not pay for process start-up.
 struct remote_fixture {
   std::unique_ptr<child_process> server;
+  std::unique_ptr<sgmc::actors::data_channel> data;  ///< hybrid only: this side's data channel
+  std::shared_ptr<std::string> peer = std::make_shared<std::string>();  ///< the child's
   std::unique_ptr<caf::actor_system_config> cfg;
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor echo;                       ///< proxy of the child's echo actor
-  std::unique_ptr<zmq::context_t> zctx;  ///< hybrid only
-  std::unique_ptr<zmq::socket_t> data;   ///< hybrid only: the client end of the data channel
+  caf::actor echo;  ///< proxy of the child's echo actor
   temp_trace trace;
 
   ~remote_fixture() {
     echo = nullptr;
     sys.reset();  // before the child goes: the connection closes from this side
     data.reset();
-    zctx.reset();
     server.reset();
   }
 };
 
 std::map<remote_kind, std::unique_ptr<remote_fixture>> fixtures;
 
-std::unique_ptr<zmq::socket_t> data_socket(zmq::context_t& ctx) {
-  auto s = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::pair);
-  s->set(zmq::sockopt::rcvtimeo, 30000);
-  s->set(zmq::sockopt::sndtimeo, 30000);
-  s->set(zmq::sockopt::linger, 0);
-  return s;
+expected<std::unique_ptr<sgmc::actors::data_channel>> open_channel() {
+  return sgmc::actors::data_channel::open("127.0.0.1", {}, [](const std::string& line) {
+    std::fprintf(stderr, "sgmc_bench_messaging: %s\n", line.c_str());
+  });
+}
+
+// Tells the child's echo where this side's data channel is, bounded by kTimeout.
+expected<void> introduce(caf::actor_system& sys, const caf::actor& echo,
+                         const std::string& endpoint) {
+  caf::scoped_actor self{sys};
+  expected<void> result = make_error(errc::timeout, "the echo did not take the data endpoint");
+  self->request(echo, kTimeout, endpoint)
+      .receive([&](bool) { result = {}; },
+               [&](caf::error& err) {
+                 result = make_error(errc::io, "introducing the data channel: " + sys.render(err));
+               });
+  return result;
 }
 
 std::vector<std::string> server_args(const remote_kind& k) {
@@ -112,9 +123,11 @@ expected<remote_fixture*> fixture(const remote_kind& k) {
   if (!echo) return unexpected(echo.error());
   f->echo = *echo;
   if (hybrid) {
-    f->zctx = std::make_unique<zmq::context_t>();
-    f->data = data_socket(*f->zctx);
-    f->data->connect(endpoint);
+    auto ch = open_channel();
+    if (!ch) return unexpected(ch.error());
+    f->data = std::move(*ch);
+    *f->peer = endpoint;
+    if (auto r = introduce(*f->sys, f->echo, f->data->endpoint()); !r) return unexpected(r.error());
   }
   slot = std::move(f);
   return slot.get();
@@ -128,6 +141,7 @@ void remote_roundtrips(benchmark::State& state, std::size_t n, const remote_kind
   }
   channel ch;
   ch.data = (*f)->data.get();
+  ch.peer = (*f)->peer;
   ch.trace = (*f)->trace.writer.get();
   auto pinger = (*f)->sys->spawn(ping, (*f)->echo, n, ch);
   run_batches(state, *(*f)->sys, pinger, n);
@@ -141,18 +155,25 @@ int serve(caf_settings s, bool hybrid, bool traced) {
     std::fprintf(stderr, "serve: %s\n", trace.error().message.c_str());
     return 1;
   }
+  // Declared before the actor system: it outlives the echo.
+  std::unique_ptr<sgmc::actors::data_channel> data;
+  std::string endpoint;
+  if (hybrid) {
+    auto ch = open_channel();
+    if (!ch) {
+      std::fprintf(stderr, "serve: %s\n", ch.error().message.c_str());
+      return 1;
+    }
+    data = std::move(*ch);
+    endpoint = data->endpoint();
+  }
   caf::actor_system_config cfg;
   configure(cfg, s, true);
   caf::actor_system sys{cfg};
-  zmq::context_t zctx;
-  std::unique_ptr<zmq::socket_t> data;
-  std::string endpoint;
-  if (hybrid) {
-    data = data_socket(zctx);
-    data->bind("tcp://127.0.0.1:*");
-    endpoint = data->get(zmq::sockopt::last_endpoint);
-  }
-  auto actor = sys.spawn(echo, channel{data.get(), trace->writer.get()});
+  channel ch;
+  ch.data = data.get();
+  ch.trace = trace->writer.get();
+  auto actor = sys.spawn(echo, ch);
   auto port = sys.middleman().publish(actor, 0, "127.0.0.1");
   if (!port) {
     std::fprintf(stderr, "serve: publish failed: %s\n", sys.render(port.error()).c_str());

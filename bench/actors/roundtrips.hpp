@@ -8,10 +8,11 @@
 //                                 in a trace file (4 records per round trip)
 //   actors/roundtrip_remote/N/S   the echo actor in a child process, over CAF's BASP on
 //                                 127.0.0.1 (payload = one raw block, actors/wire.hpp)
-//   actors/roundtrip_hybrid/N/S   the same two processes, but the payloads travel over a
-//                                 ZeroMQ PAIR data channel; CAF carries only a small control
-//                                 message per direction (what the issue suggests if CAF alone
-//                                 is too slow; not wired into the actors)
+//   actors/roundtrip_hybrid/N/S   the same two processes, payloads as `sgmc node` carries them:
+//                                 from 64 KiB up (100K and 1M floats) over sgmc's data channel
+//                                 (actors/data_channel.hpp, ZeroMQ PUSH/PULL with a receiver
+//                                 thread), CAF carrying a small control message per direction;
+//                                 smaller ones (1K) inside the CAF message as in _remote
 //   zmq/roundtrip_reqrep/N/tcp    raw ZeroMQ REQ/REP over tcp://127.0.0.1: the client copies
 //                                 θ into each request and the reply out into a float vector,
 //                                 the server echoes the message without copying

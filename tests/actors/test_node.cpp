@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 namespace a = sgmc::actors;
@@ -116,4 +117,60 @@ TEST_CASE("nodes: a master with two workers and a collector runs async over loop
   if (!c) FAIL(c.error().message);
   CHECK(sink.draws.size() == 20);
   CHECK(sink.finished.has_value());
+}
+
+TEST_CASE("nodes: every payload takes the data channel when its threshold is 0", "[actors]") {
+  auto g = sgmc::models::gaussian::diagonal(Eigen::Vector3d(1.0, -1.0, 0.5),
+                                            Eigen::Vector3d(0.5, 0.5, 0.5), 0.1);
+  REQUIRE(g);
+  // Elastic: params and exchanges between master and workers, samples from every worker
+  // straight to the collector's node.
+  const auto s = setup(p::protocol_kind::elastic, **g);
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  auto say = [&](const std::string& l) {
+    std::lock_guard<std::mutex> lock(mutex);
+    lines.push_back(l);
+  };
+  std::promise<a::net_address> listening;
+  auto mo = options(42);
+  mo.data.min_bytes = 0;
+  mo.say = say;
+  mo.on_listening = [&](const a::net_address& at) { listening.set_value(at); };
+  auto master = std::async(std::launch::async, [&] { return a::run_master_node(s, mo); });
+  auto at = listening.get_future();
+  REQUIRE(at.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto po = options(42);
+  po.address = at.get();
+  po.data.min_bytes = 0;
+  po.say = say;
+  t::memory_sink sink;
+  auto collector =
+      std::async(std::launch::async, [&] { return a::run_collector_node(s, po, sink); });
+  auto w0 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
+  auto w1 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
+  auto summary = master.get();
+  if (!summary) FAIL(summary.error().message);
+  for (auto* w : {&w0, &w1}) {
+    auto r = w->get();
+    if (!r) FAIL(r.error().message);
+  }
+  auto c = collector.get();
+  if (!c) FAIL(c.error().message);
+  CHECK(sink.draws.size() == 2 * 20);
+  // Each node says what its channel carried: the master sent params and received exchanges,
+  // the workers sent exchanges and samples, the collector received samples.
+  std::lock_guard<std::mutex> lock(mutex);
+  INFO(Catch::Detail::stringify(lines));
+  auto line_of = [&](const std::string& prefix) -> std::string {
+    for (const auto& l : lines)
+      if (l.rfind(prefix, 0) == 0) return l;
+    return "";
+  };
+  const auto m = line_of("data channel tcp://127.0.0.1:");
+  CHECK(m.find(": sent 0 ") == std::string::npos);
+  CHECK(m.find(", received 0 ") == std::string::npos);
+  const auto col = line_of("collector: data channel tcp://127.0.0.1:");
+  CHECK(col.find(": sent 0 payloads (0.0 MB), received 40 (0.0 MB)") != std::string::npos);
+  CHECK(line_of("worker: data channel tcp://127.0.0.1:").find(": sent 0 ") == std::string::npos);
 }

@@ -163,9 +163,10 @@ TEST_CASE("every message type round-trips, empty payloads included", "[wire]") {
   REQUIRE(!load(save(pl), pl_out));
   CHECK((pl_out.worker == 4 && pl_out.shard == 1 && pl_out.have == 123));
 
-  p::hello h{"worker", 3, 0xdeadbeefcafef00du, 1000}, h_out;
+  p::hello h{"worker", 3, 0xdeadbeefcafef00du, 1000, "tcp://10.0.0.7:41234"}, h_out;
   REQUIRE(!load(save(h), h_out));
   CHECK(h_out.role == "worker");
+  CHECK(h_out.data == "tcp://10.0.0.7:41234");
   CHECK(h_out.config_hash == 0xdeadbeefcafef00du);
   CHECK(h_out.dim == 1000);
 

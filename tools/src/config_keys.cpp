@@ -144,6 +144,15 @@ void add_trace_keys(std::vector<config_key>& keys) {
   keys.push_back(bool_key("trace", "enabled", SGMC_FIELD(trace.enabled)));
 }
 
+void add_cluster_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "cluster";
+  keys.push_back(bool_key(s, "data_channel", SGMC_FIELD(cluster.data_channel)));
+  keys.push_back(int_key(s, "data_channel_min_bytes", k_non_negative_int,
+                         SGMC_FIELD(cluster.data_channel_min_bytes)));
+  keys.push_back(real_key(s, "data_channel_timeout_s", k_positive,
+                          SGMC_FIELD(cluster.data_channel_timeout_s)));
+}
+
 void add_top_keys(std::vector<config_key>& keys) {
   keys.push_back(string_key("", "name", SGMC_FIELD(name)));
   keys.push_back(int_key("", "seed", k_non_negative_int, SGMC_FIELD(seed)));
@@ -251,6 +260,7 @@ std::vector<config_key> build_keys() {
   add_protocol_keys(keys);
   add_staleness_keys(keys);
   add_trace_keys(keys);
+  add_cluster_keys(keys);
   return keys;
 }
 
@@ -282,13 +292,13 @@ const config_key* find_key(std::string_view section, std::string_view name) {
 }
 
 const std::vector<std::string_view>& config_sections() {
-  static const std::vector<std::string_view> sections = {"model",    "data",      "sampler", "run",
-                                                         "protocol", "staleness", "trace"};
+  static const std::vector<std::string_view> sections = {
+      "model", "data", "sampler", "run", "protocol", "staleness", "trace", "cluster"};
   return sections;
 }
 
 bool is_future_section(std::string_view section) {
-  constexpr std::string_view future[] = {"codec", "precision", "cluster"};
+  constexpr std::string_view future[] = {"codec", "precision"};
   return std::find(std::begin(future), std::end(future), section) != std::end(future);
 }
 

@@ -147,6 +147,9 @@ expected<std::string> run_node(node_role role, const run_config& cfg, const node
   c.node.connect_timeout = millis(o.connect_timeout_s);
   if (o.worker) c.node.worker = *o.worker;
   c.node.threads = o.threads;
+  c.node.data_channel = cfg.cluster.data_channel;
+  c.node.data.min_bytes = cfg.cluster.data_channel_min_bytes;
+  c.node.data.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
   c.node.say = o.print;
   auto dir = trace_dir(cfg, c.out);
   if (!dir) return unexpected(dir.error());

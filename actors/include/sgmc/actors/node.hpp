@@ -5,14 +5,16 @@
 //   master node     the S master shards, the run's supervisor and a *gate* actor published on
 //                   HOST:PORT. It waits (node_options::wait) for protocol.workers workers and
 //                   one collector to say hello, answers each with welcome, and once every one
-//                   has joined hands the supervisor the directory: the run starts.
+//                   has joined hands the supervisor the directory, with every node's data
+//                   channel endpoint (init_atom, ..., data; runtime.hpp): the run starts.
 //   worker node     connects to the gate (bounded by node_options::connect_timeout), says
 //                   hello (its requested worker index or any), gets its index in the welcome,
 //                   builds and runs worker I exactly as the embedded run does.
 //   collector node  the same, running the collector actor into a sample_sink.
 //
 // Start-up messages (every node registers the same types, see wire.hpp and runtime.hpp):
-//   node → gate   (hello, string origin)        role, requested worker, config hash, dim
+//   node → gate   (hello, string origin)        role, requested worker, config hash, dim,
+//                                               the node's data channel endpoint
 //   gate → node   (welcome, actor supervisor)   or (fail_atom, u8 errc, string why): refused
 //   node → gate   (join_atom, actor role)       the worker or collector actor, now spawned
 //   gate → node   (stop) or (fail_atom, ...)    the run's end: "done: ..." or its error;
@@ -41,6 +43,7 @@
 // against 1.3 GB/s for 4 MB round trips with one scheduler thread and middleman.workers = 0.
 // scheduler.max-threads = node_options::threads, or 2 on the master (a shard and the supervisor
 // or gate) and 1 on workers and the collector (one busy actor each; TBB has its own threads).
+#include "sgmc/actors/data_channel.hpp"
 #include "sgmc/actors/embedded.hpp"
 #include "sgmc/actors/runtime.hpp"
 #include "sgmc/actors/sample_sink.hpp"
@@ -91,6 +94,12 @@ struct node_options {
   /// Folder of the node's trace (NODE.trace: master, worker-I, collector); empty: no trace.
   std::filesystem::path trace_dir;
   unsigned threads = 0;  ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
+  /// Open the node's data channel (data_channel.hpp): payloads of at least
+  /// data.min_bytes to an actor of another node travel over ZeroMQ, their messages over CAF.
+  /// The master binds it on its listen host, the others on the address their connection to
+  /// the master leaves from. false: every payload travels inside its CAF message.
+  bool data_channel = true;
+  data_channel_params data;
   /// Status lines ("worker 1 joined from host (pid 42)"); thread-safe; may be empty.
   log_fn say;
   /// Master: called once the gate listens (with the actual port).

@@ -7,6 +7,9 @@
 // summary.hpp, so that the same handles work across processes (io::middleman publish /
 // remote_actor) once every node registers the same types:
 //   (init_atom, masters, workers, collector)   supervisor → every actor: the directory
+//   (init_atom, masters, workers, collector, data)  the same, with the data channel endpoint
+//                                              of every actor's node (masters, workers, the
+//                                              collector; "" for none): `sgmc node` runs
 //   (compute_atom)                             worker → itself: run compute() now
 //   (flush_atom, u64 id)                       straggler worker → itself: send what it held
 //   (done_atom, shard_report | worker_report)  master/worker → supervisor and collector
@@ -32,6 +35,8 @@
 #include <vector>
 
 namespace sgmc::actors {
+
+class data_channel;
 
 using init_atom = caf::atom_constant<caf::atom("sgmc_init")>;
 using compute_atom = caf::atom_constant<caf::atom("sgmc_comp")>;
@@ -81,6 +86,9 @@ struct actor_context {
   log_fn log;                     ///< optional
   staleness_params staleness;     ///< what to inject (see injector.hpp)
   std::uint64_t seed = 1;         ///< keys the random delays
+  /// The node's data channel (data_channel.hpp), shared by its actors; null: every payload
+  /// travels inside its CAF message (one process, or the channel switched off).
+  data_channel* data = nullptr;
 };
 
 }  // namespace sgmc::actors

@@ -73,8 +73,10 @@ namespace sgmc::actors {
 
 /// Registers every message struct of protocols/messages.hpp with a CAF config, under the
 /// names "sgmc.push", "sgmc.pull", "sgmc.params", "sgmc.exchange", "sgmc.sample",
-/// "sgmc.hello", "sgmc.welcome", "sgmc.stop" (and "sgmc.payload"). Call on every node's
-/// config before the actor system is constructed. (Atoms need no registration in CAF 0.17.)
+/// "sgmc.hello", "sgmc.welcome", "sgmc.stop" (and "sgmc.payload"), and the messages whose
+/// payload takes the data channel ("sgmc.remote_push", ..., see data_channel.hpp). Call on
+/// every node's config before the actor system is constructed. (Atoms need no registration in CAF
+/// 0.17.)
 void register_messages(caf::actor_system_config& cfg);
 
 }  // namespace sgmc::actors

@@ -82,6 +82,9 @@ struct hello {
   worker_id worker = 0;           ///< requested worker index (workers), ignored otherwise
   std::uint64_t config_hash = 0;  ///< hash of the resolved config: nodes must agree
   std::uint64_t dim = 0;
+  /// The node's data channel ("tcp://IP:PORT", where the master sends it payloads of at least
+  /// cluster.data_channel_min_bytes; docs/cluster.md), or "" when it has none.
+  std::string data;
 };
 
 /// master → node: accepted, with what the node must know.
@@ -119,7 +122,7 @@ auto inspect(Inspector& f, sample& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, hello& x) {
-  return f(x.role, x.worker, x.config_hash, x.dim);
+  return f(x.role, x.worker, x.config_hash, x.dim, x.data);
 }
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {

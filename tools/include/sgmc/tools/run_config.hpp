@@ -38,6 +38,13 @@ struct trace_config {
   bool enabled = true;  ///< write OUT/trace/NODE.trace
 };
 
+/// `[cluster]`: how the nodes of `sgmc node` carry payloads (docs/cluster.md).
+struct cluster_config {
+  bool data_channel = true;  ///< payloads of >= data_channel_min_bytes over ZeroMQ beside CAF
+  std::uint64_t data_channel_min_bytes = 65536;
+  double data_channel_timeout_s = 30.0;  ///< wait for a payload whose message has arrived
+};
+
 /// Everything `sgmc run` needs. `schedule.step_size` mirrors `sampler.step_size` and
 /// `schedule.total_steps` mirrors `run.steps` (see sync_derived()).
 struct run_config {
@@ -51,6 +58,7 @@ struct run_config {
   protocol_config protocol;
   actors::staleness_params staleness;
   trace_config trace;
+  cluster_config cluster;
 
   /// Copies the values that two structs share (step size, total steps) into the schedule.
   void sync_derived() {

@@ -1,0 +1,118 @@
+#pragma once
+// A node's bulk data channel: float payloads of protocol messages between the nodes of a
+// `sgmc node` run travel over ZeroMQ beside CAF, which keeps carrying the control part of every
+// message (docs/cluster.md, "How payloads travel"). CAF 0.17's BASP reaches about 60 % of
+// ZeroMQ's throughput for 4 MB payloads (docs/PERFORMANCE.md); this path reaches ~90 %.
+//
+// One channel per node: a PULL socket bound on the node's interface (tcp://IP:PORT, PORT picked
+// by the system) with one receiver thread that files every arriving payload in an inbox under
+// (sender channel id, ticket), and one PUSH socket per destination node. The sender sends the
+// payload first (send() returns its ticket), then the CAF message naming (channel id, ticket,
+// n); the receiving actor takes the payload from the inbox when that message is handled, so CAF's
+// ordering of messages is kept: nothing overtakes anything.
+//
+// Frames: every payload is one two-part ZeroMQ message,
+//   part 1: header, 32 bytes, little-endian: u32 magic "SGDC" (0x43444753), u32 version (1),
+//           u64 sender channel id, u64 ticket, u64 n (floats)
+//   part 2: n × 4 bytes, IEEE-754 binary32 (moved bit for bit: NaN, −0, subnormals, Inf)
+// A message of another shape is dropped with one logged line ("data channel: rejected a
+// frame ...") and counted in stats().rejected; it never crashes the node.
+//
+// Nothing blocks forever: a send waits at most params.send_timeout for room in the queue to its
+// destination, take() at most its timeout, and the destructor stops the receiver thread at once
+// (pending outgoing payloads get params.linger to leave).
+#include "sgmc/core/error.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sgmc::actors {
+
+struct data_channel_params {
+  /// Payloads of at least this many bytes (4 per float) take the channel; smaller ones stay
+  /// in their CAF message, which is faster for them. 64 KiB by default.
+  std::uint64_t min_bytes = 65536;
+  /// How long a send may wait for room in the queue to a destination (a peer that takes
+  /// nothing); then it fails.
+  std::chrono::milliseconds send_timeout{10000};
+  /// How long the actors wait for a payload whose control message has arrived.
+  std::chrono::milliseconds take_timeout{30000};
+  /// How long unsent payloads may hold up closing the channel.
+  std::chrono::milliseconds linger{1000};
+};
+
+/// Counters of a channel (since it opened).
+struct data_channel_stats {
+  std::uint64_t sent = 0;            ///< payloads sent
+  std::uint64_t sent_bytes = 0;      ///< their floats' bytes
+  std::uint64_t received = 0;        ///< payloads filed in the inbox
+  std::uint64_t received_bytes = 0;  ///< their floats' bytes
+  std::uint64_t rejected = 0;        ///< malformed frames dropped
+};
+
+class data_channel {
+ public:
+  /// Binds the channel on `host` (a numeric IPv4/IPv6 address or a name that resolves to one;
+  /// 0.0.0.0 or :: for every interface) at a port the system picks, and starts the receiver.
+  /// `log` gets one line per rejected frame (from the receiver thread; may be empty).
+  /// errc::io naming the address when it cannot bind.
+  static expected<std::unique_ptr<data_channel>> open(const std::string& host,
+                                                      data_channel_params params,
+                                                      std::function<void(const std::string&)> log);
+
+  data_channel(const data_channel&) = delete;
+  data_channel& operator=(const data_channel&) = delete;
+  /// Stops the receiver thread and closes every socket (bounded by params.linger).
+  ~data_channel();
+
+  /// "tcp://IP:PORT", as bound: what the other nodes connect to.
+  const std::string& endpoint() const { return endpoint_; }
+  /// A random 64-bit id, different for every channel opened: names the sender in frames.
+  std::uint64_t id() const { return id_; }
+  const data_channel_params& params() const { return params_; }
+
+  /// Endpoints bound on every interface (tcp://0.0.0.0:P, tcp://[::]:P) are reached at this
+  /// host instead (a worker knows its master by the --connect host). Call before any send.
+  void set_wildcard_host(std::string host) { wildcard_host_ = std::move(host); }
+
+  /// Sends `values` to the channel at `to` without copying them (ZeroMQ frees them once
+  /// sent) and returns its ticket. Thread-safe. errc::io when the payload cannot be queued
+  /// within params.send_timeout (nobody takes payloads at `to`: a firewall, a dead node).
+  expected<std::uint64_t> send(const std::string& to, std::vector<float>&& values);
+
+  /// The payload `ticket` of channel `from`, of `n` floats, waiting at most `timeout` for it.
+  /// Thread-safe. errc::timeout ("payload 12 from node 3fa2… did not arrive within 30.0 s"),
+  /// errc::protocol when it arrived with another length.
+  expected<std::vector<float>> take(std::uint64_t from, std::uint64_t ticket, std::uint64_t n,
+                                    std::chrono::milliseconds timeout);
+
+  data_channel_stats stats() const;
+
+  /// The message of take()'s timeout error.
+  std::string missing(std::uint64_t from, std::uint64_t ticket, std::uint64_t n,
+                      std::chrono::milliseconds timeout) const;
+
+ private:
+  struct impl;
+  data_channel(std::unique_ptr<impl> p, std::string endpoint, std::uint64_t id,
+               data_channel_params params);
+  void receive_loop();
+
+  std::unique_ptr<impl> impl_;
+  std::string endpoint_;
+  std::uint64_t id_ = 0;
+  data_channel_params params_;
+  std::string wildcard_host_;
+  std::atomic<std::uint64_t> next_ticket_{0};
+};
+
+/// One line for a node's output: "data channel tcp://IP:PORT: sent 12 payloads (48.0 MB),
+/// received 24 (96.0 MB)[, rejected 1 malformed frame]".
+std::string describe(const data_channel& ch);
+
+}  // namespace sgmc::actors

@@ -1,0 +1,318 @@
+#include "sgmc/actors/data_channel.hpp"
+
+#include "sgmc/actors/wire.hpp"
+
+#include <fmt/format.h>
+#include <zmq.hpp>
+
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace sgmc::actors {
+namespace {
+
+constexpr std::uint32_t kMagic = 0x43444753u;  // "SGDC" in little-endian byte order
+constexpr std::uint32_t kVersion = 1;
+// Outgoing payloads queued per destination before a send waits: the receiver thread empties
+// its socket into the inbox at once, so only a peer that takes nothing fills this.
+constexpr int kSendQueue = 64;
+
+struct frame_header {
+  std::uint32_t magic = kMagic;
+  std::uint32_t version = kVersion;
+  std::uint64_t channel = 0;
+  std::uint64_t ticket = 0;
+  std::uint64_t n = 0;
+};
+static_assert(sizeof(frame_header) == 32);
+
+std::string node_hex(std::uint64_t id) { return fmt::format("{:016x}", id); }
+
+std::uint64_t random_id() {
+  std::random_device rd;
+  std::seed_seq seq{rd(), rd(), rd(), rd(), static_cast<unsigned>(::getpid())};
+  std::mt19937_64 gen(seq);
+  std::uint64_t id = 0;
+  while (id == 0) id = gen();
+  return id;
+}
+
+// The numeric form of `host` ("0.0.0.0", "::1", a name), bracketed for IPv6, for a ZeroMQ tcp://
+// address; and whether it is IPv6.
+expected<std::pair<std::string, bool>> numeric_host(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res); rc != 0)
+    return make_error(errc::io,
+                      fmt::format("data channel: cannot resolve {}: {}", host, ::gai_strerror(rc)));
+  char buf[NI_MAXHOST] = {};
+  const bool v6 = res->ai_family == AF_INET6;
+  const int rc =
+      ::getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST);
+  ::freeaddrinfo(res);
+  if (rc != 0)
+    return make_error(errc::io,
+                      fmt::format("data channel: cannot resolve {}: {}", host, ::gai_strerror(rc)));
+  return std::pair{v6 ? fmt::format("[{}]", buf) : std::string(buf), v6};
+}
+
+// A payload handed to ZeroMQ without a copy: the vector lives until ZeroMQ has sent it.
+zmq::message_t owning_message(std::vector<float>&& values) {
+  if (values.empty()) return zmq::message_t{};
+  auto owned = std::make_unique<std::vector<float>>(std::move(values));
+  const auto bytes = owned->size() * sizeof(float);
+  zmq::message_t m(
+      owned->data(), bytes,
+      [](void*, void* hint) { delete static_cast<std::vector<float>*>(hint); }, owned.get());
+  owned.release();  // now ZeroMQ's, freed by the callback above
+  return m;
+}
+
+std::string megabytes(std::uint64_t bytes) {
+  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+}
+
+}  // namespace
+
+struct data_channel::impl {
+  zmq::context_t ctx{1};
+  zmq::socket_t pull{ctx, zmq::socket_type::pull};
+  std::function<void(const std::string&)> log;
+
+  std::mutex send_mutex;
+  std::map<std::string, zmq::socket_t> pushes;  ///< by destination endpoint
+
+  std::mutex inbox_mutex;
+  std::condition_variable arrived;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::vector<float>> inbox;
+  bool stopped = false;
+
+  std::thread receiver;
+  std::atomic<std::uint64_t> sent{0}, sent_bytes{0}, received{0}, received_bytes{0}, rejected{0};
+
+  void reject(zmq::message_t* first, const std::string& why) {
+    ++rejected;
+    std::string from;
+    if (first != nullptr) {
+      try {
+        from = fmt::format(" from {}", first->gets("Peer-Address"));
+      } catch (const zmq::error_t&) {
+      }
+    }
+    if (log) log(fmt::format("data channel: rejected a message{}: {}", from, why));
+  }
+
+  // Checks one received message (its first two parts, `count` parts in all) and files it.
+  void file(std::vector<zmq::message_t>& parts, std::size_t count) {
+    if (count != 2)
+      return reject(&parts[0], fmt::format("{} part{} (expected a 32-byte header and a payload)",
+                                           count, count == 1 ? "" : "s"));
+    frame_header h;
+    if (parts[0].size() != sizeof h)
+      return reject(&parts[0], fmt::format("a header of {} bytes (expected 32)", parts[0].size()));
+    std::memcpy(&h, parts[0].data(), sizeof h);
+    if (h.magic != kMagic)
+      return reject(&parts[0],
+                    fmt::format("bad magic 0x{:08x} (not an sgmc data channel peer?)", h.magic));
+    if (h.version != kVersion)
+      return reject(&parts[0],
+                    fmt::format("frame version {} (this node speaks {})", h.version, kVersion));
+    const auto& body = parts[1];
+    if (h.n > protocols::kMaxPayloadFloats || body.size() != h.n * sizeof(float))
+      return reject(&parts[0], fmt::format("payload {} from node {} announces {} floats but "
+                                           "carries {} bytes",
+                                           h.ticket, node_hex(h.channel), h.n, body.size()));
+    std::vector<float> v;
+    const auto* src = static_cast<const char*>(body.data());
+    if (h.n > 0 && reinterpret_cast<std::uintptr_t>(src) % alignof(float) == 0) {
+      // assign() from float pointers copies straight into fresh storage (no zero-fill pass).
+      const auto* f = reinterpret_cast<const float*>(src);
+      v.assign(f, f + h.n);
+    } else if (h.n > 0) {
+      v.resize(h.n);
+      std::memcpy(v.data(), src, body.size());
+    }
+    {
+      std::lock_guard<std::mutex> lock(inbox_mutex);
+      if (!inbox.emplace(std::pair{h.channel, h.ticket}, std::move(v)).second)
+        return reject(&parts[0], fmt::format("a second payload {} from node {}", h.ticket,
+                                             node_hex(h.channel)));
+    }
+    ++received;
+    received_bytes += body.size();
+    arrived.notify_all();
+  }
+};
+
+data_channel::data_channel(std::unique_ptr<impl> p, std::string endpoint, std::uint64_t id,
+                           data_channel_params params)
+    : impl_(std::move(p)), endpoint_(std::move(endpoint)), id_(id), params_(params) {
+  impl_->receiver = std::thread([this] { receive_loop(); });
+}
+
+expected<std::unique_ptr<data_channel>> data_channel::open(
+    const std::string& host, data_channel_params params,
+    std::function<void(const std::string&)> log) {
+  auto numeric = numeric_host(host);
+  if (!numeric) return unexpected(numeric.error());
+  auto p = std::make_unique<impl>();
+  p->log = std::move(log);
+  std::string endpoint;
+  try {
+    p->pull.set(zmq::sockopt::ipv6, numeric->second ? 1 : 0);
+    p->pull.set(zmq::sockopt::linger, 0);
+    // A peer announcing a larger message is disconnected before it is read into memory.
+    p->pull.set(zmq::sockopt::maxmsgsize,
+                static_cast<std::int64_t>(protocols::kMaxPayloadFloats * sizeof(float)));
+    p->pull.bind(fmt::format("tcp://{}:*", numeric->first));
+    endpoint = p->pull.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return make_error(errc::io,
+                      fmt::format("data channel: cannot listen on {}: {}", host, e.what()));
+  }
+  return std::unique_ptr<data_channel>(
+      new data_channel(std::move(p), std::move(endpoint), random_id(), params));
+}
+
+data_channel::~data_channel() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->inbox_mutex);
+    impl_->stopped = true;
+  }
+  impl_->arrived.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(impl_->send_mutex);
+    impl_->pushes.clear();  // each keeps params.linger to flush what it holds
+  }
+  impl_->ctx.shutdown();  // the receiver's blocking recv returns ETERM
+  if (impl_->receiver.joinable()) impl_->receiver.join();
+  impl_->ctx.close();
+}
+
+void data_channel::receive_loop() {
+  auto& p = *impl_;
+  for (;;) {
+    std::vector<zmq::message_t> parts;
+    std::size_t count = 0;
+    try {
+      bool more = true;
+      while (more) {
+        zmq::message_t m;
+        if (!p.pull.recv(m, zmq::recv_flags::none)) continue;  // EAGAIN: no timeout is set
+        more = m.more();
+        ++count;
+        if (parts.size() < 2) parts.push_back(std::move(m));  // the rest only counted
+      }
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) break;
+      p.reject(nullptr, e.what());
+      continue;
+    }
+    p.file(parts, count);
+  }
+  p.pull.close();
+}
+
+expected<std::uint64_t> data_channel::send(const std::string& to, std::vector<float>&& values) {
+  auto& p = *impl_;
+  frame_header h;
+  h.channel = id_;
+  h.ticket = ++next_ticket_;
+  h.n = values.size();
+  const auto bytes = values.size() * sizeof(float);
+  std::lock_guard<std::mutex> lock(p.send_mutex);
+  auto it = p.pushes.find(to);
+  try {
+    if (it == p.pushes.end()) {
+      zmq::socket_t s(p.ctx, zmq::socket_type::push);
+      s.set(zmq::sockopt::ipv6, 1);
+      s.set(zmq::sockopt::sndtimeo, static_cast<int>(params_.send_timeout.count()));
+      s.set(zmq::sockopt::linger, static_cast<int>(params_.linger.count()));
+      s.set(zmq::sockopt::sndhwm, kSendQueue);
+      std::string address = to;
+      if (!wildcard_host_.empty()) {
+        for (const char* any : {"tcp://0.0.0.0:", "tcp://[::]:", "tcp://*:"}) {
+          if (!to.starts_with(any)) continue;
+          const auto host = wildcard_host_.find(':') == std::string::npos
+                                ? wildcard_host_
+                                : fmt::format("[{}]", wildcard_host_);
+          address = fmt::format("tcp://{}:{}", host, to.substr(std::strlen(any)));
+          break;
+        }
+      }
+      s.connect(address);
+      it = p.pushes.emplace(to, std::move(s)).first;
+    }
+    zmq::message_t head(&h, sizeof h);
+    auto body = owning_message(std::move(values));
+    // The second part of a message is never refused once its first is queued.
+    if (!it->second.send(head, zmq::send_flags::sndmore) ||
+        !it->second.send(body, zmq::send_flags::none))
+      return make_error(
+          errc::io,
+          fmt::format("data channel: could not send {} floats to {} within {:.1f} s (is the "
+                      "node there, and its data port open?)",
+                      h.n, to, static_cast<double>(params_.send_timeout.count()) / 1e3));
+  } catch (const zmq::error_t& e) {
+    return make_error(errc::io, fmt::format("data channel: cannot send to {}: {}", to, e.what()));
+  }
+  ++p.sent;
+  p.sent_bytes += bytes;
+  return h.ticket;
+}
+
+expected<std::vector<float>> data_channel::take(std::uint64_t from, std::uint64_t ticket,
+                                                std::uint64_t n,
+                                                std::chrono::milliseconds timeout) {
+  auto& p = *impl_;
+  const auto key = std::pair{from, ticket};
+  std::unique_lock<std::mutex> lock(p.inbox_mutex);
+  p.arrived.wait_for(lock, timeout, [&] { return p.stopped || p.inbox.count(key) > 0; });
+  auto it = p.inbox.find(key);
+  if (it == p.inbox.end()) return make_error(errc::timeout, missing(from, ticket, n, timeout));
+  auto v = std::move(it->second);
+  p.inbox.erase(it);
+  if (v.size() != n)
+    return make_error(errc::protocol,
+                      fmt::format("payload {} from node {} has {} floats, its message says {}",
+                                  ticket, node_hex(from), v.size(), n));
+  return v;
+}
+
+std::string data_channel::missing(std::uint64_t from, std::uint64_t ticket, std::uint64_t n,
+                                  std::chrono::milliseconds timeout) const {
+  return fmt::format(
+      "payload {} ({} floats) from node {} did not arrive within {:.1f} s on the "
+      "data channel {}",
+      ticket, n, node_hex(from), static_cast<double>(timeout.count()) / 1e3, endpoint_);
+}
+
+data_channel_stats data_channel::stats() const {
+  return {impl_->sent.load(), impl_->sent_bytes.load(), impl_->received.load(),
+          impl_->received_bytes.load(), impl_->rejected.load()};
+}
+
+std::string describe(const data_channel& ch) {
+  const auto s = ch.stats();
+  auto line = fmt::format("data channel {}: sent {} payload{} ({}), received {} ({})",
+                          ch.endpoint(), s.sent, s.sent == 1 ? "" : "s", megabytes(s.sent_bytes),
+                          s.received, megabytes(s.received_bytes));
+  if (s.rejected > 0)
+    line +=
+        fmt::format(", rejected {} malformed message{}", s.rejected, s.rejected == 1 ? "" : "s");
+  return line;
+}
+
+}  // namespace sgmc::actors

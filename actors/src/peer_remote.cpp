@@ -1,0 +1,88 @@
+// How a peer_actor takes the payload of a remote message (remote_message.hpp) from its node's
+// data channel: a short blocking wait, then a wait that leaves the actor's thread free and its
+// other messages in the mailbox (skipped, so still in order) until the payload comes, the
+// timeout passes, or the sender is seen lost.
+#include "peer_actor.hpp"
+#include "sgmc/actors/data_channel.hpp"
+
+#include <caf/system_messages.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sgmc::actors::detail {
+namespace {
+
+// The blocking part of waiting for a payload: it was sent before its control message, so it
+// is nearly always in by then, or a few milliseconds later (a large one still in transit).
+constexpr auto kBlockingWait = std::chrono::milliseconds(100);
+// Then the actor looks again this often, without holding its thread.
+constexpr auto kRetryEvery = std::chrono::milliseconds(10);
+
+}  // namespace
+
+void peer_actor::take_or_wait(const payload_ref& ref, resume_fn done) {
+  if (ctx_.data == nullptr)
+    return fail_taking(
+        {errc::protocol, "a payload arrived over a data channel, but this node has none"});
+  const auto timeout = ctx_.data->params().take_timeout;
+  const auto first = std::min<std::chrono::milliseconds>(timeout, kBlockingWait);
+  auto v = ctx_.data->take(ref.channel, ref.ticket, ref.n, first);
+  if (v) return done(std::move(*v));
+  if (v.error().code != errc::timeout || first >= timeout) return fail_taking(v.error());
+  const auto sender = caf::actor_cast<caf::actor_addr>(current_sender());
+  if (lost_.count(sender) > 0) return;  // its sender died before the payload left
+  pending_ = pending_payload{ref, sender, sender_endpoint(), std::move(done),
+                             clock().now() + (timeout - first)};
+  // Everything else waits in the mailbox, in order, until the payload is handled.
+  set_default_handler(caf::skip);
+  become(caf::keep_behavior, caf::behavior{[this](data_tick_atom) { retry_pending(); }});
+  delayed_send(this, kRetryEvery, data_tick_atom::value);
+}
+
+void peer_actor::retry_pending() {
+  if (!pending_) return;
+  const auto ref = pending_->ref;
+  auto v = ctx_.data->take(ref.channel, ref.ticket, ref.n, std::chrono::milliseconds(0));
+  if (v) {
+    auto p = std::move(*pending_);
+    end_wait();
+    resumed_from_ = p.from;
+    p.done(std::move(*v));
+    resumed_from_.reset();
+    return;
+  }
+  if (v.error().code != errc::timeout) {
+    end_wait();
+    return fail_taking(v.error());
+  }
+  if (clock().now() < pending_->deadline) {
+    delayed_send(this, kRetryEvery, data_tick_atom::value);
+    return;
+  }
+  end_wait();
+  fail_taking({errc::timeout, ctx_.data->missing(ref.channel, ref.ticket, ref.n,
+                                                 ctx_.data->params().take_timeout)});
+}
+
+void peer_actor::end_wait() {
+  if (!pending_) return;
+  pending_.reset();
+  unbecome();
+  drop_unexpected();
+}
+
+void peer_actor::note_down(const caf::down_msg& m) {
+  lost_.insert(m.source);
+  if (!pending_ || pending_->sender != m.source) return;
+  log(fmt::format("{}: dropped the last message of a lost peer: its payload never came",
+                  describe_me()));
+  end_wait();
+}
+
+void peer_actor::fail_taking(const error& e) {
+  fail({e.code, fmt::format("{}: {}", describe_me(), e.message)});
+}
+
+}  // namespace sgmc::actors::detail
