@@ -83,13 +83,18 @@ def main():
         if a.case in ("fmnist", "both"):
             cases.append(("fmnist-async (79,510 floats)",
                           os.path.join(ROOT, "examples/fmnist-async.toml")))
+        modes = (("channel on ", ["cluster.data_channel=true"]),
+                 ("channel off", ["cluster.data_channel=false"]))
         for name, cfg in cases:
-            for mode, sets in (("channel on ", ["cluster.data_channel=true"]),
-                               ("channel off", ["cluster.data_channel=false"])):
-                runs = [run_once(a.sgmc, cfg, sets, os.path.join(tmp, f"out{i}"))
-                        for i in range(a.repeat)]
-                print(f"{name:34s} {mode}: run {summary([r[0] for r in runs])}, "
-                      f"wall {summary([r[1] for r in runs])}; {runs[-1][2]}", flush=True)
+            # On and off alternate, so that a change in the machine's load hits both alike.
+            runs = {mode: [] for mode, _ in modes}
+            for i in range(a.repeat):
+                for mode, sets in modes:
+                    runs[mode].append(run_once(a.sgmc, cfg, sets, os.path.join(tmp, f"out{i}")))
+            for mode, _ in modes:
+                r = runs[mode]
+                print(f"{name:34s} {mode}: run {summary([x[0] for x in r])}, "
+                      f"wall {summary([x[1] for x in r])}; {r[-1][2]}", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ using start_fn =
 struct peer_state {
   caf::actor role;
   std::unique_ptr<data_channel> data;  ///< opened once the master is reached
+  std::string name;                    ///< "worker 2", "collector": once welcomed
   std::unique_ptr<trace_writer> trace;
   std::unique_ptr<samplers::gradient_source> source;
 };
@@ -78,7 +79,8 @@ expected<std::string> run_peer(caf::actor_system& sys, const embedded_setup& s,
   auto r = result.get();
   if (st.role) caf::anon_send_exit(st.role, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
-  if (st.data && o.say) o.say(fmt::format("{}: {}", role, describe(*st.data)));
+  if (st.data && o.say)
+    o.say(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.data)));
   if (r && st.trace)
     if (auto f = st.trace->flush(); !f) return unexpected(f.error());
   return r;
@@ -100,6 +102,7 @@ expected<std::string> run_worker_node(const embedded_setup& s, const node_option
     auto part = make_worker_part(s, theta0, w.worker);
     if (!part) return unexpected(part.error());
     const auto name = fmt::format("worker-{}", w.worker);
+    st.name = fmt::format("worker {}", w.worker);
     if (auto r = open_trace(o, name, st); !r) return unexpected(r.error());
     st.source = std::move(part->source);
     actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed, st.data.get()};
@@ -126,6 +129,7 @@ expected<std::string> run_collector_node(const embedded_setup& s, const node_opt
   auto start = [&](const protocols::welcome& w, const caf::actor& agent) -> expected<role_started> {
     if (auto r = check_welcome(s, w); !r) return unexpected(r.error());
     if (auto r = open_trace(o, "collector", st); !r) return unexpected(r.error());
+    st.name = "collector";
     const auto coll = protocols::collector::for_protocol(s.protocol, dim);
     actor_context ctx{agent, st.trace.get(), say, s.staleness, s.run.seed, st.data.get()};
     st.role = spawn_collector(

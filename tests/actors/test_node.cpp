@@ -168,9 +168,12 @@ TEST_CASE("nodes: every payload takes the data channel when its threshold is 0",
     return "";
   };
   const auto m = line_of("data channel tcp://127.0.0.1:");
+  const auto w = line_of("worker 0: data channel tcp://127.0.0.1:");
+  const auto col = line_of("collector: data channel tcp://127.0.0.1:");
+  REQUIRE_FALSE(m.empty());
+  REQUIRE_FALSE(w.empty());
   CHECK(m.find(": sent 0 ") == std::string::npos);
   CHECK(m.find(", received 0 ") == std::string::npos);
-  const auto col = line_of("collector: data channel tcp://127.0.0.1:");
+  CHECK(w.find(": sent 0 ") == std::string::npos);
   CHECK(col.find(": sent 0 payloads (0.0 MB), received 40 (0.0 MB)") != std::string::npos);
-  CHECK(line_of("worker: data channel tcp://127.0.0.1:").find(": sent 0 ") == std::string::npos);
 }
