@@ -31,9 +31,6 @@ class master_actor final : public detail::peer_actor {
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
     return {
-        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-          init(std::move(m), std::move(w), std::move(c), {});
-        },
         [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
                std::vector<std::string> data) {
           init(std::move(m), std::move(w), std::move(c), std::move(data));

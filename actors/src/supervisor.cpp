@@ -35,9 +35,6 @@ class supervisor final : public caf::event_based_actor {
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
     return {
-        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c) {
-          on_init(std::move(m), std::move(w), std::move(c), {});
-        },
         [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
                std::vector<std::string> data) {
           on_init(std::move(m), std::move(w), std::move(c), std::move(data));
@@ -79,10 +76,7 @@ class supervisor final : public caf::event_based_actor {
     note_progress();
     auto init = [&](const caf::actor& a) {
       monitor(a);
-      if (data.empty())
-        send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector);
-      else
-        send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector, data);
+      send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector, data);
     };
     for (const auto& a : dir_.masters) init(a);
     init(dir_.collector);

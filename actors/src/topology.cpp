@@ -4,7 +4,9 @@
 
 #include <caf/send.hpp>
 
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace sgmc::actors {
 
@@ -29,7 +31,7 @@ topology spawn_topology(caf::actor_system& sys, topology_parts parts, actor_cont
                                         shards, workers, parts.dim, parts.sink});
   t.actors.index();
   caf::anon_send(t.supervisor, init_atom::value, t.actors.masters, t.actors.workers,
-                 t.actors.collector);
+                 t.actors.collector, std::vector<std::string>{});
   return t;
 }
 

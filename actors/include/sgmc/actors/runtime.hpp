@@ -6,10 +6,10 @@
 // plus these control messages, built only from CAF's builtin types or the structs of
 // summary.hpp, so that the same handles work across processes (io::middleman publish /
 // remote_actor) once every node registers the same types:
-//   (init_atom, masters, workers, collector)   supervisor → every actor: the directory
-//   (init_atom, masters, workers, collector, data)  the same, with the data channel endpoint
-//                                              of every actor's node (masters, workers, the
-//                                              collector; "" for none): `sgmc node` runs
+//   (init_atom, masters, workers, collector, data)  supervisor → every actor: the directory,
+//                                              with the data channel endpoint of every actor's
+//                                              node (masters, workers, the collector; "" for
+//                                              none; empty in one process)
 //   (compute_atom)                             worker → itself: run compute() now
 //   (flush_atom, u64 id)                       straggler worker → itself: send what it held
 //   (done_atom, shard_report | worker_report)  master/worker → supervisor and collector

@@ -31,8 +31,8 @@ struct supervisor_config {
   log_fn log;
 };
 
-/// Spawns the supervisor. Send it (init_atom, masters, workers, collector) to start the run:
-/// it forwards the directory to the masters, the collector and then the workers.
+/// Spawns the supervisor. Send it (init_atom, masters, workers, collector, data endpoints) to
+/// start the run: it forwards the directory to the masters, the collector and then the workers.
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);
 
 }  // namespace sgmc::actors
