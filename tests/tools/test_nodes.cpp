@@ -180,6 +180,20 @@ void check_data_channel(const cluster& nodes, int collector_chains) {
   CHECK(collector.second >= 500 * collector_chains);  // every draw's slice
 }
 
+// An async run slowed by 1 ms on every message (a few seconds: time to kill a node), started
+// and under way: the master has reported its first 10 %.
+std::unique_ptr<cluster> start_slow(const std::string& out, const std::string& steps,
+                                    const args& more = {}) {
+  args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=" + steps,
+            "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
+  sets.insert(sets.end(), more.begin(), more.end());
+  auto nodes = std::make_unique<cluster>(out, sets);
+  auto progress = nodes->master->wait_for_line("step ", k_line_timeout);
+  INFO(nodes->outputs());
+  REQUIRE(progress);
+  return nodes;
+}
+
 }  // namespace
 
 TEST_CASE("each of the five protocols runs in four processes over loopback", "[system]") {
@@ -260,16 +274,9 @@ TEST_CASE("killing a worker process mid-run leaves the master carrying on with t
           "[system]") {
   tmp_dir dir("nodes-kill");
   const std::string out = dir.file("out");
-  // 1 ms on every message keeps the run going for a few seconds: time to kill a worker. Every
-  // payload takes the data channel: a push whose payload died with its worker is given up.
-  args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=2000",
-            "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
-  sets.push_back("cluster.data_channel_min_bytes=0");
-  cluster nodes(out, sets);
-  // The run is under way once the master reports its first 10 %.
-  auto progress = nodes.master->wait_for_line("step ", k_line_timeout);
-  INFO(nodes.outputs());
-  REQUIRE(progress);
+  // Every payload takes the data channel: a push whose payload died with its worker is given up.
+  auto started = start_slow(out, "2000", {"cluster.data_channel_min_bytes=0"});
+  cluster& nodes = *started;
   nodes.workers[1]->signal(SIGKILL);
   CHECK(nodes.workers[1]->wait_exit(k_line_timeout) == -1);
   auto lost = nodes.master->wait_for_line("worker 1 lost; carrying on with 1", k_line_timeout);
@@ -290,12 +297,8 @@ TEST_CASE("killing a worker process mid-run leaves the master carrying on with t
 TEST_CASE("losing the master ends the workers and the collector with exit code 2", "[system]") {
   tmp_dir dir("nodes-master-lost");
   const std::string out = dir.file("out");
-  const args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=3000",
-                  "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
-  cluster nodes(out, sets);
-  auto progress = nodes.master->wait_for_line("step ", k_line_timeout);
-  INFO(nodes.outputs());
-  REQUIRE(progress);
+  auto started = start_slow(out, "3000");
+  cluster& nodes = *started;
   nodes.master->signal(SIGKILL);
   const int w0 = nodes.workers[0]->wait_exit(k_run_timeout);
   const int w1 = nodes.workers[1]->wait_exit(k_run_timeout);
@@ -317,12 +320,8 @@ TEST_CASE("losing the master ends the workers and the collector with exit code 2
 TEST_CASE("losing the collector ends the run with exit code 2 on every node", "[system]") {
   tmp_dir dir("nodes-collector-lost");
   const std::string out = dir.file("out");
-  const args sets{"protocol.kind=async", "protocol.workers=2", "run.steps=3000",
-                  "run.burnin=500",      "run.thin=10",        "staleness.latency_ms=1"};
-  cluster nodes(out, sets);
-  auto progress = nodes.master->wait_for_line("step ", k_line_timeout);
-  INFO(nodes.outputs());
-  REQUIRE(progress);
+  auto started = start_slow(out, "3000");
+  cluster& nodes = *started;
   nodes.collector->signal(SIGKILL);
   const int m = nodes.master->wait_exit(k_run_timeout);
   const int w0 = nodes.workers[0]->wait_exit(k_run_timeout);
