@@ -301,3 +301,28 @@ TEST_CASE("docs/config.md documents every key with its default", "[config]") {
     if (value.size() < 40) CHECK(row_text.find("`" + value + "`") != std::string::npos);
   }
 }
+
+TEST_CASE("the data channel keys of [cluster] are read, and a bad value names its key",
+          "[config]") {
+  auto cfg = parse_config(
+      "[cluster]\ndata_channel = false\ndata_channel_min_bytes = 0\n"
+      "data_channel_timeout_s = 2.5\n",
+      "exp.toml");
+  REQUIRE(cfg);
+  CHECK_FALSE(cfg->cluster.data_channel);
+  CHECK(cfg->cluster.data_channel_min_bytes == 0);
+  CHECK(cfg->cluster.data_channel_timeout_s == 2.5);
+  auto again = parse_config(to_toml(*cfg), "resolved.toml");
+  REQUIRE(again);
+  CHECK(to_toml(*again) == to_toml(*cfg));
+
+  CHECK(
+      error_of("[cluster]\ndata_channel_min_bytes = -1\n").find("cluster.data_channel_min_bytes") !=
+      std::string::npos);
+  CHECK(
+      error_of("[cluster]\ndata_channel_timeout_s = 0\n").find("cluster.data_channel_timeout_s") !=
+      std::string::npos);
+  CHECK(error_of("[cluster]\ndata_channel = \"yes\"\n").find("cluster.data_channel") !=
+        std::string::npos);
+  CHECK(error_of("[cluster]\ndata_chanel = true\n").find("data_channel") != std::string::npos);
+}
