@@ -4,7 +4,7 @@
 // link, so no sample can arrive after it.
 #include "peer_actor.hpp"
 #include "sgmc/actors/actors.hpp"
-#include "sgmc/actors/summary.hpp"
+#include "sgmc/engine/run_report.hpp"
 #include "sgmc/protocols/collector.hpp"
 
 #include <caf/system_messages.hpp>
@@ -67,11 +67,11 @@ class collector_actor final : public detail::peer_actor {
           // A master's last word after its last sample; its done report follows.
           trace_received(m, protocols::master_shard(0));
         },
-        [this](done_atom, const shard_report& r) {
+        [this](done_atom, const engine::shard_report& r) {
           if (r.shard < masters_done_.size()) masters_done_[r.shard] = true;
           check_done();
         },
-        [this](done_atom, const worker_report& r) {
+        [this](done_atom, const engine::worker_report& r) {
           if (r.worker < workers_done_.size()) workers_done_[r.worker] = true;
           check_done();
         },
@@ -117,7 +117,7 @@ class collector_actor final : public detail::peer_actor {
 
   // `class`: protocols::collector() is also the function naming the collector endpoint.
   class protocols::collector coll_;
-  sample_sink* sink_;
+  engine::sample_sink* sink_;
   std::vector<protocols::draw> ready_;
   std::vector<bool> masters_done_;
   std::vector<bool> workers_done_;

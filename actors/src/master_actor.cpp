@@ -1,18 +1,16 @@
-// The master shard actor. Version delays (injector::delays_versions) are served from a short
-// history of the shard's θ slice: after every event that moved the version, the actor keeps a
-// copy of the slice, at most history_depth() of them; a params answer at version v with drawn
-// delay k is replaced by the newest kept copy at version <= v − k. The worker's next push then
-// names that older version, so the protocol itself records a staleness larger by k — and no
-// message is held back, so nothing can deadlock on it.
+// The master shard actor. Version delays (engine::injector::delays_versions) are served from a
+// short history of the shard's θ slice (engine/version_history.hpp): after every event that moved
+// the version the actor keeps a copy of the slice, and a params answer at version v with drawn
+// delay k is served from the newest kept copy at version <= v − k.
 #include "peer_actor.hpp"
 #include "sgmc/actors/actors.hpp"
-#include "sgmc/actors/summary.hpp"
+#include "sgmc/engine/run_report.hpp"
+#include "sgmc/engine/version_history.hpp"
 
 #include <caf/system_messages.hpp>
 
 #include <fmt/format.h>
 
-#include <deque>
 #include <optional>
 #include <utility>
 
@@ -26,6 +24,7 @@ class master_actor final : public detail::peer_actor {
   master_actor(caf::actor_config& cfg, actor_context ctx, master_actor_config mc)
       : peer_actor(cfg, std::move(ctx), protocols::master_shard(mc.shard), mc.shard),
         proto_(std::move(mc.protocol)),
+        history_(inj_.history_depth()),
         progress_every_(std::max<std::uint64_t>(1, mc.progress_every)) {}
 
   caf::behavior make_behavior() override {
@@ -81,17 +80,17 @@ class master_actor final : public detail::peer_actor {
 
   // The trace record of a received push/pull/exchange, taken on arrival (none without a trace).
   template <class Msg>
-  std::optional<trace_event> received(const Msg& m) {
+  std::optional<engine::trace_event> received(const Msg& m) {
     if (ctx_.trace == nullptr) return std::nullopt;
     const auto peer = sender_endpoint().value_or(protocols::worker_at(m.worker));
-    return detail::make_event(m, detail::to_trace_actor(me_), detail::to_trace_actor(peer),
-                              trace_dir::received);
+    return engine::make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(peer),
+                              engine::trace_direction::received);
   }
 
   // Records it with the staleness its application recorded.
-  void record(std::optional<trace_event>& e, protocols::worker_id worker) {
+  void record(std::optional<engine::trace_event>& e, protocols::worker_id worker) {
     if (!e) return;
-    if (e->type == trace_type::push || e->type == trace_type::exchange)
+    if (e->type == engine::trace_type::push || e->type == engine::trace_type::exchange)
       for (const auto& a : out_.applied)
         if (a.worker == worker) e->staleness = static_cast<std::int64_t>(a.staleness());
     ctx_.trace->record(*e);
@@ -122,33 +121,19 @@ class master_actor final : public detail::peer_actor {
     }
     if ((out_.finished || proto_->finished()) && !reported_) {
       reported_ = true;
-      shard_report r{me_.index, v, stats_};
+      engine::shard_report r{me_.index, v, stats_};
       send(ctx_.supervisor, done_atom::value, r);
       send_ordered(protocols::collector(), done_atom::value, std::move(r));
     }
   }
 
-  void snapshot(protocols::version_t v) {
-    if (!history_.empty() && history_.back().first == v) return;
-    auto th = proto_->theta();
-    history_.emplace_back(v, std::vector<float>(th.begin(), th.end()));
-    while (history_.size() > inj_.history_depth()) history_.pop_front();
-  }
+  void snapshot(protocols::version_t v) { history_.keep(v, proto_->theta()); }
 
   void serve_old_versions() {
     for (auto& env : out_.send) {
       auto* p = std::get_if<protocols::params>(&env.msg);
       if (p == nullptr || env.to.who != endpoint::role::worker) continue;
-      const auto k = inj_.next_version_delay();
-      const auto target = p->version - std::min<protocols::version_t>(k, p->version);
-      for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
-        if (it->first > target) continue;
-        if (it->first < p->version && it->second.size() == p->data.values.size()) {
-          p->version = it->first;
-          p->data.values = it->second;
-        }
-        break;
-      }
+      history_.serve(*p, inj_.next_version_delay());
     }
   }
 
@@ -172,8 +157,8 @@ class master_actor final : public detail::peer_actor {
 
   std::unique_ptr<protocols::master> proto_;
   protocols::outbox out_;
-  staleness_stats stats_;
-  std::deque<std::pair<protocols::version_t, std::vector<float>>> history_;
+  engine::staleness_stats stats_;
+  engine::version_history history_;
   std::uint64_t progress_every_;
   protocols::version_t last_progress_ = 0;
   bool progressed_ = false;

@@ -3,8 +3,8 @@
 // the master's supervisor, and ends the node: on the master's stop (success), on a failure of
 // the run or of the local actor, or when the master is lost.
 #include "node_internal.hpp"
-#include "sgmc/actors/summary.hpp"
 #include "sgmc/actors/wire.hpp"
+#include "sgmc/engine/run_report.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -39,15 +39,15 @@ class agent final : public caf::event_based_actor {
       return caf::delegated<caf::message>{};
     });
     monitor(cfg_.gate);
-    hello_t_ = trace_now_ns();
+    hello_t_ = engine::trace_now_ns();
     send(cfg_.gate, cfg_.hello, cfg_.origin);
     delayed_send(this, cfg_.welcome_timeout, tick_atom::value);
     return {
         [this](const protocols::welcome& w, const caf::actor& sup) { on_welcome(w, sup); },
         [this](fail_atom, std::uint8_t code, const std::string& text) { on_fail(code, text); },
         [this](const protocols::stop& m) { on_stop(m); },
-        [this](done_atom, const worker_report& r) { forward(done_atom::value, r); },
-        [this](done_atom, const shard_report& r) { forward(done_atom::value, r); },
+        [this](done_atom, const engine::worker_report& r) { forward(done_atom::value, r); },
+        [this](done_atom, const engine::shard_report& r) { forward(done_atom::value, r); },
         [this](collected_atom, std::uint64_t n) { forward(collected_atom::value, n); },
         [this](progress_atom, std::uint32_t k, std::uint64_t v) {
           forward(progress_atom::value, k, v);
@@ -69,11 +69,11 @@ class agent final : public caf::event_based_actor {
     role_ = *started;
     supervisor_ = sup;
     monitor(role_.actor);
-    const trace_actor master{trace_role::master, 0};
-    trace_startup(role_.trace, trace_type::hello, trace_dir::sent, role_.me, master,
-                  bytes_of_hello(cfg_.hello), hello_t_);
-    trace_startup(role_.trace, trace_type::welcome, trace_dir::received, role_.me, master,
-                  bytes_of_welcome(), trace_now_ns());
+    const engine::trace_actor master{engine::trace_role::master, 0};
+    trace_startup(role_.trace, engine::trace_type::hello, engine::trace_direction::sent, role_.me,
+                  master, bytes_of_hello(cfg_.hello), hello_t_);
+    trace_startup(role_.trace, engine::trace_type::welcome, engine::trace_direction::received,
+                  role_.me, master, bytes_of_welcome(), engine::trace_now_ns());
     send(cfg_.gate, join_atom::value, role_.actor);
   }
 
@@ -93,8 +93,9 @@ class agent final : public caf::event_based_actor {
   }
 
   void on_stop(const protocols::stop& m) {
-    trace_startup(role_.trace, trace_type::stop, trace_dir::received, role_.me,
-                  {trace_role::master, 0}, bytes_of_stop(m.reason), trace_now_ns());
+    trace_startup(role_.trace, engine::trace_type::stop, engine::trace_direction::received,
+                  role_.me, {engine::trace_role::master, 0}, bytes_of_stop(m.reason),
+                  engine::trace_now_ns());
     send(cfg_.gate, bye_atom::value);
     end(m.reason);
   }

@@ -2,8 +2,8 @@
 // (hello → welcome → join), starts the run through the supervisor once everybody has joined,
 // and says goodbye to every node at the end. See node.hpp for the messages.
 #include "node_internal.hpp"
-#include "sgmc/actors/summary.hpp"
 #include "sgmc/actors/wire.hpp"
+#include "sgmc/engine/run_report.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -104,16 +104,17 @@ class gate final : public caf::event_based_actor {
   }
 
   void on_hello(const protocols::hello& h, const std::string& origin) {
-    const auto t = trace_now_ns();
+    const auto t = engine::trace_now_ns();
     auto agent = caf::actor_cast<caf::actor>(current_sender());
     if (!agent) return;
     std::optional<std::uint32_t> index;
     const auto why = refusal(h, index);
     const bool collector = h.role == "collector";
-    const trace_actor peer = collector ? trace_actor{trace_role::collector, 0}
-                                       : trace_actor{trace_role::worker, index.value_or(0)};
-    trace_startup(cfg_.trace, trace_type::hello, trace_dir::received, me(), peer, bytes_of_hello(h),
-                  t);
+    const engine::trace_actor peer =
+        collector ? engine::trace_actor{engine::trace_role::collector, 0}
+                  : engine::trace_actor{engine::trace_role::worker, index.value_or(0)};
+    trace_startup(cfg_.trace, engine::trace_type::hello, engine::trace_direction::received, me(),
+                  peer, bytes_of_hello(h), t);
     if (!why.empty()) {
       say(fmt::format("refused a {} from {}: {}", h.role, origin, why));
       const auto code = why.starts_with("config") ? errc::invalid_config : errc::protocol;
@@ -124,8 +125,8 @@ class gate final : public caf::event_based_actor {
     s = slot{agent, caf::actor{}, origin, h.data, false};
     monitor(agent);
     protocols::welcome w{index.value_or(0), cfg_.dim, cfg_.shards, cfg_.workers};
-    trace_startup(cfg_.trace, trace_type::welcome, trace_dir::sent, me(), peer, bytes_of_welcome(),
-                  trace_now_ns());
+    trace_startup(cfg_.trace, engine::trace_type::welcome, engine::trace_direction::sent, me(),
+                  peer, bytes_of_welcome(), engine::trace_now_ns());
     send(agent, w, cfg_.supervisor);
   }
 
@@ -177,8 +178,8 @@ class gate final : public caf::event_based_actor {
     for (auto* s : slots()) {
       if (!s->agent || s->lost) continue;
       if (code == 0) {
-        trace_startup(cfg_.trace, trace_type::stop, trace_dir::sent, me(), peer_of(*s),
-                      bytes_of_stop(text), trace_now_ns());
+        trace_startup(cfg_.trace, engine::trace_type::stop, engine::trace_direction::sent, me(),
+                      peer_of(*s), bytes_of_stop(text), engine::trace_now_ns());
         send(s->agent, protocols::stop{text});
       } else {
         send(s->agent, fail_atom::value, code, text);
@@ -215,7 +216,7 @@ class gate final : public caf::event_based_actor {
     // The collector reaches a worker node only through this node and would not see it die:
     // tell it the worker is done, as the worker itself would have.
     if (!collector && !ended_ && collector_.role)
-      send(collector_.role, done_atom::value, worker_report{i, 0});
+      send(collector_.role, done_atom::value, engine::worker_report{i, 0});
   }
 
   // The slot whose agent or role `a` is (nullptr if none), whether it is the collector's, and
@@ -237,12 +238,12 @@ class gate final : public caf::event_based_actor {
     return out;
   }
 
-  trace_actor peer_of(const slot& s) const {
-    if (&s == &collector_) return {trace_role::collector, 0};
-    return {trace_role::worker, static_cast<std::uint32_t>(&s - workers_.data())};
+  engine::trace_actor peer_of(const slot& s) const {
+    if (&s == &collector_) return {engine::trace_role::collector, 0};
+    return {engine::trace_role::worker, static_cast<std::uint32_t>(&s - workers_.data())};
   }
 
-  static trace_actor me() { return {trace_role::master, 0}; }
+  static engine::trace_actor me() { return {engine::trace_role::master, 0}; }
   void say(const std::string& line) const {
     if (cfg_.say) cfg_.say(line);
   }

@@ -3,7 +3,7 @@
 // connecting to a master with a bounded wait, the master's gate actor, the remote nodes'
 // agent actor, and trace records of the start-up messages.
 #include "sgmc/actors/node.hpp"
-#include "sgmc/actors/trace.hpp"
+#include "sgmc/engine/trace.hpp"
 #include "sgmc/protocols/messages.hpp"
 
 #include <caf/actor.hpp>
@@ -62,8 +62,9 @@ class once_result {
 };
 
 /// Records a start-up message (hello, welcome, stop) in `trace` (if any).
-void trace_startup(trace_writer* trace, trace_type type, trace_dir dir, trace_actor me,
-                   trace_actor peer, std::uint64_t bytes, std::uint64_t t_ns);
+void trace_startup(engine::trace_writer* trace, engine::trace_type type,
+                   engine::trace_direction dir, engine::trace_actor me, engine::trace_actor peer,
+                   std::uint64_t bytes, std::uint64_t t_ns);
 std::uint64_t bytes_of_hello(const protocols::hello& h);
 std::uint64_t bytes_of_welcome();
 std::uint64_t bytes_of_stop(const std::string& reason);
@@ -80,7 +81,7 @@ struct gate_config {
   std::vector<caf::actor> masters;
   caf::actor supervisor;
   std::chrono::milliseconds wait{120000};
-  trace_writer* trace = nullptr;
+  engine::trace_writer* trace = nullptr;
   log_fn say;
   /// Called once if not everybody joined within `wait` (errc::timeout, naming who is missing).
   std::function<void(error)> on_fail;
@@ -97,8 +98,8 @@ caf::actor spawn_gate(caf::actor_system& sys, gate_config cfg);
 /// What a node's start_role callback spawned.
 struct role_started {
   caf::actor actor;
-  trace_writer* trace = nullptr;
-  trace_actor me;
+  engine::trace_writer* trace = nullptr;
+  engine::trace_actor me;
 };
 
 struct agent_config {

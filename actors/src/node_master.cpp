@@ -31,19 +31,19 @@ struct master_node {
   caf::actor gate;
 };
 
-master_node spawn_master_node(caf::actor_system& sys, const embedded_setup& s,
+master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
                               const node_options& o,
                               std::vector<std::unique_ptr<protocols::master>> protos,
-                              trace_writer* trace, data_channel* data,
-                              std::shared_ptr<once_result<expected<run_summary>>> outcome) {
-  const log_fn log = detail::serialized(s.options.log);
+                              engine::trace_writer* trace, data_channel* data,
+                              std::shared_ptr<once_result<expected<engine::run_report>>> outcome) {
+  const log_fn log = detail::serialized(o.log);
   supervisor_config sup;
   sup.shards = s.protocol.shards;
   sup.workers = s.protocol.workers;
-  sup.watchdog = s.options.watchdog;
-  sup.on_progress = s.options.on_progress;
+  sup.watchdog = o.watchdog;
+  sup.on_progress = o.on_progress;
   sup.log = log;
-  sup.on_result = [outcome](expected<run_summary> r) { outcome->set(std::move(r)); };
+  sup.on_result = [outcome](expected<engine::run_report> r) { outcome->set(std::move(r)); };
   master_node n;
   n.supervisor = spawn_supervisor(sys, std::move(sup));
   actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, data};
@@ -61,7 +61,7 @@ master_node spawn_master_node(caf::actor_system& sys, const embedded_setup& s,
   gc.supervisor = n.supervisor;
   gc.wait = o.wait;
   gc.trace = trace;
-  gc.say = detail::serialized(o.say);
+  gc.say = detail::serialized(o.log);
   gc.on_fail = [outcome](error e) { outcome->set(unexpected(std::move(e))); };
   n.gate = detail::spawn_gate(sys, std::move(gc));
   return n;
@@ -69,7 +69,8 @@ master_node spawn_master_node(caf::actor_system& sys, const embedded_setup& s,
 
 // Tells every node how the run ended and waits (bounded) for their acknowledgements, so that
 // the news leaves this process before its connections close.
-void say_goodbye(caf::actor_system& sys, const caf::actor& gate, const expected<run_summary>& r) {
+void say_goodbye(caf::actor_system& sys, const caf::actor& gate,
+                 const expected<engine::run_report>& r) {
   const std::uint8_t code = r ? 0 : static_cast<std::uint8_t>(r.error().code);
   const std::string text = r ? "done: " + describe(*r) : r.error().message;
   caf::scoped_actor self{sys};
@@ -79,27 +80,27 @@ void say_goodbye(caf::actor_system& sys, const caf::actor& gate, const expected<
 
 }  // namespace
 
-expected<run_summary> run_master_node(const embedded_setup& s, const node_options& o) {
+expected<engine::run_report> run_master_node(const engine::run_plan& s, const node_options& o) {
   if (auto r = validate(s); !r) return unexpected(r.error());
-  const auto theta0 = initial_theta(s);
-  auto protos = make_master_shards(s, theta0);
+  const auto theta0 = engine::initial_theta(s);
+  auto protos = engine::make_master_shards(s, theta0);
   if (!protos) return unexpected(protos.error());
-  std::unique_ptr<trace_writer> trace;
-  if (!o.trace_dir.empty()) {
-    auto t = trace_writer::open(o.trace_dir / "master.trace", "master");
+  std::unique_ptr<engine::trace_writer> trace;
+  if (!o.trace_folder.empty()) {
+    auto t = engine::trace_writer::open(o.trace_folder / "master.trace", "master");
     if (!t) return unexpected(t.error());
     trace = std::move(*t);
   }
   // Declared before the actor system: it outlives every actor that uses it.
   std::unique_ptr<data_channel> data;
   if (o.data_channel) {
-    auto ch = data_channel::open(o.address.host, o.data, detail::serialized(o.say));
+    auto ch = data_channel::open(o.address.host, o.data, detail::serialized(o.log));
     if (!ch) return unexpected(ch.error());
     data = std::move(*ch);
   }
   detail::node_config cfg(o.threads > 0 ? o.threads : 2, o);
   caf::actor_system sys{cfg};
-  auto outcome = std::make_shared<once_result<expected<run_summary>>>();
+  auto outcome = std::make_shared<once_result<expected<engine::run_report>>>();
   auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), data.get(), outcome);
   auto port = sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
   if (!port)
@@ -113,7 +114,7 @@ expected<run_summary> run_master_node(const embedded_setup& s, const node_option
   caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node.gate, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
-  if (data && o.say) o.say(describe(*data));
+  if (data && o.log) o.log(describe(*data));
   if (result && trace)
     if (auto r = trace->flush(); !r) return unexpected(r.error());
   return result;

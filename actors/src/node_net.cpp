@@ -214,10 +214,11 @@ expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
   return result;
 }
 
-void trace_startup(trace_writer* trace, trace_type type, trace_dir dir, trace_actor me,
-                   trace_actor peer, std::uint64_t bytes, std::uint64_t t_ns) {
+void trace_startup(engine::trace_writer* trace, engine::trace_type type,
+                   engine::trace_direction dir, engine::trace_actor me, engine::trace_actor peer,
+                   std::uint64_t bytes, std::uint64_t t_ns) {
   if (trace == nullptr) return;
-  trace_event e;
+  engine::trace_event e;
   e.t_ns = t_ns;
   e.actor = me;
   e.peer = peer;

@@ -24,11 +24,11 @@ struct peer_state {
   caf::actor role;
   std::unique_ptr<data_channel> data;  ///< opened once the master is reached
   std::string name;                    ///< "worker 2", "collector": once welcomed
-  std::unique_ptr<trace_writer> trace;
+  std::unique_ptr<engine::trace_writer> trace;
   std::unique_ptr<samplers::gradient_source> source;
 };
 
-expected<void> check_welcome(const embedded_setup& s, const protocols::welcome& w) {
+expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome& w) {
   const auto& p = s.protocol;
   if (w.dim == s.model->dim() && w.shards == p.shards && w.workers == p.workers &&
       w.worker < p.workers)
@@ -41,25 +41,25 @@ expected<void> check_welcome(const embedded_setup& s, const protocols::welcome& 
 }
 
 expected<void> open_trace(const node_options& o, const std::string& node, peer_state& st) {
-  if (o.trace_dir.empty()) return {};
-  auto t = trace_writer::open(o.trace_dir / (node + ".trace"), node);
+  if (o.trace_folder.empty()) return {};
+  auto t = engine::trace_writer::open(o.trace_folder / (node + ".trace"), node);
   if (!t) return unexpected(t.error());
   st.trace = std::move(*t);
   return {};
 }
 
 // Connects, runs the agent until the end, then shuts the node's actor down.
-expected<std::string> run_peer(caf::actor_system& sys, const embedded_setup& s,
+expected<std::string> run_peer(caf::actor_system& sys, const engine::run_plan& s,
                                const node_options& o, const std::string& role, start_fn start,
                                peer_state& st) {
   std::string local_host;
   auto gate = detail::connect_gate(sys, o.address, o.connect_timeout, &local_host);
   if (!gate) return unexpected(gate.error());
-  if (o.say) o.say(fmt::format("{}: connected to the master at {}", role, to_string(o.address)));
+  if (o.log) o.log(fmt::format("{}: connected to the master at {}", role, to_string(o.address)));
   if (o.data_channel) {
     // Bound where this node's connection to the master leaves from: an address the master
     // (and so, usually, the other nodes) can reach.
-    auto ch = data_channel::open(local_host.empty() ? "0.0.0.0" : local_host, o.data, o.say);
+    auto ch = data_channel::open(local_host.empty() ? "0.0.0.0" : local_host, o.data, o.log);
     if (!ch) return unexpected(ch.error());
     st.data = std::move(*ch);
     st.data->set_wildcard_host(o.address.host);
@@ -74,13 +74,13 @@ expected<std::string> run_peer(caf::actor_system& sys, const embedded_setup& s,
   ac.welcome_timeout = o.connect_timeout;
   ac.start_role = std::move(start);
   ac.on_end = [&result](expected<std::string> r) { result.set(std::move(r)); };
-  ac.say = o.say;
+  ac.say = o.log;
   detail::spawn_agent(sys, std::move(ac));
   auto r = result.get();
   if (st.role) caf::anon_send_exit(st.role, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
-  if (st.data && o.say)
-    o.say(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.data)));
+  if (st.data && o.log)
+    o.log(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.data)));
   if (r && st.trace)
     if (auto f = st.trace->flush(); !f) return unexpected(f.error());
   return r;
@@ -90,16 +90,16 @@ unsigned threads_of(const node_options& o) { return o.threads > 0 ? o.threads : 
 
 }  // namespace
 
-expected<std::string> run_worker_node(const embedded_setup& s, const node_options& o) {
+expected<std::string> run_worker_node(const engine::run_plan& s, const node_options& o) {
   if (auto r = validate(s); !r) return unexpected(r.error());
-  const auto theta0 = initial_theta(s);
-  const log_fn say = detail::serialized(o.say);
+  const auto theta0 = engine::initial_theta(s);
+  const log_fn say = detail::serialized(o.log);
   detail::node_config cfg(threads_of(o), o);
   caf::actor_system sys{cfg};
   peer_state st;
   auto start = [&](const protocols::welcome& w, const caf::actor& agent) -> expected<role_started> {
     if (auto r = check_welcome(s, w); !r) return unexpected(r.error());
-    auto part = make_worker_part(s, theta0, w.worker);
+    auto part = engine::make_worker_part(s, theta0, w.worker);
     if (!part) return unexpected(part.error());
     const auto name = fmt::format("worker-{}", w.worker);
     st.name = fmt::format("worker {}", w.worker);
@@ -111,17 +111,17 @@ expected<std::string> run_worker_node(const embedded_setup& s, const node_option
     if (say)
       say(fmt::format("worker {}: welcomed ({} workers, {} shard{}, dim {})", w.worker, w.workers,
                       w.shards, w.shards == 1 ? "" : "s", w.dim));
-    return role_started{st.role, st.trace.get(), {trace_role::worker, w.worker}};
+    return role_started{st.role, st.trace.get(), {engine::trace_role::worker, w.worker}};
   };
   node_options opts = o;
-  opts.say = say;
+  opts.log = say;
   return run_peer(sys, s, opts, "worker", start, st);
 }
 
-expected<std::string> run_collector_node(const embedded_setup& s, const node_options& o,
-                                         sample_sink& sink) {
+expected<std::string> run_collector_node(const engine::run_plan& s, const node_options& o,
+                                         engine::sample_sink& sink) {
   if (auto r = validate(s); !r) return unexpected(r.error());
-  const log_fn say = detail::serialized(o.say);
+  const log_fn say = detail::serialized(o.log);
   detail::node_config cfg(threads_of(o), o);
   caf::actor_system sys{cfg};
   peer_state st;
@@ -138,16 +138,16 @@ expected<std::string> run_collector_node(const embedded_setup& s, const node_opt
     if (say)
       say(fmt::format("collector: welcomed ({} workers, {} shard{}, dim {})", w.workers, w.shards,
                       w.shards == 1 ? "" : "s", w.dim));
-    return role_started{st.role, st.trace.get(), {trace_role::collector, 0}};
+    return role_started{st.role, st.trace.get(), {engine::trace_role::collector, 0}};
   };
   node_options opts = o;
-  opts.say = say;
+  opts.log = say;
   auto r = run_peer(sys, s, opts, "collector", start, st);
   if (!r) {
     sink.on_error(r.error());
     return r;
   }
-  if (auto f = sink.on_finish(run_summary{}); !f) return unexpected(f.error());
+  if (auto f = sink.on_finish(engine::run_report{}); !f) return unexpected(f.error());
   return r;
 }
 

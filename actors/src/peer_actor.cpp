@@ -111,8 +111,8 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
   constexpr bool is_push =
       std::is_same_v<T, protocols::push> || std::is_same_v<T, protocols::exchange>;
   if (ctx_.trace != nullptr)
-    ctx_.trace->record(
-        make_event(m, to_trace_actor(me_), to_trace_actor(to), trace_dir::sent, t_ns));
+    ctx_.trace->record(make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(to),
+                                  engine::trace_direction::sent, t_ns));
   const auto delay = link_delay(to, is_push);
   if constexpr (has_payload<T>) {
     auto& values = payload_of(m).values;
@@ -136,7 +136,7 @@ expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
   if (sends.empty()) return {};
   // One clock reading for the whole batch: its messages leave together, and a reading costs
   // about as much as the rest of a trace record.
-  const std::uint64_t t_ns = ctx_.trace != nullptr ? trace_now_ns() : 0;
+  const std::uint64_t t_ns = ctx_.trace != nullptr ? engine::trace_now_ns() : 0;
   for (auto& env : sends) {
     auto dest = dir_.at(env.to);
     if (!dest)

@@ -5,10 +5,10 @@
 // failure to the supervisor. Across nodes, large payloads take the node's data channel
 // (remote_message.hpp): deliver() picks the path, take() rebuilds the message on arrival.
 #include "remote_message.hpp"
-#include "sgmc/actors/injector.hpp"
 #include "sgmc/actors/runtime.hpp"
 #include "sgmc/actors/wire.hpp"
-#include "trace_points.hpp"
+#include "sgmc/engine/injector.hpp"
+#include "sgmc/engine/trace_points.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -79,7 +79,8 @@ class peer_actor : public caf::event_based_actor {
   void trace_received(const Msg& m, const protocols::endpoint& named, std::int64_t staleness = -1) {
     if (ctx_.trace == nullptr) return;
     auto peer = sender_endpoint().value_or(named);
-    auto e = make_event(m, to_trace_actor(me_), to_trace_actor(peer), trace_dir::received);
+    auto e = make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(peer),
+                        engine::trace_direction::received);
     e.staleness = staleness;
     ctx_.trace->record(e);
   }
@@ -101,7 +102,7 @@ class peer_actor : public caf::event_based_actor {
   void drop_unexpected();
 
   actor_context ctx_;
-  injector inj_;
+  engine::injector inj_;
   protocols::endpoint me_;
 
  private:

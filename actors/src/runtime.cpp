@@ -1,6 +1,6 @@
 #include "sgmc/actors/runtime.hpp"
 
-#include "sgmc/actors/summary.hpp"
+#include "sgmc/engine/run_report.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_control_block.hpp>
@@ -11,8 +11,8 @@
 namespace sgmc::actors {
 
 void register_runtime_messages(caf::actor_system_config& cfg) {
-  cfg.add_message_type<shard_report>("sgmc.shard_report");
-  cfg.add_message_type<worker_report>("sgmc.worker_report");
+  cfg.add_message_type<engine::shard_report>("sgmc.shard_report");
+  cfg.add_message_type<engine::worker_report>("sgmc.worker_report");
 }
 
 directory::directory(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c)

@@ -44,12 +44,12 @@ class supervisor final : public caf::event_based_actor {
           if (shard < versions_.size()) versions_[shard] = version;
           if (cfg_.on_progress) cfg_.on_progress(shard, version);
         },
-        [this](done_atom, const shard_report& r) {
+        [this](done_atom, const engine::shard_report& r) {
           note_progress();
           if (r.shard < shards_.size()) shards_[r.shard] = r;
           try_finish();
         },
-        [this](done_atom, const worker_report& r) {
+        [this](done_atom, const engine::worker_report& r) {
           note_progress();
           if (r.worker < workers_.size()) workers_[r.worker] = r;
           try_finish();
@@ -127,7 +127,7 @@ class supervisor final : public caf::event_based_actor {
       if (!s) return;
     for (std::size_t i = 0; i < workers_.size(); ++i)
       if (!workers_[i] && !lost_[i]) return;
-    run_summary sum;
+    engine::run_report sum;
     for (const auto& s : shards_) {
       sum.versions.push_back(s->version);
       sum.staleness.merge(s->staleness);
@@ -142,7 +142,7 @@ class supervisor final : public caf::event_based_actor {
     finish(std::move(sum));
   }
 
-  void finish(expected<run_summary> result) {
+  void finish(expected<engine::run_report> result) {
     if (finished_) return;
     finished_ = true;
     if (cfg_.on_result) cfg_.on_result(std::move(result));
@@ -157,8 +157,8 @@ class supervisor final : public caf::event_based_actor {
 
   supervisor_config cfg_;
   directory dir_;
-  std::vector<std::optional<shard_report>> shards_;
-  std::vector<std::optional<worker_report>> workers_;
+  std::vector<std::optional<engine::shard_report>> shards_;
+  std::vector<std::optional<engine::worker_report>> workers_;
   std::vector<bool> lost_;
   std::vector<std::uint64_t> versions_;
   std::optional<std::uint64_t> draws_;

@@ -10,7 +10,7 @@
 
 namespace sgmc::actors {
 
-topology spawn_topology(caf::actor_system& sys, topology_parts parts, actor_context ctx,
+topology spawn_topology(caf::actor_system& sys, engine::run_parts& parts, actor_context ctx,
                         supervisor_config sup) {
   SGMC_ASSERT(parts.sink != nullptr, "spawn_topology needs a sample sink");
   const auto shards = static_cast<std::uint32_t>(parts.masters.size());

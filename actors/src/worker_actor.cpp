@@ -4,7 +4,7 @@
 // delayed message to itself: the scheduler thread is never blocked.
 #include "peer_actor.hpp"
 #include "sgmc/actors/actors.hpp"
-#include "sgmc/actors/summary.hpp"
+#include "sgmc/engine/run_report.hpp"
 
 #include <caf/system_messages.hpp>
 
@@ -106,7 +106,7 @@ class worker_actor final : public detail::peer_actor {
     if (out.compute && !proto_->finished()) send(this, compute_atom::value);
     if ((out.finished || proto_->finished()) && !reported_ && !held_) {
       reported_ = true;
-      worker_report r{me_.index, proto_->computed()};
+      engine::worker_report r{me_.index, proto_->computed()};
       send(ctx_.supervisor, done_atom::value, r);
       send_ordered(protocols::collector(), done_atom::value, std::move(r));
     }

@@ -13,18 +13,22 @@ namespace p = sgmc::protocols;
 namespace a = sgmc::actors;
 
 // The pinger plays the master (θ out, gradient back), the echo a worker.
-void record(const channel& ch, a::trace_role self, a::trace_type type, a::trace_dir dir,
-            std::size_t n, std::uint64_t version) {
+void record(const channel& ch, sgmc::engine::trace_role self, sgmc::engine::trace_type type,
+            sgmc::engine::trace_direction dir, std::size_t n, std::uint64_t version) {
   if (ch.trace == nullptr) return;
-  a::trace_event e;
-  e.t_ns = a::trace_now_ns();
+  sgmc::engine::trace_event e;
+  e.t_ns = sgmc::engine::trace_now_ns();
   e.actor = {self, 0};
-  e.peer = {self == a::trace_role::master ? a::trace_role::worker : a::trace_role::master, 0};
+  e.peer = {self == sgmc::engine::trace_role::master ? sgmc::engine::trace_role::worker
+                                                     : sgmc::engine::trace_role::master,
+            0};
   e.type = type;
   e.dir = dir;
   e.bytes = 4 * n + 24;
   e.version = version;
-  e.staleness = type == a::trace_type::push && dir == a::trace_dir::received ? 0 : -1;
+  e.staleness =
+      type == sgmc::engine::trace_type::push && dir == sgmc::engine::trace_direction::received ? 0
+                                                                                               : -1;
   ch.trace->record(e);
 }
 
@@ -80,10 +84,11 @@ caf::behavior echo(caf::event_based_actor* self, channel ch) {
         const auto from = caf::actor_cast<caf::actor>(self->current_sender());
         p::push reply{0, x.shard, x.version, x.version, p::push_kind::gradient, 0.0, {}};
         const auto n = x.data.values.size();
-        record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
-               x.version);
+        record(ch, sgmc::engine::trace_role::worker, sgmc::engine::trace_type::params,
+               sgmc::engine::trace_direction::received, n, x.version);
         reply.data = std::move(x.data);
-        record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
+        record(ch, sgmc::engine::trace_role::worker, sgmc::engine::trace_type::push,
+               sgmc::engine::trace_direction::sent, n, x.version);
         self->send(from, std::move(reply));
       },
       [=](a::detail::remote<p::params>& r) {
@@ -92,9 +97,10 @@ caf::behavior echo(caf::event_based_actor* self, channel ch) {
         if (!v) return;  // the pinger reports a timeout
         const auto& x = r.head;
         const auto n = v->size();
-        record(ch, a::trace_role::worker, a::trace_type::params, a::trace_dir::received, n,
-               x.version);
-        record(ch, a::trace_role::worker, a::trace_type::push, a::trace_dir::sent, n, x.version);
+        record(ch, sgmc::engine::trace_role::worker, sgmc::engine::trace_type::params,
+               sgmc::engine::trace_direction::received, n, x.version);
+        record(ch, sgmc::engine::trace_role::worker, sgmc::engine::trace_type::push,
+               sgmc::engine::trace_direction::sent, n, x.version);
         // As the REP server of zmq/roundtrip_reqrep: the payload goes back without a copy.
         send_remote(self, from, ch,
                     p::push{0, x.shard, x.version, x.version, p::push_kind::gradient, 0.0, {}},
@@ -113,7 +119,8 @@ caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::
   auto send_next = [self, peer, ch, n] {
     auto& s = self->state;
     ++s.version;
-    record(ch, a::trace_role::master, a::trace_type::params, a::trace_dir::sent, n, s.version);
+    record(ch, sgmc::engine::trace_role::master, sgmc::engine::trace_type::params,
+           sgmc::engine::trace_direction::sent, n, s.version);
     if (!side_path(ch, n)) {
       self->send(peer, p::params{0, s.version, {s.theta}});
     } else if (!send_remote(self, peer, ch, p::params{0, s.version, {}}, s.theta)) {
@@ -123,7 +130,8 @@ caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::
   // A reply of `got` floats at `version`.
   auto on_reply = [self, ch, n, send_next](std::size_t got, std::uint64_t version) {
     auto& s = self->state;
-    record(ch, a::trace_role::master, a::trace_type::push, a::trace_dir::received, got, version);
+    record(ch, sgmc::engine::trace_role::master, sgmc::engine::trace_type::push,
+           sgmc::engine::trace_direction::received, got, version);
     if (got != n || version != s.version) ++s.bad;
     if (--s.left > 0) {
       send_next();

@@ -13,9 +13,9 @@
 // receive.
 #include "roundtrips.hpp"
 #include "sgmc/actors/data_channel.hpp"
-#include "sgmc/actors/trace.hpp"
 #include "sgmc/actors/wire.hpp"
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/trace.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -44,7 +44,7 @@ struct channel {
   /// hybrid: the other process's data channel endpoint (the echo learns it from a string
   /// message the client sends before the first round trip)
   std::shared_ptr<std::string> peer = std::make_shared<std::string>();
-  sgmc::actors::trace_writer* trace = nullptr;  ///< record every send and receive
+  sgmc::engine::trace_writer* trace = nullptr;  ///< record every send and receive
 };
 
 caf::behavior echo(caf::event_based_actor* self, channel ch);

@@ -21,7 +21,7 @@ namespace {
 // A trace file in the temporary directory, removed when done.
 struct temp_trace {
   std::filesystem::path path;
-  std::unique_ptr<sgmc::actors::trace_writer> writer;
+  std::unique_ptr<sgmc::engine::trace_writer> writer;
 
   temp_trace() = default;
   temp_trace(temp_trace&& o) noexcept
@@ -43,7 +43,7 @@ expected<temp_trace> open_trace(bool traced) {
   static std::atomic<int> counter{0};
   t.path = std::filesystem::temp_directory_path() / ("sgmc-bench-" + std::to_string(::getpid()) +
                                                      "-" + std::to_string(counter++) + ".trace");
-  auto w = sgmc::actors::trace_writer::open(t.path, "bench");
+  auto w = sgmc::engine::trace_writer::open(t.path, "bench");
   if (!w) return unexpected(w.error());
   t.writer = std::move(*w);
   return t;

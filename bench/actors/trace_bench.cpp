@@ -3,7 +3,7 @@
 // goes to the temporary directory. Four records per round trip (send and receive at both ends)
 // put the tracing overhead of a round trip at 4 × this.
 #include "roundtrips.hpp"
-#include "sgmc/actors/trace.hpp"
+#include "sgmc/engine/trace.hpp"
 
 #include <unistd.h>
 
@@ -14,9 +14,7 @@
 namespace sgmc::bench {
 namespace {
 
-namespace a = sgmc::actors;
-
-std::unique_ptr<a::trace_writer> shared_writer;
+std::unique_ptr<sgmc::engine::trace_writer> shared_writer;
 std::filesystem::path shared_path;
 
 }  // namespace
@@ -25,12 +23,12 @@ void trace_record(benchmark::State& state) {
   if (state.thread_index() == 0) {
     shared_path = std::filesystem::temp_directory_path() /
                   ("sgmc-bench-record-" + std::to_string(::getpid()) + ".trace");
-    auto w = a::trace_writer::open(shared_path, "bench");
+    auto w = sgmc::engine::trace_writer::open(shared_path, "bench");
     if (w) shared_writer = std::move(*w);
   }
-  a::trace_event e;
-  e.actor = {a::trace_role::worker, static_cast<std::uint32_t>(state.thread_index())};
-  e.type = a::trace_type::push;
+  sgmc::engine::trace_event e;
+  e.actor = {sgmc::engine::trace_role::worker, static_cast<std::uint32_t>(state.thread_index())};
+  e.type = sgmc::engine::trace_type::push;
   e.bytes = 4 * 1024 + 24;
   std::uint64_t k = 0;
   for (auto _ : state) {
@@ -38,7 +36,7 @@ void trace_record(benchmark::State& state) {
       fail(state, "cannot open a trace file in the temporary directory");
       break;
     }
-    e.t_ns = a::trace_now_ns();
+    e.t_ns = sgmc::engine::trace_now_ns();
     e.version = k++;
     shared_writer->record(e);
   }

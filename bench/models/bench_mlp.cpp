@@ -11,8 +11,8 @@
 // Flags: --no_configure_eigen keeps Eigen's own cache-size detection (to measure its effect);
 // --eigen_caches=L1,L2,L3 (bytes) overrides the sizes afterwards (to measure alternatives).
 // Without --benchmark_repetitions, runs 5 repetitions and reports aggregates (median, ...).
-#include "sgmc/actors/model_gradient.hpp"
 #include "sgmc/core/rng.hpp"
+#include "sgmc/engine/model_gradient.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/models/mlp.hpp"
 #include "sgmc/samplers/chain.hpp"
@@ -87,7 +87,7 @@ void bm_sgld_step(benchmark::State& state, std::vector<std::size_t> layers) {
                               static_cast<std::size_t>(state.range(0)));
   auto data = training_data();
   auto m = sgmc::models::mlp::create(data, layers, sgmc::models::activation::relu, 1.0).value();
-  sgmc::actors::model_gradient source(*m, kBatch);
+  sgmc::engine::model_gradient source(*m, kBatch);
   sgmc::samplers::sampler_params sp;
   sp.kind = "sgld";
   sp.step_size = 1e-5;

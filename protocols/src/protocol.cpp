@@ -60,7 +60,7 @@ expected<void> validate(const protocol_params& p, std::size_t dim) {
   return {};
 }
 
-expected<void> validate(const run_params& run) {
+expected<void> validate(const run_length& run) {
   if (run.steps == 0) return make_error(errc::invalid_config, "run.steps must be >= 1, got 0");
   if (run.burnin >= run.steps)
     return make_error(errc::invalid_config, fmt::format("run.burnin ({}) must be < run.steps ({})",

@@ -22,7 +22,7 @@ expected<void> memory_sink::on_draw(const protocols::draw& d) {
   return {};
 }
 
-expected<void> memory_sink::on_finish(const run_summary& s) {
+expected<void> memory_sink::on_finish(const engine::run_report& s) {
   finished = s;
   return {};
 }
@@ -50,13 +50,14 @@ deterministic_fixture::~deterministic_fixture() {
   run_until([] { return false; });
 }
 
-topology deterministic_fixture::start(topology_parts parts, actor_context ctx,
+topology deterministic_fixture::start(engine::run_parts p, actor_context ctx,
                                       std::chrono::milliseconds watchdog) {
   supervisor_config sup;
   sup.watchdog = watchdog;
   sup.log = ctx.log;
-  sup.on_result = [this](expected<run_summary> r) { result.emplace(std::move(r)); };
-  return spawn_topology(sys, std::move(parts), std::move(ctx), std::move(sup));
+  sup.on_result = [this](expected<engine::run_report> r) { result.emplace(std::move(r)); };
+  parts = std::move(p);
+  return spawn_topology(sys, parts, std::move(ctx), std::move(sup));
 }
 
 std::filesystem::path scratch_dir(const std::string& name) {

@@ -4,9 +4,9 @@
 // virtual clock, so no test ever sleeps. (caf/test/dsl.hpp's fixture is tied to CAF's own test
 // engine and its main(); this is the same loop, usable from Catch2.)
 #include "sgmc/actors/runtime.hpp"
-#include "sgmc/actors/sample_sink.hpp"
 #include "sgmc/actors/topology.hpp"
 #include "sgmc/actors/wire.hpp"
+#include "sgmc/engine/sample_sink.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -26,14 +26,14 @@ class test_config : public caf::actor_system_config {
 };
 
 /// A sink that keeps every draw in memory.
-class memory_sink final : public sample_sink {
+class memory_sink final : public engine::sample_sink {
  public:
   expected<void> on_draw(const protocols::draw& d) override;
-  expected<void> on_finish(const run_summary& s) override;
+  expected<void> on_finish(const engine::run_report& s) override;
   void on_error(const error& e) override;
 
   std::vector<protocols::draw> draws;
-  std::optional<run_summary> finished;
+  std::optional<engine::run_report> finished;
   std::optional<error> failed;
   std::optional<std::uint64_t> fail_at_draw;  ///< make on_draw fail at this draw count
 };
@@ -68,8 +68,9 @@ struct deterministic_fixture {
   /// Consumes messages only (no delayed message fires).
   std::size_t run_messages() { return sched.run(); }
 
-  /// Spawns a run of `parts`; its outcome lands in `result`.
-  topology start(topology_parts parts, actor_context ctx = {},
+  /// Spawns a run of `parts` (kept here, with their gradient sources, until the fixture goes);
+  /// its outcome lands in `result`.
+  topology start(engine::run_parts parts, actor_context ctx = {},
                  std::chrono::milliseconds watchdog = std::chrono::milliseconds(60000));
   /// Runs until the run's outcome is in, then until every actor has shut down (so that what
   /// they point to, e.g. gradient sources, may go).
@@ -81,7 +82,8 @@ struct deterministic_fixture {
   test_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
-  std::optional<expected<run_summary>> result;
+  std::optional<expected<engine::run_report>> result;
+  engine::run_parts parts;
 };
 
 /// A fresh folder per test (ctest runs cases as separate processes).

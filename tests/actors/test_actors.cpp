@@ -28,8 +28,8 @@ struct fake_run {
   std::size_t dim = 4;
 };
 
-a::topology_parts fake_parts(const fake_run& r, a::sample_sink& sink) {
-  a::topology_parts parts;
+sgmc::engine::run_parts fake_parts(const fake_run& r, sgmc::engine::sample_sink& sink) {
+  sgmc::engine::run_parts parts;
   for (std::uint32_t k = 0; k < r.shards; ++k)
     parts.masters.push_back(
         t::make_fake_master({r.mode, k, r.shards, r.dim, r.workers, r.steps, r.thin, {}}));

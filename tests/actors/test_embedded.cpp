@@ -4,7 +4,7 @@
 #include "fixture.hpp"
 
 #include "sgmc/actors/embedded.hpp"
-#include "sgmc/actors/trace.hpp"
+#include "sgmc/engine/trace.hpp"
 #include "sgmc/models/gaussian.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,8 +27,8 @@ std::unique_ptr<sgmc::models::gaussian> target(std::size_t dim) {
   return std::move(*g);
 }
 
-a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m) {
-  a::embedded_setup s;
+sgmc::engine::run_plan setup(p::protocol_kind kind, const sgmc::models::model& m) {
+  sgmc::engine::run_plan s;
   s.protocol.kind = kind;
   s.protocol.workers = 2;
   s.protocol.elastic_period = 5;
@@ -40,9 +40,14 @@ a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m) {
   s.sampler.kind = "sgld";
   s.sampler.step_size = 0.02;
   s.schedule = sgmc::samplers::schedule::constant(0.02);
-  s.options.threads = 2;
-  s.options.watchdog = std::chrono::milliseconds(20000);
   return s;
+}
+
+a::embedded_options options() {
+  a::embedded_options o;
+  o.threads = 2;
+  o.watchdog = std::chrono::milliseconds(20000);
+  return o;
 }
 
 void check_draws(const t::memory_sink& sink, std::uint32_t chains, std::size_t per_chain,
@@ -65,8 +70,9 @@ TEST_CASE("embedded: every protocol runs to the end and hands on its draws", "[a
                     p::protocol_kind::downpour, p::protocol_kind::elastic}) {
     INFO(p::to_string(kind));
     auto s = setup(kind, *model);
+    auto opts = options();
     t::memory_sink sink;
-    auto r = a::run_embedded(s, sink);
+    auto r = a::run_embedded(s, opts, sink);
     if (!r) FAIL(r.error().message);
     const bool elastic = kind == p::protocol_kind::elastic;
     const std::uint32_t chains = elastic ? s.protocol.workers : 1;
@@ -92,10 +98,11 @@ TEST_CASE("embedded: every protocol runs to the end and hands on its draws", "[a
 TEST_CASE("embedded: sync over two shards gives whole draws", "[actors]") {
   const auto model = target(300);
   auto s = setup(p::protocol_kind::sync, *model);
+  auto opts = options();
   s.protocol.shards = 2;
   s.protocol.workers = 3;
   t::memory_sink sink;
-  auto r = a::run_embedded(s, sink);
+  auto r = a::run_embedded(s, opts, sink);
   if (!r) FAIL(r.error().message);
   check_draws(sink, 1, 15, 300);
   CHECK(r->versions == std::vector<std::uint64_t>{200, 200});
@@ -108,27 +115,30 @@ TEST_CASE("embedded: injected version delays show as staleness, and the trace re
   const auto model = target(4);
   const auto dir = t::scratch_dir("embedded-trace");
   auto s = setup(p::protocol_kind::async, *model);
-  s.staleness.delay = *a::parse_delay("fixed:4");
+  auto opts = options();
+  s.staleness.delay = *sgmc::engine::parse_delay("fixed:4");
   s.staleness.latency_ms = 0.2;
-  s.options.trace_path = dir / "embedded.trace";
+  opts.trace_path = dir / "embedded.trace";
   t::memory_sink sink;
-  auto r = a::run_embedded(s, sink);
+  auto r = a::run_embedded(s, opts, sink);
   if (!r) FAIL(r.error().message);
   CHECK(r->staleness.count == s.run.steps);
   CHECK(r->staleness.mean() >= 3.5);
-  auto file = a::read_trace(s.options.trace_path);
+  auto file = sgmc::engine::read_trace(opts.trace_path);
   REQUIRE(file);
   CHECK(file->node == "embedded");
-  std::set<a::trace_type> types;
+  std::set<sgmc::engine::trace_type> types;
   std::size_t stale = 0;
   for (const auto& e : file->events) {
     types.insert(e.type);
-    if (e.type == a::trace_type::push && e.dir == a::trace_dir::received && e.staleness >= 4)
+    if (e.type == sgmc::engine::trace_type::push &&
+        e.dir == sgmc::engine::trace_direction::received && e.staleness >= 4)
       ++stale;
   }
-  CHECK(types == std::set<a::trace_type>{a::trace_type::push, a::trace_type::pull,
-                                         a::trace_type::params, a::trace_type::sample,
-                                         a::trace_type::stop});
+  CHECK(types == std::set<sgmc::engine::trace_type>{
+                     sgmc::engine::trace_type::push, sgmc::engine::trace_type::pull,
+                     sgmc::engine::trace_type::params, sgmc::engine::trace_type::sample,
+                     sgmc::engine::trace_type::stop});
   CHECK(stale > s.run.steps / 2);
   std::filesystem::remove_all(dir);
 }
@@ -137,27 +147,28 @@ TEST_CASE("embedded: a setup that cannot run is refused before anything starts")
   const auto model = target(4);
   t::memory_sink sink;
   auto s = setup(p::protocol_kind::sync, *model);
-  s.staleness.delay = *a::parse_delay("fixed:2");
-  auto r = a::run_embedded(s, sink);
+  auto opts = options();
+  s.staleness.delay = *sgmc::engine::parse_delay("fixed:2");
+  auto r = a::run_embedded(s, opts, sink);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::invalid_config);
   CHECK(r.error().message.find("staleness.delay") == 0);
 
   s = setup(p::protocol_kind::async, *model);
   s.staleness.stragglers[5] = 2.0;
-  r = a::run_embedded(s, sink);
+  r = a::run_embedded(s, opts, sink);
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("staleness.stragglers: worker 5 does not exist") == 0);
 
   s = setup(p::protocol_kind::async, *model);
   s.theta0 = {1.0f, 2.0f};
-  r = a::run_embedded(s, sink);
+  r = a::run_embedded(s, opts, sink);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::dimension_mismatch);
 
   s = setup(p::protocol_kind::async, *model);
   s.protocol.shards = 2;  // 4 values cannot be split in two 256-element blocks
-  r = a::run_embedded(s, sink);
+  r = a::run_embedded(s, opts, sink);
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("protocol.shards") != std::string::npos);
   CHECK(sink.draws.empty());

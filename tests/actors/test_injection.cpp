@@ -4,7 +4,7 @@
 #include "fakes.hpp"
 #include "fixture.hpp"
 
-#include "sgmc/actors/trace.hpp"
+#include "sgmc/engine/trace.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,8 +16,9 @@ namespace t = sgmc::actors::test;
 
 namespace {
 
-a::topology_parts async_parts(std::uint32_t workers, std::uint64_t steps, a::sample_sink& sink) {
-  a::topology_parts parts;
+sgmc::engine::run_parts async_parts(std::uint32_t workers, std::uint64_t steps,
+                                    sgmc::engine::sample_sink& sink) {
+  sgmc::engine::run_parts parts;
   parts.masters.push_back(
       t::make_fake_master({t::fake_mode::async, 0, 1, 4, workers, steps, 5, {}}));
   for (std::uint32_t i = 0; i < workers; ++i)
@@ -29,13 +30,13 @@ a::topology_parts async_parts(std::uint32_t workers, std::uint64_t steps, a::sam
 
 a::actor_context with_delay(const std::string& delay) {
   a::actor_context ctx;
-  auto d = a::parse_delay(delay);
+  auto d = sgmc::engine::parse_delay(delay);
   REQUIRE(d);
   ctx.staleness.delay = *d;
   return ctx;
 }
 
-const a::run_summary& summary_of(t::deterministic_fixture& f) {
+const sgmc::engine::run_report& summary_of(t::deterministic_fixture& f) {
   REQUIRE(f.result);
   REQUIRE(f.result->has_value());
   return f.result->value();
@@ -133,7 +134,7 @@ TEST_CASE("the trace holds every message type a run used, sent and received", "[
   const auto dir = t::scratch_dir("trace-types");
   const auto path = dir / "embedded.trace";
   {
-    auto w = a::trace_writer::open(path, "embedded");
+    auto w = sgmc::engine::trace_writer::open(path, "embedded");
     REQUIRE(w);
     t::memory_sink sink;
     t::deterministic_fixture f;
@@ -144,27 +145,28 @@ TEST_CASE("the trace holds every message type a run used, sent and received", "[
     REQUIRE(summary_of(f).staleness.count == 30);
     REQUIRE((*w)->flush());
   }
-  auto file = a::read_trace(path);
+  auto file = sgmc::engine::read_trace(path);
   REQUIRE(file);
-  std::set<std::pair<a::trace_type, a::trace_dir>> seen;
+  std::set<std::pair<sgmc::engine::trace_type, sgmc::engine::trace_direction>> seen;
   std::size_t pushes_sent = 0, pushes_received = 0, stale = 0;
   for (const auto& e : file->events) {
     seen.insert({e.type, e.dir});
-    if (e.type != a::trace_type::push) continue;
-    if (e.dir == a::trace_dir::sent) {
+    if (e.type != sgmc::engine::trace_type::push) continue;
+    if (e.dir == sgmc::engine::trace_direction::sent) {
       ++pushes_sent;
-      CHECK(e.actor.role == a::trace_role::worker);
+      CHECK(e.actor.role == sgmc::engine::trace_role::worker);
       CHECK(e.bytes == 33 + 8 + 4 * 4);
     } else {
       ++pushes_received;
-      CHECK(e.actor.role == a::trace_role::master);
-      CHECK(e.peer.role == a::trace_role::worker);
+      CHECK(e.actor.role == sgmc::engine::trace_role::master);
+      CHECK(e.peer.role == sgmc::engine::trace_role::worker);
       if (e.staleness >= 2) ++stale;
     }
   }
-  for (auto type : {a::trace_type::push, a::trace_type::pull, a::trace_type::params,
-                    a::trace_type::sample, a::trace_type::stop})
-    for (auto dir : {a::trace_dir::sent, a::trace_dir::received})
+  for (auto type : {sgmc::engine::trace_type::push, sgmc::engine::trace_type::pull,
+                    sgmc::engine::trace_type::params, sgmc::engine::trace_type::sample,
+                    sgmc::engine::trace_type::stop})
+    for (auto dir : {sgmc::engine::trace_direction::sent, sgmc::engine::trace_direction::received})
       CHECK(seen.count({type, dir}) == 1);
   // A push may still be on its way when the run ends (its worker had not seen the stop yet).
   CHECK(pushes_received <= pushes_sent);

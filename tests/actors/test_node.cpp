@@ -51,8 +51,8 @@ TEST_CASE("config_hash tells configs apart and prints as 16 hex digits") {
 
 namespace {
 
-a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m) {
-  a::embedded_setup s;
+sgmc::engine::run_plan setup(p::protocol_kind kind, const sgmc::models::model& m) {
+  sgmc::engine::run_plan s;
   s.protocol.kind = kind;
   s.protocol.workers = 2;
   s.protocol.elastic_period = 5;
@@ -64,7 +64,6 @@ a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m) {
   s.sampler.kind = "sgld";
   s.sampler.step_size = 0.02;
   s.schedule = sgmc::samplers::schedule::constant(0.02);
-  s.options.watchdog = std::chrono::milliseconds(20000);
   return s;
 }
 
@@ -74,6 +73,7 @@ a::node_options options(std::uint64_t hash) {
   o.config_hash = hash;
   o.wait = std::chrono::milliseconds(20000);
   o.connect_timeout = std::chrono::milliseconds(5000);
+  o.watchdog = std::chrono::milliseconds(20000);
   return o;
 }
 
@@ -135,7 +135,7 @@ TEST_CASE("nodes: every payload takes the data channel when its threshold is 0",
   std::promise<a::net_address> listening;
   auto mo = options(42);
   mo.data.min_bytes = 0;
-  mo.say = say;
+  mo.log = say;
   mo.on_listening = [&](const a::net_address& at) { listening.set_value(at); };
   auto master = std::async(std::launch::async, [&] { return a::run_master_node(s, mo); });
   auto at = listening.get_future();
@@ -143,7 +143,7 @@ TEST_CASE("nodes: every payload takes the data channel when its threshold is 0",
   auto po = options(42);
   po.address = at.get();
   po.data.min_bytes = 0;
-  po.say = say;
+  po.log = say;
   t::memory_sink sink;
   auto collector =
       std::async(std::launch::async, [&] { return a::run_collector_node(s, po, sink); });

@@ -24,8 +24,8 @@ std::unique_ptr<sgmc::models::gaussian> target() {
   return std::move(*g);
 }
 
-a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m, std::uint32_t w) {
-  a::embedded_setup s;
+sgmc::engine::run_plan setup(p::protocol_kind kind, const sgmc::models::model& m, std::uint32_t w) {
+  sgmc::engine::run_plan s;
   s.protocol.kind = kind;
   s.protocol.workers = w;
   s.protocol.staleness_bound = 2;
@@ -41,23 +41,23 @@ a::embedded_setup setup(p::protocol_kind kind, const sgmc::models::model& m, std
 
 // Runs `s` on the test scheduler; `midway` runs once the first draw is in.
 template <class Midway>
-void run(t::deterministic_fixture& f, const a::embedded_setup& s, t::memory_sink& sink,
+void run(t::deterministic_fixture& f, const sgmc::engine::run_plan& s, t::memory_sink& sink,
          a::actor_context ctx, Midway midway) {
-  auto rp = a::make_run_parts(s, sink);
+  auto rp = sgmc::engine::make_run_parts(s, sink);
   if (!rp) FAIL(rp.error().message);
   ctx.staleness = s.staleness;
   ctx.seed = s.run.seed;
-  auto top = f.start(std::move(rp->parts), ctx);
+  auto top = f.start(std::move(*rp), ctx);
   f.run_until([&] { return !sink.draws.empty() || f.result.has_value(); });
   midway(top);
   f.finish();
 }
 
-void run(t::deterministic_fixture& f, const a::embedded_setup& s, t::memory_sink& sink) {
+void run(t::deterministic_fixture& f, const sgmc::engine::run_plan& s, t::memory_sink& sink) {
   run(f, s, sink, {}, [](const a::topology&) {});
 }
 
-const a::run_summary& summary_of(t::deterministic_fixture& f) {
+const sgmc::engine::run_report& summary_of(t::deterministic_fixture& f) {
   REQUIRE(f.result);
   if (!f.result->has_value()) FAIL(f.result->error().message);
   return f.result->value();
@@ -112,7 +112,7 @@ TEST_CASE("real ssp: a version delay past its bound raises staleness and cannot 
   t::memory_sink sink;
   t::deterministic_fixture f;
   auto s = setup(p::protocol_kind::ssp, *model, 2);
-  s.staleness.delay = *a::parse_delay("fixed:6");  // bound s = 2
+  s.staleness.delay = *sgmc::engine::parse_delay("fixed:6");  // bound s = 2
   run(f, s, sink);
   const auto& sum = summary_of(f);
   CHECK(sum.versions[0] == s.run.steps);
@@ -128,7 +128,7 @@ TEST_CASE("real downpour and elastic: answers from older versions show as stalen
     t::deterministic_fixture plain, delayed;
     auto s = setup(kind, *model, 2);
     run(plain, s, sink0);
-    s.staleness.delay = *a::parse_delay("fixed:3");
+    s.staleness.delay = *sgmc::engine::parse_delay("fixed:3");
     run(delayed, s, sink3);
     const auto& s0 = summary_of(plain);
     const auto& s3 = summary_of(delayed);

@@ -57,7 +57,7 @@ expected<void> driver::build() {
   }
   held_.assign(p.workers, false);
   lost_.assign(p.workers, false);
-  history_.resize(p.shards);
+  history_.assign(p.shards, sgmc::engine::version_history(kLagHistory));
   return {};
 }
 
@@ -65,7 +65,7 @@ void driver::take(const pr::endpoint& from, pr::outbox& out) {
   for (auto& e : out.send) {
     if (params_lag_ > 0 && from.who == pr::endpoint::role::master)
       if (auto* p = std::get_if<pr::params>(&e.msg))
-        history_[p->shard].try_emplace(p->version, p->data.values);
+        history_[p->shard].keep(p->version, p->data.values);
     queue_.push_back(event{from, false, std::move(e)});
   }
   applied_.insert(applied_.end(), out.applied.begin(), out.applied.end());
@@ -162,15 +162,7 @@ expected<void> driver::to_worker(pr::message m, pr::outbox& out, pr::worker_id i
   if (auto* x = std::get_if<pr::params>(&m)) {
     if (params_lag_ > 0) {
       // θ from K versions back: the newest the shard sent at or before v − K.
-      auto& h = history_[x->shard];
-      const pr::version_t want = x->version > params_lag_ ? x->version - params_lag_ : 0;
-      auto it = h.upper_bound(want);
-      if (it != h.begin()) {
-        --it;
-        x->version = it->first;
-        x->data.values = it->second;
-      }
-      if (want > 4096) h.erase(h.begin(), h.lower_bound(want - 4096));
+      history_[x->shard].serve(*x, params_lag_);
     }
     return w.on_params(*x, out);
   }

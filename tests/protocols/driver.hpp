@@ -12,6 +12,7 @@
 //    θ K versions old, so its pushes carry K more versions of staleness (as the actors' fixed
 //    delay in versions does).
 //  * lose(i): worker i is gone: its queued events are dropped and every shard is told.
+#include "sgmc/engine/version_history.hpp"
 #include "sgmc/protocols/collector.hpp"
 #include "sgmc/protocols/master.hpp"
 #include "sgmc/protocols/worker.hpp"
@@ -31,7 +32,7 @@ namespace pr = sgmc::protocols;
 
 struct driver_config {
   pr::protocol_params protocol;
-  pr::run_params run;
+  pr::run_length run;
   samplers::sampler_params sampler;  ///< the masters' kernels (sync/async/ssp), workers' (others)
   std::vector<float> theta0;
   std::size_t batch_size = 1;
@@ -97,7 +98,9 @@ class driver {
   std::deque<event> queue_;
   std::vector<bool> held_, lost_;
   pr::version_t params_lag_ = 0;
-  std::vector<std::map<pr::version_t, std::vector<float>>> history_;  ///< per shard
+  /// Per shard: what it sent, for params_lag (the last kLagHistory versions).
+  static constexpr std::size_t kLagHistory = 4096;
+  std::vector<sgmc::engine::version_history> history_;
   std::vector<pr::staleness_record> applied_;
   std::vector<pr::draw> draws_;
   std::vector<pr::draw> ready_;

@@ -54,7 +54,7 @@ TEST_CASE("protocol parameters out of range name their key", "[protocols]") {
 }
 
 TEST_CASE("run parameters out of range name their key", "[protocols]") {
-  pr::run_params run;
+  pr::run_length run;
   REQUIRE(pr::validate(run).has_value());
   run.burnin = run.steps;
   auto r = pr::validate(run);

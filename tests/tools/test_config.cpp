@@ -8,9 +8,9 @@
 #include <string>
 
 using sgmc::errc;
+using sgmc::engine::run_config;
 using sgmc::tools::apply_override;
 using sgmc::tools::parse_config;
-using sgmc::tools::run_config;
 using sgmc::tools::to_toml;
 
 namespace {
@@ -135,7 +135,7 @@ TEST_CASE("[protocol], [staleness] and [trace] are read, checked and written bac
   CHECK(cfg->protocol.params.workers == 3);
   CHECK(cfg->protocol.params.shards == 2);
   CHECK(cfg->protocol.params.staleness_bound == 2);
-  CHECK(cfg->staleness.delay.dist == sgmc::actors::delay_spec::distribution::uniform);
+  CHECK(cfg->staleness.delay.dist == sgmc::engine::delay_spec::distribution::uniform);
   CHECK(cfg->staleness.delay.b == 8.0);
   CHECK(cfg->staleness.stragglers.at(1) == 3.0);
   CHECK(cfg->staleness.link_latency_ms.at(2) == 10.0);

@@ -1,7 +1,7 @@
 // System tests of `sgmc node`: a master, workers and a collector as separate processes on
 // loopback (127.0.0.1 only). Every wait is on an output line or a process exit, bounded.
 #include "child_process.hpp"
-#include "sgmc/actors/trace.hpp"
+#include "sgmc/engine/trace.hpp"
 #include "sgmc_test/tmp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-using sgmc::actors::trace_type;
+using sgmc::engine::trace_type;
 using sgmc::test::run_command;
 using sgmc::test::tmp_dir;
 using sgmc::tools::test::child_process;
@@ -99,13 +99,13 @@ struct trace_summary {
 };
 
 trace_summary read(const std::string& path) {
-  auto t = sgmc::actors::read_trace(path);
+  auto t = sgmc::engine::read_trace(path);
   INFO(path << ": " << (t ? "" : t.error().message));
   REQUIRE(t);
   trace_summary s{t->node, {}, -1};
   for (const auto& e : t->events) {
     s.types.insert(e.type);
-    if (e.type == trace_type::push && e.dir == sgmc::actors::trace_dir::received)
+    if (e.type == trace_type::push && e.dir == sgmc::engine::trace_direction::received)
       s.max_staleness = std::max(s.max_staleness, e.staleness);
   }
   return s;
@@ -113,7 +113,7 @@ trace_summary read(const std::string& path) {
 
 std::string names(const std::set<trace_type>& types) {
   std::string out;
-  for (auto t : types) out += std::string(out.empty() ? "" : " ") + sgmc::actors::to_string(t);
+  for (auto t : types) out += std::string(out.empty() ? "" : " ") + sgmc::engine::to_string(t);
   return out;
 }
 

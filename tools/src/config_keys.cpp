@@ -24,14 +24,14 @@ config_key make_key(std::string_view section, std::string_view name, Read read, 
   config_key key;
   key.section = section;
   key.name = name;
-  key.read = [=](const toml::node& node, run_config& cfg) -> expected<void> {
+  key.read = [=](const toml::node& node, engine::run_config& cfg) -> expected<void> {
     auto v = read(node, full);
     if (!v) return unexpected(v.error());
     auto& field = get(cfg);
     field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
     return {};
   };
-  key.write = [=](const run_config& cfg) { return write(get(cfg)); };
+  key.write = [=](const engine::run_config& cfg) { return write(get(cfg)); };
   return key;
 }
 
@@ -92,7 +92,7 @@ config_key matrix_key(std::string_view s, std::string_view n, Get get) {
       [](const std::vector<std::vector<double>>& x) { return toml_real_matrix(x); });
 }
 
-/// The accessor of one run_config member, for const and non-const configs alike.
+/// The accessor of one engine::run_config member, for const and non-const configs alike.
 #define SGMC_FIELD(member) \
   [](auto& c) -> auto& { return c.member; }
 
@@ -126,13 +126,13 @@ void add_protocol_keys(std::vector<config_key>& keys) {
 
 void add_staleness_keys(std::vector<config_key>& keys) {
   const std::string_view s = "staleness";
-  auto read_delay = [](const toml::node& v, std::string_view k) -> expected<actors::delay_spec> {
+  auto read_delay = [](const toml::node& v, std::string_view k) -> expected<engine::delay_spec> {
     auto text = read_string(v, k);
     if (!text) return unexpected(text.error());
-    return actors::parse_delay(*text);
+    return engine::parse_delay(*text);
   };
   keys.push_back(make_key(s, "delay", read_delay, SGMC_FIELD(staleness.delay),
-                          [](const actors::delay_spec& d) { return toml_string(to_string(d)); }));
+                          [](const engine::delay_spec& d) { return toml_string(to_string(d)); }));
   keys.push_back(real_key(s, "latency_ms", k_non_negative, SGMC_FIELD(staleness.latency_ms)));
   keys.push_back(
       index_map_key(s, "link_latency_ms", k_non_negative, SGMC_FIELD(staleness.link_latency_ms)));

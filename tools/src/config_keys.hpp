@@ -1,10 +1,10 @@
 #pragma once
 // The table of every config key `sgmc run` knows: where it lives (section.key), how to read it
-// from TOML into a run_config (type and range checked), and how to write its value back as TOML
-// text for the resolved config. docs/config.md documents the same keys.
+// from TOML into a engine::run_config (type and range checked), and how to write its value back as
+// TOML text for the resolved config. docs/config.md documents the same keys.
 
 #include "sgmc/core/error.hpp"
-#include "sgmc/tools/run_config.hpp"
+#include "sgmc/engine/run_config.hpp"
 
 #include <toml++/toml.h>
 
@@ -19,9 +19,9 @@ struct config_key {
   std::string section;  ///< "" for top-level keys (name, seed)
   std::string name;
   /// Reads and checks the value; the error message names the key, not the file.
-  std::function<expected<void>(const toml::node&, run_config&)> read;
+  std::function<expected<void>(const toml::node&, engine::run_config&)> read;
   /// The value as TOML text; empty function for aliases that are not written back (run.seed).
-  std::function<std::string(const run_config&)> write;
+  std::function<std::string(const engine::run_config&)> write;
 
   std::string full_name() const { return section.empty() ? name : section + "." + name; }
 };

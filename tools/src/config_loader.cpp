@@ -38,7 +38,7 @@ expected<void> unknown_key(std::string_view source, std::string_view section,
 }
 
 expected<void> apply_key(const toml::node& node, std::string_view source, std::string_view section,
-                         std::string_view key, run_config& cfg) {
+                         std::string_view key, engine::run_config& cfg) {
   const config_key* k = detail::find_key(section, key);
   if (!k) return unknown_key(source, section, key);
   if (auto r = k->read(node, cfg); !r) return located(source, r.error());
@@ -46,14 +46,14 @@ expected<void> apply_key(const toml::node& node, std::string_view source, std::s
 }
 
 expected<void> apply_section(const toml::table& table, std::string_view source,
-                             std::string_view section, run_config& cfg) {
+                             std::string_view section, engine::run_config& cfg) {
   for (auto&& [key, node] : table)
     if (auto r = apply_key(node, source, section, key.str(), cfg); !r) return r;
   return {};
 }
 
 expected<void> apply_root_entry(std::string_view key, const toml::node& node,
-                                std::string_view source, run_config& cfg) {
+                                std::string_view source, engine::run_config& cfg) {
   if (is_section(key)) {
     if (const auto* t = node.as_table()) return apply_section(*t, source, key, cfg);
     return config_error(source, fmt::format("{} must be a table ([{}])", key, key));
@@ -102,7 +102,7 @@ std::unique_ptr<toml::node> parse_value(std::string_view text) {
 
 }  // namespace
 
-expected<void> apply_override(run_config& cfg, std::string_view assignment) {
+expected<void> apply_override(engine::run_config& cfg, std::string_view assignment) {
   const std::string source = fmt::format("--set {}", assignment);
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0)
@@ -130,11 +130,11 @@ expected<void> apply_override(run_config& cfg, std::string_view assignment) {
   return located(source, r.error());
 }
 
-expected<run_config> parse_config(std::string_view text, const std::string& source,
-                                  const std::vector<std::string>& overrides) {
+expected<engine::run_config> parse_config(std::string_view text, const std::string& source,
+                                          const std::vector<std::string>& overrides) {
   auto root = parse_toml(text, source);
   if (!root) return unexpected(root.error());
-  run_config cfg;
+  engine::run_config cfg;
   for (auto&& [key, node] : *root)
     if (auto r = apply_root_entry(key.str(), node, source, cfg); !r) return unexpected(r.error());
   if (auto r = check_seed_alias(*root, source); !r) return unexpected(r.error());
@@ -145,8 +145,8 @@ expected<run_config> parse_config(std::string_view text, const std::string& sour
   return cfg;
 }
 
-expected<run_config> load_config(const std::string& path,
-                                 const std::vector<std::string>& overrides) {
+expected<engine::run_config> load_config(const std::string& path,
+                                         const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return make_error(errc::io,
@@ -156,7 +156,7 @@ expected<run_config> load_config(const std::string& path,
   return parse_config(text.str(), path, overrides);
 }
 
-std::string to_toml(const run_config& cfg) {
+std::string to_toml(const engine::run_config& cfg) {
   std::string out =
       "# Resolved configuration of this run: every key with its effective value, defaults\n"
       "# included (see docs/config.md). `sgmc run` accepts this file as it is.\n";

@@ -21,7 +21,7 @@ bool is_folder_name(const std::string& name) {
   });
 }
 
-expected<void> validate_run(const run_params& run) {
+expected<void> validate_run(const engine::run_params& run) {
   if (run.burnin >= run.steps)
     return invalid(fmt::format("run.burnin ({}) must be < run.steps ({})", run.burnin, run.steps));
   if (run.steps - run.burnin < run.thin)
@@ -45,7 +45,7 @@ expected<void> validate_model(const models::model_params& model) {
   return {};
 }
 
-expected<void> validate_protocol(const run_config& cfg) {
+expected<void> validate_protocol(const engine::run_config& cfg) {
   if (!cfg.protocol.distributed()) return {};
   const std::string& kind = cfg.protocol.kind;
   if (cfg.run.chains != 1)
@@ -58,12 +58,12 @@ expected<void> validate_protocol(const run_config& cfg) {
     return invalid(fmt::format(
         "sampler.kind = \"sgld-fp\" needs protocol.kind = \"none\" (got \"{}\")", kind));
   if (auto r = protocols::validate(cfg.protocol.params); !r) return r;
-  return actors::validate(cfg.staleness, cfg.protocol.params.workers);
+  return engine::validate(cfg.staleness, cfg.protocol.params.workers);
 }
 
 }  // namespace
 
-expected<void> validate(const run_config& cfg) {
+expected<void> validate(const engine::run_config& cfg) {
   if (!is_folder_name(cfg.name))
     return invalid(
         fmt::format("name must be a non-empty folder name of letters, digits, '-', "

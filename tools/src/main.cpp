@@ -117,7 +117,7 @@ int fail(const sgmc::error& e) {
   return e.code == sgmc::errc::diverged ? k_exit_diverged : k_exit_bad_input;
 }
 
-void print_summary(const sgmc::tools::run_config& cfg, const sgmc::tools::run_summary& s) {
+void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_summary& s) {
   std::uint64_t draws = 0;
   for (const auto& c : s.chains) draws += c.draws;
   std::printf(

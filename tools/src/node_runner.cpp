@@ -1,10 +1,12 @@
 #include "sgmc/tools/node_runner.hpp"
 
-#include "collector_sink.hpp"
-#include "run_setup.hpp"
 #include "sgmc/actors/node.hpp"
+#include "sgmc/engine/clock.hpp"
+#include "sgmc/engine/metrics_writer.hpp"
+#include "sgmc/engine/output_sink.hpp"
+#include "sgmc/engine/problem.hpp"
+#include "sgmc/engine/run_plan.hpp"
 #include "sgmc/tools/config_loader.hpp"
-#include "sgmc/tools/metrics_writer.hpp"
 #include "sgmc/tools/progress.hpp"
 #include "sgmc/tools/runner.hpp"
 
@@ -20,13 +22,14 @@ namespace sgmc::tools {
 namespace {
 
 namespace fs = std::filesystem;
-using detail::prefixed;
+using engine::prefixed;
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
 }
 
-expected<void> check_options(node_role role, const run_config& cfg, const node_run_options& o) {
+expected<void> check_options(node_role role, const engine::run_config& cfg,
+                             const node_run_options& o) {
   if (!cfg.protocol.distributed())
     return make_error(errc::invalid_config,
                       fmt::format("{}: protocol.kind = \"none\" runs in one process (sgmc run); "
@@ -45,7 +48,7 @@ expected<void> check_options(node_role role, const run_config& cfg, const node_r
 }
 
 // Creates OUT/trace when the node writes a trace there; its path (empty: no trace).
-expected<fs::path> trace_dir(const run_config& cfg, const fs::path& out) {
+expected<fs::path> make_trace_folder(const engine::run_config& cfg, const fs::path& out) {
   if (!cfg.trace.enabled) return fs::path{};
   std::error_code ec;
   fs::create_directories(out / "trace", ec);
@@ -56,57 +59,58 @@ expected<fs::path> trace_dir(const run_config& cfg, const fs::path& out) {
 }
 
 struct node_context {
-  const run_config& cfg;
+  const engine::run_config& cfg;
   const node_run_options& o;
-  const detail::problem& prob;
+  const engine::problem& prob;
   const samplers::schedule& sched;
-  actors::embedded_setup setup;
+  engine::run_plan plan;
   actors::node_options node;
   fs::path out;
 };
 
 expected<std::string> run_master(node_context& c) {
-  if (auto r = detail::write_text(c.out / "config.toml", to_toml(c.cfg)); !r)
+  if (auto r = engine::write_text(c.out / "config.toml", to_toml(c.cfg)); !r)
     return unexpected(r.error());
   const bool elastic = c.cfg.protocol.params.kind == protocols::protocol_kind::elastic;
   // Made at the first progress message, so that its rates leave out the wait for the nodes.
   std::optional<progress> prog;
   std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
-  c.setup.options.on_progress = [&](std::uint32_t shard, std::uint64_t version) {
+  c.node.on_progress = [&](std::uint32_t shard, std::uint64_t version) {
     if (!prog) prog.emplace(c.cfg.run.steps, 1, progress_options{c.o.live, c.o.quiet || elastic});
     if (shard == 0 && version > shown) prog->advance(version - std::exchange(shown, version));
   };
   c.node.on_listening = [&](const actors::net_address& a) {
     if (c.o.print) c.o.print(fmt::format("master listening on {}", actors::to_string(a)));
   };
-  auto r = actors::run_master_node(c.setup, c.node);
+  auto r = actors::run_master_node(c.plan, c.node);
   if (prog) prog->finish();
   if (!r) return unexpected(r.error());
-  std::string line = "done: " + actors::describe(*r);
-  if (!c.node.trace_dir.empty())
-    line += fmt::format("; trace {}", (c.node.trace_dir / "master.trace").string());
+  std::string line = "done: " + engine::describe(*r);
+  if (!c.node.trace_folder.empty())
+    line += fmt::format("; trace {}", (c.node.trace_folder / "master.trace").string());
   return line;
 }
 
 expected<std::string> run_collector(node_context& c) {
   const auto& cfg = c.cfg;
-  if (auto r = detail::prepare_output(c.out, cfg, false); !r) return unexpected(r.error());
-  auto metrics = metrics_writer::create((c.out / "metrics.jsonl").string());
+  if (auto r = engine::prepare_output(c.out, to_toml(cfg), false); !r) return unexpected(r.error());
+  auto metrics = engine::metrics_writer::create((c.out / "metrics.jsonl").string());
   if (!metrics) return unexpected(metrics.error());
   const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
   const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
   progress prog(cfg.run.steps, chains, {false, true});
-  auto sink = detail::collector_sink::create({cfg, *c.prob.model, c.prob.data.test, c.sched,
-                                              *metrics, prog, (c.out / "samples").string(),
-                                              std::chrono::steady_clock::now(), chains});
+  const engine::steady_run_clock time;
+  const engine::output_context out{
+      cfg.run.eval_every, *c.prob.model, c.prob.data.test, *metrics, prog, time, c.out / "samples"};
+  auto sink = engine::output_sink::create(out, c.sched, chains);
   if (!sink) return unexpected(sink.error());
-  auto r = actors::run_collector_node(c.setup, c.node, **sink);
+  auto r = actors::run_collector_node(c.plan, c.node, **sink);
   if (!r) return r;
   std::uint64_t draws = 0;
   for (const auto& s : (*sink)->chains()) draws += s.draws;
   return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{})", *r,
                      draws, c.out.string(), elastic ? "chain-K.npy" : "chain-0.npy",
-                     c.node.trace_dir.empty() ? "" : ", trace/collector.trace");
+                     c.node.trace_folder.empty() ? "" : ", trace/collector.trace");
 }
 
 }  // namespace
@@ -123,24 +127,25 @@ const char* to_string(node_role role) {
   return "?";
 }
 
-expected<std::string> run_node(node_role role, const run_config& cfg, const node_run_options& o) {
+expected<std::string> run_node(node_role role, const engine::run_config& cfg,
+                               const node_run_options& o) {
   if (auto r = check_options(role, cfg, o); !r) return unexpected(r.error());
   const auto option = role == node_role::master ? "--listen" : "--connect";
   auto address = actors::parse_address(o.address, option);
   if (!address) return unexpected(address.error());
-  auto prob = detail::load_problem(cfg, o.source);
+  auto prob = engine::load_problem(cfg, o.source);
   if (!prob) return unexpected(prob.error());
-  auto sched = detail::check_sampler(cfg, *prob->model, o.source);
+  auto sched = engine::check_sampler(cfg, *prob->model, o.source);
   if (!sched) return unexpected(sched.error());
   node_context c{cfg,
                  o,
                  *prob,
                  *sched,
-                 detail::embedded_setup_of(cfg, *prob->model, *sched),
+                 engine::make_plan(cfg, *prob->model, *sched),
                  {},
                  fs::path(o.out_dir.empty() ? fmt::format("runs/{}", cfg.name) : o.out_dir)};
-  if (auto r = actors::validate(c.setup); !r) return prefixed(o.source, r.error());
-  c.setup.options.log = o.print;
+  if (auto r = engine::validate(c.plan); !r) return prefixed(o.source, r.error());
+  c.node.log = o.print;
   c.node.address = *address;
   c.node.config_hash = actors::config_hash(to_toml(cfg));
   c.node.wait = millis(o.wait_s);
@@ -150,17 +155,16 @@ expected<std::string> run_node(node_role role, const run_config& cfg, const node
   c.node.data_channel = cfg.cluster.data_channel;
   c.node.data.min_bytes = cfg.cluster.data_channel_min_bytes;
   c.node.data.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
-  c.node.say = o.print;
-  auto dir = trace_dir(cfg, c.out);
+  auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());
-  c.node.trace_dir = *dir;
+  c.node.trace_folder = *dir;
   switch (role) {
     case node_role::master:
       return run_master(c);
     case node_role::collector:
       return run_collector(c);
     case node_role::worker:
-      return actors::run_worker_node(c.setup, c.node);
+      return actors::run_worker_node(c.plan, c.node);
   }
   return make_error(errc::invalid_argument, "unknown node role");
 }

@@ -4,10 +4,10 @@
 //
 //   master shard   push / pull / exchange → protocols::master; applied updates' staleness
 //                  counted; params answers served from older versions when [staleness] delays
-//                  versions; reports progress and, when finished, a shard_report.
+//                  versions; reports progress and, when finished, a engine::shard_report.
 //   worker         params / stop → protocols::worker; compute() on the actor's own thread when
 //                  the outbox asks (after a straggler's wait, a delayed message to itself).
-//   collector      sample → protocols::collector; complete draws to a sample_sink; reports
+//   collector      sample → protocols::collector; complete draws to a engine::sample_sink; reports
 //                  (collected_atom, draws) once every master and worker is done or lost.
 //
 // Every actor waits for the directory (init_atom, see runtime.hpp) before anything else,
@@ -15,7 +15,7 @@
 // supervisor (fail_atom) on an error of its protocol or the loss of a peer it cannot do
 // without. A master that loses a worker calls on_worker_lost and carries on.
 #include "sgmc/actors/runtime.hpp"
-#include "sgmc/actors/sample_sink.hpp"
+#include "sgmc/engine/sample_sink.hpp"
 #include "sgmc/protocols/master.hpp"
 #include "sgmc/protocols/worker.hpp"
 
@@ -43,7 +43,7 @@ struct collector_actor_config {
   std::uint32_t masters = 1;
   std::uint32_t workers = 1;
   std::size_t dim = 0;
-  sample_sink* sink = nullptr;  ///< not null; outlives the actor
+  engine::sample_sink* sink = nullptr;  ///< not null; outlives the actor
 };
 
 caf::actor spawn_master(caf::actor_system& sys, actor_context ctx, master_actor_config cfg);

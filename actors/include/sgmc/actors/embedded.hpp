@@ -1,13 +1,8 @@
 #pragma once
 // The embedded topology: master shards, workers and the collector as actors of one actor system
 // in this process (what `sgmc run` starts for a [protocol] other than none).
-//
-//   S = protocol.shards master shards, each with the sampler kernel on its slice of θ
-//       (sync, async, ssp; downpour and elastic masters apply what workers send);
-//   W = protocol.workers workers, each with its own gradient source over the shared model and
-//       its rows protocols::worker_rows(N, W, i, protocol.shard_data, run.seed), and its own
-//       local kernel for downpour and elastic;
-//   one collector handing complete draws to `sink`, and a supervisor with a watchdog.
+// The parts come from the run plan (engine/run_plan.hpp); a supervisor with a watchdog
+// watches them.
 //
 // Actor system settings, chosen for small machines (2 cores here):
 //   scheduler.policy = sharing: idle threads sleep on a condition variable, where the default
@@ -22,25 +17,16 @@
 // Each compute() and each master step runs on a CAF scheduler thread; the kernels' TBB loops
 // use TBB's own threads inside them.
 #include "sgmc/actors/runtime.hpp"
-#include "sgmc/actors/sample_sink.hpp"
-#include "sgmc/actors/staleness.hpp"
-#include "sgmc/actors/summary.hpp"
-#include "sgmc/actors/topology.hpp"
 #include "sgmc/core/error.hpp"
-#include "sgmc/models/model.hpp"
-#include "sgmc/protocols/protocol.hpp"
-#include "sgmc/samplers/gradient_source.hpp"
-#include "sgmc/samplers/sampler.hpp"
-#include "sgmc/samplers/schedule.hpp"
+#include "sgmc/engine/run_plan.hpp"
+#include "sgmc/engine/run_report.hpp"
+#include "sgmc/engine/sample_sink.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <memory>
-#include <span>
 #include <string>
-#include <vector>
 
 namespace sgmc::actors {
 
@@ -56,48 +42,12 @@ struct embedded_options {
   std::function<void(std::uint32_t, std::uint64_t)> on_progress;
 };
 
-struct embedded_setup {
-  protocols::protocol_params protocol;
-  protocols::run_params run;
-  staleness_params staleness;
-  const models::model* model = nullptr;  ///< not null; shared (read-only) by every worker
-  samplers::sampler_params sampler;      ///< kernel kind and batch size
-  samplers::schedule schedule = samplers::schedule::constant(1e-4);
-  std::vector<float> theta0;  ///< θ_0; empty: model->initial_params({run.seed, 0, 0, init})
-  embedded_options options;
-};
-
-/// Checks the setup (errc::invalid_config naming the key) without running anything.
-expected<void> validate(const embedded_setup& setup);
-
-/// The protocol objects of a run of `setup` (validated first), ready for spawn_topology, and
-/// the gradient sources its workers compute with: keep `sources` alive until every actor of the
-/// run has terminated. What run_embedded spawns; tests spawn it on CAF's test scheduler.
-struct run_parts {
-  topology_parts parts;
-  std::vector<std::unique_ptr<samplers::gradient_source>> sources;
-};
-expected<run_parts> make_run_parts(const embedded_setup& setup, sample_sink& sink);
-
-/// The pieces of make_run_parts, for nodes that build only their own share of a run (node.hpp).
-/// θ_0: setup.theta0, or model->initial_params({run.seed, 0, 0, init}).
-std::vector<float> initial_theta(const embedded_setup& setup);
-/// The S master shards' protocol objects (setup validated by the caller).
-expected<std::vector<std::unique_ptr<protocols::master>>> make_master_shards(
-    const embedded_setup& setup, std::span<const float> theta0);
-/// Worker i's protocol object and the gradient source it computes with (keep `source` alive
-/// until the worker's actor has terminated).
-struct worker_part {
-  std::unique_ptr<protocols::worker> worker;
-  std::unique_ptr<samplers::gradient_source> source;
-};
-expected<worker_part> make_worker_part(const embedded_setup& setup, std::span<const float> theta0,
-                                       protocols::worker_id i);
-
-/// Runs to the end and returns its summary, or the first error (a protocol violation, a
+/// Runs `plan` to the end and returns its report, or the first error (a protocol violation, a
 /// divergence, a failed sink write, errc::timeout from the watchdog). Then calls
-/// sink.on_finish(summary) or sink.on_error(error) from this thread, after every actor has
+/// sink.on_finish(report) or sink.on_error(error) from this thread, after every actor has
 /// terminated; an error of on_finish is returned.
-expected<run_summary> run_embedded(const embedded_setup& setup, sample_sink& sink);
+expected<engine::run_report> run_embedded(const engine::run_plan& plan,
+                                          const embedded_options& options,
+                                          engine::sample_sink& sink);
 
 }  // namespace sgmc::actors

@@ -10,7 +10,7 @@
 //   worker node     connects to the gate (bounded by node_options::connect_timeout), says
 //                   hello (its requested worker index or any), gets its index in the welcome,
 //                   builds and runs worker I exactly as the embedded run does.
-//   collector node  the same, running the collector actor into a sample_sink.
+//   collector node  the same, running the collector actor into a engine::sample_sink.
 //
 // Start-up messages (every node registers the same types, see wire.hpp and runtime.hpp):
 //   node → gate   (hello, string origin)        role, requested worker, config hash, dim,
@@ -46,9 +46,9 @@
 #include "sgmc/actors/data_channel.hpp"
 #include "sgmc/actors/embedded.hpp"
 #include "sgmc/actors/runtime.hpp"
-#include "sgmc/actors/sample_sink.hpp"
-#include "sgmc/actors/summary.hpp"
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/run_report.hpp"
+#include "sgmc/engine/sample_sink.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -92,7 +92,7 @@ struct node_options {
   std::chrono::milliseconds connection_timeout{15000};
   std::uint32_t worker = kAnyWorker;  ///< worker: the requested index
   /// Folder of the node's trace (NODE.trace: master, worker-I, collector); empty: no trace.
-  std::filesystem::path trace_dir;
+  std::filesystem::path trace_folder;
   unsigned threads = 0;  ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
   /// Open the node's data channel (data_channel.hpp): payloads of at least
   /// data.min_bytes to an actor of another node travel over ZeroMQ, their messages over CAF.
@@ -100,25 +100,31 @@ struct node_options {
   /// the master leaves from. false: every payload travels inside its CAF message.
   bool data_channel = true;
   data_channel_params data;
-  /// Status lines ("worker 1 joined from host (pid 42)"); thread-safe; may be empty.
-  log_fn say;
+  /// Status lines ("worker 1 joined from host (pid 42)", "worker 2 lost; ..."); thread-safe;
+  /// may be empty.
+  log_fn log;
+  /// Master: no progress (new master version, report) for this long ends the run with
+  /// errc::timeout.
+  std::chrono::milliseconds watchdog{60000};
+  /// Master: progress (shard, version), from the supervisor's thread.
+  std::function<void(std::uint32_t, std::uint64_t)> on_progress;
   /// Master: called once the gate listens (with the actual port).
   std::function<void(const net_address&)> on_listening;
 };
 
 /// The master node: runs until the run ends and returns its summary, or the first error
 /// (errc::timeout when not everybody joined within options.wait, listing who is missing;
-/// errc::io when it cannot listen). setup.options.watchdog, .log and .on_progress apply as in
-/// run_embedded; setup.options.trace_path is not used (options.trace_dir is).
-expected<run_summary> run_master_node(const embedded_setup& setup, const node_options& options);
+/// errc::io when it cannot listen).
+expected<engine::run_report> run_master_node(const engine::run_plan& setup,
+                                             const node_options& options);
 
 /// A worker node: returns the master's closing line ("done: versions ...") or an error
 /// (master unreachable or lost, refused, a protocol error, errc::diverged).
-expected<std::string> run_worker_node(const embedded_setup& setup, const node_options& options);
+expected<std::string> run_worker_node(const engine::run_plan& setup, const node_options& options);
 
 /// The collector node: hands every draw to `sink`, then calls sink.on_finish (with a summary
 /// holding the draws) or sink.on_error from this thread; returns as run_worker_node.
-expected<std::string> run_collector_node(const embedded_setup& setup, const node_options& options,
-                                         sample_sink& sink);
+expected<std::string> run_collector_node(const engine::run_plan& setup, const node_options& options,
+                                         engine::sample_sink& sink);
 
 }  // namespace sgmc::actors

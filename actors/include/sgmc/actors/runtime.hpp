@@ -12,14 +12,14 @@
 //                                              none; empty in one process)
 //   (compute_atom)                             worker → itself: run compute() now
 //   (flush_atom, u64 id)                       straggler worker → itself: send what it held
-//   (done_atom, shard_report | worker_report)  master/worker → supervisor and collector
-//   (progress_atom, u32 shard, u64 version)    master → supervisor (watchdog, progress)
+//   (done_atom, engine::shard_report | engine::worker_report)  master/worker → supervisor and
+//   collector (progress_atom, u32 shard, u64 version)    master → supervisor (watchdog, progress)
 //   (collected_atom, u64 draws)                collector → supervisor: every draw handed on
 //   (fail_atom, u8 errc, string)               any → supervisor: end the run with this error
 //   (tick_atom)                                supervisor → itself: watchdog check
-#include "sgmc/actors/staleness.hpp"
-#include "sgmc/actors/trace.hpp"
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/staleness.hpp"
+#include "sgmc/engine/trace.hpp"
 #include "sgmc/protocols/protocol.hpp"
 
 #include <caf/actor.hpp>
@@ -81,11 +81,11 @@ struct directory {
 
 /// What every actor of a run is built with.
 struct actor_context {
-  caf::actor supervisor;          ///< receives done, progress and fail messages
-  trace_writer* trace = nullptr;  ///< optional; shared by the node's actors
-  log_fn log;                     ///< optional
-  staleness_params staleness;     ///< what to inject (see injector.hpp)
-  std::uint64_t seed = 1;         ///< keys the random delays
+  caf::actor supervisor;                  ///< receives done, progress and fail messages
+  engine::trace_writer* trace = nullptr;  ///< optional; shared by the node's actors
+  log_fn log;                             ///< optional
+  engine::staleness_params staleness;     ///< what to inject (see injector.hpp)
+  std::uint64_t seed = 1;                 ///< keys the random delays
   /// The node's data channel (data_channel.hpp), shared by its actors; null: every payload
   /// travels inside its CAF message (one process, or the channel switched off).
   data_channel* data = nullptr;

@@ -1,6 +1,6 @@
 #pragma once
 // The supervisor of one run: hands every actor the directory, gathers progress and the final
-// reports, and ends the run — with a run_summary when the collector has handed on every draw
+// reports, and ends the run — with a engine::run_report when the collector has handed on every draw
 // and every master and worker is done (or lost), or with the first error any actor reports, the
 // loss of a master or the collector, or no progress for `watchdog` (errc::timeout). Then it
 // shuts every actor down (exit reason user_shutdown, which no actor takes for a loss).
@@ -8,8 +8,8 @@
 // topology.hpp spawns a whole run around it; spawn_supervisor is for drivers that spawn the
 // other actors themselves.
 #include "sgmc/actors/runtime.hpp"
-#include "sgmc/actors/summary.hpp"
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/run_report.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -25,7 +25,7 @@ struct supervisor_config {
   /// No new version, report or draw count for this long ends the run with errc::timeout.
   std::chrono::milliseconds watchdog{60000};
   /// Called once, from the supervisor's thread, with the run's outcome.
-  std::function<void(expected<run_summary>)> on_result;
+  std::function<void(expected<engine::run_report>)> on_result;
   /// Optional: every progress message (shard, version), from the supervisor's thread.
   std::function<void(std::uint32_t, std::uint64_t)> on_progress;
   log_fn log;

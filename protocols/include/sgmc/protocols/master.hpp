@@ -60,7 +60,7 @@ class master {
 /// the bits of one (see samplers::step_info::offset).
 struct master_setup {
   protocol_params protocol;
-  run_params run;
+  run_length run;
   shard_id shard = 0;
   std::size_t dim = 0;                        ///< length of the full θ
   std::span<const float> theta0;              ///< the full θ_0 (the shard copies its slice)

@@ -45,7 +45,7 @@ expected<void> validate(const protocol_params& params, std::size_t dim);
 
 /// Run length and thinning, in the units of the protocol: master versions (applied updates)
 /// for sync, async, ssp and downpour; each worker's local steps for elastic.
-struct run_params {
+struct run_length {
   std::uint64_t steps = 1000;
   std::uint64_t burnin = 0;
   std::uint64_t thin = 1;
@@ -53,7 +53,7 @@ struct run_params {
 };
 
 /// steps >= 1, burnin < steps, thin >= 1 (errc::invalid_config naming `run.<key>`).
-expected<void> validate(const run_params& run);
+expected<void> validate(const run_length& run);
 
 /// Shard slices start at multiples of this many elements (the samplers' kernel block).
 inline constexpr std::size_t kSliceAlign = 256;

@@ -55,7 +55,7 @@ class worker {
 /// copied.
 struct worker_setup {
   protocol_params protocol;
-  run_params run;
+  run_length run;
   worker_id id = 0;
   std::size_t dim = 0;
   samplers::gradient_source* source = nullptr;  ///< not null

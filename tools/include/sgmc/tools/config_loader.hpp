@@ -1,5 +1,5 @@
 #pragma once
-// Reading a run's TOML config (plus `--set section.key=value` overrides) into a run_config,
+// Reading a run's TOML config (plus `--set section.key=value` overrides) into a engine::run_config,
 // and writing the fully resolved config back as TOML.
 //
 // Every failure is one line that names the file (or the --set argument) and the key:
@@ -8,7 +8,7 @@
 //   "exp.toml:3:9: expected ... (TOML syntax error)"
 
 #include "sgmc/core/error.hpp"
-#include "sgmc/tools/run_config.hpp"
+#include "sgmc/engine/run_config.hpp"
 
 #include <string>
 #include <string_view>
@@ -17,24 +17,24 @@
 namespace sgmc::tools {
 
 /// Reads the file at `path` and applies `overrides` ("section.key=value", in order).
-expected<run_config> load_config(const std::string& path,
-                                 const std::vector<std::string>& overrides = {});
+expected<engine::run_config> load_config(const std::string& path,
+                                         const std::vector<std::string>& overrides = {});
 
 /// The same from TOML text; `source` names it in messages (usually the file name).
-expected<run_config> parse_config(std::string_view text, const std::string& source,
-                                  const std::vector<std::string>& overrides = {});
+expected<engine::run_config> parse_config(std::string_view text, const std::string& source,
+                                          const std::vector<std::string>& overrides = {});
 
 /// Applies one override "section.key=value" (or "key=value" for top-level keys). The value is
 /// read as a TOML value (1e-5, [784, 50, 10], "text", true); for string keys a bare word that
 /// is not valid TOML is taken as the string itself.
-expected<void> apply_override(run_config& cfg, std::string_view assignment);
+expected<void> apply_override(engine::run_config& cfg, std::string_view assignment);
 
 /// Checks what no single key can: burnin < steps, at least one draw, the name usable as a
 /// folder, a gaussian target with a mean and one covariance, ...
-expected<void> validate(const run_config& cfg);
+expected<void> validate(const engine::run_config& cfg);
 
 /// The fully resolved config: every key with its effective value, defaults included. Loading
-/// it with parse_config gives back the same run_config.
-std::string to_toml(const run_config& cfg);
+/// it with parse_config gives back the same engine::run_config.
+std::string to_toml(const engine::run_config& cfg);
 
 }  // namespace sgmc::tools

@@ -10,7 +10,7 @@
 //              OUT/metrics.jsonl and OUT/trace/collector.trace exactly as `sgmc run` does
 // (traces only with [trace] enabled). Status lines go to `print`.
 #include "sgmc/core/error.hpp"
-#include "sgmc/tools/run_config.hpp"
+#include "sgmc/engine/run_config.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -39,7 +39,7 @@ struct node_run_options {
 /// Runs one node to the end; returns its last status line ("done: versions ..."), or the
 /// error (errc::diverged for a run that diverged; anything else is bad input, a peer, or a
 /// timeout).
-expected<std::string> run_node(node_role role, const run_config& cfg,
+expected<std::string> run_node(node_role role, const engine::run_config& cfg,
                                const node_run_options& options);
 
 }  // namespace sgmc::tools

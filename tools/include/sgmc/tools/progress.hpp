@@ -6,6 +6,8 @@
 // Chains report from their own threads; every method is thread-safe and advance() is cheap
 // (one atomic add and, every 64 steps at most, a clock read).
 
+#include "sgmc/engine/progress_sink.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -23,15 +25,15 @@ struct progress_options {
   std::FILE* out = stdout;
 };
 
-class progress {
+class progress final : public engine::progress_sink {
  public:
   /// `steps` per chain, `chains` chains.
   progress(std::uint64_t steps, std::uint32_t chains, progress_options options);
 
   /// `n` more steps done by some chain.
-  void advance(std::uint64_t n = 1);
+  void advance(std::uint64_t n = 1) override;
   /// The metric shown next to the step count, e.g. ("acc", 0.853).
-  void set_headline(std::string_view label, double value);
+  void set_headline(std::string_view label, double value) override;
   /// Ends the live line (a newline) so that what follows starts on a fresh line.
   void finish();
 

@@ -9,9 +9,10 @@
 // parameters) is checked before OUT is touched.
 
 #include "sgmc/core/error.hpp"
-#include "sgmc/tools/evaluator.hpp"
+#include "sgmc/engine/evaluator.hpp"
+#include "sgmc/engine/run_config.hpp"
+#include "sgmc/engine/run_output.hpp"
 #include "sgmc/tools/progress.hpp"
-#include "sgmc/tools/run_config.hpp"
 
 #include <cstdint>
 #include <string>
@@ -26,31 +27,23 @@ struct run_options {
   progress_options progress;
 };
 
-struct chain_summary {
-  std::uint32_t chain = 0;
-  std::uint64_t steps = 0;  ///< steps done
-  std::uint64_t draws = 0;  ///< rows in the chain's .npy
-  metric_list metrics;      ///< the chain's last evaluation
-  std::string samples_path;
-};
-
 struct run_summary {
   std::string out_dir;
   std::string config_path;
   std::string metrics_path;
   double load_s = 0.0;    ///< loading data and building the model
   double sample_s = 0.0;  ///< running the chains
-  headline_metric headline;
-  std::vector<chain_summary> chains;
+  engine::headline_metric headline;
+  std::vector<engine::chain_summary> chains;
   std::string trace_path;   ///< distributed runs with [trace] enabled: the node's trace file
   std::string distributed;  ///< distributed runs: versions, gradients, staleness in one line
 };
 
 /// The output folder a run writes to: options.out_dir, or runs/<name>.
-std::string output_dir(const run_config& cfg, const run_options& options);
+std::string output_dir(const engine::run_config& cfg, const run_options& options);
 
 /// Runs every chain to the end. A failing chain (errc::diverged: "chain K diverged at step N
 /// ...; hint: ...") stops the others; all draws and metrics written so far stay readable.
-expected<run_summary> run(const run_config& cfg, const run_options& options);
+expected<run_summary> run(const engine::run_config& cfg, const run_options& options);
 
 }  // namespace sgmc::tools

@@ -1,0 +1,38 @@
+#pragma once
+// The engine's only source of time: an injected clock. A real run gives a steady clock started
+// with the run; the simulator gives its virtual clock; tests give a manual one. Metrics'
+// `wall_s` and the output writer's timings read it, nothing in the engine reads the system
+// clock itself (the trace writer's record timestamps come from its callers).
+#include <chrono>
+
+namespace sgmc::engine {
+
+class clock {
+ public:
+  virtual ~clock() = default;
+  /// Seconds since the run started.
+  virtual double seconds() const = 0;
+};
+
+/// std::chrono::steady_clock, counting from its construction (or from `start`).
+class steady_run_clock final : public clock {
+ public:
+  steady_run_clock() : start_(std::chrono::steady_clock::now()) {}
+  explicit steady_run_clock(std::chrono::steady_clock::time_point start) : start_(start) {}
+  double seconds() const override;
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+/// A clock that shows what it is set to (tests, virtual time).
+class manual_clock final : public clock {
+ public:
+  double seconds() const override { return now_; }
+  void set(double seconds) { now_ = seconds; }
+
+ private:
+  double now_ = 0.0;
+};
+
+}  // namespace sgmc::engine

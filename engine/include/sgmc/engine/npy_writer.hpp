@@ -1,0 +1,56 @@
+#pragma once
+// Appends rows of float32 to a NumPy .npy file (format v1.0) so that numpy.load can read the
+// file at any moment, also while it grows.
+//
+// Layout: a 128-byte header ("\x93NUMPY", version 1.0, header length, then the dict
+//   {'descr': '<f4', 'fortran_order': False, 'shape': (rows, dim), }
+// padded with spaces and ending in '\n'), followed by rows × dim little-endian float32 in C
+// order. The header has room for any 64-bit row count. append() writes the row data first and
+// only then rewrites the row count in the header in place, so the header never claims more rows
+// than are on disk; both writes are handed to the OS before append() returns.
+
+#include "sgmc/core/error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace sgmc::engine {
+
+class npy_writer {
+ public:
+  /// Size of the fixed header in bytes (a multiple of 64, as NumPy aligns data).
+  static constexpr std::size_t k_header_size = 128;
+
+  /// Creates (truncates) `path` and writes a header for 0 rows of `dim` floats.
+  static expected<npy_writer> create(const std::string& path, std::size_t dim);
+
+  npy_writer(npy_writer&& other) noexcept;
+  npy_writer& operator=(npy_writer&& other) noexcept;
+  npy_writer(const npy_writer&) = delete;
+  npy_writer& operator=(const npy_writer&) = delete;
+  ~npy_writer();
+
+  /// Appends one row (row.size() must equal dim()), then updates the header's row count.
+  expected<void> append(std::span<const float> row);
+
+  std::size_t dim() const { return dim_; }
+  std::uint64_t rows() const { return rows_; }
+  const std::string& path() const { return path_; }
+
+  /// The header announcing `rows` × `dim` float32, exactly k_header_size bytes.
+  static std::string header(std::uint64_t rows, std::size_t dim);
+
+ private:
+  npy_writer(int fd, std::string path, std::size_t dim)
+      : fd_(fd), path_(std::move(path)), dim_(dim) {}
+  expected<void> write_at(const void* data, std::size_t bytes, std::uint64_t offset);
+
+  int fd_ = -1;
+  std::string path_;
+  std::size_t dim_ = 0;
+  std::uint64_t rows_ = 0;
+};
+
+}  // namespace sgmc::engine

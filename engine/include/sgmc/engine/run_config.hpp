@@ -1,0 +1,74 @@
+#pragma once
+// The configuration of one `sgmc run`: the plain parameter structs of the libraries, filled from
+// the TOML sections `[model]`, `[data]`, `[sampler]`, `[run]`, `[protocol]`, `[staleness]` and
+// `[trace]` (see docs/config.md), plus the
+// run's own settings. Defaults live in the structs; the config loader only overrides them.
+
+#include "sgmc/engine/staleness.hpp"
+#include "sgmc/models/factory.hpp"
+#include "sgmc/protocols/protocol.hpp"
+#include "sgmc/samplers/sampler.hpp"
+#include "sgmc/samplers/schedule.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace sgmc::engine {
+
+/// `[run]`: how long the chains run and which steps become draws.
+struct run_params {
+  std::uint64_t steps = 1000;      ///< sampler steps per chain (>= 1)
+  std::uint64_t burnin = 0;        ///< steps discarded before the first draw (< steps)
+  std::uint64_t thin = 1;          ///< keep every thin-th step after burnin (>= 1)
+  std::uint64_t eval_every = 100;  ///< steps between two metrics records (>= 1)
+  std::uint32_t chains = 1;        ///< independent chains, run in parallel (1..256)
+};
+
+/// `[protocol]`: kind "none" is the single-process run of independent chains; any other kind
+/// runs master shards, workers and a collector (engine/run_plan.hpp). `params.kind`
+/// mirrors `kind` when it is not "none" (see sync_derived()).
+struct protocol_config {
+  std::string kind = "none";
+  protocols::protocol_params params;
+  bool distributed() const { return kind != "none"; }
+};
+
+/// `[trace]`: message traces of a distributed run (docs/trace-format.md).
+struct trace_config {
+  bool enabled = true;  ///< write OUT/trace/NODE.trace
+};
+
+/// `[cluster]`: how the nodes of `sgmc node` carry payloads (docs/cluster.md).
+struct cluster_config {
+  bool data_channel = true;  ///< payloads of >= data_channel_min_bytes over ZeroMQ beside CAF
+  std::uint64_t data_channel_min_bytes = 65536;
+  double data_channel_timeout_s = 30.0;  ///< wait for a payload whose message has arrived
+};
+
+/// Everything `sgmc run` needs. `schedule.step_size` mirrors `sampler.step_size` and
+/// `schedule.total_steps` mirrors `run.steps` (see sync_derived()).
+struct run_config {
+  std::string name = "run";  ///< names the output folder runs/<name>
+  std::uint64_t seed = 1;    ///< seeds every random stream (chains, batches, init, data)
+  models::model_params model;
+  models::data_params data;
+  samplers::sampler_params sampler;
+  samplers::schedule_params schedule;
+  run_params run;
+  protocol_config protocol;
+  staleness_params staleness;
+  trace_config trace;
+  cluster_config cluster;
+
+  /// Copies the values that two structs share (step size, total steps) into the schedule.
+  void sync_derived() {
+    schedule.step_size = sampler.step_size;
+    schedule.total_steps = run.steps;
+    if (protocol.distributed())
+      if (auto k = protocols::parse_protocol_kind(protocol.kind)) protocol.params.kind = *k;
+  }
+  /// Draws each chain writes: one every `thin` steps after `burnin`.
+  std::uint64_t draws_per_chain() const { return (run.steps - run.burnin) / run.thin; }
+};
+
+}  // namespace sgmc::engine

@@ -1,0 +1,67 @@
+#pragma once
+// What a distributed run reports at its end: per-shard versions, per-worker gradients, the
+// staleness of every applied update (count, mean, max and a histogram), draws and wall time.
+// shard_report and worker_report travel from the actors to the run's supervisor (they have a
+// free inspect() and are registered by register_runtime_messages, see atoms.hpp).
+#include "sgmc/protocols/protocol.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sgmc::engine {
+
+/// Staleness of applied updates. hist[k] counts updates of staleness k for k < kBuckets − 1;
+/// the last bucket counts everything from kBuckets − 1 up.
+struct staleness_stats {
+  static constexpr std::size_t kBuckets = 33;
+  std::uint64_t count = 0;
+  std::uint64_t sum = 0;
+  std::uint64_t max = 0;
+  std::vector<std::uint64_t> hist = std::vector<std::uint64_t>(kBuckets, 0);
+
+  void add(std::uint64_t staleness);
+  void merge(const staleness_stats& other);
+  /// sum / count (0 when nothing was applied).
+  double mean() const;
+};
+
+/// A master shard's account of its run, sent when it finishes.
+struct shard_report {
+  std::uint32_t shard = 0;
+  std::uint64_t version = 0;
+  staleness_stats staleness;
+};
+
+/// A worker's account of its run, sent when it finishes.
+struct worker_report {
+  std::uint32_t worker = 0;
+  std::uint64_t gradients = 0;
+};
+
+struct run_report {
+  std::vector<std::uint64_t> versions;   ///< final version per master shard
+  std::vector<std::uint64_t> gradients;  ///< gradients computed per worker (0 if it was lost)
+  std::vector<std::uint32_t> lost;       ///< workers lost during the run
+  staleness_stats staleness;             ///< over all shards
+  std::uint64_t draws = 0;               ///< complete draws handed to the sink
+  double wall_seconds = 0.0;
+};
+
+/// One line: "versions 1000, gradients 4000 (1000 1000 1000 1000), staleness mean 2.1 max 7".
+std::string describe(const run_report& s);
+
+template <class Inspector>
+auto inspect(Inspector& f, staleness_stats& x) {
+  return f(x.count, x.sum, x.max, x.hist);
+}
+template <class Inspector>
+auto inspect(Inspector& f, shard_report& x) {
+  return f(x.shard, x.version, x.staleness);
+}
+template <class Inspector>
+auto inspect(Inspector& f, worker_report& x) {
+  return f(x.worker, x.gradients);
+}
+
+}  // namespace sgmc::engine

@@ -1,0 +1,84 @@
+#pragma once
+// Message traces: every message a node's actors send or receive, one fixed-size binary record
+// each, written per node to runs/<name>/trace/NODE.trace. The format (versioned header, then
+// records) is documented in docs/trace-format.md; trace_reader reads it back and rejects a
+// malformed file with a clear error.
+#include "sgmc/core/error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sgmc::engine {
+
+/// Message types as recorded (values are part of the file format: never renumber).
+enum class trace_type : std::uint8_t {
+  push = 1,
+  pull = 2,
+  params = 3,
+  exchange = 4,
+  sample = 5,
+  hello = 6,
+  welcome = 7,
+  stop = 8,
+};
+const char* to_string(trace_type t);
+
+enum class trace_direction : std::uint8_t { sent = 0, received = 1 };
+
+/// Who sent or received: a role and an index (master shard k, worker i, the collector).
+enum class trace_role : std::uint8_t { master = 0, worker = 1, collector = 2 };
+struct trace_actor {
+  trace_role role = trace_role::master;
+  std::uint32_t index = 0;
+  friend bool operator==(const trace_actor&, const trace_actor&) = default;
+};
+
+/// One record.
+struct trace_event {
+  std::uint64_t t_ns = 0;  ///< CLOCK_MONOTONIC, ns (comparable across nodes of one host)
+  trace_actor actor;       ///< the recording actor
+  trace_actor peer;        ///< the other end
+  trace_type type = trace_type::push;
+  trace_direction dir = trace_direction::sent;
+  std::uint64_t bytes = 0;      ///< payload bytes (floats × 4) plus the fixed fields
+  std::uint64_t version = 0;    ///< the version the message carries (0 if none)
+  std::int64_t staleness = -1;  ///< of an applied push or exchange; −1 when not applicable
+};
+
+/// Monotonic clock in ns (the trace's time base).
+std::uint64_t trace_now_ns();
+
+/// Appends records to one node's trace file. Thread-safe (the actors of a node share it);
+/// records are buffered and written in blocks, and the file is complete after flush() or
+/// destruction. A write error is kept and reported by flush().
+class trace_writer {
+ public:
+  /// Creates (truncates) `path` and writes the header naming the node.
+  static expected<std::unique_ptr<trace_writer>> open(const std::filesystem::path& path,
+                                                      const std::string& node);
+  ~trace_writer();
+  void record(const trace_event& e);
+  expected<void> flush();
+  std::uint64_t records() const;
+
+ private:
+  struct impl;
+  explicit trace_writer(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+/// A whole trace file.
+struct trace_file {
+  std::uint32_t format_version = 0;
+  std::string node;
+  std::vector<trace_event> events;
+};
+
+/// Reads a trace file; errc::invalid_data naming the file and what is wrong (bad magic,
+/// unknown version, truncated record, unknown message type) otherwise.
+expected<trace_file> read_trace(const std::filesystem::path& path);
+
+}  // namespace sgmc::engine

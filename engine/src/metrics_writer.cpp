@@ -1,0 +1,71 @@
+#include "sgmc/engine/metrics_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace sgmc::engine {
+namespace {
+
+std::string json_number(double x) {
+  if (!std::isfinite(x)) return "null";  // JSON has no NaN or Inf
+  return fmt::format("{}", x);
+}
+
+}  // namespace
+
+std::string to_json(const metrics_record& r) {
+  std::string out = fmt::format(
+      "{{\"chain\": {}, \"step\": {}, \"wall_s\": {}, \"step_size\": {}, \"potential\": {}, "
+      "\"draws\": {}",
+      r.chain, r.step, json_number(r.wall_s), json_number(r.step_size), json_number(r.potential),
+      r.draws);
+  for (const auto& [name, value] : r.values)
+    out += fmt::format(", \"{}\": {}", name, json_number(value));  // names are our own: no escaping
+  return out + "}";
+}
+
+expected<metrics_writer> metrics_writer::create(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return make_error(errc::io, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+  return metrics_writer(fd, path);
+}
+
+metrics_writer::metrics_writer(metrics_writer&& other) noexcept
+    : fd_(other.fd_), path_(std::move(other.path_)) {
+  other.fd_ = -1;
+}
+
+metrics_writer& metrics_writer::operator=(metrics_writer&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+metrics_writer::~metrics_writer() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+expected<void> metrics_writer::write(const metrics_record& record) const {
+  const std::string line = to_json(record) + "\n";
+  ssize_t n = 0;
+  do {
+    n = ::write(fd_, line.data(), line.size());
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(line.size()))
+    return make_error(errc::io, fmt::format("cannot write {}: {}", path_,
+                                            n < 0 ? std::strerror(errno) : "short write"));
+  return {};
+}
+
+}  // namespace sgmc::engine

@@ -1,0 +1,92 @@
+#include "sgmc/engine/run_output.hpp"
+
+#include "eval_worker.hpp"
+#include "sgmc/engine/npy_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace sgmc::engine {
+
+struct chain_output::impl {
+  std::optional<npy_writer> npy;
+  std::unique_ptr<evaluator> eval;
+  std::unique_ptr<detail::eval_worker> worker;  // after eval: stops before eval goes
+};
+
+chain_output::chain_output(const output_context& ctx, std::uint32_t chain)
+    : ctx_(ctx), impl_(std::make_unique<impl>()) {
+  summary_.chain = chain;
+  summary_.samples_path = (ctx.samples_dir / fmt::format("chain-{}.npy", chain)).string();
+  next_eval_ = ctx.eval_every;
+}
+
+chain_output::~chain_output() { abandon(); }
+
+expected<std::unique_ptr<chain_output>> chain_output::create(const output_context& ctx,
+                                                             std::uint32_t chain) {
+  std::unique_ptr<chain_output> out(new chain_output(ctx, chain));
+  auto npy = npy_writer::create(out->summary_.samples_path, ctx.model.dim());
+  if (!npy) return unexpected(npy.error());
+  auto& s = *out->impl_;
+  s.npy.emplace(std::move(*npy));
+  s.eval = evaluator::make(ctx.model, ctx.test);
+  s.worker = std::make_unique<detail::eval_worker>(*s.eval, ctx.metrics, ctx.progress);
+  return out;
+}
+
+expected<void> chain_output::on_step(std::uint64_t step, std::span<const float> theta, bool is_draw,
+                                     double potential, double step_size) {
+  auto& s = *impl_;
+  if (!s.worker) return make_error(errc::invalid_argument, "chain_output: already finished");
+  if (auto failed = s.worker->failure()) return unexpected(*failed);
+  summary_.steps = step;
+  last_potential_ = potential;
+  last_step_size_ = step_size;
+  last_recorded_ = false;
+  if (is_draw) {
+    if (auto r = s.npy->append(theta); !r) return r;
+    summary_.draws = s.npy->rows();
+    s.worker->add_draw(theta);
+  }
+  if (step >= next_eval_) {
+    record(theta, is_draw);
+    const std::uint64_t every = ctx_.eval_every;
+    next_eval_ = (step / every + 1) * every;
+  }
+  return {};
+}
+
+void chain_output::record(std::span<const float> theta, bool theta_is_draw) {
+  metrics_record meta;
+  meta.chain = summary_.chain;
+  meta.step = summary_.steps;
+  meta.wall_s = ctx_.time.seconds();
+  meta.step_size = last_step_size_;
+  meta.potential = last_potential_;
+  meta.draws = summary_.draws;
+  impl_->worker->record(meta, theta, theta_is_draw);
+  last_recorded_ = true;
+}
+
+expected<chain_summary> chain_output::finish(std::span<const float> theta, bool theta_is_draw) {
+  auto& s = *impl_;
+  if (!s.worker) return make_error(errc::invalid_argument, "chain_output: already finished");
+  if (!last_recorded_ && !theta.empty()) record(theta, theta_is_draw);
+  auto r = s.worker->finish();
+  summary_.metrics = s.worker->last_values();
+  s.worker.reset();
+  if (!r) return unexpected(r.error());
+  return summary_;
+}
+
+void chain_output::abandon() {
+  auto& s = *impl_;
+  if (!s.worker) return;
+  (void)s.worker->finish();
+  summary_.metrics = s.worker->last_values();
+  s.worker.reset();
+}
+
+}  // namespace sgmc::engine
