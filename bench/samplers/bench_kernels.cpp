@@ -5,6 +5,7 @@
 //   samplers/<kind>/16M         one kernel step over 16M floats, 2 threads; bytes = what the
 //                               kernel must move (sgld/sgd: θ, g, θ' = 12 B; with v or V: 20 B)
 //   samplers/sgld/256K/1thread  SGLD on one core with its data in L2: the compute ceiling
+//   samplers/{stream_triad,sgld}/16M/1thread   both on one thread, for the 1-thread ratio
 //   core/fill_normal/...        the normal generator alone: 64K floats (cache-resident, one
 //                               thread: the generation rate) and 16M floats (2 threads, to memory)
 // Every array is a samplers::float_buffer (what the chain and the kernels' state use: 2 MB
@@ -42,8 +43,8 @@ sgmc::samplers::float_buffer filled(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
-void stream_triad(benchmark::State& state) {
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, kThreads);
+void stream_triad(benchmark::State& state, int n_threads = kThreads) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, n_threads);
   const std::size_t n = k16M;
   auto a = filled(n, 1), b = filled(n, 2), c = filled(n, 3);
   const float s = 0.5f;
@@ -51,9 +52,10 @@ void stream_triad(benchmark::State& state) {
   const float* pb = b.data();
   const float* pc = c.data();
   for (auto _ : state) {
-    sgmc::core::for_each_chunk(n, n / kThreads, [=](std::size_t lo, std::size_t hi) {
-      for (std::size_t i = lo; i < hi; ++i) pa[i] = pb[i] + s * pc[i];
-    });
+    sgmc::core::for_each_chunk(n, n / static_cast<std::size_t>(n_threads),
+                               [=](std::size_t lo, std::size_t hi) {
+                                 for (std::size_t i = lo; i < hi; ++i) pa[i] = pb[i] + s * pc[i];
+                               });
     benchmark::DoNotOptimize(a.data());
     benchmark::ClobberMemory();
   }
@@ -120,7 +122,7 @@ void add(const std::string& name, Fn fn) {
 }
 
 int register_all() {
-  add("samplers/stream_triad/16M", stream_triad);
+  add("samplers/stream_triad/16M", [](benchmark::State& s) { stream_triad(s); });
   // sgld-fp's kernel is SGLD's (its control variate lives in the gradient): listed for
   // completeness.
   const std::pair<const char*, int> kinds[] = {
@@ -132,6 +134,9 @@ int register_all() {
     add("samplers/" + k + "/16M", [k, b](benchmark::State& s) { kernel(s, k, b); });
   }
   // The compute ceiling: θ and ∇Û (2 MB) stay in one core's L2.
+  // One core: SGLD against the triad, both on 1 thread.
+  add("samplers/stream_triad/16M/1thread", [](benchmark::State& s) { stream_triad(s, 1); });
+  add("samplers/sgld/16M/1thread", [](benchmark::State& s) { kernel(s, "sgld", 12, k16M, 1); });
   add("samplers/sgld/256K/1thread",
       [](benchmark::State& s) { kernel(s, "sgld", 12, std::size_t{1} << 18, 1); });
   add("core/fill_normal/64K", fill_normal_cached);

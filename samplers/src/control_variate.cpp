@@ -2,7 +2,7 @@
 
 #include "sgmc/core/assert.hpp"
 #include "sgmc/samplers/chain.hpp"
-#include "sgmc/samplers/sgd.hpp"
+#include "sgmc/samplers/sgld.hpp"
 
 #include <fmt/format.h>
 
@@ -35,7 +35,7 @@ expected<void> find_mode(gradient_source& source, const mode_search_params& para
                       fmt::format("find_mode: θ has {} values, the target's dim is {}",
                                   theta.size(), source.dim()));
   }
-  sgd kernel(source.dim());
+  sgld kernel(source.dim(), 0.0, "sgd");  // SGD: SGLD at T = 0
   chain_params cp;
   cp.seed = params.seed;
   cp.chain = params.chain;

@@ -25,7 +25,7 @@
 namespace sgmc::samplers::detail {
 
 /// Elements per block (4 Philox groups): two noise buffers of this size take 2 KB of L1.
-/// 256 measured best on 16M floats (512: −8%, 128: per-block overheads show).
+/// The best of 128, 256, 512 on 16M floats (docs/PERFORMANCE.md, "Kernel loop constants").
 inline constexpr std::size_t kBlock = 256;
 
 using array_map = Eigen::Map<Eigen::ArrayXf>;
@@ -53,7 +53,7 @@ inline bool all_finite(const array_map& x) {
 /// The vectors a kernel streams through, prefetched kPrefetchAhead blocks ahead of the block
 /// being updated, before that block's noise is drawn: while the core computes normals it issues
 /// no loads of its own, and the hardware prefetcher, which follows demand loads, falls idle.
-/// (SGLD over 16M floats: +10%, with 2 MB pages; see float_buffer.hpp.)
+/// (Its gain on SGLD over 16M floats: docs/PERFORMANCE.md; 2 MB pages: float_buffer.hpp.)
 struct streams {
   float* written[2] = {nullptr, nullptr};  ///< read and written: θ (not null), the state
   const float* read = nullptr;             ///< only read: ∇Û (not null)
@@ -71,8 +71,8 @@ struct streams {
 
 inline constexpr std::size_t kPrefetchAhead = 2;
 
-/// Elements per TBB task. Long runs keep each core's hardware prefetchers streaming (SGLD over
-/// 16M floats: +7% from 8192 to 131072 elements per task); at least 16 tasks when dim allows,
+/// Elements per TBB task. Long runs keep each core's hardware prefetchers streaming (the gain
+/// on SGLD over 16M floats: docs/PERFORMANCE.md); at least 16 tasks when dim allows,
 /// for load balance. A function of dim only, so chunk boundaries never depend on the number of
 /// threads — and the kernels' results depend on neither: each element draws its own noise.
 inline std::size_t chunk_for(std::size_t dim) {

@@ -1,8 +1,6 @@
 #include "sgmc/samplers/sampler.hpp"
 
 #include "sgmc/samplers/psgld.hpp"
-#include "sgmc/samplers/sgd.hpp"
-#include "sgmc/samplers/sgd_momentum.hpp"
 #include "sgmc/samplers/sghmc.hpp"
 #include "sgmc/samplers/sghmc_euler.hpp"
 #include "sgmc/samplers/sghmc_exact.hpp"
@@ -91,10 +89,10 @@ expected<std::unique_ptr<sampler>> make_sampler(const sampler_params& p, std::si
     s = std::make_unique<sghmc_exact>(dim, p.friction, p.temperature);
   else if (k == "psgld")
     s = std::make_unique<psgld>(dim, p.rmsprop_decay, p.rmsprop_eps, p.temperature, p.data_size);
-  else if (k == "sgd")
-    s = std::make_unique<sgd>(dim);
-  else
-    s = std::make_unique<sgd_momentum>(dim, p.friction);
+  else if (k == "sgd")  // SGLD at T = 0
+    s = std::make_unique<sgld>(dim, 0.0, p.kind);
+  else  // sgd-momentum: SGHMC at T = 0
+    s = std::make_unique<sghmc>(dim, p.friction, 0.0, p.kind);
   return s;
 }
 

@@ -1,9 +1,10 @@
 #include "sgmc/samplers/sghmc_exact.hpp"
 
-#include "kernel_loop.hpp"
+#include "momentum_loop.hpp"
 #include "sgmc/core/assert.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 namespace sgmc::samplers {
 namespace {
@@ -63,9 +64,8 @@ sghmc_exact_coefficients make_sghmc_exact_coefficients(double h, double friction
 }
 
 sghmc_exact::sghmc_exact(std::size_t dim, double friction, double temperature)
-    : dim_(dim), friction_(friction), temperature_(temperature), v_(dim) {
+    : momentum_sampler(dim, friction, temperature, "sghmc-exact") {
   SGMC_ASSERT(friction > 0.0, "sghmc_exact: friction must be > 0");
-  SGMC_ASSERT(temperature >= 0.0, "sghmc_exact: temperature must be >= 0");
 }
 
 bool sghmc_exact::step(std::span<float> theta, std::span<const float> grad, const step_info& info) {
@@ -75,28 +75,20 @@ bool sghmc_exact::step(std::span<float> theta, std::span<const float> grad, cons
   const auto a_tv = static_cast<float>(c.a_tv), a_tg = static_cast<float>(c.a_tg);
   const auto l11 = static_cast<float>(c.l11), l21 = static_cast<float>(c.l21);
   const auto l22 = static_cast<float>(c.l22);
-  float* th = theta.data();
-  float* v = v_.data();
-  const float* g = grad.data();
-  auto update = [=](std::size_t b, std::size_t n, const auto& xi_theta, const auto& xi_v) {
-    auto t = detail::block_of(th, b, n);
-    auto m = detail::block_of(v, b, n);
-    const auto gb = detail::block_of(g, b, n);
-    t += a_tv * m - a_tg * gb + xi_theta;  // with the old v
-    m = e * m - a_vg * gb + xi_v;
-    return detail::all_finite(t) && detail::all_finite(m);
+  auto update = [=](auto& t, auto& m, const auto& g, const auto& xi_theta, const auto& xi_v) {
+    t += a_tv * m - a_tg * g + xi_theta;  // with the old v
+    m = e * m - a_vg * g + xi_v;
   };
-  if (!is_stochastic()) {
-    return detail::for_each_block(dim_, [&](std::size_t b, std::size_t n) {
-      const auto zero = Eigen::ArrayXf::Zero(static_cast<Eigen::Index>(n));
-      return update(b, n, zero, zero);
-    });
-  }
-  const detail::streams data{{th, v}, g, dim_};
-  return detail::for_each_noise2_block(dim_, info.key, info.offset, data,
-                                       [&](std::size_t b, std::size_t n, auto z1, auto z2) {
-                                         return update(b, n, l21 * z1 + l22 * z2, l11 * z1);
-                                       });
+  return detail::for_each_momentum_block<detail::noise_draws::two>(
+      theta.data(), v_.data(), grad.data(), dim_, info, is_stochastic(),
+      [&](auto& t, auto& m, const auto& g, const auto& z) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(z)>, detail::no_noise>) {
+          const auto zero = Eigen::ArrayXf::Zero(m.size());
+          update(t, m, g, zero, zero);
+        } else {
+          update(t, m, g, l21 * z.z1 + l22 * z.z2, l11 * z.z1);
+        }
+      });
 }
 
 }  // namespace sgmc::samplers

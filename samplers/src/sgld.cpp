@@ -23,7 +23,7 @@ bool sgld::step(std::span<float> theta, std::span<const float> grad, const step_
     return detail::for_each_block(dim_, [=](std::size_t b, std::size_t n) {
       auto t = detail::block_of(th, b, n);
       t -= drift * detail::block_of(g, b, n);
-      return detail::all_finite(t);
+      return detail::all_finite(t);  // T = 0: SGD
     });
   }
   const auto scale = static_cast<float>(std::sqrt(eps * temperature_));

@@ -2,13 +2,9 @@
 // and the fused divergence check.
 
 #include "reference_kernels.hpp"
+#include "sgmc/samplers/momentum_sampler.hpp"
 #include "sgmc/samplers/psgld.hpp"
 #include "sgmc/samplers/sampler.hpp"
-#include "sgmc/samplers/sgd.hpp"
-#include "sgmc/samplers/sgd_momentum.hpp"
-#include "sgmc/samplers/sghmc.hpp"
-#include "sgmc/samplers/sghmc_euler.hpp"
-#include "sgmc/samplers/sghmc_exact.hpp"
 #include "sgmc/samplers/sgld.hpp"
 
 #include <tbb/global_control.h>
@@ -48,10 +44,7 @@ sm::step_info info_at(std::uint64_t step, float eps) {
 }
 
 std::span<const float> state_of(const sm::sampler& s) {
-  if (auto* k = dynamic_cast<const sm::sghmc*>(&s)) return k->momentum();
-  if (auto* k = dynamic_cast<const sm::sghmc_euler*>(&s)) return k->momentum();
-  if (auto* k = dynamic_cast<const sm::sghmc_exact*>(&s)) return k->momentum();
-  if (auto* k = dynamic_cast<const sm::sgd_momentum*>(&s)) return k->momentum();
+  if (auto* k = dynamic_cast<const sm::momentum_sampler*>(&s)) return k->momentum();
   if (auto* k = dynamic_cast<const sm::psgld*>(&s)) return k->mean_square();
   return {};
 }
@@ -249,4 +242,34 @@ TEST_CASE("psgld averages the per-datum gradient: (eps, lambda, N) equals (eps N
   }
   CHECK(max_rel < 1e-5);
   CHECK(max_diff_unscaled > 1e-3);  // without N the preconditioner is N times smaller
+}
+
+TEST_CASE("sgd and sgd-momentum give the bits of sgld and sghmc at temperature 0",
+          "[samplers][kernels]") {
+  // The kinds are the zero-temperature cases of the stochastic kernels: same θ and momentum
+  // bits over several steps, signed zeros included, and their own names.
+  const std::pair<const char*, const char*> pairs[] = {{"sgd", "sgld"}, {"sgd-momentum", "sghmc"}};
+  for (const auto& [baseline, kernel] : pairs) {
+    SECTION(baseline) {
+      kernel_case b = make_case(baseline), k = make_case(kernel, 0.0);
+      b.params.temperature = kTemperature;  // ignored by the baselines
+      auto kb = sm::make_sampler(b.params, kDim), kk = sm::make_sampler(k.params, kDim);
+      REQUIRE(kb.has_value());
+      REQUIRE(kk.has_value());
+      CHECK((*kb)->name() == baseline);
+      CHECK_FALSE((*kb)->is_stochastic());
+      vec tb = draw(1, 1.0f), tk = tb;
+      tb[7] = tk[7] = -0.0f;
+      for (int s = 0; s < kSteps; ++s) {
+        vec g = draw(100 + s, 3.0f);
+        g[7] = 0.0f;
+        REQUIRE((*kb)->step(tb, g, info_at(s, b.step_size)));
+        REQUIRE((*kk)->step(tk, g, info_at(s + 50, k.step_size)));
+      }
+      CHECK(std::memcmp(tb.data(), tk.data(), kDim * sizeof(float)) == 0);
+      const auto sb = state_of(**kb), sk = state_of(**kk);
+      REQUIRE(sb.size() == sk.size());
+      CHECK(std::memcmp(sb.data(), sk.data(), sb.size() * sizeof(float)) == 0);
+    }
+  }
 }

@@ -14,10 +14,10 @@
 // angle 2π w1 / 2^32; element 4k+0/2 is r cos, 4k+1/3 is r sin. |z| < 6.7. Uniforms are
 // (w >> 8) / 2^24 in [0, 1).
 //
-// Speed: with AVX-512 the generator runs Philox on 16 counters per register and Box–Muller on 16
-// pairs at once (about 0.55 ns per normal per core here, 4.5× the scalar path; Philox alone is
-// ~0.3 ns per word); without AVX-512 a scalar path with the very same arithmetic (same bits:
-// tests/core compares them) is used.
+// Paths: with AVX-512 the generator runs Philox on 16 counters per register and Box–Muller on 16
+// pairs at once (core/src/rng_avx512.cpp); without AVX-512 a scalar path with the very same
+// arithmetic (core/src/rng_scalar.cpp; same bits: tests/core compares them) is used. Their
+// speeds are in docs/PERFORMANCE.md.
 
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,8 @@
 // aligned, and — when at least 2 MB — placed in 2 MB-aligned memory advised for transparent
 // huge pages (Linux madvise(MADV_HUGEPAGE), before the first touch). Streaming kernels over
 // tens of MB otherwise take a TLB miss every 4 KB, which inside a VM (nested page tables)
-// costs ~15% of the SGLD update's throughput here; where THP is off the advice is a no-op.
+// costs a good part of the SGLD update's throughput (docs/PERFORMANCE.md); where THP is off the
+// advice is a no-op.
 
 #include <cstddef>
 #include <memory>

@@ -1,7 +1,8 @@
 #pragma once
 // The update-kernel interface and its factory. One sampler object per chain: it holds the
 // per-chain state (momentum, preconditioner). Each kernel's header gives its update rule:
-//   sgld.hpp  sghmc.hpp  sghmc_euler.hpp  sghmc_exact.hpp  psgld.hpp  sgd.hpp  sgd_momentum.hpp
+//   sgld.hpp  sghmc.hpp  sghmc_euler.hpp  sghmc_exact.hpp  psgld.hpp
+// The kinds "sgd" and "sgd-momentum" are sgld and sghmc at temperature 0.
 //
 // Kernels run over the flat vector in core::for_each_chunk's fixed chunks (TBB), draw their noise
 // by global element index from the stream info.key (core::fill_normal) into a small per-block

@@ -4,10 +4,11 @@
 //   θ ← θ + v
 // η = info.step_size (a learning rate: η = h² for a leapfrog step h with unit mass),
 // α = friction in (0, 1] (α = γh). v starts at 0 (reset). ξ_i from {info.key, stream = noise}.
+// At T = 0 it is SGD with momentum (their §3.3; α = 1 − the usual momentum), the kind
+// "sgd-momentum": v ← (1 − α) v − η ∇Û(θ), θ ← θ + v, and no noise is drawn.
 // Memory traffic: reads θ, v, ∇Û; writes θ, v: 20 bytes per element.
 
-#include "sgmc/samplers/float_buffer.hpp"
-#include "sgmc/samplers/sampler.hpp"
+#include "sgmc/samplers/momentum_sampler.hpp"
 
 #include <cstddef>
 #include <span>
@@ -15,24 +16,12 @@
 
 namespace sgmc::samplers {
 
-class sghmc final : public sampler {
+class sghmc final : public momentum_sampler {
  public:
   /// 0 < friction <= 1, temperature >= 0 (asserted).
-  sghmc(std::size_t dim, double friction, double temperature);
+  sghmc(std::size_t dim, double friction, double temperature, std::string name = "sghmc");
 
-  std::string name() const override { return "sghmc"; }
-  std::size_t dim() const override { return dim_; }
   bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) override;
-  void reset() override { v_.fill(0.0f); }
-  bool is_stochastic() const override { return temperature_ > 0.0; }
-
-  std::span<const float> momentum() const { return v_.span(); }
-
- private:
-  std::size_t dim_;
-  double friction_;
-  double temperature_;
-  float_buffer v_;
 };
 
 }  // namespace sgmc::samplers

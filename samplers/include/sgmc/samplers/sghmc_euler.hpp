@@ -9,33 +9,19 @@
 // h = info.step_size, γ = friction > 0; v starts at 0. ξ_i from {info.key, stream = noise}.
 // Memory traffic: 20 bytes per element.
 
-#include "sgmc/samplers/float_buffer.hpp"
-#include "sgmc/samplers/sampler.hpp"
+#include "sgmc/samplers/momentum_sampler.hpp"
 
 #include <cstddef>
 #include <span>
-#include <string>
 
 namespace sgmc::samplers {
 
-class sghmc_euler final : public sampler {
+class sghmc_euler final : public momentum_sampler {
  public:
   /// friction > 0, temperature >= 0 (asserted).
   sghmc_euler(std::size_t dim, double friction, double temperature);
 
-  std::string name() const override { return "sghmc-euler"; }
-  std::size_t dim() const override { return dim_; }
   bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) override;
-  void reset() override { v_.fill(0.0f); }
-  bool is_stochastic() const override { return temperature_ > 0.0; }
-
-  std::span<const float> momentum() const { return v_.span(); }
-
- private:
-  std::size_t dim_;
-  double friction_;
-  double temperature_;
-  float_buffer v_;
 };
 
 }  // namespace sgmc::samplers

@@ -14,12 +14,10 @@
 // Coefficients are computed in double per step, small γh by series (no cancellation).
 // Memory traffic: 20 bytes per element.
 
-#include "sgmc/samplers/float_buffer.hpp"
-#include "sgmc/samplers/sampler.hpp"
+#include "sgmc/samplers/momentum_sampler.hpp"
 
 #include <cstddef>
 #include <span>
-#include <string>
 
 namespace sgmc::samplers {
 
@@ -37,24 +35,12 @@ struct sghmc_exact_coefficients {
 sghmc_exact_coefficients make_sghmc_exact_coefficients(double h, double friction,
                                                        double temperature);
 
-class sghmc_exact final : public sampler {
+class sghmc_exact final : public momentum_sampler {
  public:
   /// friction > 0, temperature >= 0 (asserted).
   sghmc_exact(std::size_t dim, double friction, double temperature);
 
-  std::string name() const override { return "sghmc-exact"; }
-  std::size_t dim() const override { return dim_; }
   bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) override;
-  void reset() override { v_.fill(0.0f); }
-  bool is_stochastic() const override { return temperature_ > 0.0; }
-
-  std::span<const float> momentum() const { return v_.span(); }
-
- private:
-  std::size_t dim_;
-  double friction_;
-  double temperature_;
-  float_buffer v_;
 };
 
 }  // namespace sgmc::samplers

@@ -3,6 +3,8 @@
 //   θ ← θ − (ε/2) ∇Û(θ) + √(εT) ξ,   ξ ~ N(0, I)
 // ε = info.step_size; ξ_i = core::fill_normal({info.key, stream = noise}, i). Stateless.
 // Also the kernel of SGLD-FP (name "sgld-fp"): there ∇Û is the control-variate gradient.
+// At T = 0 it is plain SGD, the kind "sgd" (the baseline, and SGLD-FP's mode search):
+//   θ ← θ − (ε/2) ∇Û(θ), and no noise is drawn.
 // Memory traffic: reads θ and ∇Û, writes θ: 12 bytes per element.
 
 #include "sgmc/samplers/sampler.hpp"

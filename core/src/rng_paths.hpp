@@ -1,0 +1,88 @@
+#pragma once
+// What the three parts of the generator share (private to core/src):
+//   rng.cpp         the API (fill_*, normal_filler, philox_engine) and the per-stream constants
+//   rng_scalar.cpp  the scalar path: the reference, and the fallback without AVX-512
+//   rng_avx512.cpp  the AVX-512 path: 16 counters per register, the same arithmetic
+// Every operation of the vector path has its scalar twin (fma for fma, the same table, the same
+// rounding), so both give the same bits; tests/core checks this, and checks the raw Philox
+// words against Random123 itself.
+//
+// A path fills whole groups: n_groups × 64 outputs, the words of the 16 counters
+// first_block + 16 g .. first_block + 16 g + 15 in element order.
+
+#include "sgmc/core/rng.hpp"
+
+#include <Random123/philox.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <numbers>
+
+namespace sgmc::core::paths {
+
+__extension__ using u128 = unsigned __int128;
+using u32 = std::uint32_t;
+using u64 = std::uint64_t;
+using philox = r123::Philox4x32;
+using constants = normal_filler::constants;
+
+inline philox::key_type make_key(const rng_key& k) {
+  return {{static_cast<u32>(k.seed), static_cast<u32>(k.seed >> 32)}};
+}
+
+inline philox::ctr_type make_ctr(const rng_key& k, u64 block) {
+  return {{static_cast<u32>(block), static_cast<u32>(k.stream), static_cast<u32>(k.step), k.chain}};
+}
+
+inline constexpr u32 kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // Philox4x32 multipliers
+inline constexpr u32 kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // Weyl key increments
+
+/// Elements per group: 16 Philox counters of four words each.
+inline constexpr std::size_t kGroup = 64;
+
+// ---- Box–Muller, the arithmetic both paths do -----------------------------------------------
+// radius: √(−2 ln u), u = float(w | 1) / 2^32 in (0, 1]. With x = float(w | 1) = m·2^e,
+// m in [0.75, 1.5), and c_k the centre of m's bin (32 bins from the mantissa's top bits; 1 for
+// the bin just below 1):
+//   −2 ln u = 2 ln2 (32 − e) − 2 ln c_k − 2 ln(1 + r),  r = m/c_k − 1, |r| < 1/64,
+// the last term a degree-4 Taylor polynomial in r' = −2r (truncation error < 1e-9).
+// angle: 2π w / 2^32 = quadrant·π/2 + φ, φ in [−π/4, π/4), and Cephes' sinf/cosf polynomials.
+struct bm_tables {
+  alignas(64) float inv[32];  ///< −2 / c_k
+  alignas(64) float lnc[32];  ///< −2 ln c_k, consistent with the rounded inv
+};
+
+/// The tables, built once (rng_scalar.cpp).
+const bm_tables& tables();
+
+inline constexpr float kTwoLn2 = static_cast<float>(2.0 * std::numbers::ln2);
+inline constexpr float kAngle = static_cast<float>(2.0 * std::numbers::pi / 17179869184.0);
+inline constexpr float kS3 = -1.9515295891e-4f, kS2 = 8.3321608736e-3f, kS1 = -1.6666654611e-1f;
+inline constexpr float kC3 = 2.443315711809948e-5f, kC2 = -1.388731625493765e-3f,
+                       kC1 = 4.166664568298827e-2f;
+inline constexpr float kTwoPow24Inv = 1.0f / 16777216.0f;
+
+// ---- the paths' group kernels ---------------------------------------------------------------
+namespace scalar {
+void normal_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                   float* out);
+void uniform_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                    float* out);
+void bits_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                 u32* out);
+/// Four normals from one counter's words: (w0, w1) and (w2, w3) are Box–Muller pairs.
+void normals_from_words(const u32 w[4], float* out);
+}  // namespace scalar
+
+#if defined(__AVX512F__)
+namespace avx512 {
+void normal_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                   float* out);
+void uniform_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                    float* out);
+void bits_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                 u32* out);
+}  // namespace avx512
+#endif
+
+}  // namespace sgmc::core::paths
