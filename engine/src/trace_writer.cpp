@@ -89,13 +89,6 @@ const char* to_string(trace_type t) {
   return "unknown";
 }
 
-std::uint64_t trace_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 struct trace_writer::impl {
   const std::uint64_t id = next_writer_id.fetch_add(1);
   std::filesystem::path path;

@@ -3,7 +3,7 @@
 // helpers to script events.
 
 #include "../samplers/sources.hpp"
-#include "driver.hpp"
+#include "sgmc/engine/protocol_driver.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,12 +16,18 @@
 
 namespace sgmc::test {
 
+namespace pr = sgmc::protocols;
+
+using engine::driver_event;
+using engine::protocol_driver;
+using engine::protocol_driver_config;
+
 /// A run of `kind` with W workers and S shards on quadratic_source (N(0.5, 2 I), optional
 /// synthetic gradient noise), θ_0 = a fixed normal draw, SGLD with ε = 0.01.
-inline driver_config quadratic_config(pr::protocol_kind kind, std::uint32_t workers,
-                                      std::uint32_t shards, std::size_t dim, std::uint64_t steps,
-                                      double grad_noise = 0.5) {
-  driver_config c;
+inline protocol_driver_config quadratic_config(pr::protocol_kind kind, std::uint32_t workers,
+                                               std::uint32_t shards, std::size_t dim,
+                                               std::uint64_t steps, double grad_noise = 0.5) {
+  protocol_driver_config c;
   c.protocol.kind = kind;
   c.protocol.workers = workers;
   c.protocol.shards = shards;
@@ -37,8 +43,8 @@ inline driver_config quadratic_config(pr::protocol_kind kind, std::uint32_t work
   return c;
 }
 
-inline std::unique_ptr<driver> make_driver(driver_config c) {
-  auto d = driver::make(std::move(c));
+inline std::unique_ptr<protocol_driver> make_driver(protocol_driver_config c) {
+  auto d = protocol_driver::make(std::move(c));
   if (!d) FAIL(d.error().message);
   return std::move(*d);
 }
@@ -52,26 +58,26 @@ inline std::unique_ptr<driver> make_driver(driver_config c) {
 
 /// Predicates on queued events.
 inline auto push_from(pr::worker_id w) {
-  return [w](const event& e) {
+  return [w](const driver_event& e) {
     return !e.compute && std::holds_alternative<pr::push>(e.env.msg) && e.from.index == w;
   };
 }
 inline auto compute_of(pr::worker_id w) {
-  return [w](const event& e) { return e.compute && e.from.index == w; };
+  return [w](const driver_event& e) { return e.compute && e.from.index == w; };
 }
 inline auto params_to(pr::worker_id w) {
-  return [w](const event& e) {
+  return [w](const driver_event& e) {
     return !e.compute && std::holds_alternative<pr::params>(e.env.msg) &&
            e.env.to == pr::worker_at(w);
   };
 }
 inline auto any_event() {
-  return [](const event&) { return true; };
+  return [](const driver_event&) { return true; };
 }
 
 /// Runs the first event matching pred; REQUIREs there is one.
 template <class Pred>
-void run_first(driver& d, Pred pred, const char* what) {
+void run_first(protocol_driver& d, Pred pred, const char* what) {
   auto r = d.deliver_first(pred);
   if (!r) FAIL(r.error().message);
   INFO(what);

@@ -68,7 +68,8 @@ TEST_CASE("a downpour pull replaces the worker's copy and names the version of i
   run_first(*d, push_from(1), "second push");
   CHECK(d->master(0).version() == 2);
   run_first(
-      *d, [](const event& e) { return std::holds_alternative<pr::pull>(e.env.msg); }, "the pull");
+      *d, [](const driver_event& e) { return std::holds_alternative<pr::pull>(e.env.msg); },
+      "the pull");
   run_first(*d, params_to(1), "the answer");
   CHECK(same_bits(d->worker(1).theta(), d->master(0).theta()));
   for (int t = 0; t < 2; ++t) run_first(*d, compute_of(1), "w1 local step");

@@ -31,10 +31,10 @@ TEST_CASE("an elastic exchange moves the centre by alpha (theta_i - centre)",
   const auto before = d->theta();
   CHECK(same_bits(before, cfg.theta0));
   run_first(
-      *d, [](const event& e) { return std::holds_alternative<pr::exchange>(e.env.msg); },
+      *d, [](const driver_event& e) { return std::holds_alternative<pr::exchange>(e.env.msg); },
       "exchange with shard 0");
   run_first(
-      *d, [](const event& e) { return std::holds_alternative<pr::exchange>(e.env.msg); },
+      *d, [](const driver_event& e) { return std::holds_alternative<pr::exchange>(e.env.msg); },
       "exchange with shard 1");
   const auto after = d->theta();
   for (std::size_t j = 0; j < after.size(); ++j) {

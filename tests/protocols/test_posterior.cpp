@@ -50,10 +50,10 @@ MatrixXd stale_sgld_covariance(const MatrixXd& P, double eps, double s2, int tau
   return stationary_covariance(A, Q).topLeftCorner(d, d);
 }
 
-driver_config gaussian_run(const target& t, pr::protocol_kind kind, std::uint32_t workers,
-                           double eps, std::uint64_t steps, std::uint64_t burnin,
-                           std::uint64_t seed) {
-  driver_config c;
+protocol_driver_config gaussian_run(const target& t, pr::protocol_kind kind, std::uint32_t workers,
+                                    double eps, std::uint64_t steps, std::uint64_t burnin,
+                                    std::uint64_t seed) {
+  protocol_driver_config c;
   c.protocol.kind = kind;
   c.protocol.workers = workers;
   c.run.steps = steps;
@@ -68,7 +68,7 @@ driver_config gaussian_run(const target& t, pr::protocol_kind kind, std::uint32_
   return c;
 }
 
-moments sample_moments(driver_config c, const VectorXd& center) {
+moments sample_moments(protocol_driver_config c, const VectorXd& center) {
   moments m(center, true);
   c.on_draw = [&m](const pr::draw& d) { m.add(d.theta); };
   auto d = make_driver(std::move(c));

@@ -7,7 +7,7 @@ namespace {
 
 using namespace sgmc::test;
 
-std::size_t params_queued_to(const driver& d, pr::worker_id w) {
+std::size_t params_queued_to(const protocol_driver& d, pr::worker_id w) {
   std::size_t n = 0;
   for (const auto& e : d.pending()) n += params_to(w)(e);
   return n;
@@ -15,7 +15,7 @@ std::size_t params_queued_to(const driver& d, pr::worker_id w) {
 
 // Worker 1 is held (a straggler) with its first push queued; worker 0 runs until it blocks.
 // Returns the number of pushes of worker 0 applied.
-std::size_t run_fast_worker_until_blocked(driver& d) {
+std::size_t run_fast_worker_until_blocked(protocol_driver& d) {
   SGMC_REQUIRE_OK(d.start());
   for (int i = 0; i < 6; ++i) run_first(d, any_event(), "start-up");  // pulls, answers, computes
   d.hold(1);

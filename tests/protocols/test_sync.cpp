@@ -46,7 +46,7 @@ TEST_CASE("sync with W workers equals one chain with a W-times batch", "[protoco
   const auto model = linreg_model();
   const std::uint32_t W = 4;
   const std::size_t b = 5, steps = 60;
-  driver_config cfg;
+  protocol_driver_config cfg;
   cfg.protocol.kind = pr::protocol_kind::sync;
   cfg.protocol.workers = W;
   cfg.run.steps = steps;

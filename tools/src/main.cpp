@@ -191,7 +191,7 @@ int node_command(CLI::App& app, const node_args& args) {
   options.threads = args.threads;
   options.quiet = args.quiet;
   options.live = ::isatty(STDOUT_FILENO) != 0;
-  options.print = print_line;
+  options.log = print_line;
   auto done = sgmc::tools::run_node(role, *cfg, options);
   if (!done) return fail(done.error());
   print_line(role == node_role::master

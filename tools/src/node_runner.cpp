@@ -80,7 +80,7 @@ expected<std::string> run_master(node_context& c) {
     if (shard == 0 && version > shown) prog->advance(version - std::exchange(shown, version));
   };
   c.node.on_listening = [&](const actors::net_address& a) {
-    if (c.o.print) c.o.print(fmt::format("master listening on {}", actors::to_string(a)));
+    if (c.o.log) c.o.log(fmt::format("master listening on {}", actors::to_string(a)));
   };
   auto r = actors::run_master_node(c.plan, c.node);
   if (prog) prog->finish();
@@ -145,7 +145,7 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
                  {},
                  fs::path(o.out_dir.empty() ? fmt::format("runs/{}", cfg.name) : o.out_dir)};
   if (auto r = engine::validate(c.plan); !r) return prefixed(o.source, r.error());
-  c.node.log = o.print;
+  c.node.log = o.log;
   c.node.address = *address;
   c.node.config_hash = actors::config_hash(to_toml(cfg));
   c.node.wait = millis(o.wait_s);

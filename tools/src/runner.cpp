@@ -29,9 +29,10 @@ double seconds_since(clock_type::time_point t) {
 }
 
 /// Master shards, workers and the collector as actors of this process (actors/embedded.hpp).
-expected<run_summary> run_embedded(const engine::run_config& cfg, const run_options& options,
-                                   const engine::problem& prob, const samplers::schedule& sched,
-                                   run_summary summary, const engine::output_context& out) {
+expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run_options& options,
+                                        const engine::problem& prob,
+                                        const samplers::schedule& sched, run_summary summary,
+                                        const engine::output_context& out) {
   const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
   const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
   const fs::path dir = summary.out_dir;
@@ -98,7 +99,7 @@ expected<run_summary> run(const engine::run_config& cfg, const run_options& opti
   const engine::output_context octx{
       cfg.run.eval_every, *prob->model, prob->data.test, *metrics, prog, time, out / "samples"};
   if (cfg.protocol.distributed()) {
-    auto r = run_embedded(cfg, options, *prob, *sched, std::move(summary), octx);
+    auto r = run_with_protocol(cfg, options, *prob, *sched, std::move(summary), octx);
     prog.finish();
     return r;
   }

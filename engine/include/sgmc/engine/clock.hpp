@@ -17,7 +17,7 @@ class clock {
 /// std::chrono::steady_clock, counting from its construction (or from `start`).
 class steady_run_clock final : public clock {
  public:
-  steady_run_clock() : start_(std::chrono::steady_clock::now()) {}
+  steady_run_clock();
   explicit steady_run_clock(std::chrono::steady_clock::time_point start) : start_(start) {}
   double seconds() const override;
 

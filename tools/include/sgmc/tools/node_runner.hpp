@@ -8,7 +8,7 @@
 //              OUT/trace/worker-I.trace
 //   collector  connects likewise; writes OUT/config.toml, OUT/samples/chain-K.npy,
 //              OUT/metrics.jsonl and OUT/trace/collector.trace exactly as `sgmc run` does
-// (traces only with [trace] enabled). Status lines go to `print`.
+// (traces only with [trace] enabled). Status lines go to `log`.
 #include "sgmc/core/error.hpp"
 #include "sgmc/engine/run_config.hpp"
 
@@ -33,7 +33,7 @@ struct node_run_options {
   bool quiet = false;                   ///< no progress lines
   bool live = false;                    ///< progress rewritten in place (a terminal)
   /// One status line, without a newline ("master listening on 127.0.0.1:7000").
-  std::function<void(const std::string&)> print;
+  std::function<void(const std::string&)> log;
 };
 
 /// Runs one node to the end; returns its last status line ("done: versions ..."), or the
