@@ -1,9 +1,12 @@
 #pragma once
-// What the three parts of the generator share (private to core/src):
-//   rng.cpp         the API (fill_*, normal_filler, philox_engine) and the per-stream constants
-//   rng_scalar.cpp  the scalar path: the reference, and the fallback without AVX-512
+// What the parts of the generator share (private to core/src):
+//   rng.cpp         the API (fill_*, normal_filler, philox_engine), the per-stream constants and
+//                   the choice of path at run time
+//   rng_scalar.cpp  the scalar path: the reference, and the fallback without AVX2
+//   rng_avx2.cpp    the AVX2+FMA path: 8 counters per register, the same arithmetic; compiled
+//                   with -mavx2 -mfma alone, called only on CPUs that have both
 //   rng_avx512.cpp  the AVX-512 path: 16 counters per register, the same arithmetic
-// Every operation of the vector path has its scalar twin (fma for fma, the same table, the same
+// Every operation of a vector path has its scalar twin (fma for fma, the same table, the same
 // rounding), so both give the same bits; tests/core checks this, and checks the raw Philox
 // words against Random123 itself.
 //
@@ -73,6 +76,17 @@ void bits_groups(const rng_key& key, const constants& c, u64 first_block, std::s
 /// Four normals from one counter's words: (w0, w1) and (w2, w3) are Box–Muller pairs.
 void normals_from_words(const u32 w[4], float* out);
 }  // namespace scalar
+
+#if defined(SGMC_RNG_AVX2)
+namespace avx2 {
+void normal_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                   float* out);
+void uniform_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                    float* out);
+void bits_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
+                 u32* out);
+}  // namespace avx2
+#endif
 
 #if defined(__AVX512F__)
 namespace avx512 {

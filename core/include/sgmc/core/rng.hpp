@@ -14,10 +14,20 @@
 // angle 2π w1 / 2^32; element 4k+0/2 is r cos, 4k+1/3 is r sin. |z| < 6.7. Uniforms are
 // (w >> 8) / 2^24 in [0, 1).
 //
-// Paths: with AVX-512 the generator runs Philox on 16 counters per register and Box–Muller on 16
-// pairs at once (core/src/rng_avx512.cpp); without AVX-512 a scalar path with the very same
-// arithmetic (core/src/rng_scalar.cpp; same bits: tests/core compares them) is used. Their
-// speeds are in docs/PERFORMANCE.md.
+// Paths, all with the very same arithmetic and therefore the same bits (tests/core compares them
+// for many keys, offsets and lengths); their speeds are in docs/PERFORMANCE.md:
+//   avx512  Philox on 16 counters per register, Box–Muller on 16 pairs (core/src/rng_avx512.cpp);
+//           linked only when the build targets AVX-512 (-march=native on such a CPU)
+//   avx2    8 counters per register, with FMA (core/src/rng_avx2.cpp); that file alone is compiled
+//           with -mavx2 -mfma, so every x86-64 build has it
+//   scalar  one counter at a time (core/src/rng_scalar.cpp): the reference, and the fallback
+// Dispatch happens at run time, once: the fastest path that the binary has and the CPU runs
+// (__builtin_cpu_supports), so a binary built on one host runs on another.
+// Override, for testing and diagnosis only: the environment variable SGMC_RNG_PATH=scalar|avx2|
+// avx512, read once at the first draw. It is the one place where sgmc's libraries read the
+// environment (they otherwise never do); it cannot change any output, only the speed. A value
+// that is unknown, or names a path this binary lacks or this CPU cannot run, is ignored (the
+// automatic choice stands). detail::active_rng_path() tells which path is in use.
 
 #include <cstddef>
 #include <cstdint>
@@ -78,13 +88,26 @@ void fill_bits(const rng_key& key, std::size_t first, std::span<std::uint32_t> o
 void philox_block(const rng_key& key, std::uint64_t block, std::uint32_t out[4]);
 
 namespace detail {
-/// The scalar reference of fill_normal / fill_uniform (the fallback without AVX-512); the
-/// vectorised path must give the same bits.
+/// The generator's implementations (see the header comment).
+enum class rng_path { scalar, avx2, avx512 };
+/// "scalar", "avx2" or "avx512": the names SGMC_RNG_PATH takes.
+const char* rng_path_name(rng_path p);
+/// True when this binary has path p and this CPU can run it (scalar: always).
+bool rng_path_supported(rng_path p);
+/// The path fill_normal, fill_uniform, fill_bits and normal_filler use, chosen once.
+rng_path active_rng_path();
+/// fill_normal / fill_uniform / fill_bits through path p, which must be supported (tests).
+void fill_normal_path(rng_path p, const rng_key& key, std::size_t first, std::span<float> out);
+void fill_uniform_path(rng_path p, const rng_key& key, std::size_t first, std::span<float> out);
+void fill_bits_path(rng_path p, const rng_key& key, std::size_t first,
+                    std::span<std::uint32_t> out);
+/// The scalar reference of fill_normal / fill_uniform (the fallback without AVX2); the
+/// vectorised paths must give the same bits.
 void fill_normal_scalar(const rng_key& key, std::size_t first, std::span<float> out);
 void fill_uniform_scalar(const rng_key& key, std::size_t first, std::span<float> out);
 /// Box–Muller on one pair of words, as fill_normal does it: z0 = r cos, z1 = r sin.
 void box_muller(std::uint32_t w_radius, std::uint32_t w_angle, float& z0, float& z1);
-/// True when fill_normal uses the AVX-512 path.
+/// True when fill_normal uses a vectorised (AVX2 or AVX-512) path.
 bool fill_is_vectorized();
 }  // namespace detail
 
