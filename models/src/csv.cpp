@@ -1,16 +1,20 @@
 #include "sgmc/models/loaders.hpp"
 
-#include "gz_reader.hpp"
 #include "huge_pages.hpp"
 #include "text.hpp"
+#include "text_file.hpp"
 
 #include <fmt/format.h>
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace sgmc::models {
 namespace {
+
+// The UTF-8 byte-order mark that some spreadsheet programs put at the start of a CSV file.
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
 
 // Splits one CSV line into numbers; an error names the file, the line and the column.
 expected<void> parse_csv_line(std::string_view line, const std::string& path, std::size_t number,
@@ -55,14 +59,14 @@ dataset split_columns(const std::vector<double>& values, std::size_t rows, std::
 }  // namespace
 
 expected<dataset> read_csv(const std::string& path, bool header, int target_column) {
-  auto in = detail::gz_reader::open(path);
-  if (!in) return unexpected(in.error());
-  auto text = in->read_all();
+  auto text = detail::read_text_file(path);
   if (!text) return unexpected(text.error());
+  std::string_view body = *text;
+  if (body.starts_with(k_utf8_bom)) body.remove_prefix(k_utf8_bom.size());  // spreadsheets
   std::vector<double> values, fields;
   std::size_t columns = 0, rows = 0;
   std::optional<error> failure;
-  detail::for_each_line(*text, [&](std::string_view line, std::size_t number) {
+  detail::for_each_line(body, [&](std::string_view line, std::size_t number) {
     if ((header && number == 1) || detail::trim(line).empty()) return true;
     if (auto ok = parse_csv_line(line, path, number, fields); !ok) {
       failure = ok.error();
