@@ -36,6 +36,12 @@ expected<gz_file> open_text(const std::string& path) {
   return f;
 }
 
+unexpected too_long(const std::string& path, std::size_t line, std::size_t max_line) {
+  return make_error(errc::invalid_data,
+                    fmt::format("{}: line {} is longer than {} (not a text file?)", path, line,
+                                format_bytes(static_cast<double>(max_line))));
+}
+
 }  // namespace
 
 expected<std::string> read_text_file(const std::string& path, std::size_t max_line) {
@@ -54,16 +60,17 @@ expected<std::string> read_text_file(const std::string& path, std::size_t max_li
                         fmt::format("{}: corrupt data ({})", path, msg != nullptr ? msg : "?"));
     }
     const std::size_t end = used + static_cast<std::size_t>(got);
-    for (std::size_t i = used; i < end; ++i)
-      if (out[i] == '\n') {
-        line_start = i + 1;
-        ++lines;
-      }
+    for (const char* nl = out.data() + used;
+         (nl = static_cast<const char*>(
+              std::memchr(nl, '\n', end - static_cast<std::size_t>(nl - out.data())))) != nullptr;
+         ++nl) {
+      const auto i = static_cast<std::size_t>(nl - out.data());
+      if (i - line_start > max_line) return too_long(path, lines, max_line);
+      line_start = i + 1;
+      ++lines;
+    }
     used = end;
-    if (used - line_start > max_line)
-      return make_error(errc::invalid_data,
-                        fmt::format("{}: line {} is longer than {} (not a text file?)", path, lines,
-                                    format_bytes(static_cast<double>(max_line))));
+    if (used - line_start > max_line) return too_long(path, lines, max_line);
     if (used > max_total)
       return make_error(errc::invalid_data,
                         fmt::format("{}: more than {} of text, half the memory of this host", path,
