@@ -85,9 +85,10 @@ TEST_CASE("every node role takes --quiet and its usage hint names the role", "[s
   for (const std::string role : {"worker", "collector"}) {
     // Nothing listens on port 1: the run fails at connecting, after --quiet was accepted.
     auto r = run_command(k_sgmc + " node " + role + " " + config +
-                         " --connect 127.0.0.1:1 --timeout 0.5 --quiet");
+                         " --connect 127.0.0.1:1 --timeout 0.5 --quiet --set protocol.kind=async");
     INFO(role << ": " << r.output);
     CHECK(r.status == 2);
+    CHECK(r.output.find("cannot reach the master at 127.0.0.1:1") != std::string::npos);
     CHECK(r.output.find("--quiet") == std::string::npos);
     CHECK(r.output.find("for usage") == std::string::npos);
     auto bad = run_command(k_sgmc + " node " + role + " " + config + " --bogus");
