@@ -106,3 +106,17 @@ TEST_CASE("--wait 0 is refused in one short line", "[system]") {
   CHECK(r.output.find("--wait: must be a positive number of seconds (got 0)") != std::string::npos);
   CHECK(r.output.size() < 200);
 }
+
+#ifndef SGMC_SANITIZED  // the sanitizers reserve terabytes of address space up front
+TEST_CASE("an allocation that fails anyway ends in one line and exit 2, not an abort", "[system]") {
+  tmp_dir dir("bad-alloc");
+  const std::string out = dir.file("out");
+  // 40M rows x 5 features fit the host but not a 600 MB address space: std::bad_alloc.
+  auto r = run_command("ulimit -v 600000; " + k_sgmc + " run " + k_examples +
+                       "linreg.toml --quiet --out " + out + " --set data.train_size=40000000");
+  INFO(r.output);
+  CHECK(r.status == 2);
+  CHECK(r.output == "sgmc: error: out of memory (the data or the model is too large)\n");
+  CHECK_FALSE(std::filesystem::exists(out));
+}
+#endif
