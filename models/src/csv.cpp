@@ -1,6 +1,7 @@
 #include "sgmc/models/loaders.hpp"
 
 #include "huge_pages.hpp"
+#include "memory_bound.hpp"
 #include "text.hpp"
 #include "text_file.hpp"
 
@@ -64,6 +65,7 @@ expected<dataset> read_csv(const std::string& path, bool header, int target_colu
   std::string_view body = *text;
   if (body.starts_with(k_utf8_bom)) body.remove_prefix(k_utf8_bom.size());  // spreadsheets
   std::vector<double> values, fields;
+  const double max_values_bytes = static_cast<double>(detail::physical_memory()) / 2;
   std::size_t columns = 0, rows = 0;
   std::optional<error> failure;
   detail::for_each_line(body, [&](std::string_view line, std::size_t number) {
@@ -77,6 +79,14 @@ expected<dataset> read_csv(const std::string& path, bool header, int target_colu
       failure =
           error{errc::invalid_data, fmt::format("{}:{}: {} columns where earlier lines have {}",
                                                 path, number, fields.size(), columns)};
+      return false;
+    }
+    // 8 bytes a parsed value, besides the text: "1,2,3" is 1.6 bytes a value in the file.
+    if (8 * static_cast<double>(values.size() + fields.size()) > max_values_bytes) {
+      failure = error{errc::invalid_data,
+                      fmt::format("{}:{}: the values so far would need more than {}, half the "
+                                  "memory of this host",
+                                  path, number, detail::format_bytes(max_values_bytes))};
       return false;
     }
     values.insert(values.end(), fields.begin(), fields.end());
