@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace sgmc::engine {
@@ -38,7 +39,7 @@ expected<metrics_writer> metrics_writer::create(const std::string& path) {
 }
 
 metrics_writer::metrics_writer(metrics_writer&& other) noexcept
-    : fd_(other.fd_), path_(std::move(other.path_)) {
+    : fd_(other.fd_), path_(std::move(other.path_)), lock_(std::move(other.lock_)) {
   other.fd_ = -1;
 }
 
@@ -48,6 +49,7 @@ metrics_writer& metrics_writer::operator=(metrics_writer&& other) noexcept {
     fd_ = other.fd_;
     other.fd_ = -1;
     path_ = std::move(other.path_);
+    lock_ = std::move(other.lock_);
   }
   return *this;
 }
@@ -58,13 +60,24 @@ metrics_writer::~metrics_writer() {
 
 expected<void> metrics_writer::write(const metrics_record& record) const {
   const std::string line = to_json(record) + "\n";
-  ssize_t n = 0;
-  do {
-    n = ::write(fd_, line.data(), line.size());
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(line.size()))
-    return make_error(errc::io, fmt::format("cannot write {}: {}", path_,
-                                            n < 0 ? std::strerror(errno) : "short write"));
+  const std::lock_guard<std::mutex> hold(*lock_);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0)
+    return make_error(errc::io, fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    const int err = n < 0 ? errno : ENOSPC;
+    if (done > 0 && ::ftruncate(fd_, st.st_size) != 0)
+      return make_error(errc::io, fmt::format("cannot write {}: {}; its last line is cut off",
+                                              path_, std::strerror(err)));
+    return make_error(errc::io, fmt::format("cannot write {}: {}", path_, std::strerror(err)));
+  }
   return {};
 }
 

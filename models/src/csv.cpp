@@ -1,16 +1,21 @@
 #include "sgmc/models/loaders.hpp"
 
-#include "gz_reader.hpp"
 #include "huge_pages.hpp"
+#include "memory_bound.hpp"
 #include "text.hpp"
+#include "text_file.hpp"
 
 #include <fmt/format.h>
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace sgmc::models {
 namespace {
+
+// The UTF-8 byte-order mark that some spreadsheet programs put at the start of a CSV file.
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
 
 // Splits one CSV line into numbers; an error names the file, the line and the column.
 expected<void> parse_csv_line(std::string_view line, const std::string& path, std::size_t number,
@@ -55,14 +60,15 @@ dataset split_columns(const std::vector<double>& values, std::size_t rows, std::
 }  // namespace
 
 expected<dataset> read_csv(const std::string& path, bool header, int target_column) {
-  auto in = detail::gz_reader::open(path);
-  if (!in) return unexpected(in.error());
-  auto text = in->read_all();
+  auto text = detail::read_text_file(path);
   if (!text) return unexpected(text.error());
+  std::string_view body = *text;
+  if (body.starts_with(k_utf8_bom)) body.remove_prefix(k_utf8_bom.size());  // spreadsheets
   std::vector<double> values, fields;
+  const double max_values_bytes = static_cast<double>(detail::physical_memory()) / 2;
   std::size_t columns = 0, rows = 0;
   std::optional<error> failure;
-  detail::for_each_line(*text, [&](std::string_view line, std::size_t number) {
+  detail::for_each_line(body, [&](std::string_view line, std::size_t number) {
     if ((header && number == 1) || detail::trim(line).empty()) return true;
     if (auto ok = parse_csv_line(line, path, number, fields); !ok) {
       failure = ok.error();
@@ -73,6 +79,14 @@ expected<dataset> read_csv(const std::string& path, bool header, int target_colu
       failure =
           error{errc::invalid_data, fmt::format("{}:{}: {} columns where earlier lines have {}",
                                                 path, number, fields.size(), columns)};
+      return false;
+    }
+    // 8 bytes a parsed value, besides the text: "1,2,3" is 1.6 bytes a value in the file.
+    if (8 * static_cast<double>(values.size() + fields.size()) > max_values_bytes) {
+      failure = error{errc::invalid_data,
+                      fmt::format("{}:{}: the values so far would need more than {}, half the "
+                                  "memory of this host",
+                                  path, number, detail::format_bytes(max_values_bytes))};
       return false;
     }
     values.insert(values.end(), fields.begin(), fields.end());

@@ -1,8 +1,9 @@
 #include "sgmc/models/loaders.hpp"
 
-#include "gz_reader.hpp"
 #include "huge_pages.hpp"
+#include "memory_bound.hpp"
 #include "text.hpp"
+#include "text_file.hpp"
 
 #include <fmt/format.h>
 
@@ -60,9 +61,7 @@ expected<void> parse_line(std::string_view line, std::size_t row, std::size_t ma
 }  // namespace
 
 expected<dataset> read_libsvm(const std::string& path, std::size_t features) {
-  auto in = detail::gz_reader::open(path);
-  if (!in) return unexpected(in.error());
-  auto text = in->read_all();
+  auto text = detail::read_text_file(path);
   if (!text) return unexpected(text.error());
   std::vector<entry> entries;
   std::vector<float> labels;
@@ -82,6 +81,15 @@ expected<dataset> read_libsvm(const std::string& path, std::size_t features) {
   if (labels.empty()) return make_error(errc::invalid_data, fmt::format("{}: no data rows", path));
   std::size_t cols = features;
   for (const auto& e : entries) cols = std::max(cols, e.column + 1);
+  // A dense matrix: one stray large index costs rows × index × 4 bytes.
+  const double bytes = static_cast<double>(labels.size()) * static_cast<double>(cols) * 4;
+  const std::string what =
+      cols == features && features != 0
+          ? fmt::format("data.features = {} for the {} rows of {}", features, labels.size(), path)
+          : fmt::format("{}: {} rows x {} features (the largest feature index)", path,
+                        labels.size(), cols);
+  if (auto ok = detail::check_memory(bytes, what, errc::invalid_data); !ok)
+    return unexpected(ok.error());
   dataset out;
   out.x.resize(static_cast<Eigen::Index>(labels.size()), static_cast<Eigen::Index>(cols));
   detail::advise_huge_pages(out.x.data(), static_cast<std::size_t>(out.x.size()) * sizeof(float));

@@ -2,6 +2,7 @@
 #include "sgmc/models/loaders.hpp"
 
 #include "huge_pages.hpp"
+#include "memory_bound.hpp"
 
 #include <fmt/format.h>
 
@@ -28,11 +29,18 @@ expected<data_split> read_idx_split(const data_params& p) {
 }
 
 // Pads the narrower set with zero columns (LIBSVM files need not mention the last feature).
-void pad_features(dataset& d, Eigen::Index cols) {
-  if (d.x.cols() >= cols) return;
+expected<void> pad_features(dataset& d, Eigen::Index cols) {
+  if (d.x.cols() >= cols) return {};
+  if (auto ok = detail::check_memory(
+          4 * static_cast<double>(d.x.rows()) * static_cast<double>(cols),
+          fmt::format("{}: {} rows padded to {} features", d.source, d.x.rows(), cols),
+          errc::invalid_data);
+      !ok)
+    return ok;
   const Eigen::Index old = d.x.cols();
   d.x.conservativeResize(Eigen::NoChange, cols);
   d.x.rightCols(cols - old).setZero();
+  return {};
 }
 
 expected<data_split> read_text_split(const data_params& p) {
@@ -56,8 +64,8 @@ expected<data_split> read_text_split(const data_params& p) {
   }
   if (p.format == "libsvm") {
     const Eigen::Index cols = std::max(out.train.x.cols(), out.test.x.cols());
-    pad_features(out.train, cols);
-    pad_features(out.test, cols);
+    for (dataset* d : {&out.train, &out.test})
+      if (auto ok = pad_features(*d, cols); !ok) return unexpected(ok.error());
   }
   if (p.classes != 0)
     if (auto ok = map_labels(out.train, out.test, p.classes); !ok) return unexpected(ok.error());

@@ -1,6 +1,7 @@
 #include "sgmc/models/mlp.hpp"
 
 #include "common.hpp"
+#include "memory_bound.hpp"
 #include "mlp_detail.hpp"
 
 #include <fmt/format.h>
@@ -69,6 +70,16 @@ expected<void> check_layers(const std::vector<std::size_t>& layers, const datase
     return make_error(errc::dimension_mismatch,
                       fmt::format("model.layers: first layer is {} but the data has {} features",
                                   layers.front(), train.features()));
+  // θ, its gradient and two vectors of sampler state, as doubles: 32 bytes a parameter.
+  double params = 0;
+  for (std::size_t l = 0; l + 1 < layers.size(); ++l)
+    params += static_cast<double>(layers[l]) * static_cast<double>(layers[l + 1]) +
+              static_cast<double>(layers[l + 1]);
+  if (auto ok =
+          detail::check_memory(32 * params, fmt::format("model.layers: {:.0f} parameters", params),
+                               errc::invalid_config);
+      !ok)
+    return ok;
   if (layers.back() != train.classes)
     return make_error(errc::dimension_mismatch,
                       fmt::format("model.layers: last layer is {} but the data has {} classes",

@@ -2,6 +2,8 @@
 //   step 0: the true parameters;  step 1/2: train x / train noise;  step 3/4: test x / test noise.
 #include "sgmc/models/loaders.hpp"
 
+#include "memory_bound.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -91,6 +93,18 @@ expected<data_split> make_synthetic(const data_params& params, std::uint64_t see
     if (classes < 2)
       return make_error(errc::invalid_config, "data.classes: the softmax generator needs >= 2");
   }
+  // x is drawn transposed and copied: twice its size while it is made, 4 bytes an element.
+  const double rows =
+      static_cast<double>(params.train_size) + static_cast<double>(params.test_size);
+  const double features = static_cast<double>(params.synthetic_features);
+  if (auto ok = detail::check_memory(
+          2 * 4 * features * rows,
+          fmt::format(
+              "data.synthetic_features x (data.train_size + data.test_size) = {} x ({} + {})",
+              params.synthetic_features, params.train_size, params.test_size),
+          errc::invalid_config);
+      !ok)
+    return unexpected(ok.error());
   const auto d = static_cast<Eigen::Index>(params.synthetic_features);
   const Eigen::Index outputs = kind == "softmax" ? static_cast<Eigen::Index>(classes) : 1;
   Eigen::MatrixXf w = normals(seed, kTruthStep, d + 1, outputs);

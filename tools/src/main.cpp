@@ -13,7 +13,10 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +27,16 @@ namespace {
 
 constexpr int k_exit_diverged = 1;
 constexpr int k_exit_bad_input = 2;
+
+// CLI::PositiveNumber would print its bounds, DBL_MIN and DBL_MAX, in full (300 digits).
+const CLI::Validator k_positive_seconds(
+    [](std::string& text) -> std::string {
+      double v = 0;
+      if (!CLI::detail::lexical_cast(text, v) || !std::isfinite(v) || v <= 0)
+        return "must be a positive number of seconds (got " + text + ")";
+      return {};
+    },
+    "SECONDS");
 
 struct run_args {
   std::string config;
@@ -74,24 +87,23 @@ CLI::App* add_node_role(CLI::App& node, const std::string& role, const std::stri
                     "The master's HOST:PORT: rank 0 listens on it, the others connect to it")
         ->required();
     cmd->add_option("--wait", args.wait_s, "Master: seconds to wait for every node (default 120)")
-        ->check(CLI::PositiveNumber);
+        ->check(k_positive_seconds);
     cmd->add_option("--timeout", args.timeout_s,
                     "Others: seconds to wait for the master when connecting (default 10)")
-        ->check(CLI::PositiveNumber);
-    cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+        ->check(k_positive_seconds);
   } else if (role == "master") {
     cmd->add_option("--listen", args.address, "HOST:PORT to listen on (port 0: any free port)")
         ->required();
     cmd->add_option("--wait", args.wait_s, "Seconds to wait for every node to join (default 120)")
-        ->check(CLI::PositiveNumber);
-    cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+        ->check(k_positive_seconds);
   } else {
     cmd->add_option("--connect", args.address, "The master's HOST:PORT")->required();
     cmd->add_option("--timeout", args.timeout_s,
                     "Seconds to wait for the master when connecting (default 10)")
-        ->check(CLI::PositiveNumber);
+        ->check(k_positive_seconds);
   }
   if (role == "worker") cmd->add_option("--id", args.id, "This worker's index (default: any free)");
+  cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
   return cmd;
 }
 
@@ -200,11 +212,35 @@ int node_command(CLI::App& app, const node_args& args) {
   return 0;
 }
 
+// "sgmc node worker": the (sub)command named on the command line, for the usage hint.
+std::string command_of(int argc, char** argv) {
+  std::string command = "sgmc";
+  int i = 1;
+  while (i < argc && argv[i][0] == '-') ++i;
+  if (i >= argc) return command;
+  const std::string first = argv[i];
+  if (first == "run") return command + " run";
+  if (first != "node") return command;
+  command += " node";
+  for (++i; i < argc && argv[i][0] == '-';) ++i;
+  if (i < argc)
+    for (const char* role : {"master", "worker", "collector", "auto"})
+      if (std::string(argv[i]) == role) return command + " " + role;
+  return command;
+}
+
+int dispatch(CLI::App& app, const run_args& args, const node_args& nargs) {
+  if (app.got_subcommand("run")) return run_command(args);
+  if (app.got_subcommand("node")) return node_command(app, nargs);
+  return k_exit_bad_input;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"sgmc: distributed stochastic-gradient MCMC"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "sgmc " SGMC_VERSION);
   run_args args;
   add_run_command(app, args);
   node_args nargs;
@@ -212,14 +248,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    std::fprintf(stderr,
-                 "sgmc: error: %s\nRun 'sgmc --help', 'sgmc run --help' or 'sgmc node master "
-                 "--help' for usage.\n",
-                 e.what());
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "sgmc: error: %s\nRun '%s --help' for usage.\n", e.what(),
+                 command_of(argc, argv).c_str());
     return k_exit_bad_input;
   }
-  if (app.got_subcommand("run")) return run_command(args);
-  if (app.got_subcommand("node")) return node_command(app, nargs);
+  // Inputs are bounded before allocating (models/); what still escapes is one line, not abort.
+  try {
+    return dispatch(app, args, nargs);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "sgmc: error: out of memory (the data or the model is too large)\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sgmc: error: %s\n", e.what());
+  }
   return k_exit_bad_input;
 }

@@ -1,11 +1,14 @@
 #pragma once
 // metrics.jsonl: one JSON object per line per evaluation of a chain (see docs/outputs.md).
-// Lines from several chains may interleave; each line is written whole with one write(2) on a
-// file opened for appending, so lines never mix and a reader always sees complete lines.
+// Lines from several chains may interleave; each line is written whole under a lock on a file
+// opened for appending, so lines never mix. A line that cannot be written whole (a full disk,
+// a file-size limit) is cut back off, so the file holds whole lines only.
 
 #include "sgmc/core/error.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,15 +41,18 @@ class metrics_writer {
   metrics_writer& operator=(const metrics_writer&) = delete;
   ~metrics_writer();
 
-  /// Appends one line. Safe to call from several threads at once.
+  /// Appends one line, or nothing: on a failed or short write the file is truncated back to
+  /// its previous length and the error names the file and the OS error. Thread-safe.
   expected<void> write(const metrics_record& record) const;
 
   const std::string& path() const { return path_; }
 
  private:
-  metrics_writer(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  metrics_writer(int fd, std::string path)
+      : fd_(fd), path_(std::move(path)), lock_(std::make_unique<std::mutex>()) {}
   int fd_ = -1;
   std::string path_;
+  std::unique_ptr<std::mutex> lock_;  ///< one writer at a time: a cut-back must not cut others
 };
 
 }  // namespace sgmc::engine
