@@ -136,7 +136,7 @@ join_decision admission::on_join(node_slot slot) {
   auto* p = find(slot);
   if (p == nullptr || p->at != place::state::welcomed || started_ || ended_) return {};
   p->at = place::state::joined;
-  join_decision d{true, false, fmt::format("{} joined from {}", describe(slot), p->origin)};
+  join_decision d{true, false, fmt::format("{} joined from {}", describe(slot), p->origin), {}};
   if (!everybody_joined()) return d;
   started_ = true;
   d.all_joined = true;
