@@ -33,9 +33,9 @@ expected<void> open_trace(const node_options& o, const std::string& node, joinin
 }
 
 expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run_plan& s,
-                                       const node_options& o, engine::node_role r, start_fn start,
-                                       joining_node& st) {
-  const std::string role{engine::to_string(r)};
+                                       const node_options& o, engine::node_role kind,
+                                       start_fn start, joining_node& st) {
+  const std::string role{engine::to_string(kind)};
   std::string local_host;
   auto gate = connect_gate(sys, o.address, o.connect_timeout, &local_host);
   if (!gate) return unexpected(gate.error());
@@ -51,7 +51,7 @@ expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run
   once_result<expected<std::string>> result;
   agent_config ac;
   ac.gate = *gate;
-  ac.hello = {role, r == engine::node_role::worker ? o.worker : 0, o.config_hash, s.model->dim(),
+  ac.hello = {role, kind == engine::node_role::worker ? o.worker : 0, o.config_hash, s.model->dim(),
               st.data ? st.data->endpoint() : std::string()};
   ac.origin = node_origin();
   ac.master = to_string(o.address);

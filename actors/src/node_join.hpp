@@ -35,11 +35,11 @@ expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome
 /// Opens the node's trace NODE.trace in o.trace_folder (none when that is empty).
 expected<void> open_trace(const node_options& o, const std::string& node, joining_node& st);
 
-/// Connects to the master, lets the agent say hello as `role` and `start` the node's actor
+/// Connects to the master, lets the agent say hello as a `kind` node and `start` the node's actor
 /// once welcomed, waits for the end, then shuts the node's actor down: the master's closing
 /// line or why this node ended.
 expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run_plan& s,
-                                       const node_options& o, engine::node_role role,
+                                       const node_options& o, engine::node_role kind,
                                        start_fn start, joining_node& st);
 
 /// The node's CAF scheduler threads (1 unless asked).
