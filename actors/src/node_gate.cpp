@@ -33,7 +33,7 @@ struct handles {
   caf::actor role;   ///< the node's worker or collector actor, once joined
 };
 
-engine::trace_actor trace_peer(node_slot s) {
+engine::trace_actor trace_actor_of(node_slot s) {
   if (s.role == node_role::collector) return {engine::trace_role::collector, 0};
   return {engine::trace_role::worker, s.index};
 }
@@ -85,7 +85,7 @@ class gate final : public caf::event_based_actor {
     if (auto* r = std::get_if<engine::refusal>(&d)) {
       const bool collector = engine::parse_node_role(h.role) == node_role::collector;
       trace_startup(cfg_.trace, engine::trace_type::hello, engine::trace_direction::received, me(),
-                    trace_peer({collector ? node_role::collector : node_role::worker, 0}),
+                    trace_actor_of({collector ? node_role::collector : node_role::worker, 0}),
                     bytes_of_hello(h), t);
       log(r->log_line);
       send(agent, fail_atom::value, static_cast<std::uint8_t>(r->code()), r->message);
@@ -93,11 +93,11 @@ class gate final : public caf::event_based_actor {
     }
     const auto& w = std::get<engine::welcomed>(d);
     trace_startup(cfg_.trace, engine::trace_type::hello, engine::trace_direction::received, me(),
-                  trace_peer(w.slot), bytes_of_hello(h), t);
+                  trace_actor_of(w.slot), bytes_of_hello(h), t);
     *at(w.slot) = handles{agent, caf::actor{}};
     monitor(agent);
     trace_startup(cfg_.trace, engine::trace_type::welcome, engine::trace_direction::sent, me(),
-                  trace_peer(w.slot), bytes_of_welcome(), engine::trace_now_ns());
+                  trace_actor_of(w.slot), bytes_of_welcome(), engine::trace_now_ns());
     send(agent, w.welcome, cfg_.supervisor);
   }
 
@@ -127,7 +127,7 @@ class gate final : public caf::event_based_actor {
       const auto& agent = at(slot)->agent;
       if (code == 0) {
         trace_startup(cfg_.trace, engine::trace_type::stop, engine::trace_direction::sent, me(),
-                      trace_peer(slot), bytes_of_stop(text), engine::trace_now_ns());
+                      trace_actor_of(slot), bytes_of_stop(text), engine::trace_now_ns());
         send(agent, protocols::stop{text});
       } else {
         send(agent, fail_atom::value, code, text);

@@ -28,6 +28,7 @@ namespace sgmc::actors::detail {
 /// A peer_actor to itself: look again for the payload it waits for.
 using data_tick_atom = caf::atom_constant<caf::atom("sgmc_dwait")>;
 
+/// The base of the master, worker and collector actors ("peers": the actors of one run).
 class peer_actor : public caf::event_based_actor {
  public:
   peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::endpoint me,
