@@ -33,25 +33,11 @@ class collector_actor final : public detail::peer_actor {
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
-    return {
-        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
-               std::vector<std::string> data) {
-          init(std::move(m), std::move(w), std::move(c), std::move(data));
-        },
-    };
+    return startup();
   }
 
  private:
-  void init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
-            std::vector<std::string> data) {
-    std::vector<caf::actor> peers = m;
-    peers.insert(peers.end(), w.begin(), w.end());
-    set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers, std::move(data));
-    drop_unexpected();
-    become(running());
-  }
-
-  caf::behavior running() {
+  caf::behavior running() override {
     return {
         [this](const protocols::sample& m) {
           trace_received(m, protocols::master_shard(m.shard));

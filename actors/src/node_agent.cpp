@@ -2,9 +2,11 @@
 // actor once welcomed (with itself as that actor's supervisor), forwards the actor's reports to
 // the master's supervisor, and ends the node: on the master's stop (success), on a failure of
 // the run or of the local actor, or when the master is lost.
-#include "node_internal.hpp"
+#include "node_agent.hpp"
+
 #include "sgmc/actors/wire.hpp"
 #include "sgmc/engine/run_report.hpp"
+#include "startup_trace.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>

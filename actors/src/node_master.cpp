@@ -1,7 +1,9 @@
 // The master node: master shards, the supervisor and the gate in one actor system, the gate
 // published on --listen. The run ends through the supervisor (a summary or an error) or the
 // gate (not everybody joined in time); then every node is told, and the actors are shut down.
-#include "node_internal.hpp"
+#include "node_gate.hpp"
+#include "node_net.hpp"
+#include "once_result.hpp"
 #include "sgmc/actors/actors.hpp"
 #include "sgmc/actors/supervisor.hpp"
 #include "sgmc/actors/wire.hpp"
@@ -51,17 +53,17 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   for (std::uint32_t k = 0; k < protos.size(); ++k)
     n.shards.push_back(spawn_master(sys, ctx, {std::move(protos[k]), k, every}));
   detail::gate_config gc;
-  gc.workers = s.protocol.workers;
-  gc.shards = s.protocol.shards;
-  gc.dim = s.model->dim();
-  gc.config_hash = o.config_hash;
-  gc.protocol = protocols::to_string(s.protocol.kind);
-  if (data != nullptr) gc.data = data->endpoint();
+  gc.admission.workers = s.protocol.workers;
+  gc.admission.shards = s.protocol.shards;
+  gc.admission.dim = s.model->dim();
+  gc.admission.config_hash = o.config_hash;
+  gc.admission.protocol = protocols::to_string(s.protocol.kind);
+  if (data != nullptr) gc.admission.data = data->endpoint();
   gc.masters = n.shards;
   gc.supervisor = n.supervisor;
   gc.wait = o.wait;
   gc.trace = trace;
-  gc.say = detail::serialized(o.log);
+  gc.log = log;
   gc.on_fail = [outcome](error e) { outcome->set(unexpected(std::move(e))); };
   n.gate = detail::spawn_gate(sys, std::move(gc));
   return n;

@@ -3,7 +3,7 @@
 // actor (which an unreachable host can hold for minutes, and which then also holds up the
 // actor system's shutdown), so a plain non-blocking connect with poll() goes first, retried
 // while the master is not listening yet.
-#include "node_internal.hpp"
+#include "node_net.hpp"
 #include "sgmc/actors/wire.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -213,27 +213,6 @@ expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
           });
   return result;
 }
-
-void trace_startup(engine::trace_writer* trace, engine::trace_type type,
-                   engine::trace_direction dir, engine::trace_actor me, engine::trace_actor peer,
-                   std::uint64_t bytes, std::uint64_t t_ns) {
-  if (trace == nullptr) return;
-  engine::trace_event e;
-  e.t_ns = t_ns;
-  e.actor = me;
-  e.peer = peer;
-  e.type = type;
-  e.dir = dir;
-  e.bytes = bytes;
-  trace->record(e);
-}
-
-// As trace_points.cpp counts: strings as a length word and their characters.
-std::uint64_t bytes_of_hello(const protocols::hello& h) {
-  return 8 + h.role.size() + 4 + 8 + 8 + 8 + h.data.size();
-}
-std::uint64_t bytes_of_welcome() { return 4 + 8 + 4 + 4; }
-std::uint64_t bytes_of_stop(const std::string& reason) { return 8 + reason.size(); }
 
 }  // namespace detail
 }  // namespace sgmc::actors

@@ -35,7 +35,7 @@ peer_actor::peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::end
       ctx_(std::move(ctx)),
       inj_(ctx_.staleness, ctx_.seed, rng_owner),
       me_(me),
-      timed_(inj_.delays_messages()) {
+      links_(inj_, me) {
   // Until the directory arrives, every other message waits in the mailbox.
   set_default_handler(caf::skip);
   // An error message from a peer (it refused something we sent) ends the run clearly instead
@@ -46,43 +46,48 @@ peer_actor::peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::end
   });
 }
 
-void peer_actor::set_directory(directory dir, const std::vector<caf::actor>& peers,
-                               std::vector<std::string> data) {
+caf::behavior peer_actor::startup() {
+  return {
+      [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
+             std::vector<std::string> data) {
+        set_directory(directory{std::move(m), std::move(w), std::move(c)}, std::move(data));
+        drop_unexpected();
+        become(running());
+        on_start();
+      },
+  };
+}
+
+void peer_actor::set_directory(directory dir, std::vector<std::string> data) {
   dir_ = std::move(dir);
   dir_.index();
   if (data.size() == dir_.masters.size() + dir_.workers.size() + 1) data_ = std::move(data);
+  // The peers this actor depends on: a master on the workers and the collector, a worker on
+  // the masters, the collector on both.
+  using role = protocols::endpoint::role;
+  std::vector<caf::actor> peers;
+  if (me_.who != role::master) peers = dir_.masters;
+  if (me_.who != role::worker) peers.insert(peers.end(), dir_.workers.begin(), dir_.workers.end());
+  if (me_.who == role::master) peers.push_back(dir_.collector);
   for (const auto& p : peers)
     if (p) monitor(p);
 }
 
-std::chrono::nanoseconds peer_actor::link_delay(const protocols::endpoint& to, bool is_push) {
-  if (!timed_) return std::chrono::nanoseconds{0};
-  using role = protocols::endpoint::role;
-  std::optional<std::uint32_t> worker;
-  if (me_.who == role::worker) worker = me_.index;
-  if (to.who == role::worker) worker = to.index;
-  return inj_.message_delay(worker, is_push);
-}
-
 void peer_actor::on_exit() {
   dir_ = directory{};
-  due_.clear();
-  pending_.reset();
-  lost_.clear();
+  links_.clear();
+  inbox_.clear();
   ctx_.supervisor = caf::actor{};
 }
 
-void peer_actor::send_message(const caf::actor& dest, std::chrono::nanoseconds delay,
-                              caf::message msg) {
-  if (!timed_) {  // no delays configured: nothing can be due later than now
+void peer_actor::send_message(const protocols::endpoint& to, const caf::actor& dest,
+                              std::chrono::nanoseconds delay, caf::message msg) {
+  if (!links_.timed()) {  // no delays configured: nothing can be due later than now
     send(dest, std::move(msg));
     return;
   }
   const auto now = clock().now();
-  auto due = now + std::chrono::duration_cast<caf::actor_clock::duration_type>(delay);
-  auto& last = due_[dest.address()];
-  if (due < last) due = last;
-  last = due;
+  const auto due = links_.schedule(to, now, delay);
   if (due <= now)
     send(dest, std::move(msg));
   else
@@ -113,7 +118,7 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
   if (ctx_.trace != nullptr)
     ctx_.trace->record(make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(to),
                                   engine::trace_direction::sent, t_ns));
-  const auto delay = link_delay(to, is_push);
+  const auto delay = links_.delay(to, is_push);
   if constexpr (has_payload<T>) {
     auto& values = payload_of(m).values;
     const auto n = static_cast<std::uint64_t>(values.size());
@@ -124,11 +129,11 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
       if (!ticket) return unexpected(ticket.error());
       values = {};
       remote<T> r{std::forward<Msg>(m), {ctx_.data->id(), *ticket, n}};
-      send_message(dest, delay, caf::make_message(std::move(r)));
+      send_message(to, dest, delay, caf::make_message(std::move(r)));
       return {};
     }
   }
-  send_message(dest, delay, caf::make_message(std::forward<Msg>(m)));
+  send_message(to, dest, delay, caf::make_message(std::forward<Msg>(m)));
   return {};
 }
 
@@ -151,7 +156,7 @@ expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
 }
 
 std::optional<protocols::endpoint> peer_actor::sender_endpoint() {
-  if (resumed_from_) return resumed_from_;
+  if (inbox_.resumed_from()) return inbox_.resumed_from();
   return dir_.find(current_sender());
 }
 

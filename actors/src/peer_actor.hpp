@@ -1,13 +1,16 @@
 #pragma once
-// The plumbing every sgmc actor shares: the directory, sending protocol messages with their
-// injected delays (in order per destination: a message is never due before an earlier one to
-// the same peer), trace records of every message sent and received, logging, and reporting a
-// failure to the supervisor. Across nodes, large payloads take the node's data channel
-// (remote_message.hpp): deliver() picks the path, take() rebuilds the message on arrival.
+// The plumbing every sgmc actor shares: the start-up (the init message with the directory),
+// sending protocol messages with their injected delays (engine/link_scheduler.hpp keeps them
+// in order per destination), trace records of every message sent and received, logging, and
+// reporting a failure to the supervisor. Across nodes, large payloads take the node's data
+// channel (remote_message.hpp): deliver() picks the path, on_remote() waits for the payload
+// (payload_inbox.hpp) and rebuilds the message.
+#include "payload_inbox.hpp"
 #include "remote_message.hpp"
 #include "sgmc/actors/runtime.hpp"
 #include "sgmc/actors/wire.hpp"
 #include "sgmc/engine/injector.hpp"
+#include "sgmc/engine/link_scheduler.hpp"
 #include "sgmc/engine/trace_points.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -15,9 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,7 @@ namespace sgmc::actors::detail {
 /// A peer_actor to itself: look again for the payload it waits for.
 using data_tick_atom = caf::atom_constant<caf::atom("sgmc_dwait")>;
 
+/// The base of the master, worker and collector actors ("peers": the actors of one run).
 class peer_actor : public caf::event_based_actor {
  public:
   peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::endpoint me,
@@ -37,11 +39,17 @@ class peer_actor : public caf::event_based_actor {
   /// otherwise keep each other alive (a reference cycle) after the run.
   void on_exit() override;
 
-  /// Stores the directory (from the init message) and monitors `peers` of it. `data`: the data
-  /// channel endpoints of the directory's actors' nodes (masters, workers, the collector), or
-  /// empty when no payload takes a data channel.
-  void set_directory(directory dir, const std::vector<caf::actor>& peers,
-                     std::vector<std::string> data = {});
+  /// The behaviour before the run, the same for every actor: it takes the init message
+  /// (init_atom, masters, workers, collector, data endpoints) and then stores the directory,
+  /// monitors the peers this actor depends on (a master: the workers and the collector; a
+  /// worker: the masters; the collector: both), drops unexpected messages from then on,
+  /// becomes running() and calls on_start(). `data`: the data channel endpoints of the
+  /// directory's actors' nodes, or empty when no payload takes a data channel.
+  caf::behavior startup();
+  /// The behaviour of the run.
+  virtual caf::behavior running() = 0;
+  /// Called once the actor runs (a protocol's first sends).
+  virtual void on_start() {}
 
   /// Handles the message of `r` with `handle(Msg&)` once its payload is taken from the node's
   /// data channel: at once when the payload is there or arrives within a short blocking wait
@@ -70,7 +78,8 @@ class peer_actor : public caf::event_based_actor {
   template <class... Ts>
   void send_ordered(const protocols::endpoint& to, Ts&&... xs) {
     auto dest = dir_.at(to);
-    if (dest) send_message(dest, link_delay(to, false), caf::make_message(std::forward<Ts>(xs)...));
+    if (dest)
+      send_message(to, dest, links_.delay(to, false), caf::make_message(std::forward<Ts>(xs)...));
   }
 
   /// Records a received protocol message; the peer is the sender (or, for a sender outside
@@ -106,36 +115,26 @@ class peer_actor : public caf::event_based_actor {
   protocols::endpoint me_;
 
  private:
-  std::chrono::nanoseconds link_delay(const protocols::endpoint& to, bool is_push);
-  void send_message(const caf::actor& dest, std::chrono::nanoseconds delay, caf::message msg);
+  void set_directory(directory dir, std::vector<std::string> data);
+  void send_message(const protocols::endpoint& to, const caf::actor& dest,
+                    std::chrono::nanoseconds delay, caf::message msg);
   template <class Msg>
   expected<void> send_protocol(const protocols::endpoint& to, const caf::actor& dest,
                                std::uint64_t t_ns, Msg&& m);
   /// The data channel endpoint a payload of `bytes` to `to` takes, or "" (CAF carries it).
   const std::string& side_path(const protocols::endpoint& to, const caf::actor& dest,
                                std::uint64_t bytes) const;
-  using resume_fn = std::function<void(std::vector<float>)>;
+  using resume_fn = payload_inbox::resume_fn;
   void take_or_wait(const payload_ref& ref, resume_fn done);
   void retry_pending();
   void end_wait();
+  void restore_behavior();
   void fail_taking(const error& e);
 
-  /// A remote message whose payload the actor waits for.
-  struct pending_payload {
-    payload_ref ref;
-    caf::actor_addr sender;
-    std::optional<protocols::endpoint> from;
-    resume_fn done;
-    caf::actor_clock::time_point deadline;
-  };
-  std::optional<pending_payload> pending_;
-  std::optional<protocols::endpoint> resumed_from_;  ///< the sender while a pending resumes
-  std::set<caf::actor_addr> lost_;                   ///< peers seen down
-
+  payload_inbox inbox_;
   directory dir_;
   std::vector<std::string> data_;  ///< data endpoints: masters, workers, the collector
-  std::map<caf::actor_addr, caf::actor_clock::time_point> due_;
-  bool timed_ = false;  ///< inj_.delays_messages(): sends go through due_ and link_delay
+  engine::link_scheduler links_;
   bool failed_ = false;
   bool warned_unexpected_ = false;
 };

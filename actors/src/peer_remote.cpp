@@ -32,9 +32,8 @@ void peer_actor::take_or_wait(const payload_ref& ref, resume_fn done) {
   if (v) return done(std::move(*v));
   if (v.error().code != errc::timeout || first >= timeout) return fail_taking(v.error());
   const auto sender = caf::actor_cast<caf::actor_addr>(current_sender());
-  if (lost_.count(sender) > 0) return;  // its sender died before the payload left
-  pending_ = pending_payload{ref, sender, sender_endpoint(), std::move(done),
-                             clock().now() + (timeout - first)};
+  if (inbox_.lost(sender)) return;  // its sender died before the payload left
+  inbox_.wait({ref, sender, sender_endpoint(), std::move(done), clock().now() + (timeout - first)});
   // Everything else waits in the mailbox, in order, until the payload is handled.
   set_default_handler(caf::skip);
   become(caf::keep_behavior, caf::behavior{[this](data_tick_atom) { retry_pending(); }});
@@ -42,22 +41,19 @@ void peer_actor::take_or_wait(const payload_ref& ref, resume_fn done) {
 }
 
 void peer_actor::retry_pending() {
-  if (!pending_) return;
-  const auto ref = pending_->ref;
+  if (!inbox_.waiting()) return;
+  const auto ref = inbox_.awaited().ref;
   auto v = ctx_.data->take(ref.channel, ref.ticket, ref.n, std::chrono::milliseconds(0));
   if (v) {
-    auto p = std::move(*pending_);
-    end_wait();
-    resumed_from_ = p.from;
-    p.done(std::move(*v));
-    resumed_from_.reset();
+    restore_behavior();
+    inbox_.resume(std::move(*v));
     return;
   }
   if (v.error().code != errc::timeout) {
     end_wait();
     return fail_taking(v.error());
   }
-  if (clock().now() < pending_->deadline) {
+  if (clock().now() < inbox_.awaited().deadline) {
     delayed_send(this, kRetryEvery, data_tick_atom::value);
     return;
   }
@@ -67,15 +63,16 @@ void peer_actor::retry_pending() {
 }
 
 void peer_actor::end_wait() {
-  if (!pending_) return;
-  pending_.reset();
+  if (inbox_.cancel()) restore_behavior();
+}
+
+void peer_actor::restore_behavior() {
   unbecome();
   drop_unexpected();
 }
 
 void peer_actor::note_down(const caf::down_msg& m) {
-  lost_.insert(m.source);
-  if (!pending_ || pending_->sender != m.source) return;
+  if (!inbox_.note_lost(m.source)) return;
   log(fmt::format("{}: dropped the last message of a lost peer: its payload never came",
                   describe_me()));
   end_wait();

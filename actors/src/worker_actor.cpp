@@ -30,21 +30,11 @@ class worker_actor final : public detail::peer_actor {
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
-    return {
-        [this](init_atom, std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
-               std::vector<std::string> data) {
-          init(std::move(m), std::move(w), std::move(c), std::move(data));
-        },
-    };
+    return startup();
   }
 
  private:
-  void init(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c,
-            std::vector<std::string> data) {
-    std::vector<caf::actor> peers = m;
-    set_directory(directory{std::move(m), std::move(w), std::move(c)}, peers, std::move(data));
-    drop_unexpected();
-    become(running());
+  void on_start() override {
     handle([this](protocols::outbox& out) { return proto_->start(out); });
   }
 
@@ -53,7 +43,7 @@ class worker_actor final : public detail::peer_actor {
     handle([&](protocols::outbox& out) { return proto_->on_params(m, out); });
   }
 
-  caf::behavior running() {
+  caf::behavior running() override {
     return {
         [this](const protocols::params& m) { on_params(m); },
         [this](detail::remote<protocols::params>& r) {

@@ -115,18 +115,6 @@ expected<std::string> run_collector(node_context& c) {
 
 }  // namespace
 
-const char* to_string(node_role role) {
-  switch (role) {
-    case node_role::master:
-      return "master";
-    case node_role::worker:
-      return "worker";
-    case node_role::collector:
-      return "collector";
-  }
-  return "?";
-}
-
 expected<std::string> run_node(node_role role, const engine::run_config& cfg,
                                const node_run_options& o) {
   if (auto r = check_options(role, cfg, o); !r) return unexpected(r.error());

@@ -47,6 +47,7 @@
 #include "sgmc/actors/embedded.hpp"
 #include "sgmc/actors/runtime.hpp"
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/admission.hpp"
 #include "sgmc/engine/run_report.hpp"
 #include "sgmc/engine/sample_sink.hpp"
 
@@ -77,7 +78,7 @@ std::uint64_t config_hash(std::string_view text);
 std::string hash_hex(std::uint64_t hash);
 
 /// hello::worker of a worker that takes whichever index is free.
-inline constexpr std::uint32_t kAnyWorker = 0xffffffffu;
+inline constexpr std::uint32_t kAnyWorker = engine::kAnyWorker;
 
 struct node_options {
   net_address address;  ///< master: where to listen; worker, collector: the master

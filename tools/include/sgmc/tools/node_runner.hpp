@@ -10,6 +10,7 @@
 //              OUT/metrics.jsonl and OUT/trace/collector.trace exactly as `sgmc run` does
 // (traces only with [trace] enabled). Status lines go to `log`.
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/admission.hpp"
 #include "sgmc/engine/run_config.hpp"
 
 #include <cstdint>
@@ -19,8 +20,9 @@
 
 namespace sgmc::tools {
 
-enum class node_role { master, worker, collector };
-const char* to_string(node_role role);
+/// The node's role: the engine's, whose names come from one table (engine/admission.hpp).
+using engine::node_role;
+using engine::to_string;
 
 struct node_run_options {
   std::string source = "config";        ///< the config file's name, for messages

@@ -1,0 +1,46 @@
+// The collector node: its collector actor and the sample sink, started once the master
+// welcomes it.
+#include "node_join.hpp"
+#include "node_net.hpp"
+#include "sgmc/actors/actors.hpp"
+#include "sgmc/protocols/collector.hpp"
+
+#include <fmt/format.h>
+
+namespace sgmc::actors {
+
+expected<std::string> run_collector_node(const engine::run_plan& s, const node_options& o,
+                                         engine::sample_sink& sink) {
+  if (auto r = validate(s); !r) return unexpected(r.error());
+  const log_fn log = detail::serialized(o.log);
+  detail::node_config cfg(detail::threads_of(o), o);
+  caf::actor_system sys{cfg};
+  detail::joining_node st;
+  const auto dim = s.model->dim();
+  auto start = [&](const protocols::welcome& w,
+                   const caf::actor& agent) -> expected<detail::role_started> {
+    if (auto r = detail::check_welcome(s, w); !r) return unexpected(r.error());
+    if (auto r = detail::open_trace(o, "collector", st); !r) return unexpected(r.error());
+    st.name = "collector";
+    const auto coll = protocols::collector::for_protocol(s.protocol, dim);
+    actor_context ctx{agent, st.trace.get(), log, s.staleness, s.run.seed, st.data.get()};
+    st.role = spawn_collector(
+        sys, ctx,
+        {coll.chains(), coll.shards(), s.protocol.shards, s.protocol.workers, dim, &sink});
+    if (log)
+      log(fmt::format("collector: welcomed ({} workers, {} shard{}, dim {})", w.workers, w.shards,
+                      w.shards == 1 ? "" : "s", w.dim));
+    return detail::role_started{st.role, st.trace.get(), {engine::trace_role::collector, 0}};
+  };
+  node_options opts = o;
+  opts.log = log;
+  auto r = detail::run_joining_node(sys, s, opts, engine::node_role::collector, start, st);
+  if (!r) {
+    sink.on_error(r.error());
+    return r;
+  }
+  if (auto f = sink.on_finish(engine::run_report{}); !f) return unexpected(f.error());
+  return r;
+}
+
+}  // namespace sgmc::actors

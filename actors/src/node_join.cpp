@@ -1,0 +1,73 @@
+// Worker and collector nodes (node_join.hpp): connect to the master, let the agent say hello,
+// spawn the node's actor once welcomed, and wait for the agent's word on the end.
+#include "node_join.hpp"
+
+#include "node_net.hpp"
+#include "once_result.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+#include <fmt/format.h>
+
+namespace sgmc::actors::detail {
+
+expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome& w) {
+  const auto& p = s.protocol;
+  if (w.dim == s.model->dim() && w.shards == p.shards && w.workers == p.workers &&
+      w.worker < p.workers)
+    return {};
+  return make_error(
+      errc::protocol,
+      fmt::format("the master's welcome (worker {}, dim {}, {} shards, {} workers) "
+                  "does not fit this node's config (dim {}, {} shards, {} workers)",
+                  w.worker, w.dim, w.shards, w.workers, s.model->dim(), p.shards, p.workers));
+}
+
+expected<void> open_trace(const node_options& o, const std::string& node, joining_node& st) {
+  if (o.trace_folder.empty()) return {};
+  auto t = engine::trace_writer::open(o.trace_folder / (node + ".trace"), node);
+  if (!t) return unexpected(t.error());
+  st.trace = std::move(*t);
+  return {};
+}
+
+expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run_plan& s,
+                                       const node_options& o, engine::node_role kind,
+                                       start_fn start, joining_node& st) {
+  const std::string role{engine::to_string(kind)};
+  std::string local_host;
+  auto gate = connect_gate(sys, o.address, o.connect_timeout, &local_host);
+  if (!gate) return unexpected(gate.error());
+  if (o.log) o.log(fmt::format("{}: connected to the master at {}", role, to_string(o.address)));
+  if (o.data_channel) {
+    // Bound where this node's connection to the master leaves from: an address the master
+    // (and so, usually, the other nodes) can reach.
+    auto ch = data_channel::open(local_host.empty() ? "0.0.0.0" : local_host, o.data, o.log);
+    if (!ch) return unexpected(ch.error());
+    st.data = std::move(*ch);
+    st.data->set_wildcard_host(o.address.host);
+  }
+  once_result<expected<std::string>> result;
+  agent_config ac;
+  ac.gate = *gate;
+  ac.hello = {role, kind == engine::node_role::worker ? o.worker : 0, o.config_hash, s.model->dim(),
+              st.data ? st.data->endpoint() : std::string()};
+  ac.origin = node_origin();
+  ac.master = to_string(o.address);
+  ac.welcome_timeout = o.connect_timeout;
+  ac.start_role = std::move(start);
+  ac.on_end = [&result](expected<std::string> r) { result.set(std::move(r)); };
+  ac.log = o.log;
+  spawn_agent(sys, std::move(ac));
+  auto r = result.get();
+  if (st.role) caf::anon_send_exit(st.role, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  if (st.data && o.log)
+    o.log(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.data)));
+  if (r && st.trace)
+    if (auto f = st.trace->flush(); !f) return unexpected(f.error());
+  return r;
+}
+
+}  // namespace sgmc::actors::detail

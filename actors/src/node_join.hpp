@@ -1,0 +1,48 @@
+#pragma once
+// What worker and collector nodes share: connecting to the master, the agent's hello and
+// welcome, and waiting for the agent's word on the end (node_join.cpp).
+#include "node_agent.hpp"
+#include "sgmc/actors/data_channel.hpp"
+#include "sgmc/actors/node.hpp"
+#include "sgmc/engine/admission.hpp"
+#include "sgmc/engine/run_plan.hpp"
+#include "sgmc/engine/trace.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace sgmc::actors::detail {
+
+/// Builds and spawns the node's actor once welcomed (agent_config::start_role).
+using start_fn =
+    std::function<expected<role_started>(const protocols::welcome&, const caf::actor& agent)>;
+
+/// What a worker or collector node keeps alive until its actors have terminated.
+struct joining_node {
+  caf::actor role;
+  std::unique_ptr<data_channel> data;  ///< opened once the master is reached
+  std::string name;                    ///< "worker 2", "collector": once welcomed
+  std::unique_ptr<engine::trace_writer> trace;
+  std::unique_ptr<samplers::gradient_source> source;
+};
+
+/// errc::protocol when the master's welcome does not fit this node's run plan.
+expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome& w);
+
+/// Opens the node's trace NODE.trace in o.trace_folder (none when that is empty).
+expected<void> open_trace(const node_options& o, const std::string& node, joining_node& st);
+
+/// Connects to the master, lets the agent say hello as a `kind` node and `start` the node's actor
+/// once welcomed, waits for the end, then shuts the node's actor down: the master's closing
+/// line or why this node ended.
+expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run_plan& s,
+                                       const node_options& o, engine::node_role kind,
+                                       start_fn start, joining_node& st);
+
+/// The node's CAF scheduler threads (1 unless asked).
+inline unsigned threads_of(const node_options& o) { return o.threads > 0 ? o.threads : 1; }
+
+}  // namespace sgmc::actors::detail

@@ -1,0 +1,27 @@
+// Trace records of the start-up messages (startup_trace.hpp).
+#include "startup_trace.hpp"
+
+namespace sgmc::actors::detail {
+
+void trace_startup(engine::trace_writer* trace, engine::trace_type type,
+                   engine::trace_direction dir, engine::trace_actor me, engine::trace_actor peer,
+                   std::uint64_t bytes, std::uint64_t t_ns) {
+  if (trace == nullptr) return;
+  engine::trace_event e;
+  e.t_ns = t_ns;
+  e.actor = me;
+  e.peer = peer;
+  e.type = type;
+  e.dir = dir;
+  e.bytes = bytes;
+  trace->record(e);
+}
+
+// As trace_points.cpp counts: strings as a length word and their characters.
+std::uint64_t bytes_of_hello(const protocols::hello& h) {
+  return 8 + h.role.size() + 4 + 8 + 8 + 8 + h.data.size();
+}
+std::uint64_t bytes_of_welcome() { return 4 + 8 + 4 + 4; }
+std::uint64_t bytes_of_stop(const std::string& reason) { return 8 + reason.size(); }
+
+}  // namespace sgmc::actors::detail

@@ -1,0 +1,20 @@
+#pragma once
+// Trace records of the start-up messages (hello, welcome, stop), which travel outside the
+// protocol's messages.
+#include "sgmc/engine/trace.hpp"
+#include "sgmc/protocols/messages.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace sgmc::actors::detail {
+
+/// Records a start-up message (hello, welcome, stop) in `trace` (if any).
+void trace_startup(engine::trace_writer* trace, engine::trace_type type,
+                   engine::trace_direction dir, engine::trace_actor me, engine::trace_actor peer,
+                   std::uint64_t bytes, std::uint64_t t_ns);
+std::uint64_t bytes_of_hello(const protocols::hello& h);
+std::uint64_t bytes_of_welcome();
+std::uint64_t bytes_of_stop(const std::string& reason);
+
+}  // namespace sgmc::actors::detail

@@ -1,0 +1,161 @@
+#pragma once
+// Node admission on the master node: which worker and collector nodes may take part in a run.
+// A pure object in the style of the protocol state machines — events in (a hello, a join, a
+// node lost, the wait over, the run's end), decisions out (welcome or refusal with its reason,
+// "everybody joined: start", whom to tell) — so that the rules are tested without CAF. The
+// gate actor (actors/src/node_gate.cpp) only delivers to it.
+//
+//   hello → refused (reason, message) | welcomed (slot, welcome)
+//   join (welcomed slot) → joined; the last of W workers + 1 collector → all joined (once)
+//   lost before the start → the slot is free for another node; after → lost (once)
+#include "sgmc/core/error.hpp"
+#include "sgmc/protocols/messages.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sgmc::engine {
+
+/// protocols::hello::worker asking for any free worker index.
+inline constexpr std::uint32_t kAnyWorker = 0xffffffffu;
+
+/// What a node does in a run. The master node admits the others.
+enum class node_role : std::uint8_t { master, worker, collector };
+
+/// "master", "worker", "collector" (the names of the `sgmc node` roles and of protocols::hello).
+std::string_view to_string(node_role r);
+/// The role named `name` (nullopt if none is).
+std::optional<node_role> parse_node_role(std::string_view name);
+
+/// Why a hello is refused.
+enum class refusal_reason : std::uint8_t {
+  unknown_role,         ///< neither "worker" nor "collector"
+  run_started,          ///< the run has already started
+  wait_over,            ///< the master has stopped waiting for nodes
+  config_mismatch,      ///< another config hash
+  dim_mismatch,         ///< another model dimension
+  collector_taken,      ///< a collector already joined
+  workers_full,         ///< any worker index asked for, but every place is taken
+  worker_out_of_range,  ///< worker index ≥ protocol.workers
+  worker_taken,         ///< that worker index is taken
+};
+
+/// "config mismatch", "worker index taken", ...: the reason in a few words.
+std::string_view to_string(refusal_reason r);
+
+/// A node's place in the run: the collector, or worker `index`.
+struct node_slot {
+  node_role role = node_role::worker;
+  std::uint32_t index = 0;
+  friend bool operator==(const node_slot&, const node_slot&) = default;
+};
+
+/// "worker 2", "the collector".
+std::string describe(node_slot s);
+
+/// A refused hello. `message` goes to the refused node; `log_line` to the master's log (it
+/// may say more, such as the master's config hash).
+struct refusal {
+  refusal_reason reason = refusal_reason::unknown_role;
+  std::string message;
+  std::string log_line;
+  /// The error the refused node ends with: invalid_config for a config mismatch, else protocol.
+  errc code() const;
+};
+
+/// A welcomed hello: the slot the node takes and the welcome it gets.
+struct welcomed {
+  node_slot slot;
+  protocols::welcome welcome;
+};
+
+using hello_decision = std::variant<refusal, welcomed>;
+
+/// What a join decided. `all_joined` is true for exactly one join: the one that completes
+/// the run (then the run has started).
+struct join_decision {
+  bool joined = false;  ///< false: ignored (not welcomed, joined twice, too late)
+  bool all_joined = false;
+  std::string log_line;    ///< "worker 0 joined from HOST"
+  std::string start_line;  ///< when all joined: "all 2 workers and the collector joined; ..."
+};
+
+/// What losing a node decided.
+struct loss_decision {
+  enum class kind : std::uint8_t {
+    ignored,  ///< nobody in that slot, lost already, or a deliberate shutdown at the end
+    freed,    ///< before the start: the slot waits for another node
+    lost,     ///< during or after the run: the node gets no goodbye
+  };
+  kind what = kind::ignored;
+  bool tell_collector = false;  ///< a worker lost during the run: the collector counts it done
+  std::string log_line;         ///< for `freed`
+};
+
+/// The master's settings for admission.
+struct admission_params {
+  std::uint32_t workers = 1;
+  std::uint32_t shards = 1;
+  std::uint64_t dim = 0;
+  std::uint64_t config_hash = 0;
+  std::string protocol;  ///< its name, for "starting async"
+  std::string data;      ///< the master node's data channel endpoint ("" for none)
+};
+
+class admission {
+ public:
+  explicit admission(admission_params params);
+
+  /// A node says hello from `origin` ("host (pid 1)"): it is welcomed into a free slot or
+  /// refused. Rules in order: role, run started, wait over, config hash, dimension, slot.
+  hello_decision on_hello(const protocols::hello& h, std::string origin);
+  /// The node welcomed into `slot` has started its actor.
+  join_decision on_join(node_slot slot);
+  /// The node of `slot` was lost (`why`: how, for the log). `shutdown_at_end`: its actor was
+  /// shut down by the run's end, which is no loss.
+  loss_decision on_lost(node_slot slot, bool shutdown_at_end, std::string_view why);
+  /// The master's wait of `waited` is over: errc::timeout naming who is missing, or nullopt
+  /// when the run has started or ended already. Takes no more nodes afterwards.
+  std::optional<error> on_wait_over(std::chrono::milliseconds waited);
+  /// The run ended: the slots to say goodbye to (welcomed and not lost). Takes no more nodes.
+  std::vector<node_slot> on_end();
+
+  bool started() const { return started_; }
+  bool ended() const { return ended_; }
+  /// True while a node holds `slot` (welcomed, joined or not, and not freed).
+  bool taken(node_slot slot) const;
+  /// Where the node in `slot` came from ("" if free).
+  const std::string& origin(node_slot slot) const;
+  /// The data channel endpoints of the directory's actors: one per master shard, the workers,
+  /// the collector.
+  std::vector<std::string> data_endpoints() const;
+  const admission_params& params() const { return params_; }
+
+ private:
+  struct place {
+    enum class state : std::uint8_t { free, welcomed, joined } at = state::free;
+    std::string origin;
+    std::string data;
+    bool lost = false;
+  };
+  std::optional<refusal> check(const protocols::hello& h, std::optional<node_role> role,
+                               std::optional<std::uint32_t>& index) const;
+  std::optional<refusal> check_worker(std::uint32_t asked,
+                                      std::optional<std::uint32_t>& index) const;
+  place* find(node_slot slot);
+  const place* find(node_slot slot) const;
+  bool everybody_joined() const;
+
+  admission_params params_;
+  std::vector<place> workers_;
+  place collector_;
+  bool started_ = false;
+  bool ended_ = false;
+};
+
+}  // namespace sgmc::engine

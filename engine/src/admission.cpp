@@ -1,0 +1,223 @@
+// Node admission (admission.hpp): the rules of the master's gate, without CAF.
+#include "sgmc/engine/admission.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+namespace sgmc::engine {
+namespace {
+
+constexpr std::array<std::pair<node_role, std::string_view>, 3> kRoleNames{{
+    {node_role::master, "master"},
+    {node_role::worker, "worker"},
+    {node_role::collector, "collector"},
+}};
+
+constexpr std::array<std::pair<refusal_reason, std::string_view>, 9> kReasonNames{{
+    {refusal_reason::unknown_role, "unknown role"},
+    {refusal_reason::run_started, "run already started"},
+    {refusal_reason::wait_over, "wait over"},
+    {refusal_reason::config_mismatch, "config mismatch"},
+    {refusal_reason::dim_mismatch, "dimension mismatch"},
+    {refusal_reason::collector_taken, "collector already joined"},
+    {refusal_reason::workers_full, "all worker places taken"},
+    {refusal_reason::worker_out_of_range, "worker index out of range"},
+    {refusal_reason::worker_taken, "worker index taken"},
+}};
+
+std::string hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
+
+refusal refuse(refusal_reason r, std::string message) {
+  refusal out{r, std::move(message), {}};
+  out.log_line = out.message;
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(node_role r) {
+  for (const auto& [role, name] : kRoleNames)
+    if (role == r) return name;
+  return "?";
+}
+
+std::optional<node_role> parse_node_role(std::string_view name) {
+  for (const auto& [role, n] : kRoleNames)
+    if (n == name) return role;
+  return std::nullopt;
+}
+
+std::string_view to_string(refusal_reason r) {
+  for (const auto& [reason, name] : kReasonNames)
+    if (reason == r) return name;
+  return "?";
+}
+
+std::string describe(node_slot s) {
+  if (s.role == node_role::collector) return "the collector";
+  return fmt::format("{} {}", to_string(s.role), s.index);
+}
+
+errc refusal::code() const {
+  return reason == refusal_reason::config_mismatch ? errc::invalid_config : errc::protocol;
+}
+
+admission::admission(admission_params params)
+    : params_(std::move(params)), workers_(params_.workers) {}
+
+std::optional<refusal> admission::check(const protocols::hello& h, std::optional<node_role> role,
+                                        std::optional<std::uint32_t>& index) const {
+  if (role != node_role::worker && role != node_role::collector)
+    return refuse(refusal_reason::unknown_role,
+                  fmt::format("unknown role \"{}\" (worker or collector)", h.role));
+  if (started_) return refuse(refusal_reason::run_started, "the run has already started");
+  if (ended_) return refuse(refusal_reason::wait_over, "the master has stopped waiting for nodes");
+  if (h.config_hash != params_.config_hash) {
+    // The refused node hears its own hash; the master's log says both.
+    const auto hint = "(start every node with the same config file and the same --set options)";
+    refusal r{refusal_reason::config_mismatch,
+              fmt::format("config mismatch: the {}'s config hash is {}, not the master's {}",
+                          h.role, hex(h.config_hash), hint),
+              fmt::format("config mismatch: the {}'s config hash is {}, the master's is {} {}",
+                          h.role, hex(h.config_hash), hex(params_.config_hash), hint)};
+    return r;
+  }
+  if (h.dim != params_.dim)
+    return refuse(refusal_reason::dim_mismatch,
+                  fmt::format("dimension mismatch: the {}'s model has dim {}, the master's {}",
+                              h.role, h.dim, params_.dim));
+  if (role == node_role::collector) {
+    if (collector_.at != place::state::free)
+      return refuse(refusal_reason::collector_taken,
+                    fmt::format("a collector already joined from {}", collector_.origin));
+    return std::nullopt;
+  }
+  return check_worker(h.worker, index);
+}
+
+std::optional<refusal> admission::check_worker(std::uint32_t asked,
+                                               std::optional<std::uint32_t>& index) const {
+  if (asked == kAnyWorker) {
+    for (std::uint32_t i = 0; i < workers_.size(); ++i) {
+      if (workers_[i].at != place::state::free) continue;
+      index = i;
+      return std::nullopt;
+    }
+    return refuse(refusal_reason::workers_full,
+                  fmt::format("all {} worker places are taken", workers_.size()));
+  }
+  if (asked >= workers_.size())
+    return refuse(refusal_reason::worker_out_of_range,
+                  fmt::format("worker index {} is out of range (protocol.workers = {})", asked,
+                              workers_.size()));
+  if (workers_[asked].at != place::state::free)
+    return refuse(
+        refusal_reason::worker_taken,
+        fmt::format("worker index {} is already taken (by {})", asked, workers_[asked].origin));
+  index = asked;
+  return std::nullopt;
+}
+
+hello_decision admission::on_hello(const protocols::hello& h, std::string origin) {
+  const auto role = parse_node_role(h.role);
+  std::optional<std::uint32_t> index;
+  if (auto r = check(h, role, index)) {
+    r->log_line = fmt::format("refused a {} from {}: {}", h.role, origin, r->log_line);
+    return std::move(*r);
+  }
+  const node_slot slot{*role, index.value_or(0)};
+  *find(slot) = place{place::state::welcomed, std::move(origin), h.data, false};
+  return welcomed{slot, {slot.index, params_.dim, params_.shards, params_.workers}};
+}
+
+join_decision admission::on_join(node_slot slot) {
+  auto* p = find(slot);
+  if (p == nullptr || p->at != place::state::welcomed || started_ || ended_) return {};
+  p->at = place::state::joined;
+  join_decision d{true, false, fmt::format("{} joined from {}", describe(slot), p->origin), {}};
+  if (!everybody_joined()) return d;
+  started_ = true;
+  d.all_joined = true;
+  d.start_line = fmt::format("all {} worker{} and the collector joined; starting {}",
+                             workers_.size(), workers_.size() == 1 ? "" : "s", params_.protocol);
+  return d;
+}
+
+loss_decision admission::on_lost(node_slot slot, bool shutdown_at_end, std::string_view why) {
+  auto* p = find(slot);
+  if (p == nullptr || p->at == place::state::free) return {};
+  if (!started_ && !ended_) {
+    loss_decision d{loss_decision::kind::freed, false,
+                    fmt::format("{} from {} left before the start ({}); waiting for another",
+                                describe(slot), p->origin, why)};
+    *p = place{};
+    return d;
+  }
+  if (shutdown_at_end || p->lost) return {};
+  p->lost = true;
+  const bool tell =
+      slot.role == node_role::worker && !ended_ && collector_.at == place::state::joined;
+  return {loss_decision::kind::lost, tell, {}};
+}
+
+std::optional<error> admission::on_wait_over(std::chrono::milliseconds waited) {
+  if (started_ || ended_) return std::nullopt;
+  ended_ = true;
+  std::vector<std::string> missing;
+  for (std::uint32_t i = 0; i < workers_.size(); ++i)
+    if (workers_[i].at != place::state::joined) missing.push_back(describe({node_role::worker, i}));
+  if (collector_.at != place::state::joined) missing.push_back(describe({node_role::collector, 0}));
+  return error{errc::timeout,
+               fmt::format("waited {} s for {} worker{} and the collector; missing: {}",
+                           static_cast<double>(waited.count()) / 1000.0, workers_.size(),
+                           workers_.size() == 1 ? "" : "s", fmt::join(missing, ", "))};
+}
+
+std::vector<node_slot> admission::on_end() {
+  ended_ = true;
+  std::vector<node_slot> out;
+  for (std::uint32_t i = 0; i < workers_.size(); ++i)
+    if (workers_[i].at != place::state::free && !workers_[i].lost)
+      out.push_back({node_role::worker, i});
+  if (collector_.at != place::state::free && !collector_.lost)
+    out.push_back({node_role::collector, 0});
+  return out;
+}
+
+bool admission::taken(node_slot slot) const {
+  const auto* p = find(slot);
+  return p != nullptr && p->at != place::state::free;
+}
+
+const std::string& admission::origin(node_slot slot) const {
+  static const std::string none;
+  const auto* p = find(slot);
+  return p != nullptr ? p->origin : none;
+}
+
+std::vector<std::string> admission::data_endpoints() const {
+  std::vector<std::string> out(params_.shards, params_.data);
+  for (const auto& w : workers_) out.push_back(w.data);
+  out.push_back(collector_.data);
+  return out;
+}
+
+admission::place* admission::find(node_slot slot) {
+  return const_cast<place*>(std::as_const(*this).find(slot));
+}
+
+const admission::place* admission::find(node_slot slot) const {
+  if (slot.role == node_role::collector) return &collector_;
+  if (slot.role == node_role::worker && slot.index < workers_.size()) return &workers_[slot.index];
+  return nullptr;
+}
+
+bool admission::everybody_joined() const {
+  for (const auto& w : workers_)
+    if (w.at != place::state::joined) return false;
+  return collector_.at == place::state::joined;
+}
+
+}  // namespace sgmc::engine

@@ -1,0 +1,191 @@
+// Node admission (engine/admission.hpp) without CAF: every refusal reason, joining in any
+// order, a worker leaving before the start and its place taken again, "all joined" once.
+#include "sgmc/engine/admission.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+namespace e = sgmc::engine;
+namespace p = sgmc::protocols;
+using sgmc::errc;
+
+namespace {
+
+constexpr std::uint64_t kHash = 0x2a;
+constexpr std::uint64_t kDim = 10;
+
+e::admission two_workers() { return e::admission({2, 1, kDim, kHash, "async", "tcp://m:1"}); }
+
+p::hello worker_hello(std::uint32_t index = e::kAnyWorker) {
+  return {"worker", index, kHash, kDim, "tcp://w:2"};
+}
+p::hello collector_hello() { return {"collector", 0, kHash, kDim, ""}; }
+
+// The reason of a hello's refusal (fails the test when it is welcomed).
+e::refusal refused(const e::hello_decision& d) {
+  REQUIRE(std::holds_alternative<e::refusal>(d));
+  return std::get<e::refusal>(d);
+}
+e::node_slot welcomed(const e::hello_decision& d) {
+  REQUIRE(std::holds_alternative<e::welcomed>(d));
+  return std::get<e::welcomed>(d).slot;
+}
+
+}  // namespace
+
+TEST_CASE("admission: role names come from one table and parse back") {
+  for (auto r : {e::node_role::master, e::node_role::worker, e::node_role::collector})
+    CHECK(e::parse_node_role(e::to_string(r)) == r);
+  CHECK(e::to_string(e::node_role::collector) == "collector");
+  CHECK_FALSE(e::parse_node_role("peer"));
+  CHECK(e::describe({e::node_role::worker, 3}) == "worker 3");
+  CHECK(e::describe({e::node_role::collector, 0}) == "the collector");
+}
+
+TEST_CASE("admission: a worker is welcomed into the first free place with the run's shape") {
+  auto a = two_workers();
+  auto d = a.on_hello(worker_hello(), "h (pid 1)");
+  REQUIRE(std::holds_alternative<e::welcomed>(d));
+  const auto& w = std::get<e::welcomed>(d);
+  CHECK(w.slot == e::node_slot{e::node_role::worker, 0});
+  CHECK(w.welcome.worker == 0);
+  CHECK(w.welcome.dim == kDim);
+  CHECK(w.welcome.workers == 2);
+  CHECK(welcomed(a.on_hello(worker_hello(), "h (pid 2)")) == e::node_slot{e::node_role::worker, 1});
+  CHECK(a.origin({e::node_role::worker, 1}) == "h (pid 2)");
+  CHECK(a.data_endpoints() == std::vector<std::string>{"tcp://m:1", "tcp://w:2", "tcp://w:2", ""});
+}
+
+TEST_CASE("admission: each refusal reason, with its message and error code") {
+  auto a = two_workers();
+  auto r = refused(a.on_hello({"master", 0, kHash, kDim, ""}, "x"));
+  CHECK(r.reason == e::refusal_reason::unknown_role);
+  CHECK(r.message == "unknown role \"master\" (worker or collector)");
+  CHECK(r.code() == errc::protocol);
+
+  r = refused(a.on_hello({"worker", 0, 0x2b, kDim, ""}, "x (pid 9)"));
+  CHECK(r.reason == e::refusal_reason::config_mismatch);
+  CHECK(r.code() == errc::invalid_config);
+  CHECK(r.message.starts_with("config mismatch: the worker's config hash is 000000000000002b"));
+  // The refused node is not told the master's hash; the master's log has both.
+  CHECK(r.message.find("000000000000002a") == std::string::npos);
+  CHECK(r.log_line.starts_with("refused a worker from x (pid 9): config mismatch"));
+  CHECK(r.log_line.find("the master's is 000000000000002a") != std::string::npos);
+
+  r = refused(a.on_hello({"worker", 0, kHash, kDim + 1, ""}, "x"));
+  CHECK(r.reason == e::refusal_reason::dim_mismatch);
+  CHECK(r.message == "dimension mismatch: the worker's model has dim 11, the master's 10");
+
+  r = refused(a.on_hello(worker_hello(2), "x"));
+  CHECK(r.reason == e::refusal_reason::worker_out_of_range);
+  CHECK(r.message == "worker index 2 is out of range (protocol.workers = 2)");
+
+  welcomed(a.on_hello(worker_hello(1), "first"));
+  r = refused(a.on_hello(worker_hello(1), "second"));
+  CHECK(r.reason == e::refusal_reason::worker_taken);
+  CHECK(r.message == "worker index 1 is already taken (by first)");
+
+  welcomed(a.on_hello(worker_hello(), "third"));
+  r = refused(a.on_hello(worker_hello(), "fourth"));
+  CHECK(r.reason == e::refusal_reason::workers_full);
+  CHECK(r.message == "all 2 worker places are taken");
+
+  welcomed(a.on_hello(collector_hello(), "c1"));
+  r = refused(a.on_hello(collector_hello(), "c2"));
+  CHECK(r.reason == e::refusal_reason::collector_taken);
+  CHECK(r.message == "a collector already joined from c1");
+  CHECK(e::to_string(r.reason) == "collector already joined");
+}
+
+TEST_CASE("admission: nobody is taken once the run has started or the wait is over") {
+  auto a = e::admission({1, 1, kDim, kHash, "sync", ""});
+  welcomed(a.on_hello(worker_hello(), "w"));
+  welcomed(a.on_hello(collector_hello(), "c"));
+  a.on_join({e::node_role::worker, 0});
+  REQUIRE(a.on_join({e::node_role::collector, 0}).all_joined);
+  CHECK(refused(a.on_hello(worker_hello(), "late")).reason == e::refusal_reason::run_started);
+
+  auto b = e::admission({1, 1, kDim, kHash, "sync", ""});
+  auto err = b.on_wait_over(std::chrono::milliseconds(2000));
+  REQUIRE(err);
+  CHECK(err->code == errc::timeout);
+  CHECK(err->message ==
+        "waited 2 s for 1 worker and the collector; missing: worker 0, the "
+        "collector");
+  CHECK_FALSE(b.on_wait_over(std::chrono::milliseconds(2000)));
+  CHECK(refused(b.on_hello(worker_hello(), "late")).reason == e::refusal_reason::wait_over);
+}
+
+TEST_CASE("admission: in any joining order, all joined fires once, on the last join") {
+  const e::node_slot w0{e::node_role::worker, 0}, w1{e::node_role::worker, 1};
+  const e::node_slot c{e::node_role::collector, 0};
+  for (const auto& order :
+       {std::vector{w0, w1, c}, std::vector{c, w1, w0}, std::vector{w1, c, w0}}) {
+    auto a = two_workers();
+    welcomed(a.on_hello(collector_hello(), "c"));
+    welcomed(a.on_hello(worker_hello(), "a"));
+    welcomed(a.on_hello(worker_hello(), "b"));
+    int fired = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      auto d = a.on_join(order[k]);
+      CHECK(d.joined);
+      CHECK(d.all_joined == (k + 1 == order.size()));
+      fired += d.all_joined ? 1 : 0;
+      CHECK_FALSE(a.on_join(order[k]).joined);  // a second join is ignored
+    }
+    CHECK(fired == 1);
+    CHECK(a.started());
+    CHECK_FALSE(a.on_wait_over(std::chrono::milliseconds(1)));
+  }
+}
+
+TEST_CASE("admission: a join from a place nobody was welcomed into is ignored") {
+  auto a = two_workers();
+  CHECK_FALSE(a.on_join({e::node_role::worker, 0}).joined);
+  CHECK_FALSE(a.on_join({e::node_role::worker, 7}).joined);
+  CHECK_FALSE(a.on_join({e::node_role::master, 0}).joined);
+}
+
+TEST_CASE("admission: a worker leaving before the start frees its place for another node") {
+  auto a = two_workers();
+  const e::node_slot w0{e::node_role::worker, 0};
+  welcomed(a.on_hello(worker_hello(0), "first"));
+  a.on_join(w0);
+  auto d = a.on_lost(w0, false, "connection lost");
+  CHECK(d.what == e::loss_decision::kind::freed);
+  CHECK(d.log_line ==
+        "worker 0 from first left before the start (connection lost); waiting for "
+        "another");
+  CHECK_FALSE(a.taken(w0));
+  CHECK(a.on_lost(w0, false, "again").what == e::loss_decision::kind::ignored);
+  CHECK(welcomed(a.on_hello(worker_hello(0), "second")) == w0);
+  CHECK(a.origin(w0) == "second");
+  // The new node must join again: the old join does not count.
+  welcomed(a.on_hello(worker_hello(1), "w1"));
+  welcomed(a.on_hello(collector_hello(), "c"));
+  CHECK_FALSE(a.on_join({e::node_role::worker, 1}).all_joined);
+  CHECK_FALSE(a.on_join({e::node_role::collector, 0}).all_joined);
+  CHECK(a.on_join(w0).all_joined);
+}
+
+TEST_CASE("admission: a worker lost during the run is lost once and the collector is told") {
+  auto a = e::admission({1, 1, kDim, kHash, "async", ""});
+  const e::node_slot w0{e::node_role::worker, 0}, c{e::node_role::collector, 0};
+  welcomed(a.on_hello(worker_hello(), "w"));
+  welcomed(a.on_hello(collector_hello(), "c"));
+  a.on_join(w0);
+  a.on_join(c);
+  // The supervisor shutting the worker's actor down is no loss.
+  CHECK(a.on_lost(w0, true, "user_shutdown").what == e::loss_decision::kind::ignored);
+  auto d = a.on_lost(w0, false, "connection lost");
+  CHECK(d.what == e::loss_decision::kind::lost);
+  CHECK(d.tell_collector);
+  CHECK(a.on_lost(w0, false, "again").what == e::loss_decision::kind::ignored);
+  // No goodbye for the lost worker; the collector still gets one. Losses after the end are
+  // not told to the collector.
+  CHECK(a.on_end() == std::vector<e::node_slot>{c});
+  auto late = a.on_lost(c, false, "gone");
+  CHECK(late.what == e::loss_decision::kind::lost);
+  CHECK_FALSE(late.tell_collector);
+}
