@@ -92,7 +92,7 @@ TEST_CASE("an out-of-range value is one line naming file, key, rule and value", 
   CHECK(error_of("[sampler]\nrmsprop_decay = 1.0\n") ==
         "exp.toml: sampler.rmsprop_decay must be in [0, 1) (got 1.0)");
   CHECK(error_of("[model]\nlayers = [784, 0, 10]\n") ==
-        "exp.toml: model.layers[1] must be >= 1 (got 0)");
+        "exp.toml: model.layers[1] must be in [1, 16777216] (got 0)");
   CHECK(error_of("[model]\nkind = \"cnn\"\n") ==
         "exp.toml: model.kind must be one of \"gaussian\", \"linreg\", \"logreg\", \"softmax\" or "
         "\"mlp\" (got \"cnn\")");
@@ -226,9 +226,9 @@ TEST_CASE("errors in overrides name the --set argument and the key", "[config]")
   CHECK(error_of("", {"sampler.step_size"}).find("expected section.key=value") !=
         std::string::npos);
   CHECK(error_of("", {"codec.push=x"}).find("not yet supported") != std::string::npos);
-  // The config file itself is checked again after the overrides.
+  // Checks across keys run after the overrides; an error only they bring names them.
   CHECK(error_of("", {"run.burnin=5000"}) ==
-        "exp.toml: run.burnin (5000) must be < run.steps (1000)");
+        "--set run.burnin=5000: run.burnin (5000) must be < run.steps (1000)");
 }
 
 TEST_CASE("the resolved config loads back to the same values", "[config]") {
