@@ -38,9 +38,9 @@ struct key_info {
   std::string key;            ///< "sampler.step_size"; "seed" for top-level keys
   std::string type;           ///< "number", "integer", "string", "bool", "table", "array of ..."
   std::string default_value;  ///< TOML text of the default ("0.0001", "\"sgld\"", "[]")
-  std::string range;          ///< allowed values ("> 0", "in [1, 256]", "sgld | sghmc | ..."), or ""
-  std::string description;    ///< one line
-  bool alias = false;         ///< another name of a key documented elsewhere (run.seed)
+  std::string range;        ///< allowed values ("> 0", "in [1, 256]", "sgld | sghmc | ..."), or ""
+  std::string description;  ///< one line
+  bool alias = false;       ///< another name of a key documented elsewhere (run.seed)
 };
 
 /// Every key of the config table, in the order of the resolved config.
