@@ -45,8 +45,7 @@ expected<samplers::schedule> check_sampler(const run_config& cfg, const models::
     return make_error(errc::invalid_config,
                       fmt::format("{}: sampler.batch_size ({}) exceeds the training set size ({})",
                                   source, cfg.sampler.batch_size, n));
-  if (auto k = samplers::make_sampler(cfg.sampler, m.dim()); !k) return prefixed(source, k.error());
-  auto sched = samplers::schedule::make(cfg.schedule);
+  auto sched = cfg.make_schedule();
   if (!sched) return prefixed(source, sched.error());
   return sched;
 }

@@ -12,10 +12,6 @@ namespace {
 
 using dist = delay_spec::distribution;
 
-// Version delays are bounded so that a master's history of θ slices (one per version of
-// delay) stays small.
-constexpr double kMaxVersionDelay = 1000.0;
-
 std::optional<double> parse_number(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -54,8 +50,10 @@ std::string check_values(const delay_spec& d) {
       break;
   }
   const double top = d.dist == dist::uniform ? d.b : d.a;
-  if (versions && top > kMaxVersionDelay)
-    return fmt::format("at most {} versions", kMaxVersionDelay);
+  if (versions && top > k_max_version_delay)
+    return fmt::format("at most {} versions", k_max_version_delay);
+  if (!versions && top > k_max_delay_ms)
+    return fmt::format("at most {} ms (one hour)", k_max_delay_ms);
   return "";
 }
 
@@ -115,19 +113,21 @@ expected<void> validate(const staleness_params& p, std::uint32_t workers) {
   if (auto why = check_values(p.delay); !why.empty())
     return make_error(errc::invalid_config,
                       fmt::format("staleness.delay: {} (got \"{}\")", why, to_string(p.delay)));
-  if (!std::isfinite(p.latency_ms) || p.latency_ms < 0)
+  if (!(p.latency_ms >= 0 && p.latency_ms <= k_max_delay_ms))
     return make_error(errc::invalid_config,
-                      fmt::format("staleness.latency_ms must be >= 0, got {}", p.latency_ms));
+                      fmt::format("staleness.latency_ms must be in [0, {}] (one hour), got {}",
+                                  k_max_delay_ms, p.latency_ms));
   for (const auto& [w, ms] : p.link_latency_ms) {
     if (w >= workers)
       return make_error(errc::invalid_config,
                         fmt::format("staleness.link_latency_ms: worker {} does not exist "
                                     "(protocol.workers = {})",
                                     w, workers));
-    if (!std::isfinite(ms) || ms < 0)
-      return make_error(
-          errc::invalid_config,
-          fmt::format("staleness.link_latency_ms: worker {} must be >= 0, got {}", w, ms));
+    if (!(ms >= 0 && ms <= k_max_delay_ms))
+      return make_error(errc::invalid_config,
+                        fmt::format("staleness.link_latency_ms: worker {} must be in [0, {}] "
+                                    "(one hour), got {}",
+                                    w, k_max_delay_ms, ms));
   }
   for (const auto& [w, factor] : p.stragglers) {
     if (w >= workers)

@@ -66,6 +66,8 @@ expected<std::unique_ptr<master>> make_master(master_setup setup) {
     case protocol_kind::elastic:
       m = std::make_unique<detail::elastic_master>(std::move(setup));
       break;
+    case protocol_kind::none:  // rejected by check_setup
+      break;
   }
   return m;
 }

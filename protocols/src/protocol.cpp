@@ -12,7 +12,7 @@
 namespace sgmc::protocols {
 namespace {
 
-constexpr const char* kKindNames[] = {"sync", "async", "ssp", "downpour", "elastic"};
+constexpr const auto& kKindNames = protocol_kind_names;
 
 unexpected bad(const char* key, const char* rule, double got) {
   return make_error(errc::invalid_config,
@@ -36,6 +36,10 @@ const char* to_string(protocol_kind kind) {
 expected<void> validate(const protocol_params& p) {
   if (static_cast<std::size_t>(p.kind) >= std::size(kKindNames))
     return bad("kind", "a known protocol", static_cast<double>(p.kind));
+  if (p.kind == protocol_kind::none)
+    return make_error(errc::invalid_config,
+                      "protocol.kind = \"none\" runs no protocol (give sync, async, ssp, "
+                      "downpour or elastic)");
   if (p.workers == 0) return bad("workers", ">= 1", 0);
   if (p.shards == 0) return bad("shards", ">= 1", 0);
   if (p.push_every == 0) return bad("push_every", ">= 1", 0);

@@ -67,6 +67,8 @@ expected<std::unique_ptr<worker>> make_worker(worker_setup setup) {
     case protocol_kind::elastic:
       w = std::make_unique<detail::elastic_worker>(std::move(setup));
       break;
+    case protocol_kind::none:  // rejected by check_setup
+      break;
   }
   return w;
 }

@@ -15,21 +15,27 @@ unexpected bad(const char* key, const char* rule, double got) {
 }
 
 // ⌈K/M⌉, the length of one cycle.
-std::uint64_t cycle_length(const schedule_params& p) {
-  return (p.total_steps + p.step_size_cycles - 1) / p.step_size_cycles;
+std::uint64_t cycle_length(const schedule_params& p, std::uint64_t total_steps) {
+  return (total_steps + p.step_size_cycles - 1) / p.step_size_cycles;
+}
+
+bool is_schedule_kind(const std::string& kind) {
+  for (const char* k : schedule_kinds)
+    if (kind == k) return true;
+  return false;
 }
 
 }  // namespace
 
-expected<schedule> schedule::make(const schedule_params& p) {
-  if (p.kind != "constant" && p.kind != "polynomial" && p.kind != "cyclical") {
+expected<schedule> schedule::make(const schedule_params& p, double step_size,
+                                  std::uint64_t total_steps) {
+  if (!is_schedule_kind(p.kind)) {
     return make_error(errc::invalid_config,
-                      fmt::format("sampler.schedule must be one of constant | polynomial | "
-                                  "cyclical, got \"{}\"",
-                                  p.kind));
+                      fmt::format("sampler.schedule must be one of {}, got \"{}\"",
+                                  fmt::join(schedule_kinds, " | "), p.kind));
   }
-  if (!(p.step_size > 0.0) || !std::isfinite(p.step_size))
-    return bad("sampler.step_size", "> 0 and finite", p.step_size);
+  if (!(step_size > 0.0) || !std::isfinite(step_size))
+    return bad("sampler.step_size", "> 0 and finite", step_size);
   if (p.kind == "polynomial") {
     if (!(p.step_size_offset > 0.0) || !std::isfinite(p.step_size_offset))
       return bad("sampler.step_size_offset", "> 0 and finite", p.step_size_offset);
@@ -38,36 +44,35 @@ expected<schedule> schedule::make(const schedule_params& p) {
   }
   if (p.kind == "cyclical") {
     if (p.step_size_cycles == 0) return bad("sampler.step_size_cycles", ">= 1", 0.0);
-    if (p.total_steps < p.step_size_cycles) {
+    if (total_steps < p.step_size_cycles) {
       return make_error(errc::invalid_config,
                         fmt::format("run.steps must be >= sampler.step_size_cycles for the "
                                     "cyclical schedule, got {} < {}",
-                                    p.total_steps, p.step_size_cycles));
+                                    total_steps, p.step_size_cycles));
     }
   }
-  return schedule(p);
+  return schedule(p, step_size, total_steps);
 }
 
 schedule schedule::constant(double step_size) {
   SGMC_ASSERT(step_size > 0.0, "schedule::constant: step size must be > 0");
-  schedule_params p;
-  p.step_size = step_size;
-  return schedule(p);
+  return schedule(schedule_params{}, step_size, 1000);
 }
 
 double schedule::at(std::uint64_t t) const {
   const schedule_params& p = params_;
+  const double eps = step_size_;
   if (p.kind == "polynomial") {
     // a (b + t)^(−γ) with a = ε b^γ, written as ε (b / (b + t))^γ.
     const double b = p.step_size_offset;
-    return p.step_size * std::pow(b / (b + static_cast<double>(t)), p.step_size_decay);
+    return eps * std::pow(b / (b + static_cast<double>(t)), p.step_size_decay);
   }
   if (p.kind == "cyclical") {
-    const std::uint64_t len = cycle_length(p);
+    const std::uint64_t len = cycle_length(p, total_steps_);
     const double phase = static_cast<double>(t % len) / static_cast<double>(len);
-    return 0.5 * p.step_size * (std::cos(std::numbers::pi * phase) + 1.0);
+    return 0.5 * eps * (std::cos(std::numbers::pi * phase) + 1.0);
   }
-  return p.step_size;
+  return eps;
 }
 
 }  // namespace sgmc::samplers

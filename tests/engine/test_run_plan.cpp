@@ -33,7 +33,6 @@ struct null_sink final : e::sample_sink {
 
 e::run_config async_config(std::uint32_t workers, std::uint32_t shards) {
   e::run_config cfg;
-  cfg.protocol.kind = "async";
   cfg.protocol.params.kind = pr::protocol_kind::async;
   cfg.protocol.params.workers = workers;
   cfg.protocol.params.shards = shards;

@@ -11,7 +11,7 @@
 namespace pr = sgmc::protocols;
 
 TEST_CASE("protocol kinds parse and print", "[protocols]") {
-  for (const char* name : {"sync", "async", "ssp", "downpour", "elastic"}) {
+  for (const char* name : {"none", "sync", "async", "ssp", "downpour", "elastic"}) {
     auto k = pr::parse_protocol_kind(name);
     REQUIRE(k.has_value());
     CHECK(std::string(pr::to_string(*k)) == name);
@@ -20,7 +20,8 @@ TEST_CASE("protocol kinds parse and print", "[protocols]") {
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().code == sgmc::errc::invalid_config);
   CHECK(bad.error().message ==
-        "protocol.kind must be one of sync | async | ssp | downpour | elastic, got \"gossip\"");
+        "protocol.kind must be one of none | sync | async | ssp | downpour | elastic, got "
+        "\"gossip\"");
 }
 
 TEST_CASE("protocol parameters out of range name their key", "[protocols]") {

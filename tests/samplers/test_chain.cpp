@@ -104,10 +104,9 @@ TEST_CASE("the chain takes its step sizes from the schedule", "[samplers][chain]
   auto k = make("sgd", 1);
   sm::schedule_params sp;
   sp.kind = "polynomial";
-  sp.step_size = 0.1;
   sp.step_size_offset = 1.0;
   sp.step_size_decay = 1.0;
-  auto sched = sm::schedule::make(sp);
+  auto sched = sm::schedule::make(sp, 0.1, 1000);
   REQUIRE(sched.has_value());
   sm::chain c(src, *k, *sched, params(1, 0, 1), std::vector<float>{1.0f});
   float theta = 1.0f;

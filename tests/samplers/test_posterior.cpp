@@ -294,10 +294,9 @@ TEST_CASE("sgd and sgd-momentum on minibatches converge to the linreg posterior 
       REQUIRE(kernel.has_value());
       sm::schedule_params sp;  // ε_t = ε (100 / (100 + t))^0.75: Σε = ∞, Σε² < ∞
       sp.kind = "polynomial";
-      sp.step_size = p.step_size;
       sp.step_size_offset = 100;
       sp.step_size_decay = 0.75;
-      auto sched = sm::schedule::make(sp);
+      auto sched = sm::schedule::make(sp, p.step_size, 1000);
       REQUIRE(sched.has_value());
       sm::chain_params cp;
       cp.seed = 401;

@@ -15,8 +15,7 @@ constexpr double kScheduleRelTol = 1e-12;
 
 TEST_CASE("the constant schedule keeps its step size", "[samplers][schedule]") {
   sm::schedule_params p;
-  p.step_size = 0.25;
-  auto s = sm::schedule::make(p);
+  auto s = sm::schedule::make(p, 0.25, 1000);
   REQUIRE(s.has_value());
   for (std::uint64_t t : {0ull, 1ull, 1000ull, 1ull << 40}) CHECK(s->at(t) == 0.25);
   CHECK(sm::schedule::constant(0.5).at(7) == 0.5);
@@ -25,10 +24,9 @@ TEST_CASE("the constant schedule keeps its step size", "[samplers][schedule]") {
 TEST_CASE("the polynomial schedule is a (b + t)^(−γ) with a = ε b^γ", "[samplers][schedule]") {
   sm::schedule_params p;
   p.kind = "polynomial";
-  p.step_size = 0.1;
   p.step_size_offset = 10.0;
   p.step_size_decay = 0.55;
-  auto s = sm::schedule::make(p);
+  auto s = sm::schedule::make(p, 0.1, 1000);
   REQUIRE(s.has_value());
   const double a = 0.1 * std::pow(10.0, 0.55);
   for (std::uint64_t t : {0ull, 1ull, 90ull, 12345ull}) {
@@ -38,16 +36,14 @@ TEST_CASE("the polynomial schedule is a (b + t)^(−γ) with a = ε b^γ", "[sam
   CHECK(s->at(0) == Approx(0.1).epsilon(kScheduleRelTol));
   CHECK(s->at(90) == Approx(0.1 * std::pow(0.1, 0.55)).epsilon(kScheduleRelTol));
   p.step_size_decay = 0.0;  // γ = 0 is the constant schedule
-  CHECK(sm::schedule::make(p)->at(500) == Approx(0.1).epsilon(kScheduleRelTol));
+  CHECK(sm::schedule::make(p, 0.1, 1000)->at(500) == Approx(0.1).epsilon(kScheduleRelTol));
 }
 
 TEST_CASE("the cyclical schedule restarts every ⌈K/M⌉ steps", "[samplers][schedule]") {
   sm::schedule_params p;
   p.kind = "cyclical";
-  p.step_size = 0.2;
-  p.total_steps = 100;
-  p.step_size_cycles = 5;  // cycles of 20 steps
-  auto s = sm::schedule::make(p);
+  p.step_size_cycles = 5;  // cycles of 20 steps, K = 100
+  auto s = sm::schedule::make(p, 0.2, 100);
   REQUIRE(s.has_value());
   CHECK(s->at(0) == Approx(0.2).epsilon(kScheduleRelTol));
   CHECK(s->at(10) == Approx(0.1).epsilon(kScheduleRelTol));  // half way: cos(π/2) = 0
@@ -55,6 +51,6 @@ TEST_CASE("the cyclical schedule restarts every ⌈K/M⌉ steps", "[samplers][sc
   CHECK(s->at(19) ==
         Approx(0.1 * (std::cos(std::numbers::pi * 19 / 20) + 1)).epsilon(kScheduleRelTol));
   CHECK(s->at(119) == Approx(s->at(19)).epsilon(kScheduleRelTol));  // past K it keeps cycling
-  p.total_steps = 101;                                              // ⌈101/5⌉ = 21
-  CHECK(sm::schedule::make(p)->at(21) == Approx(0.2).epsilon(kScheduleRelTol));
+  // K = 101: ⌈101/5⌉ = 21
+  CHECK(sm::schedule::make(p, 0.2, 101)->at(21) == Approx(0.2).epsilon(kScheduleRelTol));
 }

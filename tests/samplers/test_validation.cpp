@@ -122,8 +122,10 @@ TEST_CASE("make_sampler checks psgld's and sgld-fp's own keys", "[samplers][vali
 }
 
 TEST_CASE("schedule::make names the key at fault", "[samplers][validation][schedule]") {
-  auto expect = [](const sm::schedule_params& p, const std::string& message) {
-    auto s = sm::schedule::make(p);
+  double eps = 1e-4;
+  std::uint64_t steps = 1000;
+  auto expect = [&](const sm::schedule_params& p, const std::string& message) {
+    auto s = sm::schedule::make(p, eps, steps);
     REQUIRE_FALSE(s.has_value());
     CHECK(s.error().code == sgmc::errc::invalid_config);
     CHECK(s.error().message == message);
@@ -132,8 +134,9 @@ TEST_CASE("schedule::make names the key at fault", "[samplers][validation][sched
   p.kind = "linear";
   expect(p, "sampler.schedule must be one of constant | polynomial | cyclical, got \"linear\"");
   p = {};
-  p.step_size = 0;
+  eps = 0;
   expect(p, "sampler.step_size must be > 0 and finite, got 0");
+  eps = 1e-4;
   p = {};
   p.kind = "polynomial";
   p.step_size_offset = 0;
@@ -146,7 +149,7 @@ TEST_CASE("schedule::make names the key at fault", "[samplers][validation][sched
   p.step_size_cycles = 0;
   expect(p, "sampler.step_size_cycles must be >= 1, got 0");
   p.step_size_cycles = 10;
-  p.total_steps = 5;
+  steps = 5;
   expect(p, "run.steps must be >= sampler.step_size_cycles for the cyclical schedule, got 5 < 10");
 }
 

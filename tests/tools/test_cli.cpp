@@ -165,6 +165,17 @@ TEST_CASE("bad input exits with code 2 and a message naming the key or file", "[
       {"", "--set sampler.stepsize=1", "--set sampler.stepsize=1: unknown key"},
       {"", "--set run.steps=ten", "run.steps must be an integer"},
       {"", "--set sampler.batch_size=5000", "sampler.batch_size"},
+      {"", "--set sampler.step_size=abc", "sgmc: error: --set sampler.step_size=abc: "},
+      {"", "--set run.burnin=6000", "sgmc: error: --set run.burnin=6000: run.burnin"},
+      {"", "--set seed=5 --set run.seed=9", "--set seed=5 and --set run.seed=9 disagree"},
+      {"", "--set data.synthetic_features=1000000000000", "data.synthetic_features must be in"},
+      {"", "--set data.train_size=1000000000000", "data.train_size must be in"},
+      {"", "--set model.kind=mlp --set model.layers=[5,1000000000000,2]",
+       "model.layers[1] must be in"},
+      {"[protocol]\nkind = \"async\"\n[staleness]\nlatency_ms = 1e13\n", "",
+       "staleness.latency_ms must be in"},
+      {"[protocol]\nkind = \"async\"\n[staleness]\ndelay = \"fixed:1e13ms\"\n", "",
+       "at most 3600000 ms"},
   };
   for (const auto& c : cases) {
     const std::string config =
@@ -185,6 +196,12 @@ TEST_CASE("command-line mistakes exit with code 2", "[system]") {
   auto missing = sgmc_run("/nonexistent/exp.toml");
   CHECK(missing.status == 2);
   CHECK(missing.output.find("/nonexistent/exp.toml") != std::string::npos);
+  tmp_dir dir("cfgdir");
+  auto folder = sgmc_run(dir.path().string() + " --out " + dir.file("out"));
+  CHECK(folder.status == 2);
+  CHECK(folder.output.find("it is a directory") != std::string::npos);
+  CHECK(std::count(folder.output.begin(), folder.output.end(), '\n') == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.file("out")));
   auto threads = sgmc_run(k_examples + "linreg.toml --threads 0");
   CHECK(threads.status == 2);
   auto help = sgmc_run("--help");

@@ -32,8 +32,10 @@ TEST_CASE("an empty config gives the documented defaults", "[config]") {
   CHECK(cfg->model.kind == "mlp");
   CHECK(cfg->sampler.step_size == defaults.sampler.step_size);
   CHECK(cfg->run.steps == defaults.run.steps);
-  CHECK(cfg->schedule.step_size == cfg->sampler.step_size);
-  CHECK(cfg->schedule.total_steps == cfg->run.steps);
+  auto sched = cfg->make_schedule();
+  REQUIRE(sched);
+  CHECK(sched->step_size() == cfg->sampler.step_size);
+  CHECK(sched->total_steps() == cfg->run.steps);
 }
 
 TEST_CASE("config values land in the library parameter structs", "[config]") {
@@ -77,8 +79,8 @@ kind = "none"
   CHECK(cfg->sampler.batch_size == 32);
   CHECK(cfg->schedule.kind == "polynomial");
   CHECK(cfg->schedule.step_size_decay == 0.6);
-  CHECK(cfg->schedule.step_size == 1e-5);
-  CHECK(cfg->schedule.total_steps == 500);
+  CHECK(cfg->make_schedule()->step_size() == 1e-5);
+  CHECK(cfg->make_schedule()->total_steps() == 500);
   CHECK(cfg->run.chains == 2);
   CHECK(cfg->draws_per_chain() == 40);
 }
@@ -90,7 +92,7 @@ TEST_CASE("an out-of-range value is one line naming file, key, rule and value", 
   CHECK(error_of("[sampler]\nrmsprop_decay = 1.0\n") ==
         "exp.toml: sampler.rmsprop_decay must be in [0, 1) (got 1.0)");
   CHECK(error_of("[model]\nlayers = [784, 0, 10]\n") ==
-        "exp.toml: model.layers[1] must be >= 1 (got 0)");
+        "exp.toml: model.layers[1] must be in [1, 16777216] (got 0)");
   CHECK(error_of("[model]\nkind = \"cnn\"\n") ==
         "exp.toml: model.kind must be one of \"gaussian\", \"linreg\", \"logreg\", \"softmax\" or "
         "\"mlp\" (got \"cnn\")");
@@ -195,7 +197,7 @@ TEST_CASE("overrides given with --set are parsed as TOML values", "[config]") {
                            "data.header=true", "run.seed=9", "data.test=\"quoted\""});
   REQUIRE(cfg);
   CHECK(cfg->sampler.step_size == 1e-5);
-  CHECK(cfg->schedule.step_size == 1e-5);
+  CHECK(cfg->make_schedule()->step_size() == 1e-5);
   CHECK(cfg->model.layers == std::vector<std::size_t>{784, 50, 10});
   CHECK(cfg->model.kind == "linreg");
   CHECK(cfg->data.train == "/tmp/x.csv");
@@ -224,9 +226,9 @@ TEST_CASE("errors in overrides name the --set argument and the key", "[config]")
   CHECK(error_of("", {"sampler.step_size"}).find("expected section.key=value") !=
         std::string::npos);
   CHECK(error_of("", {"codec.push=x"}).find("not yet supported") != std::string::npos);
-  // The config file itself is checked again after the overrides.
+  // Checks across keys run after the overrides; an error only they bring names them.
   CHECK(error_of("", {"run.burnin=5000"}) ==
-        "exp.toml: run.burnin (5000) must be < run.steps (1000)");
+        "--set run.burnin=5000: run.burnin (5000) must be < run.steps (1000)");
 }
 
 TEST_CASE("the resolved config loads back to the same values", "[config]") {
@@ -325,4 +327,65 @@ TEST_CASE("the data channel keys of [cluster] are read, and a bad value names it
   CHECK(error_of("[cluster]\ndata_channel = \"yes\"\n").find("cluster.data_channel") !=
         std::string::npos);
   CHECK(error_of("[cluster]\ndata_chanel = true\n").find("data_channel") != std::string::npos);
+}
+
+TEST_CASE("latencies and delays beyond one hour are errors, not overflows", "[config]") {
+  const std::string dist = "[protocol]\nkind = \"async\"\nworkers = 2\n[staleness]\n";
+  CHECK(error_of(dist + "latency_ms = 1e13\n").find("staleness.latency_ms must be in [0, ") !=
+        std::string::npos);
+  CHECK(error_of(dist + "link_latency_ms = { \"1\" = 1e13 }\n").find("staleness.link_latency_ms") !=
+        std::string::npos);
+  CHECK(error_of(dist + "delay = \"fixed:1e13ms\"\n").find("at most 3600000 ms") !=
+        std::string::npos);
+  CHECK(error_of(dist + "delay = \"exp:1e13ms\"\n").find("staleness.delay") != std::string::npos);
+  CHECK(error_of(dist + "delay = \"fixed:1e6\"\n").find("at most 1000 versions") !=
+        std::string::npos);
+  CHECK(error_of(dist + "latency_ms = 3600000\ndelay = \"fixed:3600000ms\"\n").empty());
+}
+
+TEST_CASE("seed and run.seed given by --set must agree", "[config]") {
+  const std::string both = error_of("", {"seed=5", "run.seed=9"});
+  CHECK(both.find("--set seed=5 and --set run.seed=9 disagree") != std::string::npos);
+  CHECK(error_of("", {"seed=5", "run.seed=5"}).empty());
+  CHECK(error_of("seed = 3\n", {"run.seed=9"}).empty());  // --set overrides the file
+}
+
+TEST_CASE("an error that only --set brings is blamed on --set, not the file", "[config]") {
+  const std::string bad_value = error_of("", {"sampler.step_size=abc"});
+  CHECK(bad_value.rfind("--set sampler.step_size=abc: sampler.step_size", 0) == 0);
+  const std::string burnin = error_of("[run]\nsteps = 100\n", {"run.burnin=500"});
+  CHECK(burnin.rfind("--set run.burnin=500: run.burnin (500) must be < run.steps", 0) == 0);
+  const std::string friction = error_of("", {"sampler.kind=sghmc", "sampler.friction=5"});
+  CHECK(friction.rfind("--set sampler.friction=5: sampler.friction", 0) == 0);
+  // the file's own mistake stays the file's
+  CHECK(error_of("[run]\nburnin = 5000\n", {"name=x"}).rfind("exp.toml: run.burnin", 0) == 0);
+}
+
+TEST_CASE("a directory given as the config is an error", "[config]") {
+  auto cfg = sgmc::tools::load_config(SGMC_SOURCE_DIR);
+  REQUIRE_FALSE(cfg);
+  CHECK(cfg.error().message.find("it is a directory") != std::string::npos);
+}
+
+TEST_CASE("sizes too large for memory are range errors of their keys", "[config]") {
+  CHECK(error_of("", {"data.synthetic_features=1000000000000"})
+            .find("data.synthetic_features must be in [1, 16777216]") != std::string::npos);
+  CHECK(error_of("", {"data.train_size=1000000000000"}).find("data.train_size must be in [1, ") !=
+        std::string::npos);
+  CHECK(error_of("", {"data.test_size=1000000000000"}).find("data.test_size") != std::string::npos);
+  CHECK(error_of("", {"data.features=1000000000000"}).find("data.features") != std::string::npos);
+  CHECK(error_of("", {"model.layers=[5,1000000000000,2]"}).find("model.layers[1] must be") !=
+        std::string::npos);
+  CHECK(error_of("", {"model.layers=[5,16777216,2]", "data.synthetic_features=16777216"}).empty());
+}
+
+TEST_CASE("protocol.kind is one enum, none by default", "[config]") {
+  auto cfg = parse_config("", "exp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->protocol.params.kind == sgmc::protocols::protocol_kind::none);
+  CHECK_FALSE(cfg->protocol.distributed());
+  auto ssp = parse_config("[protocol]\nkind = \"ssp\"\n", "exp.toml");
+  REQUIRE(ssp);
+  CHECK(ssp->protocol.params.kind == sgmc::protocols::protocol_kind::ssp);
+  CHECK(to_toml(*ssp).find("kind = \"ssp\"") != std::string::npos);
 }

@@ -15,16 +15,28 @@
 
 namespace sgmc::tools::detail {
 
+/// One config key, declared once: where it lives, its documentation (type, allowed values,
+/// description; the default is the value of a default engine::run_config), how to read it and
+/// how to write it back. docs/config.md is checked against these (tests/tools/test_config.cpp).
 struct config_key {
   std::string section;  ///< "" for top-level keys (name, seed)
   std::string name;
+  std::string type;         ///< "number", "integer", "string", "bool", "array of integers", ...
+  std::string range;        ///< allowed values: "> 0", "in [1, 256]", "sgld | sghmc | ..."; or ""
+  std::string description;  ///< one line
+  bool alias = false;       ///< another name of a key written elsewhere (run.seed): not written
   /// Reads and checks the value; the error message names the key, not the file.
   std::function<expected<void>(const toml::node&, engine::run_config&)> read;
-  /// The value as TOML text; empty function for aliases that are not written back (run.seed).
+  /// The value as TOML text.
   std::function<std::string(const engine::run_config&)> write;
 
   std::string full_name() const { return section.empty() ? name : section + "." + name; }
+  /// The default value as TOML text: the value of a default engine::run_config.
+  std::string default_text() const { return write(engine::run_config{}); }
 };
+
+/// Builds the table (config_table.cpp); config_keys() keeps the one copy.
+std::vector<config_key> build_config_keys();
 
 /// Every key, in the order the resolved config lists them.
 const std::vector<config_key>& config_keys();

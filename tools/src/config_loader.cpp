@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace sgmc::tools {
@@ -76,6 +78,56 @@ expected<void> check_seed_alias(const toml::table& root, std::string_view source
   return {};
 }
 
+/// The key an override names ("run.seed" for "run.seed=9"), or "".
+std::string_view override_key(std::string_view assignment) {
+  const auto eq = assignment.find('=');
+  return eq == std::string_view::npos ? std::string_view() : assignment.substr(0, eq);
+}
+
+/// `--set seed=A --set run.seed=B` names one value twice: an error unless A == B (the last
+/// --set of each name counts).
+expected<void> check_seed_overrides(const std::vector<std::string>& overrides) {
+  engine::run_config scratch;
+  std::optional<std::uint64_t> top, run;
+  const std::string *top_set = nullptr, *run_set = nullptr;
+  for (const auto& o : overrides) {
+    const std::string_view key = override_key(o);
+    if (key != "seed" && key != "run.seed") continue;
+    if (!apply_override(scratch, o)) continue;  // reported when the overrides are applied
+    (key == "seed" ? top : run) = scratch.seed;
+    (key == "seed" ? top_set : run_set) = &o;
+  }
+  if (top && run && *top != *run)
+    return make_error(errc::invalid_config,
+                      fmt::format("--set {} and --set {} disagree (seed and run.seed are one "
+                                  "value); give one",
+                                  *top_set, *run_set));
+  return {};
+}
+
+/// The overrides that name a key mentioned in `message`, as "--set a=1, --set b=2"; "".
+std::string overrides_named_in(std::string_view message, const std::vector<std::string>& sets) {
+  std::string out;
+  for (const auto& o : sets) {
+    const std::string_view key = override_key(o);
+    if (key.empty() || message.find(key) == std::string_view::npos) continue;
+    out += fmt::format("{}--set {}", out.empty() ? "" : ", ", o);
+  }
+  return out;
+}
+
+/// Validates `cfg` (the file `source` with `sets` applied). An error that the file alone does
+/// not have is blamed on the overrides whose keys it names ("--set run.burnin=5000: ...").
+expected<void> validate_resolved(const engine::run_config& cfg, const engine::run_config& file_cfg,
+                                 const std::string& source, const std::vector<std::string>& sets) {
+  auto r = validate(cfg);
+  if (r) return {};
+  if (sets.empty() || !validate(file_cfg)) return located(source, r.error());
+  std::string blamed = overrides_named_in(r.error().message, sets);
+  if (blamed.empty()) blamed = fmt::format("{} with the --set overrides", source);
+  return located(blamed, r.error());
+}
+
 expected<toml::table> parse_toml(std::string_view text, const std::string& source) {
   try {
     return toml::parse(text, source);
@@ -138,21 +190,28 @@ expected<engine::run_config> parse_config(std::string_view text, const std::stri
   for (auto&& [key, node] : *root)
     if (auto r = apply_root_entry(key.str(), node, source, cfg); !r) return unexpected(r.error());
   if (auto r = check_seed_alias(*root, source); !r) return unexpected(r.error());
+  const engine::run_config file_cfg = cfg;
   for (const auto& o : overrides)
     if (auto r = apply_override(cfg, o); !r) return unexpected(r.error());
-  cfg.sync_derived();
-  if (auto r = validate(cfg); !r) return located(source, r.error());
+  if (auto r = check_seed_overrides(overrides); !r) return unexpected(r.error());
+  if (auto r = validate_resolved(cfg, file_cfg, source, overrides); !r)
+    return unexpected(r.error());
   return cfg;
 }
 
 expected<engine::run_config> load_config(const std::string& path,
                                          const std::vector<std::string>& overrides) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return make_error(errc::io, fmt::format("cannot read config {}: it is a directory", path));
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return make_error(errc::io,
                       fmt::format("cannot read config {}: {}", path, std::strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad())
+    return make_error(errc::io, fmt::format("cannot read config {}: read failed", path));
   return parse_config(text.str(), path, overrides);
 }
 
@@ -162,7 +221,7 @@ std::string to_toml(const engine::run_config& cfg) {
       "# included (see docs/config.md). `sgmc run` accepts this file as it is.\n";
   auto write_section = [&](std::string_view section) {
     for (const auto& k : detail::config_keys())
-      if (k.section == section && k.write) out += fmt::format("{} = {}\n", k.name, k.write(cfg));
+      if (k.section == section && !k.alias) out += fmt::format("{} = {}\n", k.name, k.write(cfg));
   };
   write_section("");
   for (auto s : detail::config_sections()) {

@@ -1,5 +1,7 @@
 // Checks across keys, after every key has been read (each key's own type and range are checked
-// when it is read, in config_keys.cpp).
+// when it is read, in config_keys.cpp). Rules owned by a module are checked by that module
+// (samplers::validate, the schedule, protocols::validate, engine::validate of the staleness);
+// the loader adds the file or --set to the message.
 #include "sgmc/tools/config_loader.hpp"
 
 #include <fmt/format.h>
@@ -47,13 +49,15 @@ expected<void> validate_model(const models::model_params& model) {
 
 expected<void> validate_protocol(const engine::run_config& cfg) {
   if (!cfg.protocol.distributed()) return {};
-  const std::string& kind = cfg.protocol.kind;
+  const char* kind = protocols::to_string(cfg.protocol.params.kind);
   if (cfg.run.chains != 1)
     return invalid(fmt::format(
         "run.chains = {} runs independent chains in one process and needs protocol.kind = "
         "\"none\"; with protocol.kind = \"{}\" set run.chains = 1 ({})",
         cfg.run.chains, kind,
-        kind == "elastic" ? "elastic runs one chain per worker" : "the master's θ is the chain"));
+        cfg.protocol.params.kind == protocols::protocol_kind::elastic
+            ? "elastic runs one chain per worker"
+            : "the master's θ is the chain"));
   if (cfg.sampler.kind == "sgld-fp")
     return invalid(fmt::format(
         "sampler.kind = \"sgld-fp\" needs protocol.kind = \"none\" (got \"{}\")", kind));
@@ -75,6 +79,8 @@ expected<void> validate(const engine::run_config& cfg) {
     return invalid("data.classes must be 0 (regression) or >= 2 (classification) (got 1)");
   if (auto r = validate_run(cfg.run); !r) return r;
   if (auto r = validate_protocol(cfg); !r) return r;
+  if (auto r = samplers::validate(cfg.sampler); !r) return r;
+  if (auto r = cfg.make_schedule(); !r) return unexpected(r.error());
   return validate_model(cfg.model);
 }
 

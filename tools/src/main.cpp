@@ -144,7 +144,8 @@ void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_s
     std::printf("%s\n", line.c_str());
   }
   if (!s.distributed.empty())
-    std::printf("  %s protocol: %s\n", cfg.protocol.kind.c_str(), s.distributed.c_str());
+    std::printf("  %s protocol: %s\n", sgmc::protocols::to_string(cfg.protocol.params.kind),
+                s.distributed.c_str());
   std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s)\n",
               s.out_dir.c_str(), s.trace_path.empty() ? "" : ", trace/embedded.trace");
   std::fflush(stdout);

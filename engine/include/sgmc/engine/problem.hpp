@@ -24,8 +24,8 @@ struct problem {
 };
 expected<problem> load_problem(const run_config& cfg, const std::string& source);
 
-/// Everything about the sampler that can fail, checked before any output is written; the
-/// step-size schedule.
+/// The checks that need the model (batch size against the training set), before any output is
+/// written; the step-size schedule. The sampler's own parameters are checked with the config.
 expected<samplers::schedule> check_sampler(const run_config& cfg, const models::model& m,
                                            const std::string& source);
 

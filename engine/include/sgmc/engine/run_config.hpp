@@ -24,13 +24,18 @@ struct run_params {
   std::uint32_t chains = 1;        ///< independent chains, run in parallel (1..256)
 };
 
-/// `[protocol]`: kind "none" is the single-process run of independent chains; any other kind
-/// runs master shards, workers and a collector (engine/run_plan.hpp). `params.kind`
-/// mirrors `kind` when it is not "none" (see sync_derived()).
+/// The protocol parameters of a run that runs no protocol by default (`protocol.kind = none`).
+inline protocols::protocol_params default_protocol_params() {
+  protocols::protocol_params p;
+  p.kind = protocols::protocol_kind::none;
+  return p;
+}
+
+/// `[protocol]`: `params.kind` none is the single-process run of independent chains; any other
+/// kind runs master shards, workers and a collector (engine/run_plan.hpp).
 struct protocol_config {
-  std::string kind = "none";
-  protocols::protocol_params params;
-  bool distributed() const { return kind != "none"; }
+  protocols::protocol_params params = default_protocol_params();
+  bool distributed() const { return params.kind != protocols::protocol_kind::none; }
 };
 
 /// `[trace]`: message traces of a distributed run (docs/trace-format.md).
@@ -45,8 +50,8 @@ struct cluster_config {
   double data_channel_timeout_s = 30.0;  ///< wait for a payload whose message has arrived
 };
 
-/// Everything `sgmc run` needs. `schedule.step_size` mirrors `sampler.step_size` and
-/// `schedule.total_steps` mirrors `run.steps` (see sync_derived()).
+/// Everything `sgmc run` needs. Each value is stored once: the schedule takes its first step
+/// size from `sampler.step_size` and its length from `run.steps` (make_schedule()).
 struct run_config {
   std::string name = "run";  ///< names the output folder runs/<name>
   std::uint64_t seed = 1;    ///< seeds every random stream (chains, batches, init, data)
@@ -60,12 +65,9 @@ struct run_config {
   trace_config trace;
   cluster_config cluster;
 
-  /// Copies the values that two structs share (step size, total steps) into the schedule.
-  void sync_derived() {
-    schedule.step_size = sampler.step_size;
-    schedule.total_steps = run.steps;
-    if (protocol.distributed())
-      if (auto k = protocols::parse_protocol_kind(protocol.kind)) protocol.params.kind = *k;
+  /// The step-size schedule of `schedule` starting at `sampler.step_size` over `run.steps`.
+  expected<samplers::schedule> make_schedule() const {
+    return samplers::schedule::make(schedule, sampler.step_size, run.steps);
   }
   /// Draws each chain writes: one every `thin` steps after `burnin`.
   std::uint64_t draws_per_chain() const { return (run.steps - run.burnin) / run.thin; }

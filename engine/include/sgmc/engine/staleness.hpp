@@ -18,6 +18,12 @@
 
 namespace sgmc::engine {
 
+/// The longest delay or latency in milliseconds (one hour): larger values would overflow the
+/// clocks that schedule a delayed message. Delays in versions are bounded by k_max_version_delay.
+inline constexpr double k_max_delay_ms = 3'600'000.0;
+/// The longest delay in versions: a master keeps one θ slice per version of delay.
+inline constexpr double k_max_version_delay = 1000.0;
+
 struct delay_spec {
   enum class distribution : std::uint8_t { none, fixed, uniform, exponential };
   enum class unit : std::uint8_t { versions, milliseconds };
@@ -33,8 +39,8 @@ std::string to_string(const delay_spec& d);
 
 struct staleness_params {
   delay_spec delay;
-  double latency_ms = 0.0;                          ///< >= 0, every inter-node link
-  std::map<std::uint32_t, double> link_latency_ms;  ///< worker -> extra ms (>= 0)
+  double latency_ms = 0.0;                          ///< in [0, k_max_delay_ms], every link
+  std::map<std::uint32_t, double> link_latency_ms;  ///< worker -> extra ms, in [0, k_max_delay_ms]
   std::map<std::uint32_t, double> stragglers;       ///< worker -> slow-down factor (>= 1)
 };
 

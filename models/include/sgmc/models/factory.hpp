@@ -16,6 +16,13 @@
 namespace sgmc::models {
 
 /// `[data]`
+/// The names the models module knows, one list each (the config key table offers these).
+inline constexpr const char* model_kinds[] = {"gaussian", "linreg", "logreg", "softmax", "mlp"};
+inline constexpr const char* activations[] = {"relu", "tanh"};
+inline constexpr const char* data_formats[] = {"idx", "csv", "libsvm", "synthetic"};
+inline constexpr const char* standardize_modes[] = {"auto", "none", "scale", "zscore"};
+inline constexpr const char* synthetic_generators[] = {"linreg", "logreg", "softmax"};
+
 struct data_params {
   std::string format = "idx";  ///< idx | csv | libsvm | synthetic
   // idx (MNIST family, gzip or plain)

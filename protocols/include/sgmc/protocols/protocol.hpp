@@ -15,11 +15,15 @@
 
 namespace sgmc::protocols {
 
-/// `[protocol] kind` (none is the single-process chain of tools/, not a protocol object).
-enum class protocol_kind { sync, async, ssp, downpour, elastic };
+/// `[protocol] kind`. `none` is the single-process run of independent chains (tools/), not a
+/// protocol object: make_master/make_worker reject it.
+enum class protocol_kind { none, sync, async, ssp, downpour, elastic };
 
-/// Parses "sync" | "async" | "ssp" | "downpour" | "elastic" (errc::invalid_config naming
-/// protocol.kind otherwise).
+/// The name of every protocol_kind, indexed by the enum: the one list of protocol names.
+inline constexpr const char* protocol_kind_names[] = {"none", "sync",     "async",
+                                                      "ssp",  "downpour", "elastic"};
+
+/// Parses a name of protocol_kind_names (errc::invalid_config naming protocol.kind otherwise).
 expected<protocol_kind> parse_protocol_kind(const std::string& name);
 const char* to_string(protocol_kind kind);
 

@@ -14,29 +14,38 @@
 
 namespace sgmc::samplers {
 
+/// The names of the schedules (`sampler.schedule`), the one list of them.
+inline constexpr const char* schedule_kinds[] = {"constant", "polynomial", "cyclical"};
+
 /// `[sampler]` keys of the schedule; errors name them as `sampler.<key>` (K as `run.steps`).
+/// ε (`sampler.step_size`) and K (`run.steps`) belong to other structs and are given to make().
 struct schedule_params {
-  std::string kind = "constant";       ///< `sampler.schedule`: constant | polynomial | cyclical
-  double step_size = 1e-4;             ///< ε, the first step size (> 0)
+  std::string kind = "constant";       ///< `sampler.schedule`: one of schedule_kinds
   double step_size_offset = 1.0;       ///< polynomial: b (> 0)
   double step_size_decay = 0.55;       ///< polynomial: γ (>= 0)
   std::uint64_t step_size_cycles = 4;  ///< cyclical: M (>= 1)
-  std::uint64_t total_steps = 1000;    ///< cyclical: K (`run.steps`, >= M)
 };
 
 class schedule {
  public:
-  /// Validates params (errc::invalid_config naming the key).
-  static expected<schedule> make(const schedule_params& params);
+  /// Validates params, the first step size ε (> 0) and the run's length K (cyclical: >= M);
+  /// errc::invalid_config naming the key.
+  static expected<schedule> make(const schedule_params& params, double step_size,
+                                 std::uint64_t total_steps);
   /// A constant schedule ε_t = step_size (step_size > 0, asserted).
   static schedule constant(double step_size);
   /// ε_t for t = 0, 1, ... (t past K keeps cycling).
   double at(std::uint64_t t) const;
   const schedule_params& params() const { return params_; }
+  double step_size() const { return step_size_; }
+  std::uint64_t total_steps() const { return total_steps_; }
 
  private:
-  explicit schedule(schedule_params p) : params_(std::move(p)) {}
+  schedule(schedule_params p, double step_size, std::uint64_t total_steps)
+      : params_(std::move(p)), step_size_(step_size), total_steps_(total_steps) {}
   schedule_params params_;
+  double step_size_ = 1e-4;
+  std::uint64_t total_steps_ = 1000;
 };
 
 }  // namespace sgmc::samplers

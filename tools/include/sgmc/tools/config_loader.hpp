@@ -33,6 +33,19 @@ expected<void> apply_override(engine::run_config& cfg, std::string_view assignme
 /// folder, a gaussian target with a mean and one covariance, ...
 expected<void> validate(const engine::run_config& cfg);
 
+/// One key of the config table as documented (docs/config.md is checked against these).
+struct key_info {
+  std::string key;            ///< "sampler.step_size"; "seed" for top-level keys
+  std::string type;           ///< "number", "integer", "string", "bool", "table", "array of ..."
+  std::string default_value;  ///< TOML text of the default ("0.0001", "\"sgld\"", "[]")
+  std::string range;        ///< allowed values ("> 0", "in [1, 256]", "sgld | sghmc | ..."), or ""
+  std::string description;  ///< one line
+  bool alias = false;       ///< another name of a key documented elsewhere (run.seed)
+};
+
+/// Every key of the config table, in the order of the resolved config.
+std::vector<key_info> describe_keys();
+
 /// The fully resolved config: every key with its effective value, defaults included. Loading
 /// it with parse_config gives back the same engine::run_config.
 std::string to_toml(const engine::run_config& cfg);

@@ -1,0 +1,400 @@
+// The declaration of every config key: section, name, type, range, description, and where its
+// value lives in engine::run_config. The allowed names of each kind come from the module that
+// owns them.
+#include "config_keys.hpp"
+
+#include "config_value.hpp"
+
+#include <fmt/format.h>
+
+#include <type_traits>
+
+namespace sgmc::tools::detail {
+namespace {
+
+std::string join_key(std::string_view section, std::string_view name) {
+  return section.empty() ? std::string(name) : fmt::format("{}.{}", section, name);
+}
+
+/// The documentation of one key: its type, allowed values and a one-line description.
+struct key_doc {
+  std::string_view type;
+  std::string range;
+  std::string_view description;
+};
+
+std::string describe_choices(const std::vector<std::string_view>& choices) {
+  return fmt::format("{}", fmt::join(choices, " | "));
+}
+
+/// Widths (features, layer widths) and row counts beyond these cannot fit in memory: a bound
+/// that turns `1e12` into a config error instead of std::bad_alloc.
+constexpr std::int64_t k_max_width = std::int64_t{1} << 24;  // 16,777,216
+constexpr std::int64_t k_max_rows = 100'000'000;
+constexpr int_range k_width{1, k_max_width};
+constexpr real_range k_delay_ms{0.0, engine::k_max_delay_ms};
+
+/// Builds a key from a reader `read(node, full_name) -> expected<V>`, an accessor
+/// `get(cfg) -> V&` (a generic lambda, so it serves const and non-const configs), a writer
+/// `write(const V&) -> std::string` and the key's documentation (type, range, description).
+template <class Read, class Get, class Write>
+config_key make_key(std::string_view section, std::string_view name, key_doc doc, Read read,
+                    Get get, Write write) {
+  const std::string full = join_key(section, name);
+  config_key key;
+  key.section = section;
+  key.name = name;
+  key.type = doc.type;
+  key.range = std::move(doc.range);
+  key.description = doc.description;
+  key.read = [=](const toml::node& node, engine::run_config& cfg) -> expected<void> {
+    auto v = read(node, full);
+    if (!v) return unexpected(v.error());
+    auto& field = get(cfg);
+    field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
+    return {};
+  };
+  key.write = [=](const engine::run_config& cfg) { return write(get(cfg)); };
+  return key;
+}
+
+template <class Get>
+config_key real_key(std::string_view s, std::string_view n, real_range r, Get get,
+                    std::string_view d) {
+  return make_key(
+      s, n, {"number", r.describe(), d},
+      [r](const toml::node& v, std::string_view k) { return read_real(v, k, r); }, get,
+      [](double x) { return toml_real(x); });
+}
+
+template <class Get>
+config_key int_key(std::string_view s, std::string_view n, int_range r, Get get,
+                   std::string_view d) {
+  return make_key(
+      s, n, {"integer", r.describe(), d},
+      [r](const toml::node& v, std::string_view k) { return read_int(v, k, r); }, get,
+      [](auto x) { return fmt::format("{}", x); });
+}
+
+template <class Get>
+config_key bool_key(std::string_view s, std::string_view n, Get get, std::string_view d) {
+  return make_key(
+      s, n, {"bool", "", d},
+      [](const toml::node& v, std::string_view k) { return read_bool(v, k); }, get,
+      [](bool x) { return std::string(x ? "true" : "false"); });
+}
+
+template <class Get>
+config_key string_key(std::string_view s, std::string_view n, Get get, std::string_view d) {
+  return make_key(
+      s, n, {"string", "", d},
+      [](const toml::node& v, std::string_view k) { return read_string(v, k); }, get,
+      [](const std::string& x) { return toml_string(x); });
+}
+
+/// The names of a module's list of kinds (`samplers::sampler_kinds`, ...).
+template <std::size_t N>
+std::vector<std::string_view> names(const char* const (&list)[N]) {
+  return {std::begin(list), std::end(list)};
+}
+
+template <class Get>
+config_key choice_key(std::string_view s, std::string_view n, std::vector<std::string_view> c,
+                      Get get, std::string_view d) {
+  return make_key(
+      s, n, {"string", describe_choices(c), d},
+      [c](const toml::node& v, std::string_view k) { return read_choice(v, k, c); }, get,
+      [](const std::string& x) { return toml_string(x); });
+}
+
+template <class Get>
+config_key size_list_key(std::string_view s, std::string_view n, int_range r, Get get,
+                         std::string_view d) {
+  return make_key(
+      s, n, {"array of integers", "each " + r.describe(), d},
+      [r](const toml::node& v, std::string_view k) { return read_size_list(v, k, r); }, get,
+      [](const std::vector<std::size_t>& x) { return toml_size_list(x); });
+}
+
+template <class Get>
+config_key real_list_key(std::string_view s, std::string_view n, real_range r, Get get,
+                         std::string_view d) {
+  return make_key(
+      s, n, {"array of numbers", "each " + r.describe(), d},
+      [r](const toml::node& v, std::string_view k) { return read_real_list(v, k, r); }, get,
+      [](const std::vector<double>& x) { return toml_real_list(x); });
+}
+
+template <class Get>
+config_key matrix_key(std::string_view s, std::string_view n, Get get, std::string_view d) {
+  return make_key(
+      s, n, {"array of arrays of numbers", "finite", d},
+      [](const toml::node& v, std::string_view k) { return read_real_matrix(v, k); }, get,
+      [](const std::vector<std::vector<double>>& x) { return toml_real_matrix(x); });
+}
+
+/// The accessor of one engine::run_config member, for const and non-const configs alike.
+#define SGMC_FIELD(member) \
+  [](auto& c) -> auto& { return c.member; }
+
+template <class Get>
+config_key index_map_key(std::string_view s, std::string_view n, real_range r, Get get,
+                         std::string_view d) {
+  return make_key(
+      s, n, {"table", "index = number " + r.describe(), d},
+      [r](const toml::node& v, std::string_view k) { return read_index_map(v, k, r); }, get,
+      [](const std::map<std::uint32_t, double>& x) { return toml_index_map(x); });
+}
+
+void add_protocol_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "protocol";
+  using protocols::protocol_kind;
+  constexpr std::string_view kind_doc =
+      "`none`: `run.chains` independent chains in this process, no actors; any other kind "
+      "runs master shards, workers and a collector";
+  auto read_kind = [](const toml::node& v, std::string_view k) -> expected<protocol_kind> {
+    auto text = read_choice(v, k, names(protocols::protocol_kind_names));
+    if (!text) return unexpected(text.error());
+    return protocols::parse_protocol_kind(*text);
+  };
+  keys.push_back(make_key(
+      s, "kind", {"string", describe_choices(names(protocols::protocol_kind_names)), kind_doc},
+      read_kind, SGMC_FIELD(protocol.params.kind),
+      [](protocol_kind k) { return toml_string(protocols::to_string(k)); }));
+  const int_range count{1, 4096};
+  keys.push_back(int_key(s, "workers", count, SGMC_FIELD(protocol.params.workers),
+                         "W, the workers; each computes gradients on its own minibatches"));
+  keys.push_back(
+      int_key(s, "shards", int_range{1, 256}, SGMC_FIELD(protocol.params.shards),
+              "S, master shards: θ is split in S contiguous slices, one server actor each"));
+  keys.push_back(int_key(s, "push_every", k_positive_int32, SGMC_FIELD(protocol.params.push_every),
+                         "downpour: local steps per push of the accumulated update"));
+  keys.push_back(int_key(s, "pull_every", k_positive_int32, SGMC_FIELD(protocol.params.pull_every),
+                         "downpour: local steps per pull of the master's θ"));
+  keys.push_back(int_key(s, "staleness_bound", int_range{0, INT32_MAX},
+                         SGMC_FIELD(protocol.params.staleness_bound),
+                         "ssp: a worker more than this many pushes ahead of the slowest waits"));
+  keys.push_back(
+      real_key(s, "elastic_rho", k_positive, SGMC_FIELD(protocol.params.elastic_rho),
+               "elastic: ρ, the force −ρ(θ_i − θ̃) coupling a worker's chain to the centre"));
+  keys.push_back(real_key(s, "elastic_alpha", real_range{0.0, 1.0, true, false},
+                          SGMC_FIELD(protocol.params.elastic_alpha),
+                          "elastic: α, the centre's move θ̃ += α(θ_i − θ̃) per exchange"));
+  keys.push_back(int_key(s, "elastic_period", k_positive_int32,
+                         SGMC_FIELD(protocol.params.elastic_period),
+                         "elastic: local steps between two exchanges"));
+  keys.push_back(bool_key(s, "shard_data", SGMC_FIELD(protocol.params.shard_data),
+                          "each worker draws minibatches from its own disjoint part of the "
+                          "training set (`false`: from all of it)"));
+}
+
+void add_staleness_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "staleness";
+  auto read_delay = [](const toml::node& v, std::string_view k) -> expected<engine::delay_spec> {
+    auto text = read_string(v, k);
+    if (!text) return unexpected(text.error());
+    return engine::parse_delay(*text);
+  };
+  keys.push_back(make_key(
+      s, "delay",
+      {"string", "none, fixed:K, uniform:A,B or exp:M (versions, or ms with the suffix ms)",
+       "extra delay of every master answer or push"},
+      read_delay, SGMC_FIELD(staleness.delay),
+      [](const engine::delay_spec& d) { return toml_string(to_string(d)); }));
+  keys.push_back(real_key(s, "latency_ms", k_delay_ms, SGMC_FIELD(staleness.latency_ms),
+                          "every message between actors arrives this much later"));
+  keys.push_back(index_map_key(s, "link_latency_ms", k_delay_ms,
+                               SGMC_FIELD(staleness.link_latency_ms),
+                               "extra latency of the messages to and from worker *index*, e.g"));
+  keys.push_back(index_map_key(
+      s, "stragglers", real_range{1.0, 1e6}, SGMC_FIELD(staleness.stragglers),
+      "worker *index* takes *factor* times its measured compute time per gradient, e.g"));
+}
+
+void add_trace_keys(std::vector<config_key>& keys) {
+  keys.push_back(bool_key("trace", "enabled", SGMC_FIELD(trace.enabled),
+                          "record every message sent or received to `OUT/trace/NODE.trace` "
+                          "([trace-format.md](trace-format.md)); distributed runs only"));
+}
+
+void add_cluster_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "cluster";
+  keys.push_back(bool_key(s, "data_channel", SGMC_FIELD(cluster.data_channel),
+                          "payloads of at least `data_channel_min_bytes` to another node travel "
+                          "over a ZeroMQ data channel beside CAF (one more TCP port per node); "
+                          "`false`: every payload inside its CAF message"));
+  keys.push_back(int_key(s, "data_channel_min_bytes", k_non_negative_int,
+                         SGMC_FIELD(cluster.data_channel_min_bytes),
+                         "the smallest payload (4 bytes per float) that takes the data channel; "
+                         "smaller ones stay in their CAF message, which is faster for them"));
+  keys.push_back(real_key(s, "data_channel_timeout_s", k_positive,
+                          SGMC_FIELD(cluster.data_channel_timeout_s),
+                          "how long a node waits for a payload whose control message has arrived; "
+                          "then the run ends with `payload N (K floats) from node X did not arrive "
+                          "within T s on the data channel tcp://...`"));
+}
+
+void add_top_keys(std::vector<config_key>& keys) {
+  keys.push_back(string_key("", "name", SGMC_FIELD(name), "names the output folder `runs/<name>`"));
+  keys.push_back(int_key("", "seed", k_non_negative_int, SGMC_FIELD(seed),
+                         "seeds every random stream: initial θ, minibatches, noise (by chain and "
+                         "step), synthetic data (unless `data.seed`)"));
+}
+
+void add_model_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "model";
+  keys.push_back(choice_key(s, "kind", names(models::model_kinds), SGMC_FIELD(model.kind),
+                            "the target; `gaussian` needs no data"));
+  keys.push_back(size_list_key(s, "layers", k_width, SGMC_FIELD(model.layers),
+                               "`mlp`: layer widths, input to output; the first must equal the "
+                               "data's features, the last its classes"));
+  keys.push_back(choice_key(s, "activation", names(models::activations),
+                            SGMC_FIELD(model.activation), "`mlp`: hidden-layer activation"));
+  keys.push_back(real_key(s, "prior_precision", k_positive, SGMC_FIELD(model.prior_precision),
+                          "λ of the Gaussian prior N(0, I/λ) on every weight"));
+  keys.push_back(real_key(s, "noise_precision", k_positive, SGMC_FIELD(model.noise_precision),
+                          "`linreg`: τ, the precision of y given x (1/σ²)"));
+  keys.push_back(
+      real_list_key(s, "mean", k_any_real, SGMC_FIELD(model.mean),
+                    "`gaussian`: μ (required for `gaussian`; its length is the dimension)"));
+  keys.push_back(matrix_key(s, "covariance", SGMC_FIELD(model.covariance), "`gaussian`: dense Σ"));
+  keys.push_back(real_list_key(s, "variance", k_positive, SGMC_FIELD(model.variance),
+                               "`gaussian`: diagonal Σ"));
+  keys.push_back(
+      real_key(s, "grad_noise", k_non_negative, SGMC_FIELD(model.grad_noise),
+               "`gaussian`: std of synthetic Gaussian noise added to every minibatch gradient"));
+}
+
+void add_data_file_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "data";
+  keys.push_back(choice_key(s, "format", names(models::data_formats), SGMC_FIELD(data.format),
+                            "how the data is read or made"));
+  keys.push_back(string_key(s, "train_images", SGMC_FIELD(data.train_images),
+                            "`idx`: training images (gzip or plain)"));
+  keys.push_back(
+      string_key(s, "train_labels", SGMC_FIELD(data.train_labels), "`idx`: training labels"));
+  keys.push_back(
+      string_key(s, "test_images", SGMC_FIELD(data.test_images),
+                 "`idx`: test images; `\"\"` (with `test_labels = \"\"`) for no test set"));
+  keys.push_back(string_key(s, "test_labels", SGMC_FIELD(data.test_labels), "`idx`: test labels"));
+  keys.push_back(string_key(s, "train", SGMC_FIELD(data.train),
+                            "`csv`, `libsvm`: the training file (required for these formats)"));
+  keys.push_back(string_key(s, "test", SGMC_FIELD(data.test),
+                            "`csv`, `libsvm`: the test file; `\"\"` for none"));
+  keys.push_back(bool_key(s, "header", SGMC_FIELD(data.header), "`csv`: skip the first line"));
+  keys.push_back(
+      int_key(s, "target_column", int_range{-1, 1 << 20}, SGMC_FIELD(data.target_column),
+              "`csv`: the target's column (-1: the last); the other columns are the features"));
+  keys.push_back(int_key(s, "features", int_range{0, k_max_width}, SGMC_FIELD(data.features),
+                         "`libsvm`: feature count (0: the largest index seen)"));
+  keys.push_back(int_key(s, "classes", k_non_negative_int, SGMC_FIELD(data.classes),
+                         "0: regression (`csv`/`libsvm`) or the file's own count (`idx`); >= 2: "
+                         "classification with that many classes (`softmax` generator: 0 means 3)"));
+  keys.push_back(choice_key(
+      s, "standardize", names(models::standardize_modes), SGMC_FIELD(data.standardize),
+      "feature scaling: `scale` divides by 255 (byte images), `zscore` uses the train set's mean "
+      "and std for both sets, `auto` is `scale` for `idx` and `zscore` otherwise"));
+  keys.push_back(int_key(s, "train_limit", k_non_negative_int, SGMC_FIELD(data.train_limit),
+                         "use only the first rows of the train set (0: all)"));
+  keys.push_back(int_key(s, "test_limit", k_non_negative_int, SGMC_FIELD(data.test_limit),
+                         "use only the first rows of the test set (0: all)"));
+}
+
+void add_data_synthetic_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "data";
+  keys.push_back(choice_key(s, "generator", names(models::synthetic_generators),
+                            SGMC_FIELD(data.generator),
+                            "`synthetic`: x ~ N(0, I); y from a random linear model (Gaussian "
+                            "noise, Bernoulli or categorical)"));
+  keys.push_back(int_key(s, "train_size", int_range{1, k_max_rows}, SGMC_FIELD(data.train_size),
+                         "`synthetic`: training rows"));
+  keys.push_back(int_key(s, "test_size", int_range{0, k_max_rows}, SGMC_FIELD(data.test_size),
+                         "`synthetic`: test rows"));
+  keys.push_back(int_key(s, "synthetic_features", k_width, SGMC_FIELD(data.synthetic_features),
+                         "`synthetic`: features"));
+  keys.push_back(real_key(s, "noise_std", k_non_negative, SGMC_FIELD(data.noise_std),
+                          "`synthetic` `linreg`: std of y given x"));
+  keys.push_back(int_key(s, "seed", k_non_negative_int, SGMC_FIELD(data.seed),
+                         "`synthetic`: seed of the generator (0: the run's `seed`)"));
+}
+
+void add_sampler_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "sampler";
+  keys.push_back(choice_key(s, "kind", names(samplers::sampler_kinds), SGMC_FIELD(sampler.kind),
+                            "the kernel"));
+  keys.push_back(real_key(
+      s, "step_size", k_positive, SGMC_FIELD(sampler.step_size),
+      "ε (η for `sghmc`, h for `sghmc-euler`/`-exact`): the first step size of the schedule"));
+  keys.push_back(int_key(s, "batch_size", k_positive_int, SGMC_FIELD(sampler.batch_size),
+                         "rows per minibatch (random reshuffling, one permutation per epoch)"));
+  keys.push_back(real_key(s, "temperature", k_non_negative, SGMC_FIELD(sampler.temperature),
+                          "T: the injected noise variance is scaled by T (0: no noise)"));
+  keys.push_back(real_key(s, "friction", k_non_negative, SGMC_FIELD(sampler.friction),
+                          "`sghmc`: α; `sghmc-euler`/`-exact`: γ; `sgd-momentum`: 1 − momentum"));
+  keys.push_back(real_key(s, "rmsprop_decay", real_range{0.0, 1.0, false, true},
+                          SGMC_FIELD(sampler.rmsprop_decay),
+                          "`psgld`: α of the running average of g²"));
+  keys.push_back(
+      real_key(s, "rmsprop_eps", k_positive, SGMC_FIELD(sampler.rmsprop_eps), "`psgld`: λ"));
+  keys.push_back(int_key(s, "fp_sgd_steps", k_non_negative_int, SGMC_FIELD(sampler.fp_sgd_steps),
+                         "`sgld-fp`: SGD steps of the mode search"));
+  keys.push_back(real_key(s, "fp_step_size", k_non_negative, SGMC_FIELD(sampler.fp_step_size),
+                          "`sgld-fp`: SGD step size (θ ← θ − (ε/2)∇Û); 0: use `step_size`"));
+}
+
+void add_schedule_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "sampler";
+  keys.push_back(choice_key(s, "schedule", names(samplers::schedule_kinds),
+                            SGMC_FIELD(schedule.kind),
+                            "ε_t: constant ε; polynomial a (b + t)^(−γ) with ε_0 = ε; cyclical "
+                            "(ε/2)[cos(π mod(t, ⌈K/M⌉)/⌈K/M⌉) + 1] with K = `run.steps`"));
+  keys.push_back(real_key(s, "step_size_offset", k_positive, SGMC_FIELD(schedule.step_size_offset),
+                          "`polynomial`: b"));
+  keys.push_back(real_key(s, "step_size_decay", k_non_negative,
+                          SGMC_FIELD(schedule.step_size_decay), "`polynomial`: γ"));
+  keys.push_back(int_key(s, "step_size_cycles", k_positive_int,
+                         SGMC_FIELD(schedule.step_size_cycles),
+                         "`cyclical`: M, the number of cycles in the run"));
+}
+
+void add_run_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "run";
+  keys.push_back(
+      int_key(s, "steps", k_positive_int, SGMC_FIELD(run.steps), "sampler steps per chain"));
+  keys.push_back(int_key(s, "burnin", k_non_negative_int, SGMC_FIELD(run.burnin),
+                         "steps before the first draw"));
+  keys.push_back(int_key(s, "thin", k_positive_int, SGMC_FIELD(run.thin),
+                         "after burnin, every `thin`-th step is a draw: steps `burnin + thin`, "
+                         "`burnin + 2·thin`, …; each chain writes ⌊(steps − burnin)/thin⌋ draws"));
+  keys.push_back(int_key(s, "eval_every", k_positive_int, SGMC_FIELD(run.eval_every),
+                         "a metrics record every `eval_every` steps and after the last step"));
+  keys.push_back(
+      int_key(s, "chains", int_range{1, 256}, SGMC_FIELD(run.chains),
+              "independent chains (chain K uses the streams of `seed` and K), run in parallel"));
+  config_key seed =
+      int_key(s, "seed", k_non_negative_int, SGMC_FIELD(seed), "the same as the top-level `seed`");
+  seed.alias = true;  // another name of the top-level seed, written there
+  keys.push_back(std::move(seed));
+}
+
+#undef SGMC_FIELD
+
+}  // namespace
+
+std::vector<config_key> build_config_keys() {
+  std::vector<config_key> keys;
+  add_top_keys(keys);
+  add_model_keys(keys);
+  add_data_file_keys(keys);
+  add_data_synthetic_keys(keys);
+  add_sampler_keys(keys);
+  add_schedule_keys(keys);
+  add_run_keys(keys);
+  add_protocol_keys(keys);
+  add_staleness_keys(keys);
+  add_trace_keys(keys);
+  add_cluster_keys(keys);
+  return keys;
+}
+
+}  // namespace sgmc::tools::detail
