@@ -98,7 +98,7 @@ TEST_CASE("every node role takes --quiet and its usage hint names the role", "[s
   }
 }
 
-TEST_CASE("--wait 0 is refused in one short line", "[system]") {
+TEST_CASE("node --wait 0 is refused in one short line", "[system]") {
   auto r = run_command(k_sgmc + " node master " + k_examples +
                        "gaussian-2d.toml --listen 127.0.0.1:0 --wait 0");
   INFO(r.output);
