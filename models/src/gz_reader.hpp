@@ -1,16 +1,22 @@
 #pragma once
 // A gzip-or-plain file read whole into memory: a file that starts with the gzip magic (1f 8b)
-// is inflated at once with libdeflate (every member of a multi-member file, each checked
-// against its CRC-32 and size), any other file is taken as it is. Reads then copy out of
-// memory; short or corrupt data are errors naming the file.
+// is mapped and inflated at once with libdeflate (every member of a multi-member file, each
+// checked against its CRC-32 and size) into a buffer that is never zero-filled first; any
+// other file is read as it is. Reads then copy (or view) out of memory; short or corrupt data
+// are errors naming the file.
 
 #include "sgmc/core/error.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <string>
-#include <vector>
 
 namespace sgmc::models::detail {
+
+/// The size `path` will have once inflated, from its gzip trailer (or its own size for a plain
+/// file), when that is plausible: at most 16 times the compressed size. 0 when unknown. A
+/// guess to prepare memory early (a multi-member or corrupt file can make it wrong).
+std::size_t inflated_size_guess(const std::string& path);
 
 class gz_reader {
  public:
@@ -31,11 +37,11 @@ class gz_reader {
   expected<void> expect_end();
 
  private:
-  gz_reader(std::vector<unsigned char> data, std::string path)
-      : data_(std::move(data)), path_(std::move(path)) {}
+  gz_reader(std::unique_ptr<unsigned char[]> data, std::size_t size, std::string path)
+      : data_(std::move(data)), size_(size), path_(std::move(path)) {}
 
-  std::vector<unsigned char> data_;  // the whole (inflated) content
-  std::size_t pos_ = 0;
+  std::unique_ptr<unsigned char[]> data_;  // the whole (inflated) content: size_ bytes
+  std::size_t size_ = 0, pos_ = 0;
   std::string path_;
 };
 

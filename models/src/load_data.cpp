@@ -131,8 +131,7 @@ expected<data_split> load_data(const data_params& params, std::uint64_t run_seed
         fmt::format("{} has {} features but the training set {} has {}", data->test.source,
                     data->test.features(), data->train.source, data->train.features()));
   const std::string how = idx_scaled(params) ? "none" : params.standardize;  // done on reading
-  if (auto ok = standardize(*data, how, params.format); !ok)
-    return unexpected(ok.error());
+  if (auto ok = standardize(*data, how, params.format); !ok) return unexpected(ok.error());
   return data;
 }
 
