@@ -10,6 +10,7 @@ SECTIONS = {  # report.md heading prefix -> marker block in PERFORMANCE.md
     "### MLP at batch 100": "MLP",
     "### Messaging": "MESSAGING",
     "### Whole runs": "RUNS",
+    "### Fashion-MNIST": "FMNIST",
 }
 
 

@@ -10,7 +10,7 @@ the 10,000 test images) as sgmc's run. Evaluates every --eval-every steps and pr
 object per evaluation: {"step", "wall_s" (seconds since --t0, the parent's time.time() when it
 started this process; else since this interpreter started), "accuracy" (the current θ alone),
 "pred_accuracy" (the predictive average, null before the first draw)}. Stops at --steps or
-once the predictive accuracy reaches --target.
+once the predictive accuracy reaches --target (or after --max-seconds).
 
 Usage: fmnist_sgld.py [--t0 T] [--threads 1] [--steps 8000] [--eval-every 250] [--target 0.85]
 """
@@ -43,6 +43,7 @@ def main():
     ap.add_argument("--thin", type=int, default=50)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--target", type=float, default=0.85)
+    ap.add_argument("--max-seconds", type=float, default=60.0, help="give up after this long")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
@@ -76,7 +77,8 @@ def main():
                 pred = (pred_sum.argmax(1) == yt).float().mean().item() if draws else None
                 print(json.dumps({"step": step, "wall_s": time.time() - args.t0, "accuracy": acc,
                                   "pred_accuracy": pred, "draws": draws}), flush=True)
-                if pred is not None and pred >= args.target:
+                if (pred is not None and pred >= args.target) or \
+                        time.time() - args.t0 > args.max_seconds:
                     break
 
 
