@@ -4,7 +4,8 @@
 //   models/mlp_grad/<layers>/threads:T   one potential_and_grad of the mlp at batch 100
 //   samplers/sgld_step/<layers>/threads:T one whole SGLD step of a chain as `sgmc run` takes
 //                                        it: shuffled minibatch, row gather, gradient, the
-//                                        fused update with its finiteness check, θ backup
+//                                        scan of ∇Û that replaces a θ copy (chain.hpp), the
+//                                        fused update with its finiteness check
 // Counters: FLOP/s (GEMM), steps/s and flops_per_step (mlp); the fraction of the bound is
 // (flops_per_step · steps/s) / (GEMM FLOP/s at the same thread count).
 // Data: Fashion-MNIST when installed (else random data of its shape), random batches.

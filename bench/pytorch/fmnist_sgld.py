@@ -43,7 +43,7 @@ def main():
     ap.add_argument("--thin", type=int, default=50)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--target", type=float, default=0.85)
-    ap.add_argument("--max-seconds", type=float, default=60.0, help="give up after this long")
+    ap.add_argument("--max-seconds", type=float, default=30.0, help="give up after this long")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
