@@ -98,10 +98,13 @@ def blas_info():
     with open("/proc/self/maps") as f:
         libs = sorted({line.split()[-1] for line in f if "libblas.so" in line})
     info = {"libblas": libs[0] if libs else "?"}
+    # Debian's torch also loads OpenBLAS through liblapack.so.3: its kernel is reported only
+    # when libblas.so.3 (which serves the GEMMs) is OpenBLAS too.
+    api = "openblas" if "openblas" in info["libblas"] else "blis"
     try:
         from threadpoolctl import threadpool_info
         for lib in threadpool_info():
-            if lib.get("internal_api") in ("openblas", "blis"):
+            if lib.get("internal_api") == api:
                 info.update({"api": lib["internal_api"], "version": lib.get("version"),
                              "kernel": lib.get("architecture"),
                              "threading": lib.get("threading_layer"),
