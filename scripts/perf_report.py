@@ -89,7 +89,7 @@ def mlp_table(models, torch_runs):
             if gemm is None:
                 continue
             gemm_rate = median_of(gemm, "FLOP/s")[0]
-            for case in ("models/mlp_grad", "samplers/sgld_step"):
+            for case in ("models/mlp_grad", "samplers/sgd_step", "samplers/sgld_step"):
                 entry = models.get(f"{case}/{net}/threads:{t}")
                 if entry is None:
                     continue
