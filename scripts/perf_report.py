@@ -13,7 +13,7 @@ import platform
 import statistics
 import sys
 
-from perf_fmnist import accuracy_rows, best_torch, loading_rows, torch_rows
+from perf_fmnist import accuracy_rows, best_torch, blas_name, loading_rows, torch_rows
 
 
 def load_runs(path):
@@ -82,6 +82,7 @@ def mlp_table(models, torch_runs):
             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     best, _ = best_torch(torch_runs)  # the reference at its best: its fastest BLAS
     torch = {key: r["steps_per_second"] for key, r in best.items()}
+    which = {key: f"{blas_name(r).split(',')[0]}, {r['threads']} thr." for key, r in best.items()}
     summary = {}
     for net in ("784-100-10", "784-400-400-10"):
         for t in (1, 2):
@@ -97,7 +98,8 @@ def mlp_table(models, torch_runs):
                 flops = median_of(entry, "flops_per_step")[0]
                 bound = gemm_rate / flops
                 pt = torch.get((net, t))
-                pt_cells = (f"{pt:,.0f} | {med / pt:.2f}x" if pt and case.endswith("sgld_step")
+                pt_cells = (f"{pt:,.0f} ({which[(net, t)]}) | {med / pt:.2f}x"
+                            if pt and case.endswith("sgld_step")
                             else "– | –")
                 rows.append(f"| {net} | {t} | `{case}` | {med:,.0f} | {lo:,.0f} – {hi:,.0f} | "
                             f"{flops / 1e6:.1f} M | {bound:,.0f} | {100.0 * med / bound:.0f} % | "
@@ -220,7 +222,8 @@ def main():
     if torch_runs:
         out.append("")
         out.append(f"PyTorch {torch_runs[0].get('torch', '?')} (Debian's python3-torch); the "
-                   "PyTorch steps/s column is its fastest BLAS for that case.")
+                   "PyTorch steps/s column is its fastest BLAS and thread count (up to the case's) for "
+                   "that case.")
     else:
         out.append("")
         out.append("PyTorch was not installed: no PyTorch column (`scripts/install-deps --bench`).")
