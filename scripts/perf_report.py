@@ -194,8 +194,8 @@ def main():
         sys.exit("usage: perf_report.py RESULTS_DIR")
     d = sys.argv[1]
     try:
-        samplers, ctx = load_runs(os.path.join(d, "samplers.json"))
-        models, _ = load_runs(os.path.join(d, "models.json"))
+        samplers, _ = load_runs(os.path.join(d, "samplers.json"))
+        models, ctx = load_runs(os.path.join(d, "models.json"))  # the session's start
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f"perf_report.py: cannot read the benchmark results in {d}: {e}")
     msg = {}
