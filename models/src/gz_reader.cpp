@@ -98,11 +98,13 @@ expected<buffer> inflate(const unsigned char* in, std::size_t n, const std::stri
   return out;
 }
 
+// Reads to the end: `size` is only a first guess (pipes and special files report 0).
 expected<buffer> read_plain(int fd, std::size_t size, const std::string& path) {
-  buffer out(size);
+  buffer out(std::max<std::size_t>(size, 1) + 1);  // one spare byte to see the end at once
   std::size_t done = 0;
-  while (done < size) {
-    const ssize_t got = ::read(fd, out.data.get() + done, size - done);
+  for (;;) {
+    if (done == out.size) out.grow(2 * out.size, done);
+    const ssize_t got = ::read(fd, out.data.get() + done, out.size - done);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0)
       return make_error(errc::io, fmt::format("cannot read {}: {}", path, strerror(errno)));
