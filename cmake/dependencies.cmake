@@ -2,6 +2,8 @@
 # Every include directory is SYSTEM so that -Werror on our code does not trip on theirs.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
+# zlib streams the text formats with bounds (models/src/text_file.cpp) and writes the gzip files
+# of the IDX loader's tests; IDX files inflate with libdeflate.
 find_package(ZLIB REQUIRED)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)
@@ -11,6 +13,7 @@ find_package(benchmark REQUIRED)
 find_package(CLI11 REQUIRED)
 pkg_check_modules(tomlplusplus REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(zmq REQUIRED IMPORTED_TARGET libzmq)
+pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
 
 # Random123 is header-only and ships no CMake or pkg-config file.
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)

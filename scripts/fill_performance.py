@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Copies the tables of one `make bench` session (RESULTS_DIR/report.md) into
-docs/PERFORMANCE.md, replacing the previous ones. Usage: fill_performance.py RESULTS_DIR"""
+docs/PERFORMANCE.md, replacing the previous ones.
+Usage: fill_performance.py RESULTS_DIR [SECTION ...]   (e.g. MLP FMNIST; default: all)"""
 import os
 import re
 import sys
@@ -10,6 +11,7 @@ SECTIONS = {  # report.md heading prefix -> marker block in PERFORMANCE.md
     "### MLP at batch 100": "MLP",
     "### Messaging": "MESSAGING",
     "### Whole runs": "RUNS",
+    "### Fashion-MNIST": "FMNIST",
 }
 
 
@@ -20,9 +22,10 @@ def main():
     parts = re.split(r"(?m)^(?=### )", report)
     doc_path = os.path.join(root, "docs", "PERFORMANCE.md")
     doc = open(doc_path).read()
+    only = set(sys.argv[2:]) or set(SECTIONS.values())
     for part in parts:
         for prefix, name in SECTIONS.items():
-            if part.startswith(prefix):
+            if part.startswith(prefix) and name in only:
                 body = part.split("\n", 1)[1].strip()
                 block = f"<!-- {name} -->\n{machine}\n\n{body}\n<!-- /{name} -->"
                 pattern = re.compile(rf"(?s)<!-- {name} -->.*?<!-- /{name} -->|RESULTS_{name}")

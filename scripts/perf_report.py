@@ -13,6 +13,8 @@ import platform
 import statistics
 import sys
 
+from perf_fmnist import accuracy_rows, best_torch, blas_name, loading_rows, torch_rows
+
 
 def load_runs(path):
     """{run_name: {"median": {...}, "stddev": {...}, "runs": [...]}} from one JSON file."""
@@ -78,10 +80,9 @@ def mlp_table(models, torch_runs):
     rows = ["| network | threads | case | steps/s (median) | min – max | FLOPs/step | "
             "GEMM bound steps/s | of bound | PyTorch steps/s | sgmc / PyTorch |",
             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    torch = {(r["name"].split("/")[-1], r["threads"]): r["steps_per_second"]
-             for r in torch_runs if "steps_per_second" in r}
-    torch_gemm = {r["threads"]: r["flops_per_second"] for r in torch_runs
-                  if "flops_per_second" in r}
+    best, _ = best_torch(torch_runs)  # the reference at its best: its fastest BLAS
+    torch = {key: r["steps_per_second"] for key, r in best.items()}
+    which = {key: f"{blas_name(r).split(',')[0]}, {r['threads']} thr." for key, r in best.items()}
     summary = {}
     for net in ("784-100-10", "784-400-400-10"):
         for t in (1, 2):
@@ -89,7 +90,7 @@ def mlp_table(models, torch_runs):
             if gemm is None:
                 continue
             gemm_rate = median_of(gemm, "FLOP/s")[0]
-            for case in ("models/mlp_grad", "samplers/sgld_step"):
+            for case in ("models/mlp_grad", "samplers/sgd_step", "samplers/sgld_step"):
                 entry = models.get(f"{case}/{net}/threads:{t}")
                 if entry is None:
                     continue
@@ -97,7 +98,8 @@ def mlp_table(models, torch_runs):
                 flops = median_of(entry, "flops_per_step")[0]
                 bound = gemm_rate / flops
                 pt = torch.get((net, t))
-                pt_cells = (f"{pt:,.0f} | {med / pt:.2f}x" if pt and case.endswith("sgld_step")
+                pt_cells = (f"{pt:,.0f} ({which[(net, t)]}) | {med / pt:.2f}x"
+                            if pt and case.endswith("sgld_step")
                             else "– | –")
                 rows.append(f"| {net} | {t} | `{case}` | {med:,.0f} | {lo:,.0f} – {hi:,.0f} | "
                             f"{flops / 1e6:.1f} M | {bound:,.0f} | {100.0 * med / bound:.0f} % | "
@@ -111,19 +113,13 @@ def mlp_table(models, torch_runs):
             shape, threads = name.split("/")[2], name.split(":")[-1]
             gemm_rows.append(f"| {shape} | {threads} | {med / 1e9:.1f} | "
                              f"{lo / 1e9:.1f} – {hi / 1e9:.1f} |")
-    torch_rows = []
+    t_rows = []
     if torch:
-        torch_rows = ["| PyTorch loop | threads | steps/s | its own GEMM GFLOP/s | "
-                      "of its own GEMM bound |", "| --- | ---: | ---: | ---: | ---: |"]
         flops = {net: median_of(models[f"models/mlp_grad/{net}/threads:1"], "flops_per_step")[0]
                  for net in ("784-100-10", "784-400-400-10")
                  if f"models/mlp_grad/{net}/threads:1" in models}
-        for (net, t), rate in sorted(torch.items()):
-            g = torch_gemm.get(t)
-            frac = (f"{100.0 * rate * flops[net] / g:.0f} %" if g and net in flops else "–")
-            gtxt = f"{g / 1e9:.1f}" if g else "–"
-            torch_rows.append(f"| {net} | {t} | {rate:,.0f} | {gtxt} | {frac} |")
-    return rows, gemm_rows + ([""] + torch_rows if torch_rows else []), summary
+        t_rows = torch_rows(torch_runs, flops)
+    return rows, gemm_rows + ([""] + t_rows if t_rows else []), summary
 
 
 def messaging_table(msg):
@@ -198,8 +194,8 @@ def main():
         sys.exit("usage: perf_report.py RESULTS_DIR")
     d = sys.argv[1]
     try:
-        samplers, ctx = load_runs(os.path.join(d, "samplers.json"))
-        models, _ = load_runs(os.path.join(d, "models.json"))
+        samplers, _ = load_runs(os.path.join(d, "samplers.json"))
+        models, ctx = load_runs(os.path.join(d, "models.json"))  # the session's start
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f"perf_report.py: cannot read the benchmark results in {d}: {e}")
     msg = {}
@@ -225,7 +221,9 @@ def main():
     out.extend(gemm_rows)
     if torch_runs:
         out.append("")
-        out.append(f"PyTorch {torch_runs[0].get('torch', '?')} (Debian's python3-torch).")
+        out.append(f"PyTorch {torch_runs[0].get('torch', '?')} (Debian's python3-torch); the "
+                   "PyTorch steps/s column is its fastest BLAS and thread count (up to the case's) for "
+                   "that case.")
     else:
         out.append("")
         out.append("PyTorch was not installed: no PyTorch column (`scripts/install-deps --bench`).")
@@ -235,6 +233,12 @@ def main():
             runs = json.load(f)
         out += ["", "### Whole runs: trace overhead, embedded actors against one process", ""]
         out.extend(runs_tables(runs))
+    fmnist_path = os.path.join(d, "fmnist.json")
+    if os.path.exists(fmnist_path):
+        with open(fmnist_path) as f:
+            fm = json.load(f)
+        out += ["", "### Fashion-MNIST: loading against gzip, time to accuracy against PyTorch", ""]
+        out += loading_rows(fm) + [""] + accuracy_rows(fm)
     if msg:
         out.append("")
         out.append("### Messaging: push/pull round trips, CAF against raw ZeroMQ")

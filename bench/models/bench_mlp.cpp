@@ -4,7 +4,10 @@
 //   models/mlp_grad/<layers>/threads:T   one potential_and_grad of the mlp at batch 100
 //   samplers/sgld_step/<layers>/threads:T one whole SGLD step of a chain as `sgmc run` takes
 //                                        it: shuffled minibatch, row gather, gradient, the
-//                                        fused update with its finiteness check, θ backup
+//                                        scan of ∇Û that replaces a θ copy (chain.hpp), the
+//                                        fused update with its finiteness check
+//   samplers/sgd_step/<layers>/threads:T  the same step with the sgd kernel: no noise drawn
+//                                        (the difference to sgld_step is the noise's cost)
 // Counters: FLOP/s (GEMM), steps/s and flops_per_step (mlp); the fraction of the bound is
 // (flops_per_step · steps/s) / (GEMM FLOP/s at the same thread count).
 // Data: Fashion-MNIST when installed (else random data of its shape), random batches.
@@ -82,14 +85,15 @@ void bm_mlp_grad(benchmark::State& state, std::vector<std::size_t> layers) {
       benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void bm_sgld_step(benchmark::State& state, std::vector<std::size_t> layers) {
+// The whole step of a chain with sampler `kind` (sgld; sgd: the same step without the noise).
+void bm_chain_step(benchmark::State& state, std::vector<std::size_t> layers, const char* kind) {
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
                               static_cast<std::size_t>(state.range(0)));
   auto data = training_data();
   auto m = sgmc::models::mlp::create(data, layers, sgmc::models::activation::relu, 1.0).value();
   sgmc::engine::model_gradient source(*m, kBatch);
   sgmc::samplers::sampler_params sp;
-  sp.kind = "sgld";
+  sp.kind = kind;
   sp.step_size = 1e-5;
   auto kernel = sgmc::samplers::make_sampler(sp, m->dim()).value();
   std::vector<float> theta0(m->dim());
@@ -144,10 +148,13 @@ void register_all() {
                                        std::vector<std::size_t>{784, 100, 10}));
   threads(benchmark::RegisterBenchmark("models/mlp_grad/784-400-400-10", bm_mlp_grad,
                                        std::vector<std::size_t>{784, 400, 400, 10}));
-  threads(benchmark::RegisterBenchmark("samplers/sgld_step/784-100-10", bm_sgld_step,
-                                       std::vector<std::size_t>{784, 100, 10}));
-  threads(benchmark::RegisterBenchmark("samplers/sgld_step/784-400-400-10", bm_sgld_step,
-                                       std::vector<std::size_t>{784, 400, 400, 10}));
+  for (const char* kind : {"sgld", "sgd"}) {
+    const std::string name = std::string("samplers/") + kind + "_step/";
+    threads(benchmark::RegisterBenchmark((name + "784-100-10").c_str(), bm_chain_step,
+                                         std::vector<std::size_t>{784, 100, 10}, kind));
+    threads(benchmark::RegisterBenchmark((name + "784-400-400-10").c_str(), bm_chain_step,
+                                         std::vector<std::size_t>{784, 400, 400, 10}, kind));
+  }
 }
 
 }  // namespace

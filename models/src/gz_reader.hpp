@@ -1,43 +1,47 @@
 #pragma once
-// A gzip-or-plain file opened with zlib (gzopen reads non-gzip files as they are), with reads
-// that report short or corrupt data as errors naming the file.
+// A gzip-or-plain file read whole into memory: a file that starts with the gzip magic (1f 8b)
+// is mapped and inflated at once with libdeflate (every member of a multi-member file, each
+// checked against its CRC-32 and size) into a buffer that is never zero-filled first; any
+// other file is read as it is. Reads then copy (or view) out of memory; short or corrupt data
+// are errors naming the file.
 
 #include "sgmc/core/error.hpp"
 
-#include <zlib.h>
-
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace sgmc::models::detail {
 
+/// The size `path` will have once inflated, from its gzip trailer (or its own size for a plain
+/// file), when that is plausible: at most 16 times the compressed size. 0 when unknown. A
+/// guess to prepare memory early (a multi-member or corrupt file can make it wrong).
+std::size_t inflated_size_guess(const std::string& path);
+
 class gz_reader {
  public:
-  /// errc::io naming `path` when it cannot be opened.
+  /// errc::io naming `path` when it cannot be opened or read; errc::invalid_data naming it
+  /// when its gzip data are corrupt or truncated.
   static expected<gz_reader> open(const std::string& path);
-
-  gz_reader(gz_reader&& other) noexcept : file_(other.file_), path_(std::move(other.path_)) {
-    other.file_ = nullptr;
-  }
-  gz_reader& operator=(gz_reader&&) = delete;
-  gz_reader(const gz_reader&) = delete;
-  ~gz_reader();
 
   const std::string& path() const { return path_; }
 
   /// Reads exactly n bytes of `what`; a short read is errc::invalid_data ("truncated").
   expected<void> read_exact(void* dst, std::size_t n, const char* what);
+  /// The next n bytes without copying (valid while the reader lives), or the same error as
+  /// read_exact.
+  expected<const unsigned char*> view_exact(std::size_t n, const char* what);
   /// Reads everything that is left.
   expected<std::string> read_all();
-  /// Checks that the file ends here (and, for gzip, that its checksum is right).
+  /// Checks that the file ends here.
   expected<void> expect_end();
 
  private:
-  gz_reader(gzFile file, std::string path) : file_(file), path_(std::move(path)) {}
-  /// gzread in pieces of at most 1 GiB; returns bytes read or an error for corrupt data.
-  expected<std::size_t> read_some(void* dst, std::size_t n);
+  gz_reader(std::unique_ptr<unsigned char[]> data, std::size_t size, std::string path)
+      : data_(std::move(data)), size_(size), path_(std::move(path)) {}
 
-  gzFile file_ = nullptr;
+  std::unique_ptr<unsigned char[]> data_;  // the whole (inflated) content: size_ bytes
+  std::size_t size_ = 0, pos_ = 0;
   std::string path_;
 };
 

@@ -5,22 +5,52 @@
 #include "memory_bound.hpp"
 
 #include <fmt/format.h>
+#include <tbb/parallel_invoke.h>
+
+#include <optional>
 
 namespace sgmc::models {
 namespace {
 
+// data.standardize = scale (or auto, which is scale for idx) is fused into the conversion.
+bool idx_scaled(const data_params& p) {
+  return p.format == "idx" && (p.standardize == "scale" || p.standardize == "auto");
+}
+
+// What read_idx says of a label out of range, for the test set read before the training set's
+// classes were known.
+expected<void> check_test_labels(const dataset& test, const std::string& path,
+                                 std::size_t classes) {
+  for (Eigen::Index i = 0; i < test.y.size(); ++i)
+    if (test.y[i] >= static_cast<float>(classes))
+      return make_error(errc::invalid_data,
+                        fmt::format("{}: label {} at index {} is not below data.classes = {}", path,
+                                    test.y[i], i, classes));
+  return {};
+}
+
+// The training and the test files are read in parallel (four files, each inflated on its own).
 expected<data_split> read_idx_split(const data_params& p) {
-  auto train = read_idx(p.train_images, p.train_labels, p.classes);
-  if (!train) return unexpected(train.error());
-  data_split out;
-  out.train = std::move(*train);
   if (p.test_images.empty() != p.test_labels.empty())
     return make_error(errc::invalid_config,
                       "data.test_images / data.test_labels: give both or neither");
-  if (!p.test_images.empty()) {
-    auto test = read_idx(p.test_images, p.test_labels, out.train.classes);
-    if (!test) return unexpected(test.error());
-    out.test = std::move(*test);
+  const float divisor = idx_scaled(p) ? 255.0f : 1.0f;
+  std::optional<expected<dataset>> train, test;
+  tbb::parallel_invoke(
+      [&] { train = read_idx(p.train_images, p.train_labels, p.classes, divisor); },
+      [&] {
+        if (!p.test_images.empty())
+          test = read_idx(p.test_images, p.test_labels, p.classes, divisor);
+      });
+  if (!*train) return unexpected(train->error());
+  data_split out;
+  out.train = std::move(**train);
+  if (test) {
+    if (!*test) return unexpected(test->error());
+    out.test = std::move(**test);
+    // The test set's labels are checked against the training set's classes.
+    if (auto ok = check_test_labels(out.test, p.test_labels, out.train.classes); !ok)
+      return unexpected(ok.error());
   } else {
     out.test.x.resize(0, out.train.x.cols());
   }
@@ -108,8 +138,8 @@ expected<data_split> load_data(const data_params& params, std::uint64_t run_seed
         errc::dimension_mismatch,
         fmt::format("{} has {} features but the training set {} has {}", data->test.source,
                     data->test.features(), data->train.source, data->train.features()));
-  if (auto ok = standardize(*data, params.standardize, params.format); !ok)
-    return unexpected(ok.error());
+  const std::string how = idx_scaled(params) ? "none" : params.standardize;  // done on reading
+  if (auto ok = standardize(*data, how, params.format); !ok) return unexpected(ok.error());
   return data;
 }
 

@@ -5,10 +5,29 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 namespace sgmc::samplers {
+namespace {
+
+/// Gradients up to this size cannot make a finite θ overflow in one step of any kernel at any
+/// sane step size (ε·|∇Û| ≤ 1e30 ≪ FLT_MAX ≈ 3.4e38).
+constexpr float kSafeGradient = 1e30f;
+
+/// Whether every |g_i| <= limit (so no NaN, no inf), in one read-only pass that vectorises: on
+/// non-negative floats the order of the bit patterns is the order of the values, and NaN and
+/// inf sit above every finite limit.
+bool all_below(std::span<const float> g, float limit) {
+  const std::uint32_t lim = std::bit_cast<std::uint32_t>(limit);
+  std::uint32_t bad = 0;
+  for (const float v : g) bad |= (std::bit_cast<std::uint32_t>(v) & 0x7fffffffu) > lim;
+  return bad == 0;
+}
+
+}  // namespace
 
 chain::chain(gradient_source& source, sampler& kernel, schedule sched, chain_params params,
              std::span<const float> theta0)
@@ -66,16 +85,23 @@ expected<void> chain::step() {
   if (!std::isfinite(u))
     return make_error(errc::diverged,
                       fmt::format("diverged at step {}: the potential Û(θ) is {}", t, u));
-  std::copy_n(theta_.data(), theta_.size(), backup_.data());
+  // θ is copied aside only when the gradient could break it: a finite θ stepped with a
+  // gradient below kSafeGradient stays finite unless θ or the kernel's state is itself within
+  // a step of FLT_MAX. The scan reads ∇Û once (still in cache); the copy would read θ and
+  // write as much again.
+  const bool backed_up = !all_below(grad, kSafeGradient);
+  if (backed_up) std::copy_n(theta_.data(), theta_.size(), backup_.data());
   const step_info info{t, static_cast<float>(eps),
                        core::rng_key{params_.seed, params_.chain, t, core::rng_stream::noise}};
   if (!kernel_.step(mutable_theta(), grad, info)) {
-    std::copy_n(backup_.data(), backup_.size(), theta_.data());
+    if (backed_up) std::copy_n(backup_.data(), backup_.size(), theta_.data());
     return make_error(errc::diverged,
                       fmt::format("diverged at step {}: θ turned non-finite in the {} update "
-                                  "(step size {:g}, Û(θ) = {:g}); θ is restored to its value "
-                                  "before the step",
-                                  t, kernel_.name(), eps, u));
+                                  "(step size {:g}, Û(θ) = {:g}); {}",
+                                  t, kernel_.name(), eps, u,
+                                  backed_up ? "θ is restored to its value before the step"
+                                            : "θ overflowed from finite values and is left as "
+                                              "the update made it"));
   }
   ++step_;
   last_potential_ = u;

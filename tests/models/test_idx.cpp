@@ -116,6 +116,42 @@ TEST_CASE("load_data idx: scaling, limits and a test set", "[models][idx]") {
   REQUIRE(load_data(p, 1));
 }
 
+TEST_CASE("read_idx reads multi-member gzip files and scales as a later division would",
+          "[models][idx]") {
+  tmp_dir dir("idx-multi");
+  const auto img = images(7, 5, 3);
+  write_plain(dir.file("img"), img);
+  write_plain(dir.file("lab"), labels(7, 3));
+  // Two gzip members one after the other (what `cat a.gz b.gz` gives) are one file.
+  const auto cut = static_cast<long>(img.size() / 3);
+  write_gz(dir.file("a.gz"), bytes(img.begin(), img.begin() + cut));
+  write_gz(dir.file("b.gz"), bytes(img.begin() + cut, img.end()));
+  auto two = read_file(dir.file("a.gz"));
+  const auto b = read_file(dir.file("b.gz"));
+  two.insert(two.end(), b.begin(), b.end());
+  write_plain(dir.file("two.gz"), two);
+  const auto plain = read_idx(dir.file("img"), dir.file("lab"));
+  const auto multi = read_idx(dir.file("two.gz"), dir.file("lab"));
+  REQUIRE(plain);
+  REQUIRE(multi);
+  CHECK(multi->x == plain->x);
+  const auto scaled = read_idx(dir.file("two.gz"), dir.file("lab"), 0, 255.0f);
+  REQUIRE(scaled);
+  const row_matrix divided = plain->x / 255.0f;
+  CHECK(scaled->x == divided);  // bit for bit: data.standardize = scale is fused into reading
+  // A test set whose labels exceed the training set's classes is refused, naming its file.
+  write_plain(dir.file("lab5"), labels(7, 5));
+  data_params p;
+  p.train_images = dir.file("img");
+  p.train_labels = dir.file("lab");
+  p.test_images = dir.file("img");
+  p.test_labels = dir.file("lab5");
+  const auto bad = load_data(p, 1);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_data);
+  CHECK_THAT(bad.error().message, Catch::Contains(dir.file("lab5")));
+}
+
 TEST_CASE("read_idx: missing, truncated, corrupt and inconsistent files give errors naming them",
           "[models][idx]") {
   tmp_dir dir("idx-bad");

@@ -104,7 +104,7 @@ class recording_source final : public samplers::gradient_source {
     }
     const std::size_t call = batches.size() - 1;
     if (call == nan_potential_at) u = std::numeric_limits<double>::quiet_NaN();
-    if (call == inf_gradient_at) grad[dim_ / 2] = std::numeric_limits<float>::infinity();
+    if (call == inf_gradient_at) grad[dim_ / 2] = bad_gradient;
     return u;
   }
   double full(std::span<const float> theta, std::span<float> grad) override {
@@ -120,6 +120,7 @@ class recording_source final : public samplers::gradient_source {
   std::vector<core::rng_key> keys;
   std::size_t nan_potential_at = std::numeric_limits<std::size_t>::max();
   std::size_t inf_gradient_at = std::numeric_limits<std::size_t>::max();
+  float bad_gradient = std::numeric_limits<float>::infinity();  ///< written at inf_gradient_at
 
  private:
   std::size_t dim_, rows_;

@@ -134,6 +134,22 @@ TEST_CASE("a non-finite potential stops the chain with θ untouched", "[samplers
   CHECK(c.steps_done() == 5);
 }
 
+TEST_CASE("a finite gradient large enough to overflow θ is undone as well", "[samplers][chain]") {
+  sgmc::test::recording_source src(20000, 0);
+  src.inf_gradient_at = 3;
+  src.bad_gradient = 3e38f;  // finite, but (ε/2)·3e38 overflows at ε = 10
+  auto k = make("sgld", 20000);
+  sm::chain c(src, *k, sm::schedule::constant(10.0), params(1, 0, 1),
+              std::vector<float>(20000, 1.0f));
+  for (int s = 0; s < 3; ++s) REQUIRE(c.step().has_value());
+  const std::vector<float> before(c.theta().begin(), c.theta().end());
+  auto r = c.step();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == sgmc::errc::diverged);
+  CHECK_THAT(r.error().message, Catch::Contains("θ is restored"));
+  CHECK(std::memcmp(before.data(), c.theta().data(), before.size() * sizeof(float)) == 0);
+}
+
 TEST_CASE("a non-finite update is undone and reported", "[samplers][chain]") {
   for (const char* kind : sm::sampler_kinds) {
     SECTION(kind) {

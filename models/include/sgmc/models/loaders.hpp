@@ -21,8 +21,11 @@ namespace sgmc::models {
 /// IDX (MNIST family) images [n, d1, ..., dk] of unsigned bytes and labels [n] of unsigned
 /// bytes: x [n, d1·…·dk] with the raw byte values 0..255 as floats, y the labels.
 /// classes == 0: classes = max(2, largest label + 1); otherwise every label must be < classes.
+/// divisor: x holds byte / divisor (load_data passes 255 for data.standardize = scale, which
+/// so costs no pass of its own; the result is bit for bit that of dividing afterwards).
+/// The two files are read (and inflated) in parallel.
 expected<dataset> read_idx(const std::string& images, const std::string& labels,
-                           std::size_t classes = 0);
+                           std::size_t classes = 0, float divisor = 1.0f);
 
 /// Numeric CSV with an optional header line; the target is column `target_column` (−1: last),
 /// the features are all other columns in order. Targets are stored raw (classes = 0): call

@@ -17,10 +17,13 @@
 // an error (errc::invalid_config naming sampler.batch_size), not silently clamped.
 //
 // Divergence: if Û(θ) or the updated θ (or the kernel's state) is non-finite, step() returns
-// errc::diverged "diverged at step N: ..." and θ is restored to its value before the step (a
-// copy of θ is kept for this: one O(dim) memcpy per step; the finiteness check itself is fused
-// into the kernel's pass). The kernel's state is left as the failing step made it: reset() it
-// before going on.
+// errc::diverged "diverged at step N: ..." and θ is restored to its value before the step. No
+// full copy of θ is kept for this on ordinary steps: the finiteness check of θ is fused into
+// the kernel's pass, and a read-only scan of ∇Û decides whether the step could break θ (∇Û
+// non-finite or above 1e30 in size); only then is θ copied aside first. A step with a finite
+// ∇Û below that size can only break a θ (or a kernel state) that is already within a step of
+// FLT_MAX ≈ 3.4e38; such an overflow is reported as well, with θ left as the update made it.
+// The kernel's state is left as the failing step made it: reset() it before going on.
 
 #include "sgmc/core/error.hpp"
 #include "sgmc/samplers/float_buffer.hpp"
@@ -61,7 +64,8 @@ class chain {
   expected<void> status() const;
 
   /// One step. Fails with errc::diverged ("diverged at step N: ...") when Û(θ) or θ turns
-  /// non-finite; θ is then left as it was before the failing step.
+  /// non-finite; θ is then left as it was before the failing step (except after an overflow of
+  /// finite values, see the header comment).
   expected<void> step();
 
   std::span<const float> theta() const { return theta_.span(); }
