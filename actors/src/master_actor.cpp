@@ -120,7 +120,7 @@ class master_actor final : public detail::peer_actor {
 
   void serve_old_versions() {
     for (auto& env : out_.send) {
-      auto* p = std::get_if<protocols::params>(&env.msg);
+      auto* p = std::get_if<protocols::theta_reply>(&env.msg);
       if (p == nullptr || env.to.who != endpoint::role::worker) continue;
       history_.serve(*p, inj_.next_version_delay());
     }

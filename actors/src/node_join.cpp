@@ -43,16 +43,16 @@ expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run
   if (o.data_channel) {
     // Bound where this node's connection to the master leaves from: an address the master
     // (and so, usually, the other nodes) can reach.
-    auto ch = data_channel::open(local_host.empty() ? "0.0.0.0" : local_host, o.data, o.log);
+    auto ch = data_channel::open(local_host.empty() ? "0.0.0.0" : local_host, o.channel, o.log);
     if (!ch) return unexpected(ch.error());
-    st.data = std::move(*ch);
-    st.data->set_wildcard_host(o.address.host);
+    st.channel = std::move(*ch);
+    st.channel->set_wildcard_host(o.address.host);
   }
   once_result<expected<std::string>> result;
   agent_config ac;
   ac.gate = *gate;
   ac.hello = {role, kind == engine::node_role::worker ? o.worker : 0, o.config_hash, s.model->dim(),
-              st.data ? st.data->endpoint() : std::string()};
+              st.channel ? st.channel->endpoint() : std::string()};
   ac.origin = node_origin();
   ac.master = to_string(o.address);
   ac.welcome_timeout = o.connect_timeout;
@@ -63,8 +63,8 @@ expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run
   auto r = result.get();
   if (st.role) caf::anon_send_exit(st.role, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
-  if (st.data && o.log)
-    o.log(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.data)));
+  if (st.channel && o.log)
+    o.log(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.channel)));
   if (r && st.trace)
     if (auto f = st.trace->flush(); !f) return unexpected(f.error());
   return r;

@@ -23,8 +23,8 @@ using start_fn =
 /// What a worker or collector node keeps alive until its actors have terminated.
 struct joining_node {
   caf::actor role;
-  std::unique_ptr<data_channel> data;  ///< opened once the master is reached
-  std::string name;                    ///< "worker 2", "collector": once welcomed
+  std::unique_ptr<data_channel> channel;  ///< opened once the master is reached
+  std::string name;                       ///< "worker 2", "collector": once welcomed
   std::unique_ptr<engine::trace_writer> trace;
   std::unique_ptr<samplers::gradient_source> source;
 };

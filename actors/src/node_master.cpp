@@ -36,7 +36,7 @@ struct master_node {
 master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
                               const node_options& o,
                               std::vector<std::unique_ptr<protocols::master>> protos,
-                              engine::trace_writer* trace, data_channel* data,
+                              engine::trace_writer* trace, data_channel* channel,
                               std::shared_ptr<once_result<expected<engine::run_report>>> outcome) {
   const log_fn log = detail::serialized(o.log);
   supervisor_config sup;
@@ -48,7 +48,7 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   sup.on_result = [outcome](expected<engine::run_report> r) { outcome->set(std::move(r)); };
   master_node n;
   n.supervisor = spawn_supervisor(sys, std::move(sup));
-  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, data};
+  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, channel};
   const auto every = std::max<std::uint64_t>(1, s.run.steps / 100);
   for (std::uint32_t k = 0; k < protos.size(); ++k)
     n.shards.push_back(spawn_master(sys, ctx, {std::move(protos[k]), k, every}));
@@ -58,7 +58,7 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   gc.admission.dim = s.model->dim();
   gc.admission.config_hash = o.config_hash;
   gc.admission.protocol = protocols::to_string(s.protocol.kind);
-  if (data != nullptr) gc.admission.data = data->endpoint();
+  if (channel != nullptr) gc.admission.data = channel->endpoint();
   gc.masters = n.shards;
   gc.supervisor = n.supervisor;
   gc.wait = o.wait;
@@ -96,7 +96,7 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   // Declared before the actor system: it outlives every actor that uses it.
   std::unique_ptr<data_channel> data;
   if (o.data_channel) {
-    auto ch = data_channel::open(o.address.host, o.data, detail::serialized(o.log));
+    auto ch = data_channel::open(o.address.host, o.channel, detail::serialized(o.log));
     if (!ch) return unexpected(ch.error());
     data = std::move(*ch);
   }

@@ -97,7 +97,7 @@ void peer_actor::send_message(const protocols::endpoint& to, const caf::actor& d
 const std::string& peer_actor::side_path(const protocols::endpoint& to, const caf::actor& dest,
                                          std::uint64_t bytes) const {
   static const std::string none;
-  if (ctx_.data == nullptr || data_.empty() || bytes < ctx_.data->params().min_bytes ||
+  if (ctx_.channel == nullptr || data_.empty() || bytes < ctx_.channel->params().min_bytes ||
       dest.node() == system().node())
     return none;
   using role = protocols::endpoint::role;
@@ -125,10 +125,10 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
     const auto& side = side_path(to, dest, n * sizeof(float));
     if (!side.empty()) {
       // The payload first: it is in flight (or filed) before its control message is handled.
-      auto ticket = ctx_.data->send(side, std::move(values));
+      auto ticket = ctx_.channel->send(side, std::move(values));
       if (!ticket) return unexpected(ticket.error());
       values = {};
-      remote<T> r{std::forward<Msg>(m), {ctx_.data->id(), *ticket, n}};
+      remote<T> r{std::forward<Msg>(m), {ctx_.channel->id(), *ticket, n}};
       send_message(to, dest, delay, caf::make_message(std::move(r)));
       return {};
     }

@@ -23,12 +23,12 @@ constexpr auto kRetryEvery = std::chrono::milliseconds(10);
 }  // namespace
 
 void peer_actor::take_or_wait(const payload_ref& ref, resume_fn done) {
-  if (ctx_.data == nullptr)
+  if (ctx_.channel == nullptr)
     return fail_taking(
         {errc::protocol, "a payload arrived over a data channel, but this node has none"});
-  const auto timeout = ctx_.data->params().take_timeout;
+  const auto timeout = ctx_.channel->params().take_timeout;
   const auto first = std::min<std::chrono::milliseconds>(timeout, kBlockingWait);
-  auto v = ctx_.data->take(ref.channel, ref.ticket, ref.n, first);
+  auto v = ctx_.channel->take(ref.channel, ref.ticket, ref.n, first);
   if (v) return done(std::move(*v));
   if (v.error().code != errc::timeout || first >= timeout) return fail_taking(v.error());
   const auto sender = caf::actor_cast<caf::actor_addr>(current_sender());
@@ -43,7 +43,7 @@ void peer_actor::take_or_wait(const payload_ref& ref, resume_fn done) {
 void peer_actor::retry_pending() {
   if (!inbox_.waiting()) return;
   const auto ref = inbox_.awaited().ref;
-  auto v = ctx_.data->take(ref.channel, ref.ticket, ref.n, std::chrono::milliseconds(0));
+  auto v = ctx_.channel->take(ref.channel, ref.ticket, ref.n, std::chrono::milliseconds(0));
   if (v) {
     restore_behavior();
     inbox_.resume(std::move(*v));
@@ -58,8 +58,8 @@ void peer_actor::retry_pending() {
     return;
   }
   end_wait();
-  fail_taking({errc::timeout, ctx_.data->missing(ref.channel, ref.ticket, ref.n,
-                                                 ctx_.data->params().take_timeout)});
+  fail_taking({errc::timeout, ctx_.channel->missing(ref.channel, ref.ticket, ref.n,
+                                                    ctx_.channel->params().take_timeout)});
 }
 
 void peer_actor::end_wait() {

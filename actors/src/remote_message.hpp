@@ -1,7 +1,7 @@
 #pragma once
 // A protocol message whose payload travels over the data channel (data_channel.hpp): the
 // message itself with an empty payload, plus where to take the payload from. Registered with
-// CAF as "sgmc.remote_push", "sgmc.remote_params", "sgmc.remote_exchange",
+// CAF as "sgmc.remote_push", "sgmc.remote_theta_reply", "sgmc.remote_exchange",
 // "sgmc.remote_sample" (register_messages, wire.cpp), so every node knows them.
 //
 // The sender sends the payload over the channel first, then this message over CAF; the
@@ -32,13 +32,13 @@ struct remote {
 
 /// The payload field of a message that has one.
 inline protocols::payload& payload_of(protocols::push& m) { return m.data; }
-inline protocols::payload& payload_of(protocols::params& m) { return m.data; }
+inline protocols::payload& payload_of(protocols::theta_reply& m) { return m.data; }
 inline protocols::payload& payload_of(protocols::exchange& m) { return m.theta; }
 inline protocols::payload& payload_of(protocols::sample& m) { return m.theta; }
 
 template <class Msg>
 inline constexpr bool has_payload =
-    std::is_same_v<Msg, protocols::push> || std::is_same_v<Msg, protocols::params> ||
+    std::is_same_v<Msg, protocols::push> || std::is_same_v<Msg, protocols::theta_reply> ||
     std::is_same_v<Msg, protocols::exchange> || std::is_same_v<Msg, protocols::sample>;
 
 // `head` goes through the message's own (binary, bitwise) inspect of wire.hpp.

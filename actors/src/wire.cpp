@@ -152,8 +152,8 @@ caf::error inspect(caf::serializer& f, push& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::deserializer& f, push& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::serializer& f, pull& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::deserializer& f, pull& x) { return apply_bitwise(f, x); }
-caf::error inspect(caf::serializer& f, params& x) { return apply_bitwise(f, x); }
-caf::error inspect(caf::deserializer& f, params& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::serializer& f, theta_reply& x) { return apply_bitwise(f, x); }
+caf::error inspect(caf::deserializer& f, theta_reply& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::serializer& f, exchange& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::deserializer& f, exchange& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::serializer& f, sample& x) { return apply_bitwise(f, x); }
@@ -174,7 +174,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<p::payload>("sgmc.payload");
   cfg.add_message_type<p::push>("sgmc.push");
   cfg.add_message_type<p::pull>("sgmc.pull");
-  cfg.add_message_type<p::params>("sgmc.params");
+  cfg.add_message_type<p::theta_reply>("sgmc.theta_reply");
   cfg.add_message_type<p::exchange>("sgmc.exchange");
   cfg.add_message_type<p::sample>("sgmc.sample");
   cfg.add_message_type<p::hello>("sgmc.hello");
@@ -182,7 +182,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<p::stop>("sgmc.stop");
   // Messages whose payload takes the data channel (remote_message.hpp).
   cfg.add_message_type<detail::remote<p::push>>("sgmc.remote_push");
-  cfg.add_message_type<detail::remote<p::params>>("sgmc.remote_params");
+  cfg.add_message_type<detail::remote<p::theta_reply>>("sgmc.remote_theta_reply");
   cfg.add_message_type<detail::remote<p::exchange>>("sgmc.remote_exchange");
   cfg.add_message_type<detail::remote<p::sample>>("sgmc.remote_sample");
 }

@@ -38,16 +38,16 @@ class worker_actor final : public detail::peer_actor {
     handle([this](protocols::outbox& out) { return proto_->start(out); });
   }
 
-  void on_params(const protocols::params& m) {
+  void on_theta_reply(const protocols::theta_reply& m) {
     trace_received(m, protocols::master_shard(m.shard));
-    handle([&](protocols::outbox& out) { return proto_->on_params(m, out); });
+    handle([&](protocols::outbox& out) { return proto_->on_theta_reply(m, out); });
   }
 
   caf::behavior running() override {
     return {
-        [this](const protocols::params& m) { on_params(m); },
-        [this](detail::remote<protocols::params>& r) {
-          on_remote(r, [this](protocols::params& m) { on_params(m); });
+        [this](const protocols::theta_reply& m) { on_theta_reply(m); },
+        [this](detail::remote<protocols::theta_reply>& r) {
+          on_remote(r, [this](protocols::theta_reply& m) { on_theta_reply(m); });
         },
         [this](const protocols::stop& m) {
           trace_received(m, protocols::master_shard(0));

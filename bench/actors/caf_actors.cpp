@@ -80,7 +80,7 @@ expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port) {
 
 caf::behavior echo(caf::event_based_actor* self, channel ch) {
   return {
-      [=](p::params& x) {
+      [=](p::theta_reply& x) {
         const auto from = caf::actor_cast<caf::actor>(self->current_sender());
         p::push reply{0, x.shard, x.version, x.version, p::push_kind::gradient, 0.0, {}};
         const auto n = x.data.values.size();
@@ -91,7 +91,7 @@ caf::behavior echo(caf::event_based_actor* self, channel ch) {
                sgmc::engine::trace_direction::sent, n, x.version);
         self->send(from, std::move(reply));
       },
-      [=](a::detail::remote<p::params>& r) {
+      [=](a::detail::remote<p::theta_reply>& r) {
         const auto from = caf::actor_cast<caf::actor>(self->current_sender());
         auto v = ch.data->take(r.ref.channel, r.ref.ticket, r.ref.n, kTimeout);
         if (!v) return;  // the pinger reports a timeout
@@ -122,8 +122,8 @@ caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::
     record(ch, sgmc::engine::trace_role::master, sgmc::engine::trace_type::params,
            sgmc::engine::trace_direction::sent, n, s.version);
     if (!side_path(ch, n)) {
-      self->send(peer, p::params{0, s.version, {s.theta}});
-    } else if (!send_remote(self, peer, ch, p::params{0, s.version, {}}, s.theta)) {
+      self->send(peer, p::theta_reply{0, s.version, {s.theta}});
+    } else if (!send_remote(self, peer, ch, p::theta_reply{0, s.version, {}}, s.theta)) {
       s.done.deliver(caf::make_error(caf::sec::request_timeout));
     }
   };

@@ -66,7 +66,7 @@ expected<void> protocol_driver::build() {
 void protocol_driver::take(const protocols::endpoint& from, protocols::outbox& out) {
   for (auto& e : out.send) {
     if (params_lag_ > 0 && from.who == protocols::endpoint::role::master)
-      if (auto* p = std::get_if<protocols::params>(&e.msg))
+      if (auto* p = std::get_if<protocols::theta_reply>(&e.msg))
         history_[p->shard].keep(p->version, p->data.values);
     queue_.push_back(driver_event{from, false, std::move(e)});
   }
@@ -164,12 +164,12 @@ expected<void> protocol_driver::to_master(const protocols::message& m, protocols
 expected<void> protocol_driver::to_worker(protocols::message m, protocols::outbox& out,
                                           protocols::worker_id i) {
   protocols::worker& w = *workers_[i];
-  if (auto* x = std::get_if<protocols::params>(&m)) {
+  if (auto* x = std::get_if<protocols::theta_reply>(&m)) {
     if (params_lag_ > 0) {
       // θ from K versions back: the newest the shard sent at or before v − K.
       history_[x->shard].serve(*x, params_lag_);
     }
-    return w.on_params(*x, out);
+    return w.on_theta_reply(*x, out);
   }
   if (auto* x = std::get_if<protocols::stop>(&m)) return w.on_stop(*x, out);
   return make_error(errc::protocol,

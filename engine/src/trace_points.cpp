@@ -12,7 +12,7 @@ std::uint64_t payload_bytes(const protocols::payload& p) {
 
 trace_type type_of(const protocols::push&) { return trace_type::push; }
 trace_type type_of(const protocols::pull&) { return trace_type::pull; }
-trace_type type_of(const protocols::params&) { return trace_type::params; }
+trace_type type_of(const protocols::theta_reply&) { return trace_type::params; }
 trace_type type_of(const protocols::exchange&) { return trace_type::exchange; }
 trace_type type_of(const protocols::sample&) { return trace_type::sample; }
 trace_type type_of(const protocols::stop&) { return trace_type::stop; }
@@ -22,7 +22,7 @@ std::uint64_t bytes_of(const protocols::push& m) { return 33 + payload_bytes(m.d
 // worker 4, shard 4, have 8.
 std::uint64_t bytes_of(const protocols::pull&) { return 16; }
 // shard 4, version 8.
-std::uint64_t bytes_of(const protocols::params& m) { return 12 + payload_bytes(m.data); }
+std::uint64_t bytes_of(const protocols::theta_reply& m) { return 12 + payload_bytes(m.data); }
 // worker 4, shard 4, step 8, version 8.
 std::uint64_t bytes_of(const protocols::exchange& m) { return 24 + payload_bytes(m.theta); }
 // chain 4, draw 8, step 8, shard 4, offset 8, potential 8.
@@ -32,7 +32,7 @@ std::uint64_t bytes_of(const protocols::stop& m) { return 8 + m.reason.size(); }
 
 std::uint64_t version_of(const protocols::push& m) { return m.version; }
 std::uint64_t version_of(const protocols::pull& m) { return m.have; }
-std::uint64_t version_of(const protocols::params& m) { return m.version; }
+std::uint64_t version_of(const protocols::theta_reply& m) { return m.version; }
 std::uint64_t version_of(const protocols::exchange& m) { return m.step; }
 std::uint64_t version_of(const protocols::sample& m) { return m.step; }
 std::uint64_t version_of(const protocols::stop&) { return 0; }

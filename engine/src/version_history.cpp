@@ -12,7 +12,7 @@ void version_history::keep(protocols::version_t v, std::span<const float> theta)
   while (kept_.size() > depth_) kept_.pop_front();
 }
 
-bool version_history::serve(protocols::params& p, protocols::version_t k) const {
+bool version_history::serve(protocols::theta_reply& p, protocols::version_t k) const {
   const auto target = p.version - std::min<protocols::version_t>(k, p.version);
   for (auto it = kept_.rbegin(); it != kept_.rend(); ++it) {
     if (it->first > target) continue;

@@ -153,7 +153,7 @@ void master_core::advance(outbox& out) {
 }
 
 void master_core::send_params(worker_id worker, outbox& out) const {
-  out.send.push_back({worker_at(worker), params{setup_.shard, version_, payload{theta_}}});
+  out.send.push_back({worker_at(worker), theta_reply{setup_.shard, version_, payload{theta_}}});
 }
 
 void master_core::finish(outbox& out, const std::string& reason) {

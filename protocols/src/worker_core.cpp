@@ -26,7 +26,7 @@ std::string worker_core::who() const {
   return fmt::format("{} worker {}", to_string(setup_.protocol.kind), setup_.id);
 }
 
-expected<void> worker_core::on_params(const params& msg, outbox& out) {
+expected<void> worker_core::on_theta_reply(const theta_reply& msg, outbox& out) {
   if (finished_) return {};
   if (msg.shard >= slices_.size())
     return make_error(errc::protocol,

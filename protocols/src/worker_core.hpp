@@ -19,7 +19,7 @@ class worker_core : public worker {
  public:
   explicit worker_core(worker_setup setup);
 
-  expected<void> on_params(const params& msg, outbox& out) override;
+  expected<void> on_theta_reply(const theta_reply& msg, outbox& out) override;
   expected<void> compute(outbox& out) override;
   expected<void> on_stop(const stop& msg, outbox& out) override;
 

@@ -33,7 +33,8 @@ class fake_master final : public master {
     if (p_.mode == fake_mode::async) {
       out.applied.push_back({m.worker, p_.shard, m.version, version_});
       step(m.data.values, out);
-      if (!finished_) out.send.push_back({worker_at(m.worker), params{p_.shard, version_, data()}});
+      if (!finished_)
+        out.send.push_back({worker_at(m.worker), theta_reply{p_.shard, version_, data()}});
       return {};
     }
     if (m.version != version_) return make_error(errc::protocol, "fake sync: a stale push");
@@ -46,7 +47,7 @@ class fake_master final : public master {
   expected<void> on_pull(const pull& m, outbox& out) override {
     if (m.shard != p_.shard || m.worker >= p_.workers)
       return make_error(errc::protocol, "fake master: a pull that does not fit");
-    out.send.push_back({worker_at(m.worker), params{p_.shard, version_, data()}});
+    out.send.push_back({worker_at(m.worker), theta_reply{p_.shard, version_, data()}});
     return {};
   }
 
@@ -89,7 +90,7 @@ class fake_master final : public master {
 
   void broadcast(outbox& out) {
     for (std::uint32_t w = 0; w < p_.workers; ++w)
-      if (live_[w]) out.send.push_back({worker_at(w), params{p_.shard, version_, data()}});
+      if (live_[w]) out.send.push_back({worker_at(w), theta_reply{p_.shard, version_, data()}});
   }
 
   void step(const std::vector<float>& g, outbox& out) {
@@ -125,7 +126,7 @@ class fake_worker final : public worker {
     return {};
   }
 
-  expected<void> on_params(const params& m, outbox& out) override {
+  expected<void> on_theta_reply(const theta_reply& m, outbox& out) override {
     if (m.shard >= p_.shards) return make_error(errc::protocol, "fake worker: unknown shard");
     const auto s = shard_slice(p_.dim, p_.shards, m.shard);
     if (m.data.values.size() != s.size) return make_error(errc::protocol, "fake worker: size");

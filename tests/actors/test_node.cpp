@@ -135,7 +135,7 @@ TEST_CASE("nodes: every payload takes the data channel when its threshold is 0",
   };
   std::promise<a::net_address> listening;
   auto mo = options(42);
-  mo.data.min_bytes = 0;
+  mo.channel.min_bytes = 0;
   mo.log = log;
   mo.on_listening = [&](const a::net_address& at) { listening.set_value(at); };
   auto master = std::async(std::launch::async, [&] { return a::run_master_node(s, mo); });
@@ -143,7 +143,7 @@ TEST_CASE("nodes: every payload takes the data channel when its threshold is 0",
   REQUIRE(at.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   auto po = options(42);
   po.address = at.get();
-  po.data.min_bytes = 0;
+  po.channel.min_bytes = 0;
   po.log = log;
   t::memory_sink sink;
   auto collector =

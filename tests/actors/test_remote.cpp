@@ -56,7 +56,7 @@ struct collector_rig {
     a::actor_context ctx;
     ctx.supervisor = supervisor;
     ctx.log = log.fn();
-    ctx.data = channel.get();
+    ctx.channel = channel.get();
     collector = a::spawn_collector(f.sys, ctx, {1, 1, 1, 1, 3, &sink});
     const auto at = channel->endpoint();
     caf::anon_send(collector, a::init_atom::value, std::vector<caf::actor>{master},

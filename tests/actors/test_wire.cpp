@@ -86,7 +86,7 @@ std::vector<float> random_bits(std::size_t n) {
 
 /// The encoding of params{shard = 1, version = 2} up to (not including) its payload length.
 bytes params_prefix() {
-  p::params m;
+  p::theta_reply m;
   m.shard = 1;
   m.version = 2;
   auto buf = save(m);
@@ -105,13 +105,13 @@ void append_varbyte(bytes& buf, std::uint32_t x) {
 }  // namespace
 
 TEST_CASE("params payload keeps NaN bits, -0, infinities and subnormals", "[wire]") {
-  p::params in;
+  p::theta_reply in;
   in.shard = 3;
   in.version = 42;
   in.data.values = special_floats();
   auto buf = save(in);
   CHECK(buf.size() < in.data.values.size() * sizeof(float) + 16);  // one raw block
-  p::params out;
+  p::theta_reply out;
   REQUIRE(!load(buf, out));
   CHECK(out.shard == 3);
   CHECK(out.version == 42);
@@ -180,24 +180,24 @@ TEST_CASE("every message type round-trips, empty payloads included", "[wire]") {
 }
 
 TEST_CASE("a 1M-float payload of arbitrary bit patterns round-trips", "[wire]") {
-  p::params in;
+  p::theta_reply in;
   in.data.values = random_bits(std::size_t{1} << 20);
   auto buf = save(in);
   CHECK(buf.size() < in.data.values.size() * sizeof(float) + 32);
-  p::params out;
+  p::theta_reply out;
   REQUIRE(!load(buf, out));
   CHECK(same_bits(out.data.values, in.data.values));
 }
 
 TEST_CASE("a truncated params buffer gives an error at every cut", "[wire]") {
-  p::params in;
+  p::theta_reply in;
   in.version = 5;
   in.data.values = random_bits(1000);
   const auto full = save(in);
   for (std::size_t cut : {std::size_t{0}, std::size_t{1}, std::size_t{4}, std::size_t{12},
                           std::size_t{14}, full.size() / 2, full.size() - 1}) {
     const bytes part(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(cut));
-    p::params out;
+    p::theta_reply out;
     INFO("cut at " << cut << " of " << full.size() << " bytes");
     CHECK(load(part, out));
   }
@@ -209,7 +209,7 @@ TEST_CASE("a payload length beyond the remaining bytes is refused before allocat
     auto buf = params_prefix();
     append_varbyte(buf, n);
     buf.insert(buf.end(), 8, '\0');  // two floats' worth of bytes
-    p::params out;
+    p::theta_reply out;
     INFO("announced length " << n);
     CHECK(load(buf, out));
     CHECK(out.data.values.capacity() <= 2);
@@ -221,7 +221,7 @@ TEST_CASE("a lying length from a streaming deserializer allocates at most one ch
   append_varbyte(buf, std::uint32_t{1} << 29);  // 2 GiB announced
   buf.insert(buf.end(), 64, '\0');
   caf::stream_deserializer<caf::arraybuf<char>> source{nullptr, buf.data(), buf.size()};
-  p::params out;
+  p::theta_reply out;
   CHECK(source(out));
   CHECK(out.data.values.capacity() <= (std::size_t{1} << 20));
 }
@@ -230,8 +230,8 @@ TEST_CASE("register_messages names every message type sgmc.<struct>", "[wire][ac
   caf::actor_system_config cfg;
   sgmc::actors::register_messages(cfg);
   caf::actor_system sys{cfg};
-  for (const char* name : {"sgmc.push", "sgmc.pull", "sgmc.params", "sgmc.exchange", "sgmc.sample",
-                           "sgmc.hello", "sgmc.welcome", "sgmc.stop"}) {
+  for (const char* name : {"sgmc.push", "sgmc.pull", "sgmc.theta_reply", "sgmc.exchange",
+                           "sgmc.sample", "sgmc.hello", "sgmc.welcome", "sgmc.stop"}) {
     INFO(name);
     CHECK(sys.types().make_value(name) != nullptr);
   }
@@ -303,7 +303,7 @@ TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical"
   // actor is spawned with none (UBSan: reference binding to null pointer).
   auto echo = server.spawn(
       [](caf::event_based_actor*, int) -> caf::behavior {
-        return {[](p::params& x) { return x; }, [](p::push& x) { return x; }};
+        return {[](p::theta_reply& x) { return x; }, [](p::push& x) { return x; }};
       },
       0);
   auto port = server.middleman().publish(echo, 0, "127.0.0.1");
@@ -312,7 +312,7 @@ TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical"
     caf::scoped_actor self{client};
     const auto remote = connect_to(client, self, *port);
     REQUIRE(remote);
-    const p::params in{1, 7, {special_floats()}};
+    const p::theta_reply in{1, 7, {special_floats()}};
     const auto out = round_trip(client, self, remote, in);
     CHECK(out.version == 7);
     CHECK(same_bits(out.data.values, in.data.values));

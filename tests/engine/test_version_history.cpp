@@ -11,8 +11,8 @@ namespace pr = sgmc::protocols;
 
 namespace {
 
-pr::params params_at(pr::version_t v, std::size_t n) {
-  pr::params p;
+pr::theta_reply params_at(pr::version_t v, std::size_t n) {
+  pr::theta_reply p;
   p.version = v;
   p.data.values.assign(n, static_cast<float>(v));
   return p;

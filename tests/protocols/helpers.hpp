@@ -67,7 +67,7 @@ inline auto compute_of(pr::worker_id w) {
 }
 inline auto params_to(pr::worker_id w) {
   return [w](const driver_event& e) {
-    return !e.compute && std::holds_alternative<pr::params>(e.env.msg) &&
+    return !e.compute && std::holds_alternative<pr::theta_reply>(e.env.msg) &&
            e.env.to == pr::worker_at(w);
   };
 }

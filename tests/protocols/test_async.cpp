@@ -51,7 +51,7 @@ TEST_CASE("async counts staleness right under a scripted interleaving", "[protoc
   // Every push was answered with the θ after it: versions 1, 2, 3, 4 in order.
   std::vector<pr::version_t> answers;
   for (const auto& e : d->pending())
-    if (const auto* p = std::get_if<pr::params>(&e.env.msg)) answers.push_back(p->version);
+    if (const auto* p = std::get_if<pr::theta_reply>(&e.env.msg)) answers.push_back(p->version);
   CHECK(answers == std::vector<pr::version_t>{2, 3, 4});
 }
 

@@ -155,12 +155,14 @@ TEST_CASE("a worker rejects params that do not fit, and computes only when asked
   pr::worker& w = d->worker(1);
   CHECK(protocol_error(w.compute(out)) ==
         "async worker 1: compute() while waiting for params (2 of 2 shards missing)");
-  CHECK(protocol_error(w.on_params(pr::params{5, 0, {}}, out)) ==
+  CHECK(protocol_error(w.on_theta_reply(pr::theta_reply{5, 0, {}}, out)) ==
         "async worker 1: params from unknown shard 5 (the run has 2 shards)");
-  CHECK(protocol_error(w.on_params(pr::params{1, 0, {std::vector<float>(256, 0.0f)}}, out)) ==
+  CHECK(protocol_error(
+            w.on_theta_reply(pr::theta_reply{1, 0, {std::vector<float>(256, 0.0f)}}, out)) ==
         "async worker 1: params from shard 1 have 256 values, the shard owns 44");
-  REQUIRE(w.on_params(pr::params{1, 0, {std::vector<float>(44, 0.0f)}}, out));
-  CHECK(protocol_error(w.on_params(pr::params{1, 0, {std::vector<float>(44, 0.0f)}}, out)) ==
+  REQUIRE(w.on_theta_reply(pr::theta_reply{1, 0, {std::vector<float>(44, 0.0f)}}, out));
+  CHECK(protocol_error(
+            w.on_theta_reply(pr::theta_reply{1, 0, {std::vector<float>(44, 0.0f)}}, out)) ==
         "async worker 1: unexpected params from shard 1 (version 0): not waiting for them");
 }
 

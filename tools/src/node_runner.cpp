@@ -141,8 +141,8 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   if (o.worker) c.node.worker = *o.worker;
   c.node.threads = o.threads;
   c.node.data_channel = cfg.cluster.data_channel;
-  c.node.data.min_bytes = cfg.cluster.data_channel_min_bytes;
-  c.node.data.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
+  c.node.channel.min_bytes = cfg.cluster.data_channel_min_bytes;
+  c.node.channel.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());
   c.node.trace_folder = *dir;

@@ -96,11 +96,11 @@ struct node_options {
   std::filesystem::path trace_folder;
   unsigned threads = 0;  ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
   /// Open the node's data channel (data_channel.hpp): payloads of at least
-  /// data.min_bytes to an actor of another node travel over ZeroMQ, their messages over CAF.
+  /// channel.min_bytes to an actor of another node travel over ZeroMQ, their messages over CAF.
   /// The master binds it on its listen host, the others on the address their connection to
   /// the master leaves from. false: every payload travels inside its CAF message.
   bool data_channel = true;
-  data_channel_params data;
+  data_channel_params channel;
   /// Status lines ("worker 1 joined from host (pid 42)", "worker 2 lost; ..."); thread-safe;
   /// may be empty.
   log_fn log;

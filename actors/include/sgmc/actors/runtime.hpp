@@ -88,7 +88,7 @@ struct actor_context {
   std::uint64_t seed = 1;                 ///< keys the random delays
   /// The node's data channel (data_channel.hpp), shared by its actors; null: every payload
   /// travels inside its CAF message (one process, or the channel switched off).
-  data_channel* data = nullptr;
+  data_channel* channel = nullptr;
 };
 
 }  // namespace sgmc::actors

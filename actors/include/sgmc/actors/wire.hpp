@@ -47,8 +47,8 @@ caf::error inspect(caf::serializer& f, push& x);
 caf::error inspect(caf::deserializer& f, push& x);
 caf::error inspect(caf::serializer& f, pull& x);
 caf::error inspect(caf::deserializer& f, pull& x);
-caf::error inspect(caf::serializer& f, params& x);
-caf::error inspect(caf::deserializer& f, params& x);
+caf::error inspect(caf::serializer& f, theta_reply& x);
+caf::error inspect(caf::deserializer& f, theta_reply& x);
 caf::error inspect(caf::serializer& f, exchange& x);
 caf::error inspect(caf::deserializer& f, exchange& x);
 caf::error inspect(caf::serializer& f, sample& x);
@@ -72,7 +72,7 @@ typename Inspector::result_type inspect(Inspector& f, payload& x) {
 namespace sgmc::actors {
 
 /// Registers every message struct of protocols/messages.hpp with a CAF config, under the
-/// names "sgmc.push", "sgmc.pull", "sgmc.params", "sgmc.exchange", "sgmc.sample",
+/// names "sgmc.push", "sgmc.pull", "sgmc.theta_reply", "sgmc.exchange", "sgmc.sample",
 /// "sgmc.hello", "sgmc.welcome", "sgmc.stop" (and "sgmc.payload"), and the messages whose
 /// payload takes the data channel ("sgmc.remote_push", ..., see data_channel.hpp). Call on
 /// every node's config before the actor system is constructed. (Atoms need no registration in CAF

@@ -11,14 +11,14 @@ namespace sgmc::engine {
 
 trace_type type_of(const protocols::push&);
 trace_type type_of(const protocols::pull&);
-trace_type type_of(const protocols::params&);
+trace_type type_of(const protocols::theta_reply&);
 trace_type type_of(const protocols::exchange&);
 trace_type type_of(const protocols::sample&);
 trace_type type_of(const protocols::stop&);
 
 std::uint64_t bytes_of(const protocols::push& m);
 std::uint64_t bytes_of(const protocols::pull& m);
-std::uint64_t bytes_of(const protocols::params& m);
+std::uint64_t bytes_of(const protocols::theta_reply& m);
 std::uint64_t bytes_of(const protocols::exchange& m);
 std::uint64_t bytes_of(const protocols::sample& m);
 std::uint64_t bytes_of(const protocols::stop& m);
@@ -26,7 +26,7 @@ std::uint64_t bytes_of(const protocols::stop& m);
 /// push: version; pull: have; params: version; exchange: step; sample: step; stop: 0.
 std::uint64_t version_of(const protocols::push& m);
 std::uint64_t version_of(const protocols::pull& m);
-std::uint64_t version_of(const protocols::params& m);
+std::uint64_t version_of(const protocols::theta_reply& m);
 std::uint64_t version_of(const protocols::exchange& m);
 std::uint64_t version_of(const protocols::sample& m);
 std::uint64_t version_of(const protocols::stop& m);

@@ -26,7 +26,7 @@ class version_history {
   /// Serves `p` from k versions back: replaces its version and values with the newest kept
   /// version <= p.version − k, when that is older than p.version and has p's size. Returns
   /// true when `p` was changed.
-  bool serve(protocols::params& p, protocols::version_t k) const;
+  bool serve(protocols::theta_reply& p, protocols::version_t k) const;
 
   std::size_t size() const { return kept_.size(); }
   std::size_t depth() const { return depth_; }

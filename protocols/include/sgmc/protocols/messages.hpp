@@ -47,8 +47,9 @@ struct pull {
   version_t have = 0;
 };
 
-/// master shard → worker: θ (or, in elastic, the centre θ̃) of one shard at a version.
-struct params {
+/// master shard → worker: θ (or, in elastic, the centre θ̃) of one shard at a version, the
+/// answer to a pull or a push. (Traces record it as type `params`, its name in the file format.)
+struct theta_reply {
   shard_id shard = 0;
   version_t version = 0;
   payload data;
@@ -109,7 +110,7 @@ auto inspect(Inspector& f, pull& x) {
   return f(x.worker, x.shard, x.have);
 }
 template <class Inspector>
-auto inspect(Inspector& f, params& x) {
+auto inspect(Inspector& f, theta_reply& x) {
   return f(x.shard, x.version, x.data);
 }
 template <class Inspector>

@@ -106,7 +106,7 @@ inline endpoint worker_at(worker_id i) { return {endpoint::role::worker, i}; }
 /// both are visible.)
 inline endpoint collector() { return {endpoint::role::collector, 0}; }
 
-using message = std::variant<push, pull, params, exchange, sample, stop>;
+using message = std::variant<push, pull, theta_reply, exchange, sample, stop>;
 
 struct envelope {
   endpoint to;

@@ -35,7 +35,7 @@ class worker {
 
   virtual expected<void> start(outbox& out) = 0;
   /// θ (elastic: the centre θ̃) of one shard arrived.
-  virtual expected<void> on_params(const params& msg, outbox& out) = 0;
+  virtual expected<void> on_theta_reply(const theta_reply& msg, outbox& out) = 0;
   /// Evaluates the gradient at the local θ on the next minibatch and acts on it (push, local
   /// step, exchange, sample). Only after an outbox asked for it. errc::diverged when Û or θ
   /// turns non-finite.
