@@ -269,7 +269,8 @@ TEST_CASE("sgd and sgd-momentum give the bits of sgld and sghmc at temperature 0
       CHECK(std::memcmp(tb.data(), tk.data(), kDim * sizeof(float)) == 0);
       const auto sb = state_of(**kb), sk = state_of(**kk);
       REQUIRE(sb.size() == sk.size());
-      CHECK(std::memcmp(sb.data(), sk.data(), sb.size() * sizeof(float)) == 0);
+      // (memcmp of no bytes still needs valid pointers: an empty state has none.)
+      CHECK((sb.empty() || std::memcmp(sb.data(), sk.data(), sb.size() * sizeof(float)) == 0));
     }
   }
 }
