@@ -28,8 +28,7 @@ expected<void> output_sink::on_draw(const protocols::draw& d) {
   const double step_size = sched_.at(d.step == 0 ? 0 : d.step - 1);
   if (auto r = chains_[d.chain]->on_step(d.step, d.theta, true, d.potential, step_size); !r)
     return r;
-  last_draw_[d.chain] = d.theta;
-  summaries_[d.chain] = chains_[d.chain]->summary();
+  last_draw_[d.chain] = d.theta;  // the final record's θ (on_finish)
   return {};
 }
 
