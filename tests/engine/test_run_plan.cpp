@@ -16,7 +16,7 @@ struct fixture {
   std::unique_ptr<models::model> model;
   fixture() {
     models::model_params mp;
-    mp.kind = "gaussian";
+    mp.kind = models::model_kind::gaussian;
     mp.mean.assign(600, 0.5);
     mp.variance.assign(600, 1.0);
     auto m = models::make_model(mp, data);

@@ -29,7 +29,7 @@ TEST_CASE("an empty config gives the documented defaults", "[config]") {
   const run_config defaults;
   CHECK(cfg->name == defaults.name);
   CHECK(cfg->seed == 1);
-  CHECK(cfg->model.kind == "mlp");
+  CHECK(cfg->model.kind == sgmc::models::model_kind::mlp);
   CHECK(cfg->sampler.step_size == defaults.sampler.step_size);
   CHECK(cfg->run.steps == defaults.run.steps);
   auto sched = cfg->make_schedule();
@@ -71,7 +71,7 @@ kind = "none"
   CHECK(cfg->seed == 7);
   CHECK(cfg->model.layers == std::vector<std::size_t>{784, 50, 10});
   CHECK(cfg->model.prior_precision == 2.0);
-  CHECK(cfg->data.format == "csv");
+  CHECK(cfg->data.format == sgmc::models::data_format::csv);
   CHECK(cfg->data.header);
   CHECK(cfg->data.target_column == 0);
   CHECK(cfg->sampler.kind == "sghmc");
@@ -199,7 +199,7 @@ TEST_CASE("overrides given with --set are parsed as TOML values", "[config]") {
   CHECK(cfg->sampler.step_size == 1e-5);
   CHECK(cfg->make_schedule()->step_size() == 1e-5);
   CHECK(cfg->model.layers == std::vector<std::size_t>{784, 50, 10});
-  CHECK(cfg->model.kind == "linreg");
+  CHECK(cfg->model.kind == sgmc::models::model_kind::linreg);
   CHECK(cfg->data.train == "/tmp/x.csv");
   CHECK(cfg->data.test == "quoted");
   CHECK(cfg->name == "other");

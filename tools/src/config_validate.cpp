@@ -34,10 +34,10 @@ expected<void> validate_run(const engine::run_params& run) {
 }
 
 expected<void> validate_model(const models::model_params& model) {
-  if (model.kind == "mlp" && model.layers.size() < 2)
+  if (model.kind == models::model_kind::mlp && model.layers.size() < 2)
     return invalid(fmt::format("model.layers must list at least 2 widths, input to output (got {})",
                                model.layers.size()));
-  if (model.kind != "gaussian") return {};
+  if (model.kind != models::model_kind::gaussian) return {};
   if (model.mean.empty())
     return invalid("model.mean must be given for kind = \"gaussian\" (e.g. mean = [0.0, 0.0])");
   if (!model.covariance.empty() && !model.variance.empty())
