@@ -240,7 +240,11 @@ kind = "gaussian"
 mean = [0.1, -2.5, 3e-7]
 covariance = [[1.0, 0.5, 0.0], [0.5, 2.0, 0.0], [0.0, 0.0, 0.3333333333333333]]
 grad_noise = 0.25
+activation = "tanh"
 [data]
+format = "libsvm"
+standardize = "zscore"
+generator = "softmax"
 train = "with \"quotes\" and \\ backslash"
 [sampler]
 step_size = 1.2e-5
@@ -265,6 +269,15 @@ thin = 7
   CHECK(again->schedule.kind == "cyclical");
   CHECK(again->seed == 12345);
   CHECK(text.find("[protocol]\nkind = \"none\"") != std::string::npos);
+  namespace m = sgmc::models;
+  CHECK(again->model.kind == m::model_kind::gaussian);
+  CHECK(again->model.activation == m::activation::tanh);
+  CHECK(again->data.format == m::data_format::libsvm);
+  CHECK(again->data.standardize == m::standardize_mode::zscore);
+  CHECK(again->data.generator == m::synthetic_generator::softmax);
+  for (const char* line : {"kind = \"gaussian\"", "activation = \"tanh\"", "format = \"libsvm\"",
+                           "standardize = \"zscore\"", "generator = \"softmax\""})
+    CHECK(text.find(line) != std::string::npos);
 }
 
 TEST_CASE("the resolved config lists every key with its default", "[config]") {
