@@ -74,10 +74,10 @@ kind = "none"
   CHECK(cfg->data.format == sgmc::models::data_format::csv);
   CHECK(cfg->data.header);
   CHECK(cfg->data.target_column == 0);
-  CHECK(cfg->sampler.kind == "sghmc");
+  CHECK(cfg->sampler.kind == sgmc::samplers::sampler_kind::sghmc);
   CHECK(cfg->sampler.step_size == 1e-5);
   CHECK(cfg->sampler.batch_size == 32);
-  CHECK(cfg->schedule.kind == "polynomial");
+  CHECK(cfg->schedule.kind == sgmc::samplers::schedule_kind::polynomial);
   CHECK(cfg->schedule.step_size_decay == 0.6);
   CHECK(cfg->make_schedule()->step_size() == 1e-5);
   CHECK(cfg->make_schedule()->total_steps() == 500);
@@ -266,7 +266,7 @@ thin = 7
   CHECK(again->model.covariance == cfg->model.covariance);
   CHECK(again->data.train == cfg->data.train);
   CHECK(again->sampler.step_size == cfg->sampler.step_size);
-  CHECK(again->schedule.kind == "cyclical");
+  CHECK(again->schedule.kind == sgmc::samplers::schedule_kind::cyclical);
   CHECK(again->seed == 12345);
   CHECK(text.find("[protocol]\nkind = \"none\"") != std::string::npos);
   namespace m = sgmc::models;

@@ -92,7 +92,7 @@ config_key string_key(std::string_view s, std::string_view n, Get get, std::stri
       [](const std::string& x) { return toml_string(x); });
 }
 
-/// The names of a module's list of kinds (`samplers::sampler_kinds`, ...).
+/// The names of a module's list of kinds (`samplers::sampler_kind_names`, ...).
 template <std::size_t N>
 std::vector<std::string_view> names(const char* const (&list)[N]) {
   return {std::begin(list), std::end(list)};
@@ -337,8 +337,16 @@ void add_data_synthetic_keys(std::vector<config_key>& keys) {
 
 void add_sampler_keys(std::vector<config_key>& keys) {
   const std::string_view s = "sampler";
-  keys.push_back(choice_key(s, "kind", names(samplers::sampler_kinds), SGMC_FIELD(sampler.kind),
-                            "the kernel"));
+  using samplers::sampler_kind;
+  auto read_kind = [](const toml::node& v, std::string_view k) -> expected<sampler_kind> {
+    auto text = read_choice(v, k, names(samplers::sampler_kind_names));
+    if (!text) return unexpected(text.error());
+    return samplers::parse_sampler_kind(*text);
+  };
+  keys.push_back(make_key(
+      s, "kind", {"string", describe_choices(names(samplers::sampler_kind_names)), "the kernel"},
+      read_kind, SGMC_FIELD(sampler.kind),
+      [](sampler_kind k) { return toml_string(samplers::to_string(k)); }));
   keys.push_back(real_key(
       s, "step_size", k_positive, SGMC_FIELD(sampler.step_size),
       "ε (η for `sghmc`, h for `sghmc-euler`/`-exact`): the first step size of the schedule"));
@@ -361,10 +369,19 @@ void add_sampler_keys(std::vector<config_key>& keys) {
 
 void add_schedule_keys(std::vector<config_key>& keys) {
   const std::string_view s = "sampler";
-  keys.push_back(choice_key(s, "schedule", names(samplers::schedule_kinds),
-                            SGMC_FIELD(schedule.kind),
-                            "ε_t: constant ε; polynomial a (b + t)^(−γ) with ε_0 = ε; cyclical "
-                            "(ε/2)[cos(π mod(t, ⌈K/M⌉)/⌈K/M⌉) + 1] with K = `run.steps`"));
+  using samplers::schedule_kind;
+  constexpr std::string_view kind_doc =
+      "ε_t: constant ε; polynomial a (b + t)^(−γ) with ε_0 = ε; cyclical "
+      "(ε/2)[cos(π mod(t, ⌈K/M⌉)/⌈K/M⌉) + 1] with K = `run.steps`";
+  auto read_kind = [](const toml::node& v, std::string_view k) -> expected<schedule_kind> {
+    auto text = read_choice(v, k, names(samplers::schedule_kind_names));
+    if (!text) return unexpected(text.error());
+    return samplers::parse_schedule_kind(*text);
+  };
+  keys.push_back(make_key(
+      s, "schedule", {"string", describe_choices(names(samplers::schedule_kind_names)), kind_doc},
+      read_kind, SGMC_FIELD(schedule.kind),
+      [](schedule_kind k) { return toml_string(samplers::to_string(k)); }));
   keys.push_back(real_key(s, "step_size_offset", k_positive, SGMC_FIELD(schedule.step_size_offset),
                           "`polynomial`: b"));
   keys.push_back(real_key(s, "step_size_decay", k_non_negative,

@@ -58,7 +58,7 @@ expected<void> validate_protocol(const engine::run_config& cfg) {
         cfg.protocol.params.kind == protocols::protocol_kind::elastic
             ? "elastic runs one chain per worker"
             : "the master's θ is the chain"));
-  if (cfg.sampler.kind == "sgld-fp")
+  if (cfg.sampler.kind == samplers::sampler_kind::sgld_fp)
     return invalid(fmt::format(
         "sampler.kind = \"sgld-fp\" needs protocol.kind = \"none\" (got \"{}\")", kind));
   if (auto r = protocols::validate(cfg.protocol.params); !r) return r;
