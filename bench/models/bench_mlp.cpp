@@ -86,7 +86,8 @@ void bm_mlp_grad(benchmark::State& state, std::vector<std::size_t> layers) {
 }
 
 // The whole step of a chain with sampler `kind` (sgld; sgd: the same step without the noise).
-void bm_chain_step(benchmark::State& state, std::vector<std::size_t> layers, const char* kind) {
+void bm_chain_step(benchmark::State& state, std::vector<std::size_t> layers,
+                   sgmc::samplers::sampler_kind kind) {
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
                               static_cast<std::size_t>(state.range(0)));
   auto data = training_data();
@@ -148,8 +149,8 @@ void register_all() {
                                        std::vector<std::size_t>{784, 100, 10}));
   threads(benchmark::RegisterBenchmark("models/mlp_grad/784-400-400-10", bm_mlp_grad,
                                        std::vector<std::size_t>{784, 400, 400, 10}));
-  for (const char* kind : {"sgld", "sgd"}) {
-    const std::string name = std::string("samplers/") + kind + "_step/";
+  for (const auto kind : {sgmc::samplers::sampler_kind::sgld, sgmc::samplers::sampler_kind::sgd}) {
+    const std::string name = std::string("samplers/") + sgmc::samplers::to_string(kind) + "_step/";
     threads(benchmark::RegisterBenchmark((name + "784-100-10").c_str(), bm_chain_step,
                                          std::vector<std::size_t>{784, 100, 10}, kind));
     threads(benchmark::RegisterBenchmark((name + "784-400-400-10").c_str(), bm_chain_step,

@@ -62,7 +62,7 @@ void stream_triad(benchmark::State& state, int n_threads = kThreads) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * 12));
 }
 
-void kernel(benchmark::State& state, const std::string& kind, int bytes_per_element,
+void kernel(benchmark::State& state, sgmc::samplers::sampler_kind kind, int bytes_per_element,
             std::size_t n = k16M, int n_threads = kThreads) {
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, n_threads);
   sgmc::samplers::sampler_params p;
@@ -125,20 +125,26 @@ int register_all() {
   add("samplers/stream_triad/16M", [](benchmark::State& s) { stream_triad(s); });
   // sgld-fp's kernel is SGLD's (its control variate lives in the gradient): listed for
   // completeness.
-  const std::pair<const char*, int> kinds[] = {
-      {"sgld", 12},         {"sgld-fp", 12},     {"sgd", 12},         {"sghmc", 20},
-      {"sgd-momentum", 20}, {"sghmc-euler", 20}, {"sghmc-exact", 20}, {"psgld", 20}};
+  using sgmc::samplers::sampler_kind;
+  const std::pair<sampler_kind, int> kinds[] = {
+      {sampler_kind::sgld, 12},         {sampler_kind::sgld_fp, 12},
+      {sampler_kind::sgd, 12},          {sampler_kind::sghmc, 20},
+      {sampler_kind::sgd_momentum, 20}, {sampler_kind::sghmc_euler, 20},
+      {sampler_kind::sghmc_exact, 20},  {sampler_kind::psgld, 20}};
   for (const auto& [kind, bytes] : kinds) {
-    const std::string k = kind;
+    const sampler_kind k = kind;
     const int b = bytes;
-    add("samplers/" + k + "/16M", [k, b](benchmark::State& s) { kernel(s, k, b); });
+    add(std::string("samplers/") + sgmc::samplers::to_string(k) + "/16M",
+        [k, b](benchmark::State& s) { kernel(s, k, b); });
   }
   // The compute ceiling: θ and ∇Û (2 MB) stay in one core's L2.
   // One core: SGLD against the triad, both on 1 thread.
   add("samplers/stream_triad/16M/1thread", [](benchmark::State& s) { stream_triad(s, 1); });
-  add("samplers/sgld/16M/1thread", [](benchmark::State& s) { kernel(s, "sgld", 12, k16M, 1); });
-  add("samplers/sgld/256K/1thread",
-      [](benchmark::State& s) { kernel(s, "sgld", 12, std::size_t{1} << 18, 1); });
+  add("samplers/sgld/16M/1thread",
+      [](benchmark::State& s) { kernel(s, sgmc::samplers::sampler_kind::sgld, 12, k16M, 1); });
+  add("samplers/sgld/256K/1thread", [](benchmark::State& s) {
+    kernel(s, sgmc::samplers::sampler_kind::sgld, 12, std::size_t{1} << 18, 1);
+  });
   add("core/fill_normal/64K", fill_normal_cached);
   add("core/fill_normal/16M", fill_normal_memory);
   return 0;

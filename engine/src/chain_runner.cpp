@@ -61,7 +61,7 @@ expected<void> chain_runner::prepare() {
   const std::span<float> theta_span(theta.data(), dim);
   ctx_.model.initial_params(core::rng_key{cfg.seed, chain_, 0, core::rng_stream::init}, theta_span);
   samplers::gradient_source* src = &source_;
-  if (cfg.sampler.kind == "sgld-fp") {
+  if (cfg.sampler.kind == samplers::sampler_kind::sgld_fp) {
     if (auto r = find_mode(theta_span); !r) return r;
     cv_source_ = std::make_unique<samplers::control_variate_source>(source_, theta_span);
     src = cv_source_.get();

@@ -45,7 +45,7 @@ expected<void> validate(const run_plan& s) {
   if (auto r = protocols::validate(s.run); !r) return r;
   if (auto r = validate(s.staleness, s.protocol.workers); !r) return r;
   if (auto r = samplers::validate(s.sampler); !r) return r;
-  if (s.sampler.kind == "sgld-fp")
+  if (s.sampler.kind == samplers::sampler_kind::sgld_fp)
     return make_error(errc::invalid_config,
                       "sampler.kind = sgld-fp is not supported with a [protocol] (its control "
                       "variate needs the full data set on every worker); use sgld");

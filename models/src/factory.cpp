@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 namespace sgmc::models {
 namespace {
 
@@ -52,30 +54,27 @@ expected<std::unique_ptr<model>> make_gaussian(const model_params& p) {
 
 expected<std::unique_ptr<model>> make_model(const model_params& params,
                                             std::shared_ptr<const dataset> train) {
-  const auto& kind = params.kind;
-  if (kind == "gaussian") return make_gaussian(params);
-  if (kind == "linreg")
-    return upcast(linreg::create(std::move(train), params.prior_precision, params.noise_precision));
-  if (kind == "logreg") return upcast(logreg::create(std::move(train), params.prior_precision));
-  if (kind == "softmax") return upcast(softmax::create(std::move(train), params.prior_precision));
-  if (kind == "mlp") {
-    activation act = activation::relu;
-    if (params.activation == "tanh")
-      act = activation::tanh;
-    else if (params.activation != "relu")
-      return make_error(
-          errc::invalid_config,
-          fmt::format("model.activation: unknown '{}' (expected relu | tanh)", params.activation));
-    return upcast(mlp::create(std::move(train), params.layers, act, params.prior_precision));
+  switch (params.kind) {
+    case model_kind::gaussian:
+      return make_gaussian(params);
+    case model_kind::linreg:
+      return upcast(
+          linreg::create(std::move(train), params.prior_precision, params.noise_precision));
+    case model_kind::logreg:
+      return upcast(logreg::create(std::move(train), params.prior_precision));
+    case model_kind::softmax:
+      return upcast(softmax::create(std::move(train), params.prior_precision));
+    case model_kind::mlp:
+      if (static_cast<std::size_t>(params.activation) >= std::size(activation_names))
+        return make_error(errc::invalid_config, "model.activation: not a known activation");
+      return upcast(
+          mlp::create(std::move(train), params.layers, params.activation, params.prior_precision));
   }
-  return make_error(errc::invalid_config,
-                    fmt::format("model.kind: unknown '{}' (expected gaussian | linreg | logreg | "
-                                "softmax | mlp)",
-                                kind));
+  return make_error(errc::invalid_config, "model.kind: not a known kind");
 }
 
 expected<std::unique_ptr<model>> make_model(const model_params& params, const data_split& data) {
-  if (params.kind == "gaussian") return make_gaussian(params);
+  if (params.kind == model_kind::gaussian) return make_gaussian(params);
   return make_model(params, std::make_shared<const dataset>(data.train));
 }
 

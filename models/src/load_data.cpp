@@ -14,7 +14,8 @@ namespace {
 
 // data.standardize = scale (or auto, which is scale for idx) is fused into the conversion.
 bool idx_scaled(const data_params& p) {
-  return p.format == "idx" && (p.standardize == "scale" || p.standardize == "auto");
+  return p.format == data_format::idx &&
+         (p.standardize == standardize_mode::scale || p.standardize == standardize_mode::automatic);
 }
 
 // What read_idx says of a label out of range, for the test set read before the training set's
@@ -76,10 +77,10 @@ expected<void> pad_features(dataset& d, Eigen::Index cols) {
 expected<data_split> read_text_split(const data_params& p) {
   if (p.train.empty())
     return make_error(errc::invalid_config,
-                      fmt::format("data.train: no file given for format {}", p.format));
+                      fmt::format("data.train: no file given for format {}", to_string(p.format)));
   const auto read = [&](const std::string& path) {
-    return p.format == "csv" ? read_csv(path, p.header, p.target_column)
-                             : read_libsvm(path, p.features);
+    return p.format == data_format::csv ? read_csv(path, p.header, p.target_column)
+                                        : read_libsvm(path, p.features);
   };
   auto train = read(p.train);
   if (!train) return unexpected(train.error());
@@ -92,7 +93,7 @@ expected<data_split> read_text_split(const data_params& p) {
   } else {
     out.test.x.resize(0, out.train.x.cols());
   }
-  if (p.format == "libsvm") {
+  if (p.format == data_format::libsvm) {
     const Eigen::Index cols = std::max(out.train.x.cols(), out.test.x.cols());
     for (dataset* d : {&out.train, &out.test})
       if (auto ok = pad_features(*d, cols); !ok) return unexpected(ok.error());
@@ -103,13 +104,16 @@ expected<data_split> read_text_split(const data_params& p) {
 }
 
 expected<data_split> read_split(const data_params& p, std::uint64_t run_seed) {
-  if (p.format == "idx") return read_idx_split(p);
-  if (p.format == "csv" || p.format == "libsvm") return read_text_split(p);
-  if (p.format == "synthetic") return make_synthetic(p, p.seed != 0 ? p.seed : run_seed);
-  return make_error(errc::invalid_config,
-                    fmt::format("data.format: unknown '{}' (expected idx | csv | libsvm | "
-                                "synthetic)",
-                                p.format));
+  switch (p.format) {
+    case data_format::idx:
+      return read_idx_split(p);
+    case data_format::csv:
+    case data_format::libsvm:
+      return read_text_split(p);
+    case data_format::synthetic:
+      return make_synthetic(p, p.seed != 0 ? p.seed : run_seed);
+  }
+  return make_error(errc::invalid_config, "data.format: not a known format");
 }
 
 void limit_rows(dataset& d, std::size_t limit) {
@@ -138,7 +142,8 @@ expected<data_split> load_data(const data_params& params, std::uint64_t run_seed
         errc::dimension_mismatch,
         fmt::format("{} has {} features but the training set {} has {}", data->test.source,
                     data->test.features(), data->train.source, data->train.features()));
-  const std::string how = idx_scaled(params) ? "none" : params.standardize;  // done on reading
+  // idx with scale: done on reading.
+  const standardize_mode how = idx_scaled(params) ? standardize_mode::none : params.standardize;
   if (auto ok = standardize(*data, how, params.format); !ok) return unexpected(ok.error());
   return data;
 }

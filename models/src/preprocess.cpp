@@ -87,25 +87,25 @@ void apply_zscore(const zscore_stats& stats, dataset& data) {
   data.x = (data.x.rowwise() - stats.mean.transpose()).array().rowwise() * inv.array();
 }
 
-expected<void> standardize(data_split& data, const std::string& how, const std::string& format) {
-  std::string mode = how;
-  if (mode == "auto") mode = format == "idx" ? "scale" : "zscore";
-  if (mode == "none") return {};
-  if (mode == "scale") {
-    data.train.x /= 255.0f;
-    data.test.x /= 255.0f;
-    return {};
+expected<void> standardize(data_split& data, standardize_mode how, data_format format) {
+  if (how == standardize_mode::automatic)
+    how = format == data_format::idx ? standardize_mode::scale : standardize_mode::zscore;
+  switch (how) {
+    case standardize_mode::automatic:
+    case standardize_mode::none:
+      return {};
+    case standardize_mode::scale:
+      data.train.x /= 255.0f;
+      data.test.x /= 255.0f;
+      return {};
+    case standardize_mode::zscore: {
+      const auto stats = fit_zscore(data.train);
+      apply_zscore(stats, data.train);
+      apply_zscore(stats, data.test);
+      return {};
+    }
   }
-  if (mode == "zscore") {
-    const auto stats = fit_zscore(data.train);
-    apply_zscore(stats, data.train);
-    apply_zscore(stats, data.test);
-    return {};
-  }
-  return make_error(errc::invalid_config,
-                    fmt::format("data.standardize: unknown '{}' (expected auto | none | scale | "
-                                "zscore)",
-                                how));
+  return make_error(errc::invalid_config, "data.standardize: not a known mode");
 }
 
 }  // namespace sgmc::models

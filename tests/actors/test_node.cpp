@@ -61,7 +61,7 @@ sgmc::engine::run_plan setup(p::protocol_kind kind, const sgmc::models::model& m
   s.run.thin = 10;
   s.run.seed = 5;
   s.model = &m;
-  s.sampler.kind = "sgld";
+  s.sampler.kind = sgmc::samplers::sampler_kind::sgld;
   s.sampler.step_size = 0.02;
   s.schedule = sgmc::samplers::schedule::constant(0.02);
   return s;

@@ -25,8 +25,8 @@ struct problem {
 
 problem synthetic(const std::string& kind) {
   models::data_params dp;
-  dp.format = "synthetic";
-  dp.generator = kind;
+  dp.format = models::data_format::synthetic;
+  dp.generator = models::parse_synthetic_generator(kind).value();
   dp.train_size = 300;
   dp.test_size = 80;
   dp.synthetic_features = 4;
@@ -35,7 +35,7 @@ problem synthetic(const std::string& kind) {
   REQUIRE(data);
   p.data = std::move(*data);
   models::model_params mp;
-  mp.kind = kind;
+  mp.kind = models::parse_model_kind(kind).value();
   auto m = models::make_model(mp, p.data);
   REQUIRE(m);
   p.model = std::move(*m);
@@ -123,7 +123,7 @@ TEST_CASE("classification predictive averages class probabilities over draws", "
 
 TEST_CASE("gaussian targets report the error of the running mean and variance", "[evaluator]") {
   models::model_params mp;
-  mp.kind = "gaussian";
+  mp.kind = models::model_kind::gaussian;
   mp.mean = {1.0, -2.0};
   mp.variance = {4.0, 0.25};
   auto m = models::make_model(mp, models::data_split{});

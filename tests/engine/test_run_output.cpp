@@ -31,7 +31,7 @@ struct fixture {
 
   fixture() {
     models::model_params mp;
-    mp.kind = "gaussian";
+    mp.kind = models::model_kind::gaussian;
     mp.mean = {1.0, -1.0};
     mp.variance = {1.0, 2.0};
     auto m = models::make_model(mp, data);

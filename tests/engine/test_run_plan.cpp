@@ -16,7 +16,7 @@ struct fixture {
   std::unique_ptr<models::model> model;
   fixture() {
     models::model_params mp;
-    mp.kind = "gaussian";
+    mp.kind = models::model_kind::gaussian;
     mp.mean.assign(600, 0.5);
     mp.variance.assign(600, 1.0);
     auto m = models::make_model(mp, data);
@@ -36,7 +36,7 @@ e::run_config async_config(std::uint32_t workers, std::uint32_t shards) {
   cfg.protocol.params.kind = pr::protocol_kind::async;
   cfg.protocol.params.workers = workers;
   cfg.protocol.params.shards = shards;
-  cfg.sampler.kind = "sgld";
+  cfg.sampler.kind = sgmc::samplers::sampler_kind::sgld;
   cfg.sampler.batch_size = 1;
   cfg.run.steps = 50;
   cfg.run.burnin = 10;
@@ -99,7 +99,7 @@ TEST_CASE("validate refuses a version delay with sync, and sgld-fp with a protoc
   CHECK(r.error().message.find("sync") != std::string::npos);
   plan.staleness.delay = {};
   REQUIRE(e::validate(plan));
-  plan.sampler.kind = "sgld-fp";
+  plan.sampler.kind = sgmc::samplers::sampler_kind::sgld_fp;
   auto fp = e::validate(plan);
   REQUIRE_FALSE(fp);
   CHECK(fp.error().message.find("sgld-fp") != std::string::npos);

@@ -41,13 +41,13 @@ TEST_CASE("make_model builds every kind with the right dimension", "[models][fac
   CHECK((*m)->name() == "mlp");
   CHECK((*m)->dim() == 780 * 30 + 30 + 30 * 10 + 10);
   CHECK((*m)->classes() == 10);
-  p.kind = "softmax";
+  p.kind = model_kind::softmax;
   CHECK(make_model(p, cls).value()->dim() == 781 * 10);
-  p.kind = "linreg";
+  p.kind = model_kind::linreg;
   CHECK(make_model(p, reg).value()->dim() == 5);
-  p.kind = "logreg";
+  p.kind = model_kind::logreg;
   CHECK(make_model(p, bin).value()->dim() == 6);
-  p.kind = "gaussian";
+  p.kind = model_kind::gaussian;
   p.mean = {1, 2};
   m = make_model(p, data_split{});
   REQUIRE(m);
@@ -57,17 +57,50 @@ TEST_CASE("make_model builds every kind with the right dimension", "[models][fac
   REQUIRE(make_model(p, data_split{}));
   // Sharing the training set.
   p = model_params{};
-  p.kind = "linreg";
+  p.kind = model_kind::linreg;
   REQUIRE(make_model(p, std::make_shared<const dataset>(reg.train)));
+}
+
+// Every name of a table parses to the enum at its index and back; other names are an error
+// naming the key and every allowed name.
+template <class Enum, std::size_t N, class Parse>
+void check_names(const char* const (&names)[N], Parse parse, const std::string& error) {
+  for (std::size_t i = 0; i < N; ++i) {
+    INFO(names[i]);
+    const auto e = parse(names[i]);
+    REQUIRE(e);
+    CHECK(*e == static_cast<Enum>(i));
+    CHECK(std::string(to_string(*e)) == names[i]);
+  }
+  const auto bad = parse("resnet");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_config);
+  CHECK(bad.error().message == error);
+}
+
+TEST_CASE("every model and data kind parses from its one table of names", "[models][factory]") {
+  check_names<model_kind>(
+      model_kind_names, parse_model_kind,
+      "model.kind must be one of gaussian | linreg | logreg | softmax | mlp, got \"resnet\"");
+  check_names<activation>(activation_names, parse_activation,
+                          "model.activation must be one of relu | tanh, got \"resnet\"");
+  check_names<data_format>(
+      data_format_names, parse_data_format,
+      "data.format must be one of idx | csv | libsvm | synthetic, got \"resnet\"");
+  check_names<standardize_mode>(
+      standardize_mode_names, parse_standardize_mode,
+      "data.standardize must be one of auto | none | scale | zscore, got \"resnet\"");
+  check_names<synthetic_generator>(
+      synthetic_generator_names, parse_synthetic_generator,
+      "data.generator must be one of linreg | logreg | softmax, got \"resnet\"");
+  CHECK(std::string(to_string(static_cast<model_kind>(9))) == "unknown");
 }
 
 TEST_CASE("make_model names the key at fault", "[models][factory]") {
   const auto cls = split_of(random_dataset(20, 780, 10, 1));
   const auto reg = split_of(random_dataset(20, 5, 0, 2));
   model_params p;
-  p.kind = "resnet";
-  check_error(p, cls, errc::invalid_config, "model.kind: unknown 'resnet'");
-  p.kind = "mlp";
+  p.kind = model_kind::mlp;
   p.layers = {784, 100, 10};
   check_error(p, cls, errc::dimension_mismatch,
               "model.layers: first layer is 784 but the data has 780 features");
@@ -81,25 +114,25 @@ TEST_CASE("make_model names the key at fault", "[models][factory]") {
   p.layers = {5, 10, 2};
   check_error(p, reg, errc::invalid_config, "classification");
   p.layers = {780, 100, 10};
-  p.activation = "gelu";
+  p.activation = static_cast<activation>(7);  // not a name of activation_names
   check_error(p, cls, errc::invalid_config, "model.activation");
-  p.activation = "relu";
+  p.activation = activation::relu;
   p.prior_precision = 0;
   check_error(p, cls, errc::invalid_config, "model.prior_precision");
   p.prior_precision = 1;
-  p.kind = "linreg";
+  p.kind = model_kind::linreg;
   p.noise_precision = -1;
   check_error(p, reg, errc::invalid_config, "model.noise_precision");
   check_error(p, cls, errc::invalid_config, "model.noise_precision");
   p.noise_precision = 1;
   check_error(p, cls, errc::invalid_config, "data.classes");
-  p.kind = "logreg";
+  p.kind = model_kind::logreg;
   check_error(p, cls, errc::invalid_config, "2-class");
 }
 
 TEST_CASE("make_model names the gaussian key at fault", "[models][factory]") {
   model_params p;
-  p.kind = "gaussian";
+  p.kind = model_kind::gaussian;
   check_error(p, {}, errc::invalid_config, "model.mean");
   p.mean = {0, 0};
   p.variance = {1, 1, 1};

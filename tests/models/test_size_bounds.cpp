@@ -28,8 +28,8 @@ void check_error(const T& r, const std::string& needle) {
 
 data_params synthetic(std::size_t features, std::size_t train, std::size_t test) {
   data_params p;
-  p.format = "synthetic";
-  p.generator = "linreg";
+  p.format = data_format::synthetic;
+  p.generator = synthetic_generator::linreg;
   p.synthetic_features = features;
   p.train_size = train;
   p.test_size = test;
@@ -77,7 +77,7 @@ TEST_CASE("a text file without line ends stops at the line bound, naming the fil
 TEST_CASE("an MLP too large for memory names model.layers", "[models][bounds]") {
   auto train = random_dataset(20, 5, 2, 7);
   model_params p;
-  p.kind = "mlp";
+  p.kind = model_kind::mlp;
   p.layers = {5, 1'000'000'000'000, 2};
   check_error(make_model(p, train), "model.layers");
   p.layers = {5, 8, 2};  // control

@@ -123,7 +123,7 @@ TEST_CASE("load_data csv and libsvm: classification labels, shared width, zscore
   write_text(dir.file("tr.svm"), "1 1:1 2:10\n2 1:3 2:30\n1 1:5\n");
   write_text(dir.file("te.svm"), "2 4:1\n");
   data_params p;
-  p.format = "libsvm";
+  p.format = data_format::libsvm;
   p.train = dir.file("tr.svm");
   p.test = dir.file("te.svm");
   p.classes = 2;
@@ -141,10 +141,10 @@ TEST_CASE("load_data csv and libsvm: classification labels, shared width, zscore
 
   write_text(dir.file("tr.csv"), "x,y\n1,0.5\n2,1.5\n");
   data_params c;
-  c.format = "csv";
+  c.format = data_format::csv;
   c.train = dir.file("tr.csv");
   c.header = true;
-  c.standardize = "none";
+  c.standardize = standardize_mode::none;
   const auto r = load_data(c, 0);
   REQUIRE(r);
   CHECK(r->train.classes == 0);
@@ -156,24 +156,24 @@ TEST_CASE("standardize: none, scale and unknown names", "[models][load]") {
   data_split s;
   s.train.x = row_matrix::Constant(3, 2, 255.0f);
   s.test.x = row_matrix::Constant(1, 2, 51.0f);
-  REQUIRE(standardize(s, "none", "csv"));
+  REQUIRE(standardize(s, standardize_mode::none, data_format::csv));
   CHECK(s.train.x(0, 0) == 255.0f);
-  REQUIRE(standardize(s, "auto", "idx"));
+  REQUIRE(standardize(s, standardize_mode::automatic, data_format::idx));
   CHECK(s.train.x(0, 0) == 1.0f);
   CHECK(s.test.x(0, 0) == Approx(0.2f));
-  check_error(standardize(s, "minmax", "csv"), errc::invalid_config, "data.standardize");
+  check_error(parse_standardize_mode("minmax"), errc::invalid_config, "data.standardize");
 }
 
 TEST_CASE("synthetic data is deterministic in the seed and has the asked shape",
           "[models][synthetic]") {
   data_params p;
-  p.format = "synthetic";
+  p.format = data_format::synthetic;
   p.train_size = 300;
   p.test_size = 50;
   p.synthetic_features = 4;
   for (const std::string gen : {"linreg", "logreg", "softmax"}) {
     INFO(gen);
-    p.generator = gen;
+    p.generator = parse_synthetic_generator(gen).value();
     const auto a = load_data(p, 7), b = load_data(p, 7), c = load_data(p, 8);
     REQUIRE(a);
     REQUIRE(c);
@@ -193,16 +193,14 @@ TEST_CASE("synthetic data is deterministic in the seed and has the asked shape",
   p.seed = 99;
   const auto fixed = load_data(p, 1), fixed2 = load_data(p, 2);
   CHECK(fixed->train.y == fixed2->train.y);  // data.seed overrides the run seed
-  p.generator = "quadratic";
-  check_error(load_data(p, 1), errc::invalid_config, "data.generator");
+  check_error(parse_synthetic_generator("quadratic"), errc::invalid_config, "data.generator");
 }
 
 TEST_CASE("load_data: unknown format, missing files, mismatched test width", "[models][load]") {
   tmp_dir dir("load-bad");
   data_params p;
-  p.format = "parquet";
-  check_error(load_data(p, 0), errc::invalid_config, "data.format");
-  p.format = "csv";
+  check_error(parse_data_format("parquet"), errc::invalid_config, "data.format");
+  p.format = data_format::csv;
   check_error(load_data(p, 0), errc::invalid_config, "data.train");
   p.train = dir.file("none.csv");
   check_error(load_data(p, 0), errc::io, dir.file("none.csv"));

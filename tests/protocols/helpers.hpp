@@ -33,7 +33,7 @@ inline protocol_driver_config quadratic_config(pr::protocol_kind kind, std::uint
   c.protocol.shards = shards;
   c.run.steps = steps;
   c.run.seed = 42;
-  c.sampler.kind = "sgld";
+  c.sampler.kind = sgmc::samplers::sampler_kind::sgld;
   c.sampler.step_size = 0.01;
   c.theta0.resize(dim);
   core::fill_normal({3, 0, 0, core::rng_stream::init}, 0, c.theta0);

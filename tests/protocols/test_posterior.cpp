@@ -59,7 +59,7 @@ protocol_driver_config gaussian_run(const target& t, pr::protocol_kind kind, std
   c.run.steps = steps;
   c.run.burnin = burnin;
   c.run.seed = seed;
-  c.sampler.kind = "sgld";
+  c.sampler.kind = sgmc::samplers::sampler_kind::sgld;
   c.sampler.step_size = eps;
   c.theta0.resize(2);
   t.model->initial_params({seed, 0, 0}, c.theta0);  // an exact draw: start in the typical set

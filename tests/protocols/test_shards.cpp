@@ -12,7 +12,7 @@ struct outcome {
   std::vector<pr::draw> draws;
 };
 
-outcome run(pr::protocol_kind kind, std::uint32_t shards, const char* sampler) {
+outcome run(pr::protocol_kind kind, std::uint32_t shards, sgmc::samplers::sampler_kind sampler) {
   auto cfg = quadratic_config(kind, 3, shards, 1000, 50);  // 4 blocks of 256
   cfg.sampler.kind = sampler;
   cfg.run.thin = 10;
@@ -27,11 +27,12 @@ outcome run(pr::protocol_kind kind, std::uint32_t shards, const char* sampler) {
 
 TEST_CASE("S master shards give the bits of one shard", "[protocols][shards]") {
   for (auto kind : {pr::protocol_kind::sync, pr::protocol_kind::async}) {
-    for (const char* sampler : {"sgld", "sghmc"}) {
+    for (auto sampler : {sgmc::samplers::sampler_kind::sgld, sgmc::samplers::sampler_kind::sghmc}) {
       const outcome one = run(kind, 1, sampler);
       REQUIRE(one.draws.size() == 5);
       for (std::uint32_t s : {2u, 3u, 4u}) {
-        INFO(pr::to_string(kind) << ", " << sampler << ", " << s << " shards");
+        INFO(pr::to_string(kind) << ", " << sgmc::samplers::to_string(sampler) << ", " << s
+                                 << " shards");
         const outcome many = run(kind, s, sampler);
         CHECK(same_bits(many.theta, one.theta));
         REQUIRE(many.draws.size() == one.draws.size());

@@ -51,7 +51,7 @@ TEST_CASE("sync with W workers equals one chain with a W-times batch", "[protoco
   cfg.protocol.workers = W;
   cfg.run.steps = steps;
   cfg.run.seed = 9;
-  cfg.sampler.kind = "sgld";
+  cfg.sampler.kind = sgmc::samplers::sampler_kind::sgld;
   cfg.sampler.step_size = 2e-4;
   cfg.batch_size = b;
   cfg.data_size = model->data_size();

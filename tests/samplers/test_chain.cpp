@@ -17,7 +17,7 @@ namespace sm = sgmc::samplers;
 
 std::unique_ptr<sm::sampler> make(const char* kind, std::size_t dim) {
   sm::sampler_params p;
-  p.kind = kind;
+  p.kind = sm::parse_sampler_kind(kind).value();
   auto made = sm::make_sampler(p, dim);
   REQUIRE(made.has_value());
   return std::move(*made);
@@ -103,7 +103,7 @@ TEST_CASE("the chain takes its step sizes from the schedule", "[samplers][chain]
   sgmc::test::recording_source src(1, 0);
   auto k = make("sgd", 1);
   sm::schedule_params sp;
-  sp.kind = "polynomial";
+  sp.kind = sm::schedule_kind::polynomial;
   sp.step_size_offset = 1.0;
   sp.step_size_decay = 1.0;
   auto sched = sm::schedule::make(sp, 0.1, 1000);
@@ -151,7 +151,7 @@ TEST_CASE("a finite gradient large enough to overflow θ is undone as well", "[s
 }
 
 TEST_CASE("a non-finite update is undone and reported", "[samplers][chain]") {
-  for (const char* kind : sm::sampler_kinds) {
+  for (const char* kind : sm::sampler_kind_names) {
     SECTION(kind) {
       sgmc::test::recording_source src(20000, 0);  // several chunks: the bad value is in one
       src.inf_gradient_at = 3;

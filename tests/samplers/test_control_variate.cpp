@@ -96,7 +96,7 @@ TEST_CASE("find_mode runs SGD to the mode", "[samplers][sgld-fp]") {
   REQUIRE(sm::find_mode(src, m, theta).has_value());
   for (std::size_t i = 0; i < kDim; ++i) CHECK(theta[i] == Approx(mode[i]).margin(1e-4));
   sm::sampler_params p;
-  p.kind = "sgld-fp";
+  p.kind = sm::sampler_kind::sgld_fp;
   p.step_size = 0.5;
   p.fp_step_size = 0.0;
   p.fp_sgd_steps = 12;

@@ -58,31 +58,31 @@ struct kernel_case {
 
 kernel_case make_case(const std::string& kind, double temperature = kTemperature) {
   sm::sampler_params p;
-  p.kind = kind;
+  p.kind = sm::parse_sampler_kind(kind).value();
   p.temperature = temperature;
   p.friction = 0.3;
   p.rmsprop_decay = 0.9;
   p.rmsprop_eps = 1e-3;
   const double T = p.temperature, a = p.friction;
   using namespace sgmc::test;
-  if (kind == "sgld" || kind == "sgld-fp")
+  if (p.kind == sm::sampler_kind::sgld || p.kind == sm::sampler_kind::sgld_fp)
     return {p, 0.01f,
             [=](vec& t, vec&, const vec& g, const sm::step_info& i) { ref_sgld(t, g, i, T); }};
-  if (kind == "sgd")
+  if (p.kind == sm::sampler_kind::sgd)
     return {p, 0.01f, [](vec& t, vec&, const vec& g, const sm::step_info& i) { ref_sgd(t, g, i); }};
-  if (kind == "sghmc")
+  if (p.kind == sm::sampler_kind::sghmc)
     return {p, 0.01f, [=](vec& t, vec& v, const vec& g, const sm::step_info& i) {
               ref_sghmc(t, v, g, i, a, T);
             }};
-  if (kind == "sgd-momentum")
+  if (p.kind == sm::sampler_kind::sgd_momentum)
     return {p, 0.01f, [=](vec& t, vec& v, const vec& g, const sm::step_info& i) {
               ref_sgd_momentum(t, v, g, i, a);
             }};
-  if (kind == "sghmc-euler")
+  if (p.kind == sm::sampler_kind::sghmc_euler)
     return {p, 0.1f, [=](vec& t, vec& v, const vec& g, const sm::step_info& i) {
               ref_sghmc_euler(t, v, g, i, a, T);
             }};
-  if (kind == "sghmc-exact")
+  if (p.kind == sm::sampler_kind::sghmc_exact)
     return {p, 0.1f, [=](vec& t, vec& v, const vec& g, const sm::step_info& i) {
               ref_sghmc_exact(t, v, g, i, a, T);
             }};
@@ -121,7 +121,7 @@ std::pair<vec, vec> run_kernel(const kernel_case& c) {
 }  // namespace
 
 TEST_CASE("every kernel matches its naive serial reference", "[samplers][kernels]") {
-  for (const char* kind : sm::sampler_kinds) {
+  for (const char* kind : sm::sampler_kind_names) {
     SECTION(kind) {
       const kernel_case c = make_case(kind);
       auto [theta, state] = run_kernel(c);
@@ -135,7 +135,7 @@ TEST_CASE("every kernel matches its naive serial reference", "[samplers][kernels
 }
 
 TEST_CASE("kernels give the same bits with 1 and 2 threads", "[samplers][kernels]") {
-  for (const char* kind : sm::sampler_kinds) {
+  for (const char* kind : sm::sampler_kind_names) {
     SECTION(kind) {
       const kernel_case c = make_case(kind);
       std::pair<vec, vec> one, two;
@@ -156,7 +156,7 @@ TEST_CASE("kernels give the same bits with 1 and 2 threads", "[samplers][kernels
 
 TEST_CASE("a kernel reports a non-finite update however far into the vector",
           "[samplers][kernels]") {
-  for (const char* kind : sm::sampler_kinds) {
+  for (const char* kind : sm::sampler_kind_names) {
     SECTION(kind) {
       const kernel_case c = make_case(kind);
       for (float bad :
@@ -196,7 +196,7 @@ TEST_CASE("temperature 0 switches the noise off", "[samplers][kernels]") {
 
 TEST_CASE("kernel results do not depend on the vectors' alignment", "[samplers][kernels]") {
   // Vectorised loops peel unaligned heads into scalar code: both must give the same bits.
-  for (const char* kind : sm::sampler_kinds) {
+  for (const char* kind : sm::sampler_kind_names) {
     SECTION(kind) {
       const kernel_case c = make_case(kind);
       const vec theta0 = draw(1, 1.0f), g0 = draw(2, 3.0f);

@@ -37,12 +37,14 @@ vec draw(std::uint64_t seed, float scale) {
 
 sm::sampler_params params_of(const std::string& kind) {
   sm::sampler_params p;
-  p.kind = kind;
+  p.kind = sm::parse_sampler_kind(kind).value();
   p.temperature = 0.7;
   p.friction = 0.3;
   p.rmsprop_decay = 0.9;
   p.rmsprop_eps = 1e-3;
-  p.step_size = kind == "sghmc-euler" || kind == "sghmc-exact" ? 0.1 : 0.01;
+  p.step_size = p.kind == sm::sampler_kind::sghmc_euler || p.kind == sm::sampler_kind::sghmc_exact
+                    ? 0.1
+                    : 0.01;
   return p;
 }
 

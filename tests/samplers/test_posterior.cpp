@@ -56,7 +56,7 @@ struct run_spec {
 sgmc::test::moments sample(sm::gradient_source& src, const run_spec& spec,
                            std::vector<float> theta0, const VectorXd& center, bool full) {
   std::unique_ptr<sm::gradient_source> cv;
-  if (spec.params.kind == "sgld-fp") {
+  if (spec.params.kind == sm::sampler_kind::sgld_fp) {
     REQUIRE(sm::find_mode(src, sm::make_mode_search_params(spec.params, spec.seed, 0), theta0)
                 .has_value());
     cv = std::make_unique<sm::control_variate_source>(src, theta0);
@@ -106,7 +106,7 @@ errors compare(const sgmc::test::moments& m, const VectorXd& mu, const MatrixXd&
 
 run_spec spec(const char* kind, double step, std::size_t steps, std::uint64_t seed) {
   run_spec s;
-  s.params.kind = kind;
+  s.params.kind = sm::parse_sampler_kind(kind).value();
   s.params.step_size = step;
   s.steps = steps;
   s.burnin = steps / 20;
@@ -195,13 +195,15 @@ TEST_CASE("samplers match a correlated 2-D Gaussian", "[samplers][posterior][slo
   auto exact = spec("sghmc-exact", 0.02, 1000000, 106);
   exact.params.friction = 2.0;
   for (const run_spec& s : {sgld, fp, psgld, sghmc, euler, exact}) {
-    SECTION(s.params.kind) {
+    SECTION(sm::to_string(s.params.kind)) {
       // sgld-fp runs with synthetic gradient noise, which its control variate cancels.
-      const gaussian_target t = correlated_2d(s.params.kind == "sgld-fp" ? 1.0 : 0.0);
+      const gaussian_target t =
+          correlated_2d(s.params.kind == sm::sampler_kind::sgld_fp ? 1.0 : 0.0);
       sgmc::test::model_source src(*t.model, 1);
       const auto m = sample(src, s, as_floats(t.mean), t.mean, true);
       const errors e = compare(m, t.mean, t.cov, true);
-      CAPTURE(s.seed, s.params.kind, m.mean(), m.covariance(), e.mean_sd, e.var_rel, e.corr);
+      CAPTURE(s.seed, sm::to_string(s.params.kind), m.mean(), m.covariance(), e.mean_sd, e.var_rel,
+              e.corr);
       CHECK(e.mean_sd < kMeanTolSd);
       CHECK(e.var_rel < kVarRelTol);
       CHECK(e.corr < kCorrTol);
@@ -227,12 +229,13 @@ TEST_CASE("samplers match a 100-D Gaussian with variances from 1 to 10",
   auto exact = spec("sghmc-exact", 0.04, 600000, 206);  // bias ≈ h p/(2γ) ≤ 2%, τ ≤ 250
   exact.params.friction = 1.0;
   for (const run_spec& s : {sgld, fp, psgld, sghmc, euler, exact}) {
-    SECTION(s.params.kind) {
-      const gaussian_target t = diagonal_100d(s.params.kind == "sgld-fp" ? 1.0 : 0.0);
+    SECTION(sm::to_string(s.params.kind)) {
+      const gaussian_target t =
+          diagonal_100d(s.params.kind == sm::sampler_kind::sgld_fp ? 1.0 : 0.0);
       sgmc::test::model_source src(*t.model, 1);
       const auto m = sample(src, s, as_floats(t.mean), t.mean, false);
       const errors e = compare(m, t.mean, t.cov, false);
-      CAPTURE(s.seed, s.params.kind, e.mean_sd, e.var_rel, e.var_rel_avg);
+      CAPTURE(s.seed, sm::to_string(s.params.kind), e.mean_sd, e.var_rel, e.var_rel_avg);
       CHECK(e.mean_sd < kMeanTolSdEach);
       CHECK(e.var_rel < kVarRelTolEach);
       CHECK(std::abs(e.var_rel_avg) < kVarRelTolPooled);
@@ -267,12 +270,12 @@ TEST_CASE("samplers match the exact posterior of Bayesian linear regression",
   exact.params.friction = 50.0;
   const linreg_target t = linreg_200x4();
   for (const run_spec& s : {sgld, fp, psgld, sghmc, euler, exact}) {
-    SECTION(s.params.kind) {
+    SECTION(sm::to_string(s.params.kind)) {
       sgmc::test::model_source src(*t.model, s.params.batch_size);
       const auto m = sample(src, s, std::vector<float>(4, 0.0f), t.post.mean, true);
       const errors e = compare(m, t.post.mean, t.post.covariance, true);
-      CAPTURE(s.seed, s.params.kind, m.mean(), t.post.mean, m.covariance(), t.post.covariance,
-              e.mean_sd, e.var_rel, e.corr);
+      CAPTURE(s.seed, sm::to_string(s.params.kind), m.mean(), t.post.mean, m.covariance(),
+              t.post.covariance, e.mean_sd, e.var_rel, e.corr);
       CHECK(e.mean_sd < kMeanTolSd);
       CHECK(e.var_rel < kVarRelTol);
       CHECK(e.corr < kCorrTol);
@@ -287,13 +290,13 @@ TEST_CASE("sgd and sgd-momentum on minibatches converge to the linreg posterior 
     SECTION(kind) {
       sgmc::test::model_source src(*t.model, 50);
       sm::sampler_params p;
-      p.kind = kind;
-      p.step_size = std::string(kind) == "sgd" ? 1e-3 : 1e-4;
+      p.kind = sm::parse_sampler_kind(kind).value();
+      p.step_size = p.kind == sm::sampler_kind::sgd ? 1e-3 : 1e-4;
       p.friction = 0.1;
       auto kernel = sm::make_sampler(p, 4);
       REQUIRE(kernel.has_value());
       sm::schedule_params sp;  // ε_t = ε (100 / (100 + t))^0.75: Σε = ∞, Σε² < ∞
-      sp.kind = "polynomial";
+      sp.kind = sm::schedule_kind::polynomial;
       sp.step_size_offset = 100;
       sp.step_size_decay = 0.75;
       auto sched = sm::schedule::make(sp, p.step_size, 1000);

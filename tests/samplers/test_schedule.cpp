@@ -23,7 +23,7 @@ TEST_CASE("the constant schedule keeps its step size", "[samplers][schedule]") {
 
 TEST_CASE("the polynomial schedule is a (b + t)^(−γ) with a = ε b^γ", "[samplers][schedule]") {
   sm::schedule_params p;
-  p.kind = "polynomial";
+  p.kind = sm::schedule_kind::polynomial;
   p.step_size_offset = 10.0;
   p.step_size_decay = 0.55;
   auto s = sm::schedule::make(p, 0.1, 1000);
@@ -41,7 +41,7 @@ TEST_CASE("the polynomial schedule is a (b + t)^(−γ) with a = ε b^γ", "[sam
 
 TEST_CASE("the cyclical schedule restarts every ⌈K/M⌉ steps", "[samplers][schedule]") {
   sm::schedule_params p;
-  p.kind = "cyclical";
+  p.kind = sm::schedule_kind::cyclical;
   p.step_size_cycles = 5;  // cycles of 20 steps, K = 100
   auto s = sm::schedule::make(p, 0.2, 100);
   REQUIRE(s.has_value());

@@ -59,16 +59,16 @@ std::pair<double, double> lyapunov(const MatrixXd& A, const MatrixXd& Q) {
 
 stationary_case make_case(const std::string& kind) {
   sm::sampler_params p;
-  p.kind = kind;
+  p.kind = sm::parse_sampler_kind(kind).value();
   p.temperature = kTemperature;
   const double P = kPrecision, T = kTemperature;
   MatrixXd A(2, 2), Q(2, 2);
-  if (kind == "sgld" || kind == "sgld-fp") {
+  if (p.kind == sm::sampler_kind::sgld || p.kind == sm::sampler_kind::sgld_fp) {
     p.step_size = 0.2;  // θ' = (1 − εp/2) θ + √(εT) ξ
     const double a = 1.0 - p.step_size * P / 2.0;
     return {p, p.step_size * T / (1.0 - a * a), -1.0};
   }
-  if (kind == "psgld") {
+  if (p.kind == sm::sampler_kind::psgld) {
     p.step_size = 0.1;
     p.rmsprop_decay = 0.999;
     p.rmsprop_eps = 1e-5;
@@ -76,13 +76,13 @@ stationary_case make_case(const std::string& kind) {
     const double a = 1.0 - p.step_size * G * P / 2.0;
     return {p, p.step_size * G * T / (1.0 - a * a), -1.0};
   }
-  if (kind == "sghmc") {
+  if (p.kind == sm::sampler_kind::sghmc) {
     p.step_size = 0.04;  // η = h², h = 0.2
     p.friction = 0.2;    // α = γh, γ = 1
     const double eta = p.step_size, al = p.friction;
     A << 1.0 - eta * P, 1.0 - al, -eta * P, 1.0 - al;
     Q.setConstant(2.0 * al * eta * T);
-  } else if (kind == "sghmc-euler") {
+  } else if (p.kind == sm::sampler_kind::sghmc_euler) {
     p.step_size = 0.1;
     p.friction = 1.0;
     const double h = p.step_size, g = p.friction;
@@ -132,7 +132,7 @@ measured run_stationary(sm::gradient_source& src, sm::sampler& kernel, const sm:
   sm::chain c(src, kernel, sm::schedule::constant(p.step_size), cp, theta0);
   REQUIRE(c.status().has_value());
   measured m;
-  const int burnin = p.kind == "psgld" ? kPsgldBurnin : kBurnin;
+  const int burnin = p.kind == sm::sampler_kind::psgld ? kPsgldBurnin : kBurnin;
   for (int s = 0; s < burnin + kSnapshots * kSpacing; ++s) {
     REQUIRE(c.step().has_value());
     if (s >= burnin && (s - burnin) % kSpacing == 0) {
@@ -151,7 +151,7 @@ TEST_CASE("each kernel's stationary variance on a quadratic is the scheme's exac
   for (const char* kind : {"sgld", "sghmc", "sghmc-euler", "sghmc-exact", "psgld", "sgld-fp"}) {
     SECTION(kind) {
       const stationary_case c = make_case(kind);
-      const bool fp = std::string(kind) == "sgld-fp";
+      const bool fp = c.params.kind == sm::sampler_kind::sgld_fp;
       // sgld-fp runs on a target with synthetic gradient noise, which its control variate
       // cancels exactly (both evaluations share the noise key): it must match plain SGLD.
       sgmc::test::quadratic_source src(kCoords, 0.5, kVariance, fp ? 3.0 : 0.0);
@@ -167,7 +167,8 @@ TEST_CASE("each kernel's stationary variance on a quadratic is the scheme's exac
       const measured m = run_stationary(cv ? *cv : static_cast<sm::gradient_source&>(src), **kernel,
                                         c.params, seed, 0.5);
       CAPTURE(seed, kind, c.theta_var, m.theta_var, c.v_var, m.v_var);
-      const double tol = std::string(kind) == "psgld" ? kPsgldRelTol : kStationaryRelTol;
+      const double tol =
+          c.params.kind == sm::sampler_kind::psgld ? kPsgldRelTol : kStationaryRelTol;
       CHECK(std::abs(m.theta_var / c.theta_var - 1.0) < tol);
       if (c.v_var > 0.0) CHECK(std::abs(m.v_var / c.v_var - 1.0) < tol);
     }
@@ -189,8 +190,8 @@ TEST_CASE("sgd and sgd-momentum converge to the mode of a quadratic", "[samplers
     SECTION(kind) {
       sgmc::test::quadratic_source src(kCoords, 0.5, kVariance);
       sm::sampler_params p;
-      p.kind = kind;
-      p.step_size = kind == std::string("sgd") ? 0.5 : 0.2;
+      p.kind = sm::parse_sampler_kind(kind).value();
+      p.step_size = p.kind == sm::sampler_kind::sgd ? 0.5 : 0.2;
       p.friction = 0.3;
       auto kernel = sm::make_sampler(p, kCoords);
       REQUIRE(kernel.has_value());

@@ -23,13 +23,13 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 void require_config_error(const sm::sampler_params& p, const std::string& message) {
   auto made = sm::make_sampler(p, 10);
-  INFO("kind " << p.kind);
+  INFO("kind " << sm::to_string(p.kind));
   REQUIRE_FALSE(made.has_value());
   CHECK(made.error().code == sgmc::errc::invalid_config);
   CHECK(made.error().message == message);
 }
 
-sm::sampler_params with_kind(const char* kind) {
+sm::sampler_params with_kind(sm::sampler_kind kind) {
   sm::sampler_params p;
   p.kind = kind;
   return p;
@@ -38,22 +38,31 @@ sm::sampler_params with_kind(const char* kind) {
 }  // namespace
 
 TEST_CASE("make_sampler builds every kind with the default parameters", "[samplers][validation]") {
-  for (const char* kind : sm::sampler_kinds) {
-    auto made = sm::make_sampler(with_kind(kind), 7);
+  for (const char* name : sm::sampler_kind_names) {
+    const auto kind = sm::parse_sampler_kind(name);
+    REQUIRE(kind.has_value());
+    CHECK(std::string(sm::to_string(*kind)) == name);
+    auto made = sm::make_sampler(with_kind(*kind), 7);
     REQUIRE(made.has_value());
-    CHECK((*made)->name() == kind);
+    CHECK((*made)->name() == name);
     CHECK((*made)->dim() == 7);
-    const bool noisy = std::string(kind) != "sgd" && std::string(kind) != "sgd-momentum";
+    const bool noisy = *kind != sm::sampler_kind::sgd && *kind != sm::sampler_kind::sgd_momentum;
     CHECK((*made)->is_stochastic() == noisy);
   }
 }
 
 TEST_CASE("make_sampler names the key at fault", "[samplers][validation]") {
-  auto p = with_kind("sgdl");
-  require_config_error(p,
-                       "sampler.kind must be one of sgld | sghmc | sghmc-euler | sghmc-exact | "
-                       "sgld-fp | psgld | sgd | sgd-momentum, got \"sgdl\"");
-  for (const char* kind : sm::sampler_kinds) {
+  const auto unknown = sm::parse_sampler_kind("sgdl");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == sgmc::errc::invalid_config);
+  CHECK(unknown.error().message ==
+        "sampler.kind must be one of sgld | sghmc | sghmc-euler | sghmc-exact | "
+        "sgld-fp | psgld | sgd | sgd-momentum, got \"sgdl\"");
+  require_config_error(with_kind(static_cast<sm::sampler_kind>(99)),
+                       "sampler.kind must be a known sampler, got 99");
+  sm::sampler_params p;
+  for (const char* name : sm::sampler_kind_names) {
+    const sm::sampler_kind kind = *sm::parse_sampler_kind(name);
     p = with_kind(kind);
     p.step_size = -1;
     require_config_error(p, "sampler.step_size must be > 0 and finite, got -1");
@@ -75,47 +84,49 @@ TEST_CASE("make_sampler names the key at fault", "[samplers][validation]") {
 }
 
 TEST_CASE("make_sampler checks the friction of the kinds that use it", "[samplers][validation]") {
-  for (const char* kind : {"sghmc", "sgd-momentum"}) {
+  for (const auto kind : {sm::sampler_kind::sghmc, sm::sampler_kind::sgd_momentum}) {
     for (double a : {0.0, -0.1, 1.5, kNaN}) {
       auto p = with_kind(kind);
       p.friction = a;
-      require_config_error(p, "sampler.friction must be in (0, 1] for " + std::string(kind) +
-                                  ", got " + fmt::format("{}", a));
+      require_config_error(p, "sampler.friction must be in (0, 1] for " +
+                                  std::string(sm::to_string(kind)) + ", got " +
+                                  fmt::format("{}", a));
     }
   }
-  for (const char* kind : {"sghmc-euler", "sghmc-exact"}) {
+  for (const auto kind : {sm::sampler_kind::sghmc_euler, sm::sampler_kind::sghmc_exact}) {
     for (double g : {0.0, -1.0, kInf}) {
       auto p = with_kind(kind);
       p.friction = g;
-      require_config_error(p, "sampler.friction must be > 0 and finite for " + std::string(kind) +
-                                  ", got " + fmt::format("{}", g));
+      require_config_error(p, "sampler.friction must be > 0 and finite for " +
+                                  std::string(sm::to_string(kind)) + ", got " +
+                                  fmt::format("{}", g));
     }
   }
-  auto p = with_kind("sghmc-euler");
+  auto p = with_kind(sm::sampler_kind::sghmc_euler);
   p.friction = 20.0;
   p.step_size = 0.1;
   require_config_error(p,
                        "sampler.friction × sampler.step_size must be <= 1 for sghmc-euler "
                        "(v is damped by 1 − γh), got 20 × 0.1 = 2");
-  p = with_kind("sghmc-exact");  // exact integration: any γh is fine
+  p = with_kind(sm::sampler_kind::sghmc_exact);  // exact integration: any γh is fine
   p.friction = 20.0;
   p.step_size = 0.1;
   CHECK(sm::make_sampler(p, 3).has_value());
-  p = with_kind("sgld");  // does not use friction
+  p = with_kind(sm::sampler_kind::sgld);  // does not use friction
   p.friction = -5.0;
   CHECK(sm::make_sampler(p, 3).has_value());
 }
 
 TEST_CASE("make_sampler checks psgld's and sgld-fp's own keys", "[samplers][validation]") {
-  auto p = with_kind("psgld");
+  auto p = with_kind(sm::sampler_kind::psgld);
   p.rmsprop_decay = 1.0;
   require_config_error(p, "sampler.rmsprop_decay must be in [0, 1), got 1");
   p.rmsprop_decay = -0.1;
   require_config_error(p, "sampler.rmsprop_decay must be in [0, 1), got -0.1");
-  p = with_kind("psgld");
+  p = with_kind(sm::sampler_kind::psgld);
   p.rmsprop_eps = 0.0;
   require_config_error(p, "sampler.rmsprop_eps must be > 0 and finite, got 0");
-  p = with_kind("sgld-fp");
+  p = with_kind(sm::sampler_kind::sgld_fp);
   p.fp_step_size = -1e-3;
   require_config_error(
       p, "sampler.fp_step_size must be >= 0 and finite (0: use sampler.step_size), got -0.001");
@@ -130,22 +141,27 @@ TEST_CASE("schedule::make names the key at fault", "[samplers][validation][sched
     CHECK(s.error().code == sgmc::errc::invalid_config);
     CHECK(s.error().message == message);
   };
+  const auto unknown = sm::parse_schedule_kind("linear");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == sgmc::errc::invalid_config);
+  CHECK(unknown.error().message ==
+        "sampler.schedule must be one of constant | polynomial | cyclical, got \"linear\"");
   sm::schedule_params p;
-  p.kind = "linear";
-  expect(p, "sampler.schedule must be one of constant | polynomial | cyclical, got \"linear\"");
+  p.kind = static_cast<sm::schedule_kind>(7);
+  expect(p, "sampler.schedule must be a known schedule, got 7");
   p = {};
   eps = 0;
   expect(p, "sampler.step_size must be > 0 and finite, got 0");
   eps = 1e-4;
   p = {};
-  p.kind = "polynomial";
+  p.kind = sm::schedule_kind::polynomial;
   p.step_size_offset = 0;
   expect(p, "sampler.step_size_offset must be > 0 and finite, got 0");
   p.step_size_offset = 1;
   p.step_size_decay = -0.5;
   expect(p, "sampler.step_size_decay must be >= 0 and finite, got -0.5");
   p = {};
-  p.kind = "cyclical";
+  p.kind = sm::schedule_kind::cyclical;
   p.step_size_cycles = 0;
   expect(p, "sampler.step_size_cycles must be >= 1, got 0");
   p.step_size_cycles = 10;
@@ -156,7 +172,7 @@ TEST_CASE("schedule::make names the key at fault", "[samplers][validation][sched
 TEST_CASE("a chain built from bad input reports it and never steps",
           "[samplers][validation][chain]") {
   sgmc::test::recording_source src(4, 10);
-  auto kernel = sm::make_sampler(with_kind("sgld"), 4);
+  auto kernel = sm::make_sampler(with_kind(sm::sampler_kind::sgld), 4);
   REQUIRE(kernel.has_value());
   auto check = [&](sm::chain_params cp, std::vector<float> theta0, sgmc::errc code,
                    const std::string& msg) {
@@ -190,7 +206,7 @@ TEST_CASE("a chain built from bad input reports it and never steps",
   cp.rows = {1, 2, 10};
   check(cp, std::vector<float>(4, 0.0f), sgmc::errc::invalid_argument,
         "chain: row 10 is out of range (the data has 10 rows)");
-  auto other = sm::make_sampler(with_kind("sgld"), 5);
+  auto other = sm::make_sampler(with_kind(sm::sampler_kind::sgld), 5);
   REQUIRE(other.has_value());
   sm::chain c(src, **other, sm::schedule::constant(0.1), sm::chain_params{},
               std::vector<float>(4, 0.0f));

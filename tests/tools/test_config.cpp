@@ -29,7 +29,7 @@ TEST_CASE("an empty config gives the documented defaults", "[config]") {
   const run_config defaults;
   CHECK(cfg->name == defaults.name);
   CHECK(cfg->seed == 1);
-  CHECK(cfg->model.kind == "mlp");
+  CHECK(cfg->model.kind == sgmc::models::model_kind::mlp);
   CHECK(cfg->sampler.step_size == defaults.sampler.step_size);
   CHECK(cfg->run.steps == defaults.run.steps);
   auto sched = cfg->make_schedule();
@@ -71,13 +71,13 @@ kind = "none"
   CHECK(cfg->seed == 7);
   CHECK(cfg->model.layers == std::vector<std::size_t>{784, 50, 10});
   CHECK(cfg->model.prior_precision == 2.0);
-  CHECK(cfg->data.format == "csv");
+  CHECK(cfg->data.format == sgmc::models::data_format::csv);
   CHECK(cfg->data.header);
   CHECK(cfg->data.target_column == 0);
-  CHECK(cfg->sampler.kind == "sghmc");
+  CHECK(cfg->sampler.kind == sgmc::samplers::sampler_kind::sghmc);
   CHECK(cfg->sampler.step_size == 1e-5);
   CHECK(cfg->sampler.batch_size == 32);
-  CHECK(cfg->schedule.kind == "polynomial");
+  CHECK(cfg->schedule.kind == sgmc::samplers::schedule_kind::polynomial);
   CHECK(cfg->schedule.step_size_decay == 0.6);
   CHECK(cfg->make_schedule()->step_size() == 1e-5);
   CHECK(cfg->make_schedule()->total_steps() == 500);
@@ -199,7 +199,7 @@ TEST_CASE("overrides given with --set are parsed as TOML values", "[config]") {
   CHECK(cfg->sampler.step_size == 1e-5);
   CHECK(cfg->make_schedule()->step_size() == 1e-5);
   CHECK(cfg->model.layers == std::vector<std::size_t>{784, 50, 10});
-  CHECK(cfg->model.kind == "linreg");
+  CHECK(cfg->model.kind == sgmc::models::model_kind::linreg);
   CHECK(cfg->data.train == "/tmp/x.csv");
   CHECK(cfg->data.test == "quoted");
   CHECK(cfg->name == "other");
@@ -240,7 +240,11 @@ kind = "gaussian"
 mean = [0.1, -2.5, 3e-7]
 covariance = [[1.0, 0.5, 0.0], [0.5, 2.0, 0.0], [0.0, 0.0, 0.3333333333333333]]
 grad_noise = 0.25
+activation = "tanh"
 [data]
+format = "libsvm"
+standardize = "zscore"
+generator = "softmax"
 train = "with \"quotes\" and \\ backslash"
 [sampler]
 step_size = 1.2e-5
@@ -262,9 +266,18 @@ thin = 7
   CHECK(again->model.covariance == cfg->model.covariance);
   CHECK(again->data.train == cfg->data.train);
   CHECK(again->sampler.step_size == cfg->sampler.step_size);
-  CHECK(again->schedule.kind == "cyclical");
+  CHECK(again->schedule.kind == sgmc::samplers::schedule_kind::cyclical);
   CHECK(again->seed == 12345);
   CHECK(text.find("[protocol]\nkind = \"none\"") != std::string::npos);
+  namespace m = sgmc::models;
+  CHECK(again->model.kind == m::model_kind::gaussian);
+  CHECK(again->model.activation == m::activation::tanh);
+  CHECK(again->data.format == m::data_format::libsvm);
+  CHECK(again->data.standardize == m::standardize_mode::zscore);
+  CHECK(again->data.generator == m::synthetic_generator::softmax);
+  for (const char* line : {"kind = \"gaussian\"", "activation = \"tanh\"", "format = \"libsvm\"",
+                           "standardize = \"zscore\"", "generator = \"softmax\""})
+    CHECK(text.find(line) != std::string::npos);
 }
 
 TEST_CASE("the resolved config lists every key with its default", "[config]") {

@@ -92,7 +92,7 @@ config_key string_key(std::string_view s, std::string_view n, Get get, std::stri
       [](const std::string& x) { return toml_string(x); });
 }
 
-/// The names of a module's list of kinds (`samplers::sampler_kinds`, ...).
+/// The names of a module's list of kinds (`samplers::sampler_kind_names`, ...).
 template <std::size_t N>
 std::vector<std::string_view> names(const char* const (&list)[N]) {
   return {std::begin(list), std::end(list)};
@@ -241,15 +241,31 @@ void add_top_keys(std::vector<config_key>& keys) {
                          "step), synthetic data (unless `data.seed`)"));
 }
 
+/// A key whose value is one of a module's enums: the names come from the module's table `list`
+/// (indexed by the enum; read_choice gives the messages), `parse` turns a name into the enum and
+/// the module's to_string writes it back.
+template <class Enum, std::size_t N, class Get>
+config_key enum_key(std::string_view s, std::string_view n, const char* const (&list)[N],
+                    expected<Enum> (*parse)(const std::string&), Get get, std::string_view d) {
+  std::vector<std::string_view> c = names(list);
+  auto read = [c, parse](const toml::node& v, std::string_view k) -> expected<Enum> {
+    auto text = read_choice(v, k, c);
+    if (!text) return unexpected(text.error());
+    return parse(*text);
+  };
+  return make_key(s, n, {"string", describe_choices(c), d}, read, get,
+                  [](Enum x) { return toml_string(to_string(x)); });
+}
+
 void add_model_keys(std::vector<config_key>& keys) {
   const std::string_view s = "model";
-  keys.push_back(choice_key(s, "kind", names(models::model_kinds), SGMC_FIELD(model.kind),
-                            "the target; `gaussian` needs no data"));
+  keys.push_back(enum_key(s, "kind", models::model_kind_names, models::parse_model_kind,
+                          SGMC_FIELD(model.kind), "the target; `gaussian` needs no data"));
   keys.push_back(size_list_key(s, "layers", k_width, SGMC_FIELD(model.layers),
                                "`mlp`: layer widths, input to output; the first must equal the "
                                "data's features, the last its classes"));
-  keys.push_back(choice_key(s, "activation", names(models::activations),
-                            SGMC_FIELD(model.activation), "`mlp`: hidden-layer activation"));
+  keys.push_back(enum_key(s, "activation", models::activation_names, models::parse_activation,
+                          SGMC_FIELD(model.activation), "`mlp`: hidden-layer activation"));
   keys.push_back(real_key(s, "prior_precision", k_positive, SGMC_FIELD(model.prior_precision),
                           "λ of the Gaussian prior N(0, I/λ) on every weight"));
   keys.push_back(real_key(s, "noise_precision", k_positive, SGMC_FIELD(model.noise_precision),
@@ -267,8 +283,8 @@ void add_model_keys(std::vector<config_key>& keys) {
 
 void add_data_file_keys(std::vector<config_key>& keys) {
   const std::string_view s = "data";
-  keys.push_back(choice_key(s, "format", names(models::data_formats), SGMC_FIELD(data.format),
-                            "how the data is read or made"));
+  keys.push_back(enum_key(s, "format", models::data_format_names, models::parse_data_format,
+                          SGMC_FIELD(data.format), "how the data is read or made"));
   keys.push_back(string_key(s, "train_images", SGMC_FIELD(data.train_images),
                             "`idx`: training images (gzip or plain)"));
   keys.push_back(
@@ -290,8 +306,9 @@ void add_data_file_keys(std::vector<config_key>& keys) {
   keys.push_back(int_key(s, "classes", k_non_negative_int, SGMC_FIELD(data.classes),
                          "0: regression (`csv`/`libsvm`) or the file's own count (`idx`); >= 2: "
                          "classification with that many classes (`softmax` generator: 0 means 3)"));
-  keys.push_back(choice_key(
-      s, "standardize", names(models::standardize_modes), SGMC_FIELD(data.standardize),
+  keys.push_back(enum_key(
+      s, "standardize", models::standardize_mode_names, models::parse_standardize_mode,
+      SGMC_FIELD(data.standardize),
       "feature scaling: `scale` divides by 255 (byte images), `zscore` uses the train set's mean "
       "and std for both sets, `auto` is `scale` for `idx` and `zscore` otherwise"));
   keys.push_back(int_key(s, "train_limit", k_non_negative_int, SGMC_FIELD(data.train_limit),
@@ -302,10 +319,10 @@ void add_data_file_keys(std::vector<config_key>& keys) {
 
 void add_data_synthetic_keys(std::vector<config_key>& keys) {
   const std::string_view s = "data";
-  keys.push_back(choice_key(s, "generator", names(models::synthetic_generators),
-                            SGMC_FIELD(data.generator),
-                            "`synthetic`: x ~ N(0, I); y from a random linear model (Gaussian "
-                            "noise, Bernoulli or categorical)"));
+  keys.push_back(enum_key(s, "generator", models::synthetic_generator_names,
+                          models::parse_synthetic_generator, SGMC_FIELD(data.generator),
+                          "`synthetic`: x ~ N(0, I); y from a random linear model (Gaussian "
+                          "noise, Bernoulli or categorical)"));
   keys.push_back(int_key(s, "train_size", int_range{1, k_max_rows}, SGMC_FIELD(data.train_size),
                          "`synthetic`: training rows"));
   keys.push_back(int_key(s, "test_size", int_range{0, k_max_rows}, SGMC_FIELD(data.test_size),
@@ -320,8 +337,16 @@ void add_data_synthetic_keys(std::vector<config_key>& keys) {
 
 void add_sampler_keys(std::vector<config_key>& keys) {
   const std::string_view s = "sampler";
-  keys.push_back(choice_key(s, "kind", names(samplers::sampler_kinds), SGMC_FIELD(sampler.kind),
-                            "the kernel"));
+  using samplers::sampler_kind;
+  auto read_kind = [](const toml::node& v, std::string_view k) -> expected<sampler_kind> {
+    auto text = read_choice(v, k, names(samplers::sampler_kind_names));
+    if (!text) return unexpected(text.error());
+    return samplers::parse_sampler_kind(*text);
+  };
+  keys.push_back(make_key(
+      s, "kind", {"string", describe_choices(names(samplers::sampler_kind_names)), "the kernel"},
+      read_kind, SGMC_FIELD(sampler.kind),
+      [](sampler_kind k) { return toml_string(samplers::to_string(k)); }));
   keys.push_back(real_key(
       s, "step_size", k_positive, SGMC_FIELD(sampler.step_size),
       "ε (η for `sghmc`, h for `sghmc-euler`/`-exact`): the first step size of the schedule"));
@@ -344,10 +369,19 @@ void add_sampler_keys(std::vector<config_key>& keys) {
 
 void add_schedule_keys(std::vector<config_key>& keys) {
   const std::string_view s = "sampler";
-  keys.push_back(choice_key(s, "schedule", names(samplers::schedule_kinds),
-                            SGMC_FIELD(schedule.kind),
-                            "ε_t: constant ε; polynomial a (b + t)^(−γ) with ε_0 = ε; cyclical "
-                            "(ε/2)[cos(π mod(t, ⌈K/M⌉)/⌈K/M⌉) + 1] with K = `run.steps`"));
+  using samplers::schedule_kind;
+  constexpr std::string_view kind_doc =
+      "ε_t: constant ε; polynomial a (b + t)^(−γ) with ε_0 = ε; cyclical "
+      "(ε/2)[cos(π mod(t, ⌈K/M⌉)/⌈K/M⌉) + 1] with K = `run.steps`";
+  auto read_kind = [](const toml::node& v, std::string_view k) -> expected<schedule_kind> {
+    auto text = read_choice(v, k, names(samplers::schedule_kind_names));
+    if (!text) return unexpected(text.error());
+    return samplers::parse_schedule_kind(*text);
+  };
+  keys.push_back(make_key(
+      s, "schedule", {"string", describe_choices(names(samplers::schedule_kind_names)), kind_doc},
+      read_kind, SGMC_FIELD(schedule.kind),
+      [](schedule_kind k) { return toml_string(samplers::to_string(k)); }));
   keys.push_back(real_key(s, "step_size_offset", k_positive, SGMC_FIELD(schedule.step_size_offset),
                           "`polynomial`: b"));
   keys.push_back(real_key(s, "step_size_decay", k_non_negative,

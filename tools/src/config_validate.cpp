@@ -34,10 +34,10 @@ expected<void> validate_run(const engine::run_params& run) {
 }
 
 expected<void> validate_model(const models::model_params& model) {
-  if (model.kind == "mlp" && model.layers.size() < 2)
+  if (model.kind == models::model_kind::mlp && model.layers.size() < 2)
     return invalid(fmt::format("model.layers must list at least 2 widths, input to output (got {})",
                                model.layers.size()));
-  if (model.kind != "gaussian") return {};
+  if (model.kind != models::model_kind::gaussian) return {};
   if (model.mean.empty())
     return invalid("model.mean must be given for kind = \"gaussian\" (e.g. mean = [0.0, 0.0])");
   if (!model.covariance.empty() && !model.variance.empty())
@@ -58,7 +58,7 @@ expected<void> validate_protocol(const engine::run_config& cfg) {
         cfg.protocol.params.kind == protocols::protocol_kind::elastic
             ? "elastic runs one chain per worker"
             : "the master's θ is the chain"));
-  if (cfg.sampler.kind == "sgld-fp")
+  if (cfg.sampler.kind == samplers::sampler_kind::sgld_fp)
     return invalid(fmt::format(
         "sampler.kind = \"sgld-fp\" needs protocol.kind = \"none\" (got \"{}\")", kind));
   if (auto r = protocols::validate(cfg.protocol.params); !r) return r;

@@ -5,6 +5,7 @@
 
 #include "sgmc/core/error.hpp"
 #include "sgmc/models/dataset.hpp"
+#include "sgmc/models/kinds.hpp"
 #include "sgmc/models/model.hpp"
 
 #include <cstddef>
@@ -15,16 +16,9 @@
 
 namespace sgmc::models {
 
-/// `[data]`
-/// The names the models module knows, one list each (the config key table offers these).
-inline constexpr const char* model_kinds[] = {"gaussian", "linreg", "logreg", "softmax", "mlp"};
-inline constexpr const char* activations[] = {"relu", "tanh"};
-inline constexpr const char* data_formats[] = {"idx", "csv", "libsvm", "synthetic"};
-inline constexpr const char* standardize_modes[] = {"auto", "none", "scale", "zscore"};
-inline constexpr const char* synthetic_generators[] = {"linreg", "logreg", "softmax"};
-
+/// `[data]` (the kinds and their names: kinds.hpp)
 struct data_params {
-  std::string format = "idx";  ///< idx | csv | libsvm | synthetic
+  data_format format = data_format::idx;
   // idx (MNIST family, gzip or plain)
   std::string train_images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
   std::string train_labels = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz";
@@ -37,12 +31,12 @@ struct data_params {
   int target_column = -1;    ///< csv: which column is the target (-1 = last)
   std::size_t features = 0;  ///< libsvm: feature count (0 = largest index seen)
   std::size_t classes = 0;   ///< 0 = regression; >= 2 classification (csv/libsvm/synthetic)
-  /// auto | none | scale | zscore (auto: scale for idx, zscore otherwise)
-  std::string standardize = "auto";
+  /// auto: scale for idx, zscore otherwise
+  standardize_mode standardize = standardize_mode::automatic;
   std::size_t train_limit = 0;  ///< use only the first rows (0 = all)
   std::size_t test_limit = 0;
   // synthetic
-  std::string generator = "linreg";  ///< linreg | logreg | softmax
+  synthetic_generator generator = synthetic_generator::linreg;
   std::size_t train_size = 1000;
   std::size_t test_size = 200;
   std::size_t synthetic_features = 5;
@@ -52,9 +46,9 @@ struct data_params {
 
 /// `[model]`
 struct model_params {
-  std::string kind = "mlp";                          ///< gaussian | linreg | logreg | softmax | mlp
-  std::vector<std::size_t> layers = {784, 100, 10};  ///< mlp: widths, input to output
-  std::string activation = "relu";                   ///< mlp: relu | tanh
+  model_kind kind = model_kind::mlp;
+  std::vector<std::size_t> layers = {784, 100, 10};          ///< mlp: widths, input to output
+  models::activation activation = models::activation::relu;  ///< mlp
   double prior_precision = 1.0;  ///< Gaussian prior N(0, 1/prior_precision) on every weight
   double noise_precision = 4.0;  ///< linreg: precision of y given x (1/σ²)
   // gaussian target N(mean, Σ): give `covariance` (dense) or `variance` (diagonal)

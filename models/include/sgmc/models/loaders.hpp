@@ -62,7 +62,7 @@ void apply_zscore(const zscore_stats& stats, dataset& data);
 
 /// Applies data.standardize to both sets: none | scale (x / 255, for byte images: [0, 1]) |
 /// zscore (statistics of the train set applied to both) | auto (scale for idx, zscore
-/// otherwise). Unknown names give errc::invalid_config naming data.standardize.
-expected<void> standardize(data_split& data, const std::string& how, const std::string& format);
+/// otherwise).
+expected<void> standardize(data_split& data, standardize_mode how, data_format format);
 
 }  // namespace sgmc::models

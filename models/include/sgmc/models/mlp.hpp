@@ -16,14 +16,13 @@
 // (set by the caller with tbb::global_control).
 
 #include "sgmc/core/error.hpp"
+#include "sgmc/models/kinds.hpp"
 #include "sgmc/models/model.hpp"
 
 #include <memory>
 #include <vector>
 
 namespace sgmc::models {
-
-enum class activation { relu, tanh };
 
 class mlp final : public model {
  public:

@@ -19,10 +19,30 @@
 
 namespace sgmc::samplers {
 
+/// The update kernels (`sampler.kind`), in the order of the docs.
+enum class sampler_kind {
+  sgld,
+  sghmc,
+  sghmc_euler,
+  sghmc_exact,
+  sgld_fp,
+  psgld,
+  sgd,
+  sgd_momentum
+};
+
+/// The name of every sampler_kind, indexed by the enum: the one list of sampler names.
+inline constexpr const char* sampler_kind_names[] = {
+    "sgld", "sghmc", "sghmc-euler", "sghmc-exact", "sgld-fp", "psgld", "sgd", "sgd-momentum"};
+
+/// Parses a name of sampler_kind_names (errc::invalid_config naming sampler.kind otherwise).
+expected<sampler_kind> parse_sampler_kind(const std::string& name);
+/// The config name of kind ("sgld-fp"), "unknown" for a value outside the enum.
+const char* to_string(sampler_kind kind);
+
 /// `[sampler]` hyperparameters (defaults documented in docs/config.md).
 struct sampler_params {
-  /// sgld | sghmc | sghmc-euler | sghmc-exact | sgld-fp | psgld | sgd | sgd-momentum
-  std::string kind = "sgld";
+  sampler_kind kind = sampler_kind::sgld;
   double step_size = 1e-4;   ///< ε (η for sghmc, h for sghmc-euler/-exact); see each kernel
   double temperature = 1.0;  ///< T: the noise variance is scaled by T (T = 0 switches noise off)
   /// sghmc: α in (0, 1]; sghmc-euler/-exact: γ > 0; sgd-momentum: 1 − momentum, in (0, 1]
@@ -72,12 +92,8 @@ class sampler {
 expected<void> validate(const sampler_params& params);
 
 /// Builds the kernel named by params.kind for vectors of length dim, after validate(). For
-/// "sgld-fp" it returns the SGLD kernel (named "sgld-fp"); the control variate lives in the
+/// sgld_fp it returns the SGLD kernel (named "sgld-fp"); the control variate lives in the
 /// gradient (see control_variate.hpp: find_mode, control_variate_source).
 expected<std::unique_ptr<sampler>> make_sampler(const sampler_params& params, std::size_t dim);
-
-/// The kinds make_sampler knows, in the order of the docs.
-inline constexpr const char* sampler_kinds[] = {"sgld",    "sghmc", "sghmc-euler", "sghmc-exact",
-                                                "sgld-fp", "psgld", "sgd",         "sgd-momentum"};
 
 }  // namespace sgmc::samplers

@@ -14,16 +14,24 @@
 
 namespace sgmc::samplers {
 
-/// The names of the schedules (`sampler.schedule`), the one list of them.
-inline constexpr const char* schedule_kinds[] = {"constant", "polynomial", "cyclical"};
+/// The step-size schedules (`sampler.schedule`).
+enum class schedule_kind { constant, polynomial, cyclical };
+
+/// The name of every schedule_kind, indexed by the enum: the one list of schedule names.
+inline constexpr const char* schedule_kind_names[] = {"constant", "polynomial", "cyclical"};
+
+/// Parses a name of schedule_kind_names (errc::invalid_config naming sampler.schedule otherwise).
+expected<schedule_kind> parse_schedule_kind(const std::string& name);
+/// The config name of kind ("cyclical"), "unknown" for a value outside the enum.
+const char* to_string(schedule_kind kind);
 
 /// `[sampler]` keys of the schedule; errors name them as `sampler.<key>` (K as `run.steps`).
 /// ε (`sampler.step_size`) and K (`run.steps`) belong to other structs and are given to make().
 struct schedule_params {
-  std::string kind = "constant";       ///< `sampler.schedule`: one of schedule_kinds
-  double step_size_offset = 1.0;       ///< polynomial: b (> 0)
-  double step_size_decay = 0.55;       ///< polynomial: γ (>= 0)
-  std::uint64_t step_size_cycles = 4;  ///< cyclical: M (>= 1)
+  schedule_kind kind = schedule_kind::constant;  ///< `sampler.schedule`
+  double step_size_offset = 1.0;                 ///< polynomial: b (> 0)
+  double step_size_decay = 0.55;                 ///< polynomial: γ (>= 0)
+  std::uint64_t step_size_cycles = 4;            ///< cyclical: M (>= 1)
 };
 
 class schedule {
