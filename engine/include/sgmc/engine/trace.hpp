@@ -5,6 +5,7 @@
 // malformed file with a clear error.
 #include "sgmc/core/error.hpp"
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -23,10 +24,15 @@ enum class trace_type : std::uint8_t {
   hello = 6,
   welcome = 7,
   stop = 8,
+  // Version 2 adds (never renumber):
+  compute = 9,   ///< span: a worker computing a gradient or its local steps
+  apply = 10,    ///< span: a master shard applying an update (one sampler step)
+  anchor = 11,   ///< clock anchor: t_ns (monotonic) and realtime_ns read together
 };
 const char* to_string(trace_type t);
 
-enum class trace_direction : std::uint8_t { sent = 0, received = 1 };
+/// sent/received for messages; span for compute/apply; none for anchors (version 2).
+enum class trace_direction : std::uint8_t { sent = 0, received = 1, span = 2, none = 3 };
 
 /// Who sent or received: a role and an index (master shard k, worker i, the collector).
 enum class trace_role : std::uint8_t { master = 0, worker = 1, collector = 2 };
@@ -46,7 +52,17 @@ struct trace_event {
   std::uint64_t bytes = 0;      ///< payload bytes (floats × 4) plus the fixed fields
   std::uint64_t version = 0;    ///< the version the message carries (0 if none)
   std::int64_t staleness = -1;  ///< of an applied push or exchange; −1 when not applicable
+  // Version 2 (zero when read from version 1):
+  /// Message id: the sender's per-sender sequence number (from 1; 0 = none). The sender is
+  /// `actor` of a sent record and `peer` of a received one, so (sender, seq) pairs a receive
+  /// with its send across nodes.
+  std::uint64_t seq = 0;
+  std::uint64_t duration_ns = 0;  ///< spans: length (t_ns is the start); 0 otherwise
+  std::uint64_t realtime_ns = 0;  ///< anchors: CLOCK_REALTIME read together with t_ns
 };
+
+/// 128-bit run id: the same in every node's trace of one run (version 2; zero in version 1).
+using trace_run_id = std::array<std::uint8_t, 16>;
 
 /// Monotonic clock in ns (the trace's time base).
 std::uint64_t trace_now_ns();
@@ -74,7 +90,10 @@ class trace_writer {
 struct trace_file {
   std::uint32_t format_version = 0;
   std::string node;
-  std::vector<trace_event> events;
+  trace_run_id run_id{};           ///< version 2; zero in version 1
+  std::uint64_t config_hash = 0;   ///< version 2: hash of the resolved config.toml text
+  std::vector<trace_event> events;  ///< anchors included (type anchor)
+  bool truncated = false;  ///< the file ended inside a record: read up to the last whole one
 };
 
 /// Reads a trace file; errc::invalid_data naming the file and what is wrong (bad magic,
