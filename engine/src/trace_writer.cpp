@@ -85,6 +85,12 @@ const char* to_string(trace_type t) {
       return "welcome";
     case trace_type::stop:
       return "stop";
+    case trace_type::compute:
+      return "compute";
+    case trace_type::apply:
+      return "apply";
+    case trace_type::anchor:
+      return "anchor";
   }
   return "unknown";
 }
