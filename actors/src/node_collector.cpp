@@ -20,7 +20,7 @@ expected<std::string> run_collector_node(const engine::run_plan& s, const node_o
   auto start = [&](const protocols::welcome& w,
                    const caf::actor& agent) -> expected<detail::role_started> {
     if (auto r = detail::check_welcome(s, w); !r) return unexpected(r.error());
-    if (auto r = detail::open_trace(o, "collector", st); !r) return unexpected(r.error());
+    if (auto r = detail::open_trace(o, "collector", w, st); !r) return unexpected(r.error());
     st.name = "collector";
     const auto coll = protocols::collector::for_protocol(s.protocol, dim);
     actor_context ctx{agent, st.trace.get(), log, s.staleness, s.run.seed, st.channel.get()};

@@ -29,6 +29,7 @@ struct gate_config {
   caf::actor supervisor;
   std::chrono::milliseconds wait{120000};
   engine::trace_writer* trace = nullptr;
+  engine::trace_run_id run_id{};  ///< the run's id, sent with every welcome
   log_fn log;
   /// Called once if not everybody joined within `wait` (errc::timeout, naming who is missing).
   std::function<void(error)> on_fail;

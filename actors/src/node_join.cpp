@@ -4,6 +4,7 @@
 
 #include "node_net.hpp"
 #include "once_result.hpp"
+#include "startup_trace.hpp"
 
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
@@ -24,9 +25,11 @@ expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome
                   w.worker, w.dim, w.shards, w.workers, s.model->dim(), p.shards, p.workers));
 }
 
-expected<void> open_trace(const node_options& o, const std::string& node, joining_node& st) {
+expected<void> open_trace(const node_options& o, const std::string& node,
+                          const protocols::welcome& w, joining_node& st) {
   if (o.trace_folder.empty()) return {};
-  auto t = engine::trace_writer::open(o.trace_folder / (node + ".trace"), node);
+  auto t = engine::trace_writer::open(o.trace_folder / (node + ".trace"), node, run_id_of(w),
+                                      o.config_hash);
   if (!t) return unexpected(t.error());
   st.trace = std::move(*t);
   return {};

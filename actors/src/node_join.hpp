@@ -32,8 +32,10 @@ struct joining_node {
 /// errc::protocol when the master's welcome does not fit this node's run plan.
 expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome& w);
 
-/// Opens the node's trace NODE.trace in o.trace_folder (none when that is empty).
-expected<void> open_trace(const node_options& o, const std::string& node, joining_node& st);
+/// Opens the node's trace NODE.trace in o.trace_folder (none when that is empty), with the
+/// run id of the master's welcome.
+expected<void> open_trace(const node_options& o, const std::string& node,
+                          const protocols::welcome& w, joining_node& st);
 
 /// Connects to the master, lets the agent say hello as a `kind` node and `start` the node's actor
 /// once welcomed, waits for the end, then shuts the node's actor down: the master's closing

@@ -36,7 +36,8 @@ struct master_node {
 master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
                               const node_options& o,
                               std::vector<std::unique_ptr<protocols::master>> protos,
-                              engine::trace_writer* trace, data_channel* channel,
+                              engine::trace_writer* trace, const engine::trace_run_id& run_id,
+                              data_channel* channel,
                               std::shared_ptr<once_result<expected<engine::run_report>>> outcome) {
   const log_fn log = detail::serialized(o.log);
   supervisor_config sup;
@@ -63,6 +64,7 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   gc.supervisor = n.supervisor;
   gc.wait = o.wait;
   gc.trace = trace;
+  gc.run_id = run_id;
   gc.log = log;
   gc.on_fail = [outcome](error e) { outcome->set(unexpected(std::move(e))); };
   n.gate = detail::spawn_gate(sys, std::move(gc));
@@ -87,9 +89,11 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   const auto theta0 = engine::initial_theta(s);
   auto protos = engine::make_master_shards(s, theta0);
   if (!protos) return unexpected(protos.error());
+  const auto run_id = o.run_id != engine::trace_run_id{} ? o.run_id : engine::new_trace_run_id();
   std::unique_ptr<engine::trace_writer> trace;
   if (!o.trace_folder.empty()) {
-    auto t = engine::trace_writer::open(o.trace_folder / "master.trace", "master");
+    auto t = engine::trace_writer::open(o.trace_folder / "master.trace", "master", run_id,
+                                        o.config_hash);
     if (!t) return unexpected(t.error());
     trace = std::move(*t);
   }
@@ -103,7 +107,8 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   detail::node_config cfg(o.threads > 0 ? o.threads : 2, o);
   caf::actor_system sys{cfg};
   auto outcome = std::make_shared<once_result<expected<engine::run_report>>>();
-  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), data.get(), outcome);
+  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), run_id, data.get(),
+                                outcome);
   auto port = sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
   if (!port)
     outcome->set(make_error(errc::io, fmt::format("cannot listen on {}: {}", to_string(o.address),

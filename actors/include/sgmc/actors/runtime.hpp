@@ -5,7 +5,9 @@
 // Actors are untyped (caf::actor) and exchange the protocol structs of protocols/messages.hpp
 // plus these control messages, built only from CAF's builtin types or the structs of
 // summary.hpp, so that the same handles work across processes (io::middleman publish /
-// remote_actor) once every node registers the same types:
+// remote_actor) once every node registers the same types. Protocol messages travel as
+// (u64 id, message), the id numbering the sending actor's messages from 1 (the trace's message
+// id; peer_actor.hpp). Control messages:
 //   (init_atom, masters, workers, collector, data)  supervisor → every actor: the directory,
 //                                              with the data channel endpoint of every actor's
 //                                              node (masters, workers, the collector; "" for
