@@ -1,5 +1,5 @@
-// The simulator on the 2-d Gaussian of examples/gaussian-2d.toml (async, SGLD, the default
-// [sim]: 1 ms computes, 50 µs latency, 10 Gbit/s, 1 µs per message, 2 µs per master event):
+// The simulator on the 2-d Gaussian of examples/gaussian-2d.toml (async, SGLD at ε = 1e-5, the
+// default [sim]: 1 ms computes, 50 µs latency, 10 Gbit/s, 1 µs per message, 2 µs per master event):
 //   sim/event_rate/async_gaussian2d/<W>   one simulated run of kVersions master versions with
 //                                          W workers (building the workers is not timed)
 // Counters: messages/s (simulated protocol messages per wall second, the event rate),
@@ -45,7 +45,7 @@ e::run_config config(std::uint32_t workers) {
   cfg.protocol.params.kind = sgmc::protocols::protocol_kind::async;
   cfg.protocol.params.workers = workers;
   cfg.sampler.kind = sgmc::samplers::sampler_kind::sgld;
-  cfg.sampler.step_size = 0.02;
+  cfg.sampler.step_size = 1e-5;  // stable at a staleness of 4,096 and more
   cfg.sampler.batch_size = 1;
   cfg.run.steps = kVersions;
   cfg.run.burnin = 2000;
@@ -60,7 +60,7 @@ void event_rate(benchmark::State& state) {
   const auto workers = static_cast<std::uint32_t>(state.range(0));
   auto model = gaussian_2d();
   const auto cfg = config(workers);
-  const auto plan = e::make_plan(cfg, *model, sgmc::samplers::schedule::constant(0.02));
+  const auto plan = e::make_plan(cfg, *model, sgmc::samplers::schedule::constant(1e-5));
   std::uint64_t messages = 0, events = 0;
   double bytes_per_worker = 0, staleness = 0;
   for (auto _ : state) {

@@ -167,8 +167,9 @@ expected<void> validate(const sim_params& p) {
       return make_error(errc::invalid_config,
                         fmt::format("{}: {} (got \"{}\")", key, why, to_string(*d)));
   if (!(p.bandwidth_gbps >= 0 && p.bandwidth_gbps <= 1e6))
-    return make_error(errc::invalid_config,
-                      fmt::format("sim.bandwidth_gbps must be in [0, 1e6], got {}", p.bandwidth_gbps));
+    return make_error(
+        errc::invalid_config,
+        fmt::format("sim.bandwidth_gbps must be in [0, 1e6], got {}", p.bandwidth_gbps));
   if (!(p.message_overhead_us >= 0 && p.message_overhead_us <= k_max_sim_ns / 1e3))
     return make_error(errc::invalid_config,
                       fmt::format("sim.message_overhead_us must be in [0, 3.6e9], got {}",

@@ -56,8 +56,8 @@ vtime& network_model::link(std::uint32_t from, std::uint32_t to) {
   return dummy_link_;  // no such link in any protocol: no order to keep
 }
 
-vtime network_model::send(vtime now, const protocols::endpoint& from,
-                          const protocols::endpoint& to, std::uint64_t bytes, bool is_push) {
+vtime network_model::send(vtime now, const protocols::endpoint& from, const protocols::endpoint& to,
+                          std::uint64_t bytes, bool is_push) {
   const std::uint32_t a = node(from);
   const std::uint32_t c = node(to);
   vtime t = now;

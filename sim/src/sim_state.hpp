@@ -57,13 +57,13 @@ struct simulator::state {
   class protocols::collector collector_;  // `class`: protocols::collector() names an endpoint
   network_model net_;
   event_queue<sim_event> queue_;
-  std::vector<double> straggler_;  ///< per worker: compute-time factor
+  std::vector<double> straggler_;             ///< per worker: compute-time factor
   std::vector<std::uint8_t> busy_, pending_;  ///< per worker: computing; a compute asked meanwhile
   // Master shards.
   bool instant_service_;
   std::vector<std::deque<std::pair<protocols::endpoint, protocols::envelope>>> inbox_;
   std::vector<std::uint8_t> serving_;
-  std::vector<std::uint64_t> served_;  ///< service draw counters
+  std::vector<std::uint64_t> served_;            ///< service draw counters
   std::vector<engine::injector> version_delay_;  ///< per shard, when versions are delayed
   std::vector<engine::version_history> history_;
   // Accounts.

@@ -17,8 +17,7 @@ expected<void> simulator::state::arrive_worker(vtime t, const endpoint& from,
   if (w >= parts_.workers.size())
     return make_error(errc::protocol,
                       fmt::format("a message to worker {}, which does not exist", w));
-  if (opt_.trace != nullptr)
-    trace(t, env.to, from, env.msg, engine::trace_direction::received);
+  if (opt_.trace != nullptr) trace(t, env.to, from, env.msg, engine::trace_direction::received);
   protocols::outbox out;
   if (auto ok = engine::dispatch(*parts_.workers[w], env.msg, out); !ok) return ok;
   worker_sends(t, w, out);

@@ -30,8 +30,7 @@ simulator::state::state(const engine::run_plan& plan, const engine::sim_params& 
       opt_(std::move(options)),
       parts_(std::move(parts)),
       collector_(protocols::collector::for_protocol(plan.protocol, parts_.dim)),
-      net_(sim, plan.staleness, seed_, plan.run.seed, plan.protocol.shards,
-           plan.protocol.workers),
+      net_(sim, plan.staleness, seed_, plan.run.seed, plan.protocol.shards, plan.protocol.workers),
       instant_service_(!is_random(sim.master_service) && to_vtime(sim.master_service.a) == 0) {
   const auto shards = plan.protocol.shards;
   const auto workers = plan.protocol.workers;
@@ -203,8 +202,8 @@ expected<void> simulator::state::serve_next(vtime t, protocols::shard_id k) {
   return {};
 }
 
-expected<void> simulator::state::handle_master(vtime t, protocols::shard_id k,
-                                               const endpoint& from, const protocols::message& msg,
+expected<void> simulator::state::handle_master(vtime t, protocols::shard_id k, const endpoint& from,
+                                               const protocols::message& msg,
                                                protocols::outbox& out) {
   auto& m = *parts_.masters[k];
   if (m.finished()) return {};  // in flight when the run ended

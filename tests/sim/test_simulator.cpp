@@ -123,7 +123,8 @@ TEST_CASE("a delay in ms holds every push exactly that long, and latency every m
     const bool s = r.dir == e::trace_direction::sent;
     const auto& from = s ? r.actor : r.peer;
     const auto& to = s ? r.peer : r.actor;
-    auto key = std::tuple{int(from.role), int(from.index), int(to.role), int(to.index), int(r.type)};
+    auto key =
+        std::tuple{int(from.role), int(from.index), int(to.role), int(to.index), int(r.type)};
     (s ? sent : got)[key].push_back(r.t_ns);
   }
   std::size_t checked = 0;
@@ -161,9 +162,8 @@ TEST_CASE("a master busy 1 ms per message serves one message per ms") {
 
 TEST_CASE("every protocol runs to the end in virtual time and hands on its draws") {
   auto m = t::gaussian(300);
-  for (const auto kind : {pr::protocol_kind::sync, pr::protocol_kind::async,
-                          pr::protocol_kind::ssp, pr::protocol_kind::downpour,
-                          pr::protocol_kind::elastic}) {
+  for (const auto kind : {pr::protocol_kind::sync, pr::protocol_kind::async, pr::protocol_kind::ssp,
+                          pr::protocol_kind::downpour, pr::protocol_kind::elastic}) {
     auto cfg = t::sim_config(3, 60);
     cfg.protocol.params.kind = kind;
     cfg.protocol.params.shards = 2;
@@ -183,6 +183,7 @@ TEST_CASE("every protocol runs to the end in virtual time and hands on its draws
 TEST_CASE("4096 async workers share one master in virtual time") {
   auto m = t::gaussian(2);
   auto cfg = t::sim_config(4096, 20000);
+  cfg.sampler.step_size = 1e-5;  // stable at a staleness of 4,095
   const auto run = t::simulate(cfg, *m);
   CHECK(run.draws.size() == 20000);
   // Each worker's first push is applied in the first round, the rest lag by W − 1.

@@ -10,9 +10,8 @@ namespace e = sgmc::engine;
 namespace s = sgmc::sim;
 
 TEST_CASE("durations parse with units and write back to the same value") {
-  for (const std::string text :
-       {"fixed:1ms", "fixed:50us", "uniform:1ms,3ms", "exp:2ms", "lognormal:2ms,0.5", "fixed:0ns",
-        "fixed:1.5s", "fixed:250ns"}) {
+  for (const std::string text : {"fixed:1ms", "fixed:50us", "uniform:1ms,3ms", "exp:2ms",
+                                 "lognormal:2ms,0.5", "fixed:0ns", "fixed:1.5s", "fixed:250ns"}) {
     auto d = e::parse_duration(text, "sim.compute");
     INFO(text);
     REQUIRE(d);

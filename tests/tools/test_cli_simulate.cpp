@@ -62,9 +62,11 @@ TEST_CASE("sgmc simulate writes the run directory of sgmc run, bit for bit again
 
 TEST_CASE("sgmc simulate runs linreg and logreg with 4096 workers", "[system]") {
   tmp_dir dir("simulate-scale");
+  // A step size that stays stable at a staleness of 4,095.
   for (const char* example : {"linreg.toml", "logreg.toml"}) {
     auto r = simulate(k_examples + example +
-                      " --workers 4096 --set protocol.kind=async --set sampler.kind=sgld "
+                      " --set sampler.step_size=1e-7 --workers 4096 --set protocol.kind=async "
+                      "--set sampler.kind=sgld "
                       "--set protocol.shard_data=false --set run.steps=8192 --set run.burnin=0 "
                       "--set run.thin=8 --set run.eval_every=4096 --quiet --out " +
                       dir.file(example));

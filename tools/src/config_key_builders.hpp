@@ -148,7 +148,6 @@ config_key index_map_key(std::string_view s, std::string_view n, real_range r, G
       [](const std::map<std::uint32_t, double>& x) { return toml_index_map(x); });
 }
 
-
 /// Adds the keys of [sim] (config_table_sim.cpp).
 void add_sim_keys(std::vector<config_key>& keys);
 

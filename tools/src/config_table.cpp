@@ -275,7 +275,6 @@ void add_run_keys(std::vector<config_key>& keys) {
   keys.push_back(std::move(seed));
 }
 
-
 }  // namespace
 
 std::vector<config_key> build_config_keys() {

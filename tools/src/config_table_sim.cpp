@@ -12,10 +12,11 @@ config_key duration_key(std::string_view name, auto get, std::string_view descri
     if (!text) return unexpected(text.error());
     return engine::parse_duration(*text, full);
   };
-  return make_key("sim", name,
-                  {"string", "D, fixed:D, uniform:A,B, exp:M or lognormal:M,S (units ns, us, ms, s)",
-                   description},
-                  read, get, [](const engine::duration_spec& d) { return toml_string(to_string(d)); });
+  return make_key(
+      "sim", name,
+      {"string", "D, fixed:D, uniform:A,B, exp:M or lognormal:M,S (units ns, us, ms, s)",
+       description},
+      read, get, [](const engine::duration_spec& d) { return toml_string(to_string(d)); });
 }
 
 }  // namespace

@@ -30,9 +30,8 @@ double seconds_since(wall_clock::time_point t) {
 }
 
 std::uint32_t chains_of(const engine::run_config& cfg) {
-  return cfg.protocol.params.kind == protocols::protocol_kind::elastic
-             ? cfg.protocol.params.workers
-             : 1;
+  return cfg.protocol.params.kind == protocols::protocol_kind::elastic ? cfg.protocol.params.workers
+                                                                       : 1;
 }
 
 /// The trace writer of OUT/trace/simulated.trace, or none without [trace] enabled.
@@ -59,9 +58,7 @@ expected<void> simulate_into(const engine::run_config& cfg, const engine::proble
   opts.clock = &vclock;
   std::uint64_t shown = 0;
   if (cfg.protocol.params.kind != protocols::protocol_kind::elastic)
-    opts.on_progress = [&](std::uint64_t v) {
-      octx.progress.advance(v - std::exchange(shown, v));
-    };
+    opts.on_progress = [&](std::uint64_t v) { octx.progress.advance(v - std::exchange(shown, v)); };
   auto sim = sim::simulator::make(plan, cfg.sim, **sink, std::move(opts));
   if (!sim) return unexpected(sim.error());
   const auto t0 = wall_clock::now();

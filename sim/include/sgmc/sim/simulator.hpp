@@ -43,10 +43,10 @@ struct sim_options {
 };
 
 struct sim_result {
-  engine::run_report report;     ///< wall_seconds: the virtual seconds of the run
-  std::uint64_t events = 0;      ///< events run
-  std::uint64_t messages = 0;    ///< protocol messages sent
-  vtime end = 0;                 ///< virtual time of the last event (ns)
+  engine::run_report report;   ///< wall_seconds: the virtual seconds of the run
+  std::uint64_t events = 0;    ///< events run
+  std::uint64_t messages = 0;  ///< protocol messages sent
+  vtime end = 0;               ///< virtual time of the last event (ns)
   std::vector<protocols::staleness_record> applied;  ///< with keep_applied, in order applied
 };
 

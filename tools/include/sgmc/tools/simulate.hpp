@@ -28,14 +28,14 @@ struct simulate_options {
 
 struct simulate_summary {
   std::string out_dir;
-  double load_s = 0.0;      ///< wall seconds loading data and building the model
-  double wall_s = 0.0;      ///< wall seconds simulating
-  double virtual_s = 0.0;   ///< virtual seconds simulated
+  double load_s = 0.0;     ///< wall seconds loading data and building the model
+  double wall_s = 0.0;     ///< wall seconds simulating
+  double virtual_s = 0.0;  ///< virtual seconds simulated
   std::uint64_t events = 0;
   std::uint64_t messages = 0;
   std::uint64_t draws = 0;
-  std::string trace_path;   ///< with [trace] enabled
-  std::string protocol;     ///< versions, gradients, staleness in one line
+  std::string trace_path;  ///< with [trace] enabled
+  std::string protocol;    ///< versions, gradients, staleness in one line
   engine::headline_metric headline;
   std::vector<engine::chain_summary> chains;
 };
