@@ -37,7 +37,8 @@ std::unique_ptr<sgmc::models::model> gaussian_2d() {
   mp.mean = {1.0, -1.0};
   mp.covariance = {{1.0, 0.8}, {0.8, 1.0}};
   sgmc::models::data_split none;
-  return std::move(*sgmc::models::make_model(mp, none));
+  auto m = sgmc::models::make_model(mp, none);
+  return std::move(*m);
 }
 
 e::run_config config(std::uint32_t workers) {
