@@ -1,9 +1,10 @@
 #pragma once
 // The configuration of one `sgmc run`: the plain parameter structs of the libraries, filled from
 // the TOML sections `[model]`, `[data]`, `[sampler]`, `[run]`, `[protocol]`, `[staleness]` and
-// `[trace]` (see docs/config.md), plus the
+// `[trace]`, `[cluster]` and `[sim]` (see docs/config.md), plus the
 // run's own settings. Defaults live in the structs; the config loader only overrides them.
 
+#include "sgmc/engine/sim_params.hpp"
 #include "sgmc/engine/staleness.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/protocols/protocol.hpp"
@@ -64,6 +65,7 @@ struct run_config {
   staleness_params staleness;
   trace_config trace;
   cluster_config cluster;
+  sim_params sim;  ///< `sgmc simulate` only
 
   /// The step-size schedule of `schedule` starting at `sampler.step_size` over `run.steps`.
   expected<samplers::schedule> make_schedule() const {

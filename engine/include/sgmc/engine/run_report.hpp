@@ -48,7 +48,8 @@ struct run_report {
   double wall_seconds = 0.0;
 };
 
-/// One line: "versions 1000, gradients 4000 (1000 1000 1000 1000), staleness mean 2.1 max 7".
+/// One line: "versions 1000, gradients 4000 (1000 1000 1000 1000), staleness mean 2.1 max 7"
+/// (with more than 16 workers: "gradients 40960 (9 to 11 per worker)").
 std::string describe(const run_report& s);
 
 template <class Inspector>
