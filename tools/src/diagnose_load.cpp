@@ -38,7 +38,7 @@ expected<std::vector<loaded_chain>> load_chains(const fs::path& samples_dir, boo
     loaded_chain c;
     c.path = file.string();
     if (with_theta) {
-      auto m = engine::read_npy_f32(file);
+      auto m = npy::read_npy_f32(file);
       if (!m) return unexpected(m.error());
       if (!chains.empty() && m->cols != chains.front().theta.cols)
         return make_error(errc::dimension_mismatch,
@@ -47,7 +47,7 @@ expected<std::vector<loaded_chain>> load_chains(const fs::path& samples_dir, boo
       c.theta = std::move(*m);
     }
     if (fs::exists(sidecar, ec)) {
-      auto s = engine::read_draw_stats(sidecar);
+      auto s = npy::read_draw_stats(sidecar);
       if (!s) return unexpected(s.error());
       c.stats = std::move(*s);
     }
