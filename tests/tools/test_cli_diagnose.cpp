@@ -22,7 +22,8 @@ const std::string k_python = "/usr/bin/python3";
 void run_gaussian(const std::string& out, const std::string& extra = "") {
   auto r = run_command(k_sgmc + " run " + k_examples +
                        "gaussian-2d.toml --quiet --set run.steps=10000 --set run.burnin=2000 "
-                       "--out " + out + " " + extra);
+                       "--out " +
+                       out + " " + extra);
   INFO(r.output);
   REQUIRE(r.status == 0);
 }
@@ -76,9 +77,8 @@ TEST_CASE("diagnose of several folders treats them as chains and agrees with num
       "assert 1.0 <= q['rhat'] < 1.1 and q['ess_bulk'] > 20, q\n"
       "assert d['exact']['mean_error'] >= 0\n";
   std::ofstream(dir.file("check.py")) << script;
-  auto c = run_command(k_python + " " + dir.file("check.py") + " " + json + " " +
-                       dir.file("a") + "/samples/chain-0.npy " + dir.file("b") +
-                       "/samples/chain-0.npy");
+  auto c = run_command(k_python + " " + dir.file("check.py") + " " + json + " " + dir.file("a") +
+                       "/samples/chain-0.npy " + dir.file("b") + "/samples/chain-0.npy");
   INFO(c.output);
   CHECK(c.status == 0);
 }
@@ -111,8 +111,10 @@ TEST_CASE("diagnose refuses bad input with one line and exit code 2", "[system]"
   }
   SECTION("folders of different dims") {
     const std::string lin = dir.file("lin");
-    auto r = run_command(k_sgmc + " run " + k_examples + "linreg.toml --quiet --set run.steps=400 "
-                         "--set run.burnin=0 --set run.thin=10 --out " + lin);
+    auto r = run_command(k_sgmc + " run " + k_examples +
+                         "linreg.toml --quiet --set run.steps=400 "
+                         "--set run.burnin=0 --set run.thin=10 --out " +
+                         lin);
     REQUIRE(r.status == 0);
     check_bad_input(diagnose(a + " " + lin), "must share model and dim");
   }

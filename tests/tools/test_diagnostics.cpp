@@ -4,8 +4,8 @@
 #include "sgmc/tools/diagnostics.hpp"
 #include "sgmc_test/tmp_dir.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -18,10 +18,11 @@ using sgmc::tools::chain_draws;
 
 namespace {
 
-constexpr double k_ess_rel_tol = 0.15;   // Geyer's estimate of τ at 4×5000 draws
+constexpr double k_ess_rel_tol = 0.15;    // Geyer's estimate of τ at 4×5000 draws
 constexpr double k_reference_tol = 1e-9;  // same estimator, two implementations in double
 
-// M chains of x_t = ρ x_{t−1} + sqrt(1 − ρ²) ε_t, stationary N(0, 1) from the start, plus offset[c].
+// M chains of x_t = ρ x_{t−1} + sqrt(1 − ρ²) ε_t, stationary N(0, 1) from the start, plus
+// offset[c].
 chain_draws ar1(std::size_t chains, std::size_t draws, double rho, std::uint64_t seed,
                 const std::vector<double>& offset = {}) {
   std::mt19937_64 gen(seed);

@@ -43,8 +43,7 @@ TEST_CASE("a calibrated classifier has ECE 0 and an overconfident one its gap", 
   CHECK(sgmc::tools::score_classifier(probs, labels, 1).ece == Approx(0.3).margin(k_float_tol));
 }
 
-TEST_CASE("moment errors against an exact Gaussian are zero for matching draws",
-          "[predictive]") {
+TEST_CASE("moment errors against an exact Gaussian are zero for matching draws", "[predictive]") {
   Eigen::MatrixXd draws(4, 2);
   draws << 1, 0, -1, 0, 0, 1, 0, -1;  // mean 0, sample covariance diag(2/3, 2/3)
   sgmc::models::gaussian_moments exact{Eigen::VectorXd::Zero(2),

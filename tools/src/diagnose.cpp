@@ -67,14 +67,14 @@ void add_quantity(diagnose_report& r, std::string name, const chain_draws& d) {
 void add_potential(diagnose_report& r, const std::vector<const loaded_chain*>& chains) {
   for (const auto* c : chains)
     if (!c->stats || c->stats->size() < r.draws) {
-      r.notes.push_back("potential: no samples/chain-K.stats.npy with a row per draw (a run "
-                        "from an older sgmc?); not diagnosed");
+      r.notes.push_back(
+          "potential: no samples/chain-K.stats.npy with a row per draw (a run "
+          "from an older sgmc?); not diagnosed");
       return;
     }
-  const auto d =
-      gather(chains, r.draws, [](const loaded_chain& c, std::size_t s) {
-        return (*c.stats)[s].potential;
-      });
+  const auto d = gather(chains, r.draws, [](const loaded_chain& c, std::size_t s) {
+    return (*c.stats)[s].potential;
+  });
   if (std::any_of(d.values.begin(), d.values.end(), [](double v) { return !std::isfinite(v); })) {
     r.notes.push_back("potential: not known for every draw; not diagnosed");
     return;
@@ -102,9 +102,8 @@ void add_predictive(diagnose_report& r, const models::model& m, const models::da
   if (m.kind() != models::task::classification || test.size() == 0) return;
   auto ws = m.make_workspace(1, 1000);
   Eigen::VectorXf loglik;
-  models::row_matrix probs, sum = models::row_matrix::Zero(
-                                static_cast<Eigen::Index>(test.size()),
-                                static_cast<Eigen::Index>(m.classes()));
+  models::row_matrix probs, sum = models::row_matrix::Zero(static_cast<Eigen::Index>(test.size()),
+                                                           static_cast<Eigen::Index>(m.classes()));
   for (const auto* c : chains)
     for (std::size_t s = 0; s < r.draws; ++s) {
       m.predict(row(*c, s), test, loglik, &probs, *ws);
@@ -130,8 +129,10 @@ void add_model_checks(diagnose_report& r, const loaded_run& run,
     return;
   }
   if (prob->model->dim() != r.dim) {
-    r.notes.push_back(fmt::format("checks against the model skipped: the model has dim {}, "
-                                  "the draws {}", prob->model->dim(), r.dim));
+    r.notes.push_back(
+        fmt::format("checks against the model skipped: the model has dim {}, "
+                    "the draws {}",
+                    prob->model->dim(), r.dim));
     return;
   }
   if (exact) add_exact(r, *prob->model, chains);
@@ -140,18 +141,22 @@ void add_model_checks(diagnose_report& r, const loaded_run& run,
 
 void add_notes(diagnose_report& r, std::size_t total_dim) {
   if (r.params_sampled)
-    r.notes.push_back(fmt::format("parameters: {} of {}, a fixed random subset (--params to "
-                                  "choose)", r.params.size(), total_dim));
+    r.notes.push_back(
+        fmt::format("parameters: {} of {}, a fixed random subset (--params to "
+                    "choose)",
+                    r.params.size(), total_dim));
   if (r.draws_dropped > 0)
     r.notes.push_back(fmt::format("chains cut to the shortest ({} draws): {} draws left out",
                                   r.draws, r.draws_dropped));
   if (r.chains == 1)
-    r.notes.push_back("one chain: R-hat compares its two halves (split R-hat); give several run "
-                      "folders (or run.chains > 1) to compare chains");
+    r.notes.push_back(
+        "one chain: R-hat compares its two halves (split R-hat); give several run "
+        "folders (or run.chains > 1) to compare chains");
   if (r.elastic)
-    r.notes.push_back("elastic: one chain per worker; the elastic coupling pulls the workers' "
-                      "chains together and shrinks their spread, so R-hat across them reads "
-                      "optimistic (lower than for independent chains)");
+    r.notes.push_back(
+        "elastic: one chain per worker; the elastic coupling pulls the workers' "
+        "chains together and shrinks their spread, so R-hat across them reads "
+        "optimistic (lower than for independent chains)");
 }
 
 }  // namespace

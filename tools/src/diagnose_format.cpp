@@ -53,8 +53,10 @@ std::string verdict(const diagnose_report& r) {
     if (!(std::min(q.stats.ess_bulk, q.stats.ess_tail) >= k_ess_ok)) ++low_ess;
   }
   if (bad_rhat == 0 && low_ess == 0)
-    return fmt::format("converged by the usual rule: R-hat < {} and bulk and tail ESS >= {} for "
-                       "every quantity\n", k_rhat_ok, k_ess_ok);
+    return fmt::format(
+        "converged by the usual rule: R-hat < {} and bulk and tail ESS >= {} for "
+        "every quantity\n",
+        k_rhat_ok, k_ess_ok);
   std::string out;
   if (bad_rhat > 0)
     out += fmt::format("warning: R-hat >= {} (or undefined) for {} of {} quantities{}\n", k_rhat_ok,
@@ -76,22 +78,24 @@ std::string format_table(const diagnose_report& r) {
                      "sd", "mcse", "ess_bulk", "ess_tail", "r_hat", "ess/s");
   for (const auto& q : r.quantities) {
     const auto& s = q.stats;
-    out += fmt::format("{:<14} {:>11} {:>10} {:>10} {:>9} {:>9} {:>7} {:>9}\n", q.name,
-                       num(s.mean), num(s.sd), num(s.mcse_mean), num(s.ess_bulk, "{:.0f}"),
-                       num(s.ess_tail, "{:.0f}"), num(s.rhat, "{:.3f}"), num(q.ess_per_s, "{:.3g}"));
+    out +=
+        fmt::format("{:<14} {:>11} {:>10} {:>10} {:>9} {:>9} {:>7} {:>9}\n", q.name, num(s.mean),
+                    num(s.sd), num(s.mcse_mean), num(s.ess_bulk, "{:.0f}"),
+                    num(s.ess_tail, "{:.0f}"), num(s.rhat, "{:.3f}"), num(q.ess_per_s, "{:.3g}"));
   }
   out += verdict(r);
   if (r.exact)
-    out += fmt::format("exact posterior: |mean - mu| {} (at most {} posterior sd per coordinate), "
-                       "|cov - Sigma|_F / |Sigma|_F {}\n",
-                       num(r.exact->mean_error), num(r.exact->mean_error_sd, "{:.3g}"),
-                       num(r.exact->cov_error, "{:.3g}"));
+    out += fmt::format(
+        "exact posterior: |mean - mu| {} (at most {} posterior sd per coordinate), "
+        "|cov - Sigma|_F / |Sigma|_F {}\n",
+        num(r.exact->mean_error), num(r.exact->mean_error_sd, "{:.3g}"),
+        num(r.exact->cov_error, "{:.3g}"));
   if (r.predictive)
-    out += fmt::format("posterior predictive on {} test examples, {} draws: accuracy {}, NLL {}, "
-                       "ECE (15 bins) {}\n",
-                       r.predictive->test_size, r.predictive->draws,
-                       num(r.predictive->scores.accuracy), num(r.predictive->scores.nll),
-                       num(r.predictive->scores.ece));
+    out += fmt::format(
+        "posterior predictive on {} test examples, {} draws: accuracy {}, NLL {}, "
+        "ECE (15 bins) {}\n",
+        r.predictive->test_size, r.predictive->draws, num(r.predictive->scores.accuracy),
+        num(r.predictive->scores.nll), num(r.predictive->scores.ece));
   for (const auto& n : r.notes) out += "note: " + n + "\n";
   return out;
 }
@@ -100,11 +104,13 @@ std::string format_json(const diagnose_report& r) {
   std::string out = "{\"run_dirs\": [";
   for (std::size_t i = 0; i < r.run_dirs.size(); ++i)
     out += (i ? ", " : "") + json_str(r.run_dirs[i]);
-  out += fmt::format("], \"model\": {}, \"dim\": {}, \"chains\": {}, \"draws\": {}, "
-                     "\"draws_dropped\": {}, \"wall_s\": {}, \"elastic\": {}, \"params\": [",
-                     json_str(r.model), r.dim, r.chains, r.draws, r.draws_dropped,
-                     json_num(r.wall_s), r.elastic ? "true" : "false");
-  for (std::size_t i = 0; i < r.params.size(); ++i) out += fmt::format("{}{}", i ? ", " : "", r.params[i]);
+  out += fmt::format(
+      "], \"model\": {}, \"dim\": {}, \"chains\": {}, \"draws\": {}, "
+      "\"draws_dropped\": {}, \"wall_s\": {}, \"elastic\": {}, \"params\": [",
+      json_str(r.model), r.dim, r.chains, r.draws, r.draws_dropped, json_num(r.wall_s),
+      r.elastic ? "true" : "false");
+  for (std::size_t i = 0; i < r.params.size(); ++i)
+    out += fmt::format("{}{}", i ? ", " : "", r.params[i]);
   out += fmt::format("], \"params_sampled\": {}, \"quantities\": [",
                      r.params_sampled ? "true" : "false");
   for (std::size_t i = 0; i < r.quantities.size(); ++i) {
@@ -121,17 +127,17 @@ std::string format_json(const diagnose_report& r) {
   }
   out += "]";
   if (r.exact)
-    out += fmt::format(", \"exact\": {{\"mean_error\": {}, \"mean_error_sd\": {}, "
-                       "\"cov_error\": {}}}",
-                       json_num(r.exact->mean_error), json_num(r.exact->mean_error_sd),
-                       json_num(r.exact->cov_error));
+    out += fmt::format(
+        ", \"exact\": {{\"mean_error\": {}, \"mean_error_sd\": {}, "
+        "\"cov_error\": {}}}",
+        json_num(r.exact->mean_error), json_num(r.exact->mean_error_sd),
+        json_num(r.exact->cov_error));
   if (r.predictive)
-    out += fmt::format(", \"predictive\": {{\"test_size\": {}, \"draws\": {}, \"accuracy\": {}, "
-                       "\"nll\": {}, \"ece\": {}, \"ece_bins\": {}}}",
-                       r.predictive->test_size, r.predictive->draws,
-                       json_num(r.predictive->scores.accuracy),
-                       json_num(r.predictive->scores.nll), json_num(r.predictive->scores.ece),
-                       k_ece_bins);
+    out += fmt::format(
+        ", \"predictive\": {{\"test_size\": {}, \"draws\": {}, \"accuracy\": {}, "
+        "\"nll\": {}, \"ece\": {}, \"ece_bins\": {}}}",
+        r.predictive->test_size, r.predictive->draws, json_num(r.predictive->scores.accuracy),
+        json_num(r.predictive->scores.nll), json_num(r.predictive->scores.ece), k_ece_bins);
   out += ", \"notes\": [";
   for (std::size_t i = 0; i < r.notes.size(); ++i) out += (i ? ", " : "") + json_str(r.notes[i]);
   return out + "]}\n";

@@ -54,8 +54,8 @@ expected<std::vector<loaded_chain>> load_chains(const fs::path& samples_dir, boo
     chains.push_back(std::move(c));
   }
   if (chains.empty())
-    return make_error(errc::io, fmt::format("{}: no samples (chain-0.npy not found)",
-                                            samples_dir.string()));
+    return make_error(errc::io,
+                      fmt::format("{}: no samples (chain-0.npy not found)", samples_dir.string()));
   return chains;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Reading one run folder for `sgmc diagnose` (docs/outputs.md): config.toml, every
 // samples/chain-K.npy with its chain-K.stats.npy, and the last wall_s of metrics.jsonl.
-#include "sgmc/core/error.hpp"
 #include "npy_fallback.hpp"
+#include "sgmc/core/error.hpp"
 #include "sgmc/engine/run_config.hpp"
 
 #include <filesystem>
@@ -16,7 +16,7 @@ namespace npy = detail;  // engine:: once engine/npy_reader.hpp is on main
 
 struct loaded_chain {
   std::string path;
-  npy::npy_matrix theta;                               ///< [draws, dim]
+  npy::npy_matrix theta;                              ///< [draws, dim]
   std::optional<std::vector<npy::draw_stats>> stats;  ///< absent for runs without a sidecar
 };
 

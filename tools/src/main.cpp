@@ -211,8 +211,8 @@ int diagnose_command(const diagnose_args& args) {
   options.params = args.params;
   auto report = sgmc::tools::diagnose(options);
   if (!report) return fail(report.error());
-  const auto text = args.json ? sgmc::tools::format_json(*report)
-                              : sgmc::tools::format_table(*report);
+  const auto text =
+      args.json ? sgmc::tools::format_json(*report) : sgmc::tools::format_table(*report);
   std::fputs(text.c_str(), stdout);
   return 0;
 }

@@ -17,7 +17,8 @@ struct npy_file {
 };
 
 unexpected bad(const std::filesystem::path& p, const std::string& why) {
-  return make_error(errc::invalid_data, fmt::format("{}: not a valid .npy file ({})", p.string(), why));
+  return make_error(errc::invalid_data,
+                    fmt::format("{}: not a valid .npy file ({})", p.string(), why));
 }
 
 expected<npy_file> read_file(const std::filesystem::path& p) {

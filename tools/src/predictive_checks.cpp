@@ -24,9 +24,8 @@ classifier_scores score_classifier(const models::row_matrix& probs, const Eigen:
     const double correct = best == label ? 1.0 : 0.0;
     s.accuracy += correct;
     s.nll -= std::log(static_cast<double>(row[label]));
-    const auto b = static_cast<std::size_t>(
-        std::clamp(std::ceil(conf * static_cast<double>(bins)) - 1.0, 0.0,
-                   static_cast<double>(bins - 1)));
+    const auto b = static_cast<std::size_t>(std::clamp(
+        std::ceil(conf * static_cast<double>(bins)) - 1.0, 0.0, static_cast<double>(bins - 1)));
     bin_count[b] += 1;
     bin_correct[b] += correct;
     bin_conf[b] += conf;
@@ -40,19 +39,16 @@ classifier_scores score_classifier(const models::row_matrix& probs, const Eigen:
   return s;
 }
 
-moment_errors compare_moments(const Eigen::MatrixXd& draws,
-                              const models::gaussian_moments& exact) {
+moment_errors compare_moments(const Eigen::MatrixXd& draws, const models::gaussian_moments& exact) {
   SGMC_ASSERT(draws.rows() >= 2 && draws.cols() == exact.mean.size(),
               "at least 2 draws of the posterior's dim");
   const Eigen::VectorXd mean = draws.colwise().mean().transpose();
   const Eigen::MatrixXd centred = draws.rowwise() - mean.transpose();
-  const Eigen::MatrixXd cov =
-      centred.transpose() * centred / static_cast<double>(draws.rows() - 1);
+  const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(draws.rows() - 1);
   moment_errors e;
   const Eigen::VectorXd diff = mean - exact.mean;
   e.mean_error = diff.norm();
-  e.mean_error_sd =
-      (diff.array().abs() / exact.covariance.diagonal().array().sqrt()).maxCoeff();
+  e.mean_error_sd = (diff.array().abs() / exact.covariance.diagonal().array().sqrt()).maxCoeff();
   e.cov_error = (cov - exact.covariance).norm() / exact.covariance.norm();
   return e;
 }
