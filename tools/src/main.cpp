@@ -149,7 +149,7 @@ int fail(const sgmc::error& e) {
 }
 
 // R-hat and bulk ESS of the potential over the run's chains (split R-hat with one chain).
-void print_potential_check(const std::string& out_dir) {
+void print_potential_check(const std::string& out_dir, bool elastic) {
   auto c = sgmc::tools::check_potential(out_dir);
   if (!c) {
     std::printf("  potential: no diagnostics (%s)\n", c.error().message.c_str());
@@ -158,8 +158,9 @@ void print_potential_check(const std::string& out_dir) {
   auto show = [](double v, const char* spec) {
     return std::isfinite(v) ? fmt::format(fmt::runtime(spec), v) : std::string("-");
   };
-  const std::string over =
+  std::string over =
       c->chains == 1 ? std::string("split, 1 chain") : fmt::format("{} chains", c->chains);
+  if (elastic) over += " coupled by elastic: reads optimistic";
   std::printf("  potential: R-hat %s (%s), bulk ESS %s; more: sgmc diagnose %s\n",
               show(c->rhat, "{:.3f}").c_str(), over.c_str(), show(c->ess_bulk, "{:.0f}").c_str(),
               out_dir.c_str());
@@ -179,7 +180,8 @@ void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_s
     for (const auto& [name, value] : c.metrics) line += fmt::format(" {} {:.4g}", name, value);
     std::printf("%s\n", line.c_str());
   }
-  print_potential_check(s.out_dir);
+  print_potential_check(s.out_dir,
+                        cfg.protocol.params.kind == sgmc::protocols::protocol_kind::elastic);
   if (!s.distributed.empty())
     std::printf("  %s protocol: %s\n", sgmc::protocols::to_string(cfg.protocol.params.kind),
                 s.distributed.c_str());
