@@ -6,6 +6,7 @@
 #include "sgmc/actors/node.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/tools/config_loader.hpp"
+#include "sgmc/tools/diagnose.hpp"
 #include "sgmc/tools/node_ranks.hpp"
 #include "sgmc/tools/node_runner.hpp"
 #include "sgmc/tools/runner.hpp"
@@ -80,6 +81,22 @@ void add_simulate_command(CLI::App& app, simulate_args& args) {
   cmd->add_option("--threads", args.threads, "Threads of the kernels (default: all cores)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+struct diagnose_args {
+  std::vector<std::string> run_dirs;
+  std::string params;
+  bool json = false;
+};
+
+void add_diagnose_command(CLI::App& app, diagnose_args& args) {
+  auto* cmd = app.add_subcommand(
+      "diagnose", "R-hat, ESS and MCSE of the draws of runs (several folders: several chains)");
+  cmd->add_option("run_dirs", args.run_dirs, "Run folders (the OUT of sgmc run or sgmc node)")
+      ->required();
+  cmd->add_option("--params", args.params,
+                  "Parameters to diagnose: indices and ranges, e.g. 0,5,17 or 0-9 (default: all "
+                  "up to 20, else 20 chosen with a fixed seed)")
+      ->type_name("LIST");
+  cmd->add_flag("--json", args.json, "Print one JSON object instead of the table");
 }
 
 struct node_args {
@@ -153,6 +170,24 @@ int fail(const sgmc::error& e) {
   return e.code == sgmc::errc::diverged ? k_exit_diverged : k_exit_bad_input;
 }
 
+// R-hat and bulk ESS of the potential over the run's chains (split R-hat with one chain).
+void print_potential_check(const std::string& out_dir, bool elastic) {
+  auto c = sgmc::tools::check_potential(out_dir);
+  if (!c) {
+    std::printf("  potential: no diagnostics (%s)\n", c.error().message.c_str());
+    return;
+  }
+  auto show = [](double v, const char* spec) {
+    return std::isfinite(v) ? fmt::format(fmt::runtime(spec), v) : std::string("-");
+  };
+  std::string over =
+      c->chains == 1 ? std::string("split, 1 chain") : fmt::format("{} chains", c->chains);
+  if (elastic) over += " coupled by elastic: reads optimistic";
+  std::printf("  potential: R-hat %s (%s), bulk ESS %s; more: sgmc diagnose %s\n",
+              show(c->rhat, "{:.3f}").c_str(), over.c_str(), show(c->ess_bulk, "{:.0f}").c_str(),
+              out_dir.c_str());
+}
+
 void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_summary& s) {
   std::uint64_t draws = 0;
   for (const auto& c : s.chains) draws += c.draws;
@@ -167,6 +202,8 @@ void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_s
     for (const auto& [name, value] : c.metrics) line += fmt::format(" {} {:.4g}", name, value);
     std::printf("%s\n", line.c_str());
   }
+  print_potential_check(s.out_dir,
+                        cfg.protocol.params.kind == sgmc::protocols::protocol_kind::elastic);
   if (!s.distributed.empty())
     std::printf("  %s protocol: %s\n", sgmc::protocols::to_string(cfg.protocol.params.kind),
                 s.distributed.c_str());
@@ -227,6 +264,16 @@ int simulate_command(const simulate_args& args) {
   auto summary = sgmc::tools::simulate(*cfg, options);
   if (!summary) return fail(summary.error());
   print_simulation(*cfg, *summary);
+int diagnose_command(const diagnose_args& args) {
+  sgmc::models::configure_eigen();
+  sgmc::tools::diagnose_options options;
+  options.run_dirs = args.run_dirs;
+  options.params = args.params;
+  auto report = sgmc::tools::diagnose(options);
+  if (!report) return fail(report.error());
+  const auto text =
+      args.json ? sgmc::tools::format_json(*report) : sgmc::tools::format_table(*report);
+  std::fputs(text.c_str(), stdout);
   return 0;
 }
 
@@ -284,6 +331,7 @@ std::string command_of(int argc, char** argv) {
   if (i >= argc) return command;
   const std::string first = argv[i];
   if (first == "run" || first == "simulate") return command + " " + first;
+  if (first == "run" || first == "diagnose") return command + " " + first;
   if (first != "node") return command;
   command += " node";
   for (++i; i < argc && argv[i][0] == '-';) ++i;
@@ -294,9 +342,10 @@ std::string command_of(int argc, char** argv) {
 }
 
 int dispatch(CLI::App& app, const run_args& args, const node_args& nargs,
-             const simulate_args& sargs) {
+             const simulate_args& sargs, const diagnose_args& dargs) {
   if (app.got_subcommand("run")) return run_command(args);
   if (app.got_subcommand("simulate")) return simulate_command(sargs);
+  if (app.got_subcommand("diagnose")) return diagnose_command(dargs);
   if (app.got_subcommand("node")) return node_command(app, nargs);
   return k_exit_bad_input;
 }
@@ -313,6 +362,8 @@ int main(int argc, char** argv) {
   add_node_command(app, nargs);
   simulate_args sargs;
   add_simulate_command(app, sargs);
+  diagnose_args dargs;
+  add_diagnose_command(app, dargs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -323,7 +374,7 @@ int main(int argc, char** argv) {
   }
   // Inputs are bounded before allocating (models/); what still escapes is one line, not abort.
   try {
-    return dispatch(app, args, nargs, sargs);
+    return dispatch(app, args, nargs, sargs, dargs);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "sgmc: error: out of memory (the data or the model is too large)\n");
   } catch (const std::exception& e) {
