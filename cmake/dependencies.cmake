@@ -14,6 +14,8 @@ find_package(CLI11 REQUIRED)
 pkg_check_modules(tomlplusplus REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(zmq REQUIRED IMPORTED_TARGET libzmq)
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
+# libnetcdf (netCDF-4 on HDF5) writes OUT/posterior.nc, ArviZ's format (engine/src/netcdf_writer.cpp).
+pkg_check_modules(netcdf REQUIRED IMPORTED_TARGET netcdf)
 
 # Random123 is header-only and ships no CMake or pkg-config file.
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
