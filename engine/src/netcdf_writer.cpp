@@ -80,8 +80,7 @@ struct netcdf_writer::impl {
     std::vector<long long> values(n);
     std::iota(values.begin(), values.end(), 0LL);
     if (n > 0)
-      if (auto r = check(nc_put_var_longlong(gid, var_id, values.data()), "coordinate " + name);
-          !r)
+      if (auto r = check(nc_put_var_longlong(gid, var_id, values.data()), "coordinate " + name); !r)
         return unexpected(r.error());
     return dim_id;
   }
@@ -103,11 +102,10 @@ expected<int> netcdf_writer::impl::group(const char* name, const posterior_optio
                             {"inference_library_version", SGMC_VERSION},
                             {"model", options.model_name}})
     if (auto r = text_attr(gid, NC_GLOBAL, key, value); !r) return unexpected(r.error());
-  if (auto r = check(nc_put_att_ulonglong(gid, NC_GLOBAL, "chain_draws", NC_UINT64,
-                                          chain_draws.size(),
-                                          reinterpret_cast<const unsigned long long*>(
-                                              chain_draws.data())),
-                     "attribute chain_draws");
+  if (auto r = check(
+          nc_put_att_ulonglong(gid, NC_GLOBAL, "chain_draws", NC_UINT64, chain_draws.size(),
+                               reinterpret_cast<const unsigned long long*>(chain_draws.data())),
+          "attribute chain_draws");
       !r)
     return unexpected(r.error());
   const auto [lo, hi] = std::minmax_element(chain_draws.begin(), chain_draws.end());
@@ -119,8 +117,8 @@ expected<int> netcdf_writer::impl::group(const char* name, const posterior_optio
                                        *lo, *hi, *hi));
         !r)
       return unexpected(r.error());
-  for (auto [dim_name, n] : {std::pair<const char*, std::size_t>{"chain", chain_draws.size()},
-                             {"draw", max_draws}})
+  for (auto [dim_name, n] :
+       {std::pair<const char*, std::size_t>{"chain", chain_draws.size()}, {"draw", max_draws}})
     if (auto r = coordinate(gid, dim_name, n); !r) return unexpected(r.error());
   return gid;
 }
@@ -128,9 +126,9 @@ expected<int> netcdf_writer::impl::group(const char* name, const posterior_optio
 expected<int> netcdf_writer::impl::variable(int gid, const std::string& name, nc_type type,
                                             const std::vector<int>& dims) const {
   int id = -1;
-  if (auto r = check(nc_def_var(gid, name.c_str(), type, static_cast<int>(dims.size()),
-                                dims.data(), &id),
-                     "variable " + name);
+  if (auto r = check(
+          nc_def_var(gid, name.c_str(), type, static_cast<int>(dims.size()), dims.data(), &id),
+          "variable " + name);
       !r)
     return unexpected(r.error());
   int status = NC_NOERR;
@@ -213,8 +211,7 @@ expected<netcdf_writer> netcdf_writer::create(const std::string& path,
   p->dim = dim;
   p->chain_draws.assign(chain_draws.begin(), chain_draws.end());
   for (const auto d : chain_draws) p->max_draws = std::max<std::size_t>(p->max_draws, d);
-  if (auto r = p->check(nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &p->ncid), "create");
-      !r)
+  if (auto r = p->check(nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &p->ncid), "create"); !r)
     return unexpected(r.error());
   auto post = p->group("posterior", options);
   if (!post) return unexpected(post.error());

@@ -79,4 +79,13 @@ expected<void> write_posterior(const fs::path& out_dir, const models::model& mod
   return r;
 }
 
+expected<void> write_run_posterior(const run_config& cfg, const models::model& model,
+                                   const fs::path& out_dir, std::uint32_t chains) {
+  if (!cfg.output.posterior_nc) return {};
+  posterior_options options;
+  options.flat = cfg.output.posterior_flat;
+  options.model_name = model.name();
+  return write_posterior(out_dir, model, chains, options);
+}
+
 }  // namespace sgmc::engine

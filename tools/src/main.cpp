@@ -8,6 +8,7 @@
 #include "sgmc/tools/config_loader.hpp"
 #include "sgmc/tools/node_ranks.hpp"
 #include "sgmc/tools/node_runner.hpp"
+#include "sgmc/tools/plot.hpp"
 #include "sgmc/tools/runner.hpp"
 
 #include <fmt/format.h>
@@ -44,6 +45,7 @@ struct run_args {
   std::string out;
   unsigned threads = 0;
   bool quiet = false;
+  bool flat = false;
 };
 
 void add_run_command(CLI::App& app, run_args& args) {
@@ -56,6 +58,14 @@ void add_run_command(CLI::App& app, run_args& args) {
   cmd->add_option("--threads", args.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+  cmd->add_flag("--flat", args.flat,
+                "posterior.nc holds one theta [chain, draw, dim] (output.posterior_flat)");
+}
+
+void add_plot_command(CLI::App& app, sgmc::tools::plot_options& args) {
+  auto* cmd = app.add_subcommand("plot", "Draw a run's figures (PNG) into RUN_DIR/plots/");
+  cmd->add_option("run_dir", args.run_dir, "A run's output folder")->required();
+  cmd->add_option("--out", args.out_dir, "Folder for the figures (default: RUN_DIR/plots)");
 }
 
 struct node_args {
@@ -146,14 +156,17 @@ void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_s
   if (!s.distributed.empty())
     std::printf("  %s protocol: %s\n", sgmc::protocols::to_string(cfg.protocol.params.kind),
                 s.distributed.c_str());
-  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s)\n",
-              s.out_dir.c_str(), s.trace_path.empty() ? "" : ", trace/embedded.trace");
+  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s%s)\n",
+              s.out_dir.c_str(), s.posterior_path.empty() ? "" : ", posterior.nc",
+              s.trace_path.empty() ? "" : ", trace/embedded.trace");
   std::fflush(stdout);
 }
 
 int run_command(const run_args& args) {
   sgmc::models::configure_eigen();
-  auto cfg = sgmc::tools::load_config(args.config, args.sets);
+  std::vector<std::string> sets = args.sets;
+  if (args.flat) sets.push_back("output.posterior_flat=true");
+  auto cfg = sgmc::tools::load_config(args.config, sets);
   if (!cfg) return fail(cfg.error());
   sgmc::tools::run_options options;
   options.source = args.config;
@@ -220,7 +233,7 @@ std::string command_of(int argc, char** argv) {
   while (i < argc && argv[i][0] == '-') ++i;
   if (i >= argc) return command;
   const std::string first = argv[i];
-  if (first == "run") return command + " run";
+  if (first == "run" || first == "plot") return command + " " + first;
   if (first != "node") return command;
   command += " node";
   for (++i; i < argc && argv[i][0] == '-';) ++i;
@@ -230,8 +243,15 @@ std::string command_of(int argc, char** argv) {
   return command;
 }
 
-int dispatch(CLI::App& app, const run_args& args, const node_args& nargs) {
+int plot_command(const sgmc::tools::plot_options& args) {
+  auto status = sgmc::tools::plot(args);
+  return status ? *status : fail(status.error());
+}
+
+int dispatch(CLI::App& app, const run_args& args, const node_args& nargs,
+             const sgmc::tools::plot_options& pargs) {
   if (app.got_subcommand("run")) return run_command(args);
+  if (app.got_subcommand("plot")) return plot_command(pargs);
   if (app.got_subcommand("node")) return node_command(app, nargs);
   return k_exit_bad_input;
 }
@@ -246,6 +266,8 @@ int main(int argc, char** argv) {
   add_run_command(app, args);
   node_args nargs;
   add_node_command(app, nargs);
+  sgmc::tools::plot_options pargs;
+  add_plot_command(app, pargs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -256,7 +278,7 @@ int main(int argc, char** argv) {
   }
   // Inputs are bounded before allocating (models/); what still escapes is one line, not abort.
   try {
-    return dispatch(app, args, nargs);
+    return dispatch(app, args, nargs, pargs);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "sgmc: error: out of memory (the data or the model is too large)\n");
   } catch (const std::exception& e) {

@@ -106,10 +106,13 @@ expected<std::string> run_collector(node_context& c) {
   if (!sink) return unexpected(sink.error());
   auto r = actors::run_collector_node(c.plan, c.node, **sink);
   if (!r) return r;
+  if (auto p = engine::write_run_posterior(cfg, *c.prob.model, c.out, chains); !p)
+    return unexpected(p.error());
   std::uint64_t draws = 0;
   for (const auto& s : (*sink)->chains()) draws += s.draws;
-  return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{})", *r,
+  return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{}{})", *r,
                      draws, c.out.string(), elastic ? "chain-K.npy" : "chain-0.npy",
+                     cfg.output.posterior_nc ? ", posterior.nc" : "",
                      c.node.trace_folder.empty() ? "" : ", trace/collector.trace");
 }
 

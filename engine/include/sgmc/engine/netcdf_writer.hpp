@@ -15,6 +15,7 @@
 // inference_library_version) and sgmc's own (model, chain_draws: the draws of each chain,
 // padding: a sentence when chains differ in length).
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/run_config.hpp"
 #include "sgmc/models/model.hpp"
 
 #include <cstdint>
@@ -71,5 +72,10 @@ class netcdf_writer {
 /// through a temporary file renamed into place, so that the file is complete or absent.
 expected<void> write_posterior(const std::filesystem::path& out_dir, const models::model& model,
                                std::uint32_t chains, const posterior_options& options);
+
+/// write_posterior as `cfg.output` asks (flat or not; nothing when output.posterior_nc is
+/// false). Called once a run has succeeded: a failed run leaves no posterior.nc.
+expected<void> write_run_posterior(const run_config& cfg, const models::model& model,
+                                   const std::filesystem::path& out_dir, std::uint32_t chains);
 
 }  // namespace sgmc::engine
