@@ -3,6 +3,7 @@
 #include "sgmc/actors/node.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
+#include "sgmc/engine/netcdf_writer.hpp"
 #include "sgmc/engine/output_sink.hpp"
 #include "sgmc/engine/problem.hpp"
 #include "sgmc/engine/run_plan.hpp"

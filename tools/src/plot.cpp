@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <vector>
 
 #include <spawn.h>
@@ -27,16 +28,16 @@ std::string default_python() {
 /// The environment with `dir` put first on PYTHONPATH.
 std::vector<std::string> environment_with_pythonpath(const std::string& dir) {
   std::vector<std::string> env;
-  std::string path = "PYTHONPATH=" + dir;
+  std::string_view earlier;
   for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    if (entry.rfind("PYTHONPATH=", 0) == 0) {
-      if (entry.size() > 11) path += ":" + entry.substr(11);
-    } else {
-      env.push_back(entry);
-    }
+    const std::string_view entry = *e;
+    if (entry.starts_with("PYTHONPATH="))
+      earlier = entry.substr(11);
+    else
+      env.emplace_back(entry);
   }
-  env.push_back(path);
+  env.push_back(earlier.empty() ? fmt::format("PYTHONPATH={}", dir)
+                                : fmt::format("PYTHONPATH={}:{}", dir, earlier));
   return env;
 }
 
