@@ -57,8 +57,8 @@ expected<posterior_chain> read_chain(const fs::path& out_dir, std::uint32_t k, s
   auto f = detail::read_npy(path);
   if (!f) return unexpected(f.error());
   const std::uint64_t rows = f->shape.empty() ? 0 : f->shape[0];
-  if (f->descr != "'<f4'" || f->shape.size() != 2 || f->shape[1] != dim ||
-      rows != stats.size() || f->data.size() < rows * dim * sizeof(float))
+  if (f->descr != "'<f4'" || f->shape.size() != 2 || f->shape[1] != dim || rows != stats.size() ||
+      f->data.size() < rows * dim * sizeof(float))
     return make_error(errc::dimension_mismatch,
                       fmt::format("{}: expected float32 [{}, {}] (the model's dim and the rows "
                                   "of chain-{}.stats.npy)",

@@ -35,8 +35,8 @@ inline expected<npy_file> read_npy(const std::string& path) {
   static const std::regex shape_re(R"('shape':\s*\(([0-9, ]*)\))");
   std::smatch m;
   npy_file f;
-  if (!std::regex_search(header, m, descr_re) || header.find("'fortran_order': False") ==
-                                                     std::string::npos)
+  if (!std::regex_search(header, m, descr_re) ||
+      header.find("'fortran_order': False") == std::string::npos)
     return make_error(errc::invalid_data, fmt::format("{}: unexpected .npy header", path));
   f.descr = m[1].str();
   if (!std::regex_search(header, m, shape_re))

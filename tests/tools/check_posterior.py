@@ -20,9 +20,10 @@ run, mode = sys.argv[1], sys.argv[2]
 path = os.path.join(run, "posterior.nc")
 with open(os.path.join(run, "config.toml"), "rb") as f:
     config = tomllib.load(f)
-chains = len(glob.glob(os.path.join(run, "samples", "chain-*.stats.npy")))
+chains = len(glob.glob(os.path.join(run, "samples", "chain-*[0-9].npy")))
 draws = [np.load(os.path.join(run, "samples", f"chain-{k}.npy")) for k in range(chains)]
 stats = [np.load(os.path.join(run, "samples", f"chain-{k}.stats.npy")) for k in range(chains)]
+assert chains > 0, "no draws"
 dim = draws[0].shape[1]
 longest = max(len(d) for d in draws)
 

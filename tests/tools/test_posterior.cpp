@@ -74,8 +74,8 @@ TEST_CASE("sgmc run writes posterior.nc with the mlp's W1, b1, W2, b2 equal to t
   CHECK_FALSE(exists(out + "/posterior.nc.tmp"));
   // The Python package reads the same folder, and rejects broken copies of it.
   std::filesystem::create_directories(dir.file("scratch"));
-  CHECK(check("check_read_run.py", out + " 2 " + std::to_string(5 * 4 + 4 + 4 * 3 + 3) + " " +
-                                       dir.file("scratch")));
+  CHECK(check("check_read_run.py",
+              out + " 2 " + std::to_string(5 * 4 + 4 + 4 * 3 + 3) + " " + dir.file("scratch")));
 }
 
 TEST_CASE("sgmc run --flat writes posterior.nc with one theta [chain, draw, dim]", "[system]") {
@@ -140,8 +140,7 @@ TEST_CASE("sgmc plot draws the figures of an async run as PNG files", "[system]"
   if (!exists(plots + "busy.png")) CHECK(p.output.find("busy.png: skipped") != std::string::npos);
 }
 
-TEST_CASE("sgmc plot of a run without a trace skips the trace figures with a note",
-          "[system]") {
+TEST_CASE("sgmc plot of a run without a trace skips the trace figures with a note", "[system]") {
   tmp_dir dir("plot-none");
   const std::string out = dir.file("out");
   REQUIRE(sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
@@ -155,8 +154,7 @@ TEST_CASE("sgmc plot of a run without a trace skips the trace figures with a not
   CHECK_FALSE(exists(dir.file("figs/bytes.png")));
 }
 
-TEST_CASE("sgmc plot of a folder that is not a run says so in one line and exits 2",
-          "[system]") {
+TEST_CASE("sgmc plot of a folder that is not a run says so in one line and exits 2", "[system]") {
   tmp_dir dir("plot-bad");
   for (const std::string& bad : {dir.file("missing"), dir.path().string()}) {
     auto p = sgmc("plot " + bad);
