@@ -1,14 +1,13 @@
 #include "sgmc/engine/netcdf_writer.hpp"
 
 #include "sgmc/core/assert.hpp"
+#include "sgmc/engine/clock.hpp"
 
 #include <fmt/format.h>
 #include <netcdf.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <ctime>
 #include <limits>
 #include <numeric>
 
@@ -26,20 +25,6 @@ struct block_var {
   std::size_t size = 0;
   std::vector<std::size_t> shape;
 };
-
-/// created_at as ArviZ writes it: ISO 8601 in UTC with microseconds.
-std::string utc_now_iso() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
-      1000000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:06d}+00:00", buf, us);
-}
 
 }  // namespace
 
