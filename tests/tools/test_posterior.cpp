@@ -49,7 +49,7 @@ std::string write_config(const tmp_dir& dir, const std::string& text) {
   return dir.file("config.toml");
 }
 
-command_result sgmc(const std::string& args) { return run_command(k_sgmc + " " + args); }
+command_result run_sgmc(const std::string& args) { return run_command(k_sgmc + " " + args); }
 
 /// Runs a checker script of tests/tools; true when it passes.
 bool check(const std::string& script, const std::string& args) {
@@ -66,7 +66,7 @@ TEST_CASE("sgmc run writes posterior.nc with the mlp's W1, b1, W2, b2 equal to t
           "[system]") {
   tmp_dir dir("nc-mlp");
   const std::string out = dir.file("out");
-  auto r = sgmc("run " + write_config(dir, k_mlp_config) + " --quiet --out " + out);
+  auto r = run_sgmc("run " + write_config(dir, k_mlp_config) + " --quiet --out " + out);
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("posterior.nc") != std::string::npos);
@@ -81,7 +81,7 @@ TEST_CASE("sgmc run writes posterior.nc with the mlp's W1, b1, W2, b2 equal to t
 TEST_CASE("sgmc run --flat writes posterior.nc with one theta [chain, draw, dim]", "[system]") {
   tmp_dir dir("nc-flat");
   const std::string out = dir.file("out");
-  auto r = sgmc("run " + write_config(dir, k_mlp_config) + " --quiet --flat --out " + out);
+  auto r = run_sgmc("run " + write_config(dir, k_mlp_config) + " --quiet --flat --out " + out);
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(check("check_posterior.py", out + " flat"));
@@ -90,7 +90,7 @@ TEST_CASE("sgmc run --flat writes posterior.nc with one theta [chain, draw, dim]
 TEST_CASE("a gaussian run's posterior.nc holds theta and the per-draw potential", "[system]") {
   tmp_dir dir("nc-gauss");
   const std::string out = dir.file("out");
-  auto r = sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
+  auto r = run_sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
                 " --set run.steps=3000 --set run.burnin=1000 --set run.chains=3");
   INFO(r.output);
   REQUIRE(r.status == 0);
@@ -100,7 +100,7 @@ TEST_CASE("a gaussian run's posterior.nc holds theta and the per-draw potential"
 TEST_CASE("output.posterior_nc = false writes no posterior.nc", "[system]") {
   tmp_dir dir("nc-off");
   const std::string out = dir.file("out");
-  auto r = sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
+  auto r = run_sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
                 " --set run.steps=3000 --set output.posterior_nc=false");
   INFO(r.output);
   REQUIRE(r.status == 0);
@@ -112,9 +112,9 @@ TEST_CASE("a run that diverges leaves no posterior.nc, not even an earlier run's
   tmp_dir dir("nc-fail");
   const std::string out = dir.file("out");
   const std::string gauss = "run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out;
-  REQUIRE(sgmc(gauss + " --set run.steps=3000").status == 0);
+  REQUIRE(run_sgmc(gauss + " --set run.steps=3000").status == 0);
   REQUIRE(exists(out + "/posterior.nc"));
-  auto r = sgmc(gauss + " --set sampler.step_size=1e30 --set run.steps=3000");
+  auto r = run_sgmc(gauss + " --set sampler.step_size=1e30 --set run.steps=3000");
   INFO(r.output);
   CHECK(r.status == 1);
   CHECK_FALSE(exists(out + "/posterior.nc"));
@@ -124,13 +124,13 @@ TEST_CASE("a run that diverges leaves no posterior.nc, not even an earlier run's
 TEST_CASE("sgmc plot draws the figures of an async run as PNG files", "[system]") {
   tmp_dir dir("plot");
   const std::string out = dir.file("out");
-  auto r = sgmc("run " + k_src + "/examples/logreg.toml --quiet --out " + out +
+  auto r = run_sgmc("run " + k_src + "/examples/logreg.toml --quiet --out " + out +
                 " --set protocol.kind=async --set protocol.workers=2 --set sampler.kind=sgld" +
                 " --set run.steps=1500");
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(check("check_posterior.py", out + " blocks"));
-  auto p = sgmc("plot " + out);
+  auto p = run_sgmc("plot " + out);
   INFO(p.output);
   REQUIRE(p.status == 0);
   const std::string plots = out + "/plots/";
@@ -143,10 +143,10 @@ TEST_CASE("sgmc plot draws the figures of an async run as PNG files", "[system]"
 TEST_CASE("sgmc plot of a run without a trace skips the trace figures with a note", "[system]") {
   tmp_dir dir("plot-none");
   const std::string out = dir.file("out");
-  REQUIRE(sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
+  REQUIRE(run_sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
                " --set run.steps=3000")
               .status == 0);
-  auto p = sgmc("plot " + out + " --out " + dir.file("figs"));
+  auto p = run_sgmc("plot " + out + " --out " + dir.file("figs"));
   INFO(p.output);
   REQUIRE(p.status == 0);
   CHECK(check("check_png.py", dir.file("figs/metrics.png") + " " + dir.file("figs/trace.png")));
@@ -157,7 +157,7 @@ TEST_CASE("sgmc plot of a run without a trace skips the trace figures with a not
 TEST_CASE("sgmc plot of a folder that is not a run says so in one line and exits 2", "[system]") {
   tmp_dir dir("plot-bad");
   for (const std::string& bad : {dir.file("missing"), dir.path().string()}) {
-    auto p = sgmc("plot " + bad);
+    auto p = run_sgmc("plot " + bad);
     INFO(p.output);
     CHECK(p.status == 2);
     CHECK(p.output.find("error: " + bad) != std::string::npos);
