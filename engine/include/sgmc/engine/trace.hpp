@@ -25,9 +25,9 @@ enum class trace_type : std::uint8_t {
   welcome = 7,
   stop = 8,
   // Version 2 adds (never renumber):
-  compute = 9,   ///< span: a worker computing a gradient or its local steps
-  apply = 10,    ///< span: a master shard applying an update (one sampler step)
-  anchor = 11,   ///< clock anchor: t_ns (monotonic) and realtime_ns read together
+  compute = 9,  ///< span: a worker computing a gradient or its local steps
+  apply = 10,   ///< span: a master shard applying an update (one sampler step)
+  anchor = 11,  ///< clock anchor: t_ns (monotonic) and realtime_ns read together
 };
 const char* to_string(trace_type t);
 
@@ -90,8 +90,8 @@ class trace_writer {
 struct trace_file {
   std::uint32_t format_version = 0;
   std::string node;
-  trace_run_id run_id{};           ///< version 2; zero in version 1
-  std::uint64_t config_hash = 0;   ///< version 2: hash of the resolved config.toml text
+  trace_run_id run_id{};            ///< version 2; zero in version 1
+  std::uint64_t config_hash = 0;    ///< version 2: hash of the resolved config.toml text
   std::vector<trace_event> events;  ///< anchors included (type anchor)
   bool truncated = false;  ///< the file ended inside a record: read up to the last whole one
 };
