@@ -23,8 +23,7 @@ with open(os.path.join(run, "config.toml"), "rb") as f:
 chains = len(glob.glob(os.path.join(run, "samples", "chain-*[0-9].npy")))
 draws = [np.load(os.path.join(run, "samples", f"chain-{k}.npy")) for k in range(chains)]
 stats_files = [os.path.join(run, "samples", f"chain-{k}.stats.npy") for k in range(chains)]
-# Runs of an sgmc without the stats sidecar: sample_stats must then say "unknown".
-stats = [np.load(p) if os.path.exists(p) else None for p in stats_files]
+stats = [np.load(p) for p in stats_files]
 assert chains > 0, "no draws"
 dim = draws[0].shape[1]
 longest = max(len(d) for d in draws)
@@ -72,9 +71,6 @@ assert offset == dim, (offset, dim)
 for k in range(chains):
     n = len(draws[k])
     s = sample_stats.isel(chain=k, draw=slice(0, n))
-    if stats[k] is None:
-        assert np.isnan(s["potential"].values).all() and (s["staleness"].values == -1).all()
-        continue
     assert len(stats[k]) == n, (k, len(stats[k]), n)
     np.testing.assert_array_equal(s["step"].values, stats[k]["step"].astype(np.int64))
     np.testing.assert_array_equal(s["potential"].values, stats[k]["potential"])
