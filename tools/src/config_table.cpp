@@ -98,6 +98,16 @@ void add_cluster_keys(std::vector<config_key>& keys) {
                           "within T s on the data channel tcp://...`"));
 }
 
+void add_output_keys(std::vector<config_key>& keys) {
+  keys.push_back(bool_key("output", "posterior_nc", SGMC_FIELD(output.posterior_nc),
+                          "at the end of a run that succeeded, write the draws once more as "
+                          "`OUT/posterior.nc`, ArviZ's netCDF layout ([outputs.md](outputs.md)); "
+                          "`false` for runs too large to copy"));
+  keys.push_back(bool_key("output", "posterior_flat", SGMC_FIELD(output.posterior_flat),
+                          "`posterior.nc` holds one variable `theta [chain, draw, dim]` instead "
+                          "of the model's named blocks (`W1`, `b1`, ...); `sgmc run --flat`"));
+}
+
 void add_top_keys(std::vector<config_key>& keys) {
   keys.push_back(string_key("", "name", SGMC_FIELD(name), "names the output folder `runs/<name>`"));
   keys.push_back(int_key("", "seed", k_non_negative_int, SGMC_FIELD(seed),
@@ -291,6 +301,7 @@ std::vector<config_key> build_config_keys() {
   add_trace_keys(keys);
   add_cluster_keys(keys);
   add_sim_keys(keys);
+  add_output_keys(keys);
   return keys;
 }
 

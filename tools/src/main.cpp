@@ -9,6 +9,7 @@
 #include "sgmc/tools/diagnose.hpp"
 #include "sgmc/tools/node_ranks.hpp"
 #include "sgmc/tools/node_runner.hpp"
+#include "sgmc/tools/plot.hpp"
 #include "sgmc/tools/runner.hpp"
 #include "sgmc/tools/simulate.hpp"
 
@@ -46,6 +47,7 @@ struct run_args {
   std::string out;
   unsigned threads = 0;
   bool quiet = false;
+  bool flat = false;
 };
 
 void add_run_command(CLI::App& app, run_args& args) {
@@ -58,6 +60,14 @@ void add_run_command(CLI::App& app, run_args& args) {
   cmd->add_option("--threads", args.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+  cmd->add_flag("--flat", args.flat,
+                "posterior.nc holds one theta [chain, draw, dim] (output.posterior_flat)");
+}
+
+void add_plot_command(CLI::App& app, sgmc::tools::plot_options& args) {
+  auto* cmd = app.add_subcommand("plot", "Draw a run's figures (PNG) into RUN_DIR/plots/");
+  cmd->add_option("run_dir", args.run_dir, "A run's output folder")->required();
+  cmd->add_option("--out", args.out_dir, "Folder for the figures (default: RUN_DIR/plots)");
 }
 
 struct simulate_args {
@@ -207,14 +217,17 @@ void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_s
   if (!s.distributed.empty())
     std::printf("  %s protocol: %s\n", sgmc::protocols::to_string(cfg.protocol.params.kind),
                 s.distributed.c_str());
-  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s)\n",
-              s.out_dir.c_str(), s.trace_path.empty() ? "" : ", trace/embedded.trace");
+  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s%s)\n",
+              s.out_dir.c_str(), s.posterior_path.empty() ? "" : ", posterior.nc",
+              s.trace_path.empty() ? "" : ", trace/embedded.trace");
   std::fflush(stdout);
 }
 
 int run_command(const run_args& args) {
   sgmc::models::configure_eigen();
-  auto cfg = sgmc::tools::load_config(args.config, args.sets);
+  std::vector<std::string> sets = args.sets;
+  if (args.flat) sets.push_back("output.posterior_flat=true");
+  auto cfg = sgmc::tools::load_config(args.config, sets);
   if (!cfg) return fail(cfg.error());
   sgmc::tools::run_options options;
   options.source = args.config;
@@ -330,8 +343,8 @@ std::string command_of(int argc, char** argv) {
   while (i < argc && argv[i][0] == '-') ++i;
   if (i >= argc) return command;
   const std::string first = argv[i];
-  if (first == "run" || first == "simulate") return command + " " + first;
-  if (first == "run" || first == "diagnose") return command + " " + first;
+  for (const char* cmd : {"run", "simulate", "diagnose", "plot"})
+    if (first == cmd) return command + " " + first;
   if (first != "node") return command;
   command += " node";
   for (++i; i < argc && argv[i][0] == '-';) ++i;
@@ -341,12 +354,34 @@ std::string command_of(int argc, char** argv) {
   return command;
 }
 
-int dispatch(CLI::App& app, const run_args& args, const node_args& nargs,
-             const simulate_args& sargs, const diagnose_args& dargs) {
-  if (app.got_subcommand("run")) return run_command(args);
-  if (app.got_subcommand("simulate")) return simulate_command(sargs);
-  if (app.got_subcommand("diagnose")) return diagnose_command(dargs);
-  if (app.got_subcommand("node")) return node_command(app, nargs);
+int plot_command(const sgmc::tools::plot_options& args) {
+  auto status = sgmc::tools::plot(args);
+  return status ? *status : fail(status.error());
+}
+
+/// The options of every subcommand, filled by CLI11.
+struct command_args {
+  run_args run;
+  node_args node;
+  simulate_args simulate;
+  diagnose_args diagnose;
+  sgmc::tools::plot_options plot;
+};
+
+void add_commands(CLI::App& app, command_args& a) {
+  add_run_command(app, a.run);
+  add_node_command(app, a.node);
+  add_simulate_command(app, a.simulate);
+  add_diagnose_command(app, a.diagnose);
+  add_plot_command(app, a.plot);
+}
+
+int dispatch(CLI::App& app, const command_args& a) {
+  if (app.got_subcommand("run")) return run_command(a.run);
+  if (app.got_subcommand("node")) return node_command(app, a.node);
+  if (app.got_subcommand("simulate")) return simulate_command(a.simulate);
+  if (app.got_subcommand("diagnose")) return diagnose_command(a.diagnose);
+  if (app.got_subcommand("plot")) return plot_command(a.plot);
   return k_exit_bad_input;
 }
 
@@ -356,14 +391,8 @@ int main(int argc, char** argv) {
   CLI::App app{"sgmc: distributed stochastic-gradient MCMC"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sgmc " SGMC_VERSION);
-  run_args args;
-  add_run_command(app, args);
-  node_args nargs;
-  add_node_command(app, nargs);
-  simulate_args sargs;
-  add_simulate_command(app, sargs);
-  diagnose_args dargs;
-  add_diagnose_command(app, dargs);
+  command_args args;
+  add_commands(app, args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -374,7 +403,7 @@ int main(int argc, char** argv) {
   }
   // Inputs are bounded before allocating (models/); what still escapes is one line, not abort.
   try {
-    return dispatch(app, args, nargs, sargs, dargs);
+    return dispatch(app, args);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "sgmc: error: out of memory (the data or the model is too large)\n");
   } catch (const std::exception& e) {

@@ -44,6 +44,12 @@ struct trace_config {
   bool enabled = true;  ///< write OUT/trace/NODE.trace
 };
 
+/// `[output]`: what a run writes besides its live outputs (docs/outputs.md).
+struct output_config {
+  bool posterior_nc = true;     ///< write OUT/posterior.nc (ArviZ) at the end of the run
+  bool posterior_flat = false;  ///< posterior.nc holds one theta [chain, draw, dim]
+};
+
 /// `[cluster]`: how the nodes of `sgmc node` carry payloads (docs/cluster.md).
 struct cluster_config {
   bool data_channel = true;  ///< payloads of >= data_channel_min_bytes over ZeroMQ beside CAF
@@ -66,6 +72,7 @@ struct run_config {
   trace_config trace;
   cluster_config cluster;
   sim_params sim;  ///< `sgmc simulate` only
+  output_config output;
 
   /// The step-size schedule of `schedule` starting at `sampler.step_size` over `run.steps`.
   expected<samplers::schedule> make_schedule() const {
