@@ -9,6 +9,7 @@
 #include "sgmc/tools/node_ranks.hpp"
 #include "sgmc/tools/node_runner.hpp"
 #include "sgmc/tools/runner.hpp"
+#include "trace_cli.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -221,6 +222,7 @@ std::string command_of(int argc, char** argv) {
   if (i >= argc) return command;
   const std::string first = argv[i];
   if (first == "run") return command + " run";
+  if (first == "trace") return command + " trace";
   if (first != "node") return command;
   command += " node";
   for (++i; i < argc && argv[i][0] == '-';) ++i;
@@ -230,8 +232,10 @@ std::string command_of(int argc, char** argv) {
   return command;
 }
 
-int dispatch(CLI::App& app, const run_args& args, const node_args& nargs) {
+int dispatch(CLI::App& app, const run_args& args, const node_args& nargs,
+             const sgmc::tools::trace_args& targs) {
   if (app.got_subcommand("run")) return run_command(args);
+  if (app.got_subcommand("trace")) return sgmc::tools::trace_command(app, targs);
   if (app.got_subcommand("node")) return node_command(app, nargs);
   return k_exit_bad_input;
 }
@@ -246,6 +250,8 @@ int main(int argc, char** argv) {
   add_run_command(app, args);
   node_args nargs;
   add_node_command(app, nargs);
+  sgmc::tools::trace_args targs;
+  sgmc::tools::add_trace_command(app, targs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -256,7 +262,7 @@ int main(int argc, char** argv) {
   }
   // Inputs are bounded before allocating (models/); what still escapes is one line, not abort.
   try {
-    return dispatch(app, args, nargs);
+    return dispatch(app, args, nargs, targs);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "sgmc: error: out of memory (the data or the model is too large)\n");
   } catch (const std::exception& e) {
