@@ -107,7 +107,8 @@ struct trace_writer::impl {
   std::vector<block> spare;
   bool writing = false;
   bool stopping = false;
-  std::optional<sgmc::error> failure;  // the first write error, reported by flush()
+  std::optional<sgmc::error> failure;    // the first write error, reported by flush()
+  std::atomic<trace_tap*> tap{nullptr};  // set_tap(): a copy of every record
   std::thread writer;
 
   void fail(const char* what) {
@@ -238,8 +239,11 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
   return std::unique_ptr<trace_writer>(new trace_writer(std::move(p)));
 }
 
+void trace_writer::set_tap(trace_tap* tap) { impl_->tap.store(tap, std::memory_order_release); }
+
 void trace_writer::record(const trace_event& e) {
   impl& s = *impl_;
+  if (trace_tap* tap = s.tap.load(std::memory_order_acquire)) tap->on_record(e);
   thread_block& tb = s.mine();
   tb.lock();
   if (tb.used == tb.buf.size()) s.hand_off(tb);

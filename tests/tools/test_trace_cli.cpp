@@ -1,4 +1,5 @@
 // System tests of `sgmc trace`: the built binary on the trace of a real run and on bad input.
+#include "child_process.hpp"
 #include "sgmc_test/tmp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <regex>
 #include <string>
 
+using namespace std::chrono_literals;
 using sgmc::test::run_command;
 using sgmc::test::tmp_dir;
 
@@ -113,4 +115,40 @@ TEST_CASE("sgmc trace names a bad trace file in one line and exits 2", "[system]
   CHECK(r.output.find("no trace files") != std::string::npos);
   auto missing = run_command(k_sgmc + " trace summary " + empty.file("nope"));
   CHECK(missing.status == 2);
+}
+
+TEST_CASE("sgmc trace watch shows the records a run publishes on loopback", "[system]") {
+  tmp_dir dir("trace-watch");
+  sgmc::tools::test::child_process watcher(
+      {k_sgmc, "trace", "watch", "tcp://127.0.0.1:0", "--count", "2000", "--seconds", "60"});
+  auto line = watcher.wait_for_line("watching tcp://", 15s);
+  REQUIRE(line);
+  const auto endpoint = line->substr(9, line->find(' ', 9) - 9);
+  REQUIRE(endpoint.rfind("tcp://127.0.0.1:", 0) == 0);
+  auto r = run_command(k_sgmc + " run " + k_gauss + " --quiet --out " + dir.file("out") +
+                       " --set protocol.kind=async --set protocol.workers=2 --set run.steps=20000"
+                       " --set trace.publish=" +
+                       endpoint);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("trace: published ") != std::string::npos);
+  CHECK(watcher.wait_exit(60s) == 0);
+  INFO(watcher.output());
+  CHECK(watcher.output().find("node embedded: ") != std::string::npos);
+  CHECK(watcher.output().find("  0 ") != std::string::npos);  // a row for worker 0
+}
+
+TEST_CASE("a run publishing its trace to an absent watcher finishes all the same", "[system]") {
+  tmp_dir dir("trace-nowatch");
+  // Port 9 (discard) on loopback: nobody listens; the PUB socket drops what it cannot send.
+  auto r = run_command(k_sgmc + " run " + k_gauss + " --quiet --out " + dir.file("out") +
+                       " --set protocol.kind=async --set protocol.workers=2 --set run.steps=5000"
+                       " --set trace.publish=tcp://127.0.0.1:9");
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("trace: published ") != std::string::npos);
+  auto bad = run_command(k_sgmc + " run " + k_gauss + " --quiet --out " + dir.file("bad") +
+                         " --set protocol.kind=async --set trace.publish=udp://x");
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("trace.publish") != std::string::npos);
 }

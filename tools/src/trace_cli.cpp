@@ -4,12 +4,15 @@
 #include "sgmc/tools/trace_export.hpp"
 #include "sgmc/tools/trace_staleness.hpp"
 #include "sgmc/tools/trace_summary.hpp"
+#include "sgmc/tools/trace_watch.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+
+#include <unistd.h>
 
 namespace sgmc::tools {
 namespace {
@@ -96,6 +99,18 @@ int export_command(const trace_args& a) {
   return 0;
 }
 
+int watch_command(const trace_args& a) {
+  watch_options o;
+  o.endpoint = a.address;
+  o.count = a.count;
+  o.seconds = a.seconds;
+  o.live = ::isatty(STDOUT_FILENO) != 0;
+  o.print = print;
+  auto n = watch(o);
+  if (!n) return fail(n.error().message);
+  return 0;
+}
+
 }  // namespace
 
 void add_trace_command(CLI::App& app, trace_args& args) {
@@ -118,6 +133,13 @@ void add_trace_command(CLI::App& app, trace_args& args) {
   exp->add_option("--to", args.to, "End of the window (seconds, or a version: 3000v)");
   exp->add_option("--sample", args.sample, "Keep every K-th message and span (default 1)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  auto* watch = trace->add_subcommand(
+      "watch", "Listen for nodes run with [trace] publish and show rates live, every second");
+  watch->add_option("address", args.address, "tcp://HOST:PORT to listen on (port 0: any free)")
+      ->required();
+  watch->add_option("--count", args.count, "Stop after this many records");
+  watch->add_option("--seconds", args.seconds, "Stop after this many seconds")
+      ->check(CLI::NonNegativeNumber);
 }
 
 int trace_command(CLI::App& app, const trace_args& args) {
@@ -125,6 +147,7 @@ int trace_command(CLI::App& app, const trace_args& args) {
   if (trace->got_subcommand("summary")) return summary_command(args);
   if (trace->got_subcommand("staleness")) return staleness_command(args);
   if (trace->got_subcommand("export")) return export_command(args);
+  if (trace->got_subcommand("watch")) return watch_command(args);
   return k_exit_bad_input;
 }
 
