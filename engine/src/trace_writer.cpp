@@ -107,9 +107,10 @@ struct trace_writer::impl {
   std::vector<block> spare;
   bool writing = false;
   bool stopping = false;
-  std::optional<sgmc::error> failure;    // the first write error, reported by flush()
-  std::atomic<trace_tap*> tap{nullptr};  // set_tap(): a copy of every record
+  std::optional<sgmc::error> failure;  // the first write error, reported by flush()
   std::thread writer;
+
+  std::atomic<trace_tap*> tap{nullptr};  // set_tap(): a copy of every record
 
   void fail(const char* what) {
     if (!failure) {
