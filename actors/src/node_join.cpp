@@ -29,6 +29,9 @@ expected<void> open_trace(const node_options& o, const std::string& node, joinin
   auto t = engine::trace_writer::open(o.trace_folder / (node + ".trace"), node);
   if (!t) return unexpected(t.error());
   st.trace = std::move(*t);
+  auto live = trace_publication::start(st.trace.get(), o.trace_publish, node, o.log);
+  if (!live) return unexpected(live.error());
+  st.live = std::move(*live);
   return {};
 }
 
@@ -65,6 +68,7 @@ expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run
   sys.await_all_actors_done();
   if (st.channel && o.log)
     o.log(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.channel)));
+  st.live = trace_publication{};  // detached, the rest sent, the counts logged
   if (r && st.trace)
     if (auto f = st.trace->flush(); !f) return unexpected(f.error());
   return r;

@@ -6,6 +6,7 @@
 #include "once_result.hpp"
 #include "sgmc/actors/actors.hpp"
 #include "sgmc/actors/supervisor.hpp"
+#include "sgmc/actors/trace_publisher.hpp"
 #include "sgmc/actors/wire.hpp"
 
 #include <caf/exit_reason.hpp>
@@ -93,6 +94,8 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
     if (!t) return unexpected(t.error());
     trace = std::move(*t);
   }
+  auto live = trace_publication::start(trace.get(), o.trace_publish, "master", o.log);
+  if (!live) return unexpected(live.error());
   // Declared before the actor system: it outlives every actor that uses it.
   std::unique_ptr<data_channel> data;
   if (o.data_channel) {
@@ -117,6 +120,7 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   caf::anon_send_exit(node.gate, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   if (data && o.log) o.log(describe(*data));
+  *live = trace_publication{};  // detached, the rest sent, the counts logged
   if (result && trace)
     if (auto r = trace->flush(); !r) return unexpected(r.error());
   return result;

@@ -110,6 +110,8 @@ struct trace_writer::impl {
   std::optional<sgmc::error> failure;  // the first write error, reported by flush()
   std::thread writer;
 
+  std::atomic<trace_tap*> tap{nullptr};  // set_tap(): a copy of every record
+
   void fail(const char* what) {
     if (!failure) {
       failure = sgmc::error{errc::io, std::string("trace: cannot ") + what + " " + path.string() +
@@ -238,8 +240,11 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
   return std::unique_ptr<trace_writer>(new trace_writer(std::move(p)));
 }
 
+void trace_writer::set_tap(trace_tap* tap) { impl_->tap.store(tap, std::memory_order_release); }
+
 void trace_writer::record(const trace_event& e) {
   impl& s = *impl_;
+  if (trace_tap* tap = s.tap.load(std::memory_order_acquire)) tap->on_record(e);
   thread_block& tb = s.mine();
   tb.lock();
   if (tb.used == tb.buf.size()) s.hand_off(tb);

@@ -79,6 +79,23 @@ void add_trace_keys(std::vector<config_key>& keys) {
   keys.push_back(bool_key("trace", "enabled", SGMC_FIELD(trace.enabled),
                           "record every message sent or received to `OUT/trace/NODE.trace` "
                           "([trace-format.md](trace-format.md)); distributed runs only"));
+  auto read_endpoint = [](const toml::node& v, std::string_view k) -> expected<std::string> {
+    auto text = read_string(v, k);
+    if (!text) return unexpected(text.error());
+    if (!text->empty() &&
+        (text->rfind("tcp://", 0) != 0 || text->find(':', 6) == std::string::npos))
+      return make_error(errc::invalid_config,
+                        fmt::format("{} must be \"\" or tcp://HOST:PORT (got {})", k, *text));
+    return *text;
+  };
+  keys.push_back(make_key(
+      "trace", "publish",
+      {"string", "\"\" or tcp://HOST:PORT",
+       "also stream the records live to a `sgmc trace watch` listening there (ZeroMQ PUB; a "
+       "slow or absent watcher never slows the run: records are dropped and counted); needs "
+       "`enabled`"},
+      read_endpoint, SGMC_FIELD(trace.publish),
+      [](const std::string& x) { return toml_string(x); }));
 }
 
 void add_cluster_keys(std::vector<config_key>& keys) {

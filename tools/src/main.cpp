@@ -12,6 +12,7 @@
 #include "sgmc/tools/plot.hpp"
 #include "sgmc/tools/runner.hpp"
 #include "sgmc/tools/simulate.hpp"
+#include "trace_cli.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -343,7 +344,7 @@ std::string command_of(int argc, char** argv) {
   while (i < argc && argv[i][0] == '-') ++i;
   if (i >= argc) return command;
   const std::string first = argv[i];
-  for (const char* cmd : {"run", "simulate", "diagnose", "plot"})
+  for (const char* cmd : {"run", "simulate", "diagnose", "plot", "trace"})
     if (first == cmd) return command + " " + first;
   if (first != "node") return command;
   command += " node";
@@ -366,6 +367,7 @@ struct command_args {
   simulate_args simulate;
   diagnose_args diagnose;
   sgmc::tools::plot_options plot;
+  sgmc::tools::trace_args trace;
 };
 
 void add_commands(CLI::App& app, command_args& a) {
@@ -374,6 +376,7 @@ void add_commands(CLI::App& app, command_args& a) {
   add_simulate_command(app, a.simulate);
   add_diagnose_command(app, a.diagnose);
   add_plot_command(app, a.plot);
+  sgmc::tools::add_trace_command(app, a.trace);
 }
 
 int dispatch(CLI::App& app, const command_args& a) {
@@ -382,6 +385,7 @@ int dispatch(CLI::App& app, const command_args& a) {
   if (app.got_subcommand("simulate")) return simulate_command(a.simulate);
   if (app.got_subcommand("diagnose")) return diagnose_command(a.diagnose);
   if (app.got_subcommand("plot")) return plot_command(a.plot);
+  if (app.got_subcommand("trace")) return sgmc::tools::trace_command(app, a.trace);
   return k_exit_bad_input;
 }
 

@@ -150,6 +150,7 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());
   c.node.trace_folder = *dir;
+  if (!dir->empty()) c.node.trace_publish = cfg.trace.publish;
   switch (role) {
     case node_role::master:
       return run_master(c);

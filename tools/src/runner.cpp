@@ -46,6 +46,7 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
     std::error_code ec;
     fs::create_directories(dir / "trace", ec);
     opts.trace_path = dir / "trace" / "embedded.trace";
+    opts.trace_publish = cfg.trace.publish;
     summary.trace_path = opts.trace_path.string();
   }
   if (options.threads > 0) opts.threads = options.threads;

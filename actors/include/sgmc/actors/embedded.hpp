@@ -33,6 +33,7 @@ namespace sgmc::actors {
 struct embedded_options {
   std::filesystem::path trace_path;  ///< the node's trace file; empty: no trace
   std::string node = "embedded";     ///< the node name in the trace header
+  std::string trace_publish;         ///< tcp://HOST:PORT of a `sgmc trace watch`; empty: none
   unsigned threads = 0;              ///< CAF scheduler threads; 0: the number of cores (>= 2)
   bool work_stealing = false;        ///< CAF's default scheduler instead of sharing (see above)
   /// No progress (new master version, report) for this long ends the run with errc::timeout.

@@ -94,7 +94,8 @@ struct node_options {
   std::uint32_t worker = kAnyWorker;  ///< worker: the requested index
   /// Folder of the node's trace (NODE.trace: master, worker-I, collector); empty: no trace.
   std::filesystem::path trace_folder;
-  unsigned threads = 0;  ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
+  std::string trace_publish;  ///< tcp://HOST:PORT of a `sgmc trace watch`; empty: none
+  unsigned threads = 0;       ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
   /// Open the node's data channel (data_channel.hpp): payloads of at least
   /// channel.min_bytes to an actor of another node travel over ZeroMQ, their messages over CAF.
   /// The master binds it on its listen host, the others on the address their connection to

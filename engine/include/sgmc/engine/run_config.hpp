@@ -42,6 +42,7 @@ struct protocol_config {
 /// `[trace]`: message traces of a distributed run (docs/trace-format.md).
 struct trace_config {
   bool enabled = true;  ///< write OUT/trace/NODE.trace
+  std::string publish;  ///< tcp://HOST:PORT: also stream the records to `sgmc trace watch`
 };
 
 /// `[output]`: what a run writes besides its live outputs (docs/outputs.md).

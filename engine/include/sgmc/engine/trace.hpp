@@ -67,6 +67,15 @@ using trace_run_id = std::array<std::uint8_t, 16>;
 /// Monotonic clock in ns (the trace's time base).
 std::uint64_t trace_now_ns();
 
+/// Receives a copy of every record a trace_writer records (a live publisher: actors'
+/// trace_publisher). Called on the recording actor's thread, concurrently from several: it
+/// must be thread-safe and must not block.
+class trace_tap {
+ public:
+  virtual ~trace_tap() = default;
+  virtual void on_record(const trace_event& e) = 0;
+};
+
 /// Appends records to one node's trace file. Thread-safe (the actors of a node share it);
 /// records are buffered and written in blocks, and the file is complete after flush() or
 /// destruction. A write error is kept and reported by flush().
@@ -77,6 +86,9 @@ class trace_writer {
                                                       const std::string& node);
   ~trace_writer();
   void record(const trace_event& e);
+  /// Forwards every record from now on to `tap` (not owned; null: none). Clear it before the
+  /// tap is destroyed.
+  void set_tap(trace_tap* tap);
   expected<void> flush();
   std::uint64_t records() const;
 
