@@ -2,7 +2,9 @@
 #   protocols/ and engine/ include no CAF, ZeroMQ or socket header;
 #   protocols/ reads no clock and starts no thread;
 #   engine/ reads the system clock only in src/clock.cpp (its injected clock) and starts
-#   threads only in its background writers (trace_writer.cpp, eval_worker.hpp).
+#   threads only in its background writers (trace_writer.cpp, eval_worker.hpp);
+#   sim/ includes no CAF, ZeroMQ or socket header, reads no clock (its time is virtual) and
+#   starts no thread.
 # Run as: cmake -DSOURCE_DIR=... -P boundary_check.cmake
 set(failures "")
 function(check_files module pattern allowed what)
@@ -21,11 +23,14 @@ function(check_files module pattern allowed what)
   set(failures "${failures}" PARENT_SCOPE)
 endfunction()
 
-foreach(m protocols engine)
+foreach(m protocols engine sim)
   check_files(${m} "#include <(caf/|zmq|sys/socket|netinet/)" "^$" "includes a transport header")
 endforeach()
 check_files(protocols "(steady_clock|system_clock|clock_gettime|std::thread|std::jthread)" "^$"
   "reads a clock or starts a thread")
+check_files(sim
+  "(steady_clock|system_clock|high_resolution_clock|clock_gettime|gettimeofday|std::thread|std::jthread|std::async|trace_now_ns)"
+  "^$" "reads a clock or starts a thread")
 check_files(engine "(steady_clock::now|system_clock::now|clock_gettime)" "^engine/src/clock.cpp$"
   "reads the clock outside clock.cpp")
 check_files(engine "std::(j)?thread[ ({]" "^engine/src/(trace_writer.cpp|eval_worker.hpp)$"

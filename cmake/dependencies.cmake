@@ -14,6 +14,11 @@ find_package(CLI11 REQUIRED)
 pkg_check_modules(tomlplusplus REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(zmq REQUIRED IMPORTED_TARGET libzmq)
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
+# `sgmc diagnose`: autocovariances by FFT (FFTW), Φ⁻¹ and Beta quantiles (Boost.Math, headers).
+pkg_check_modules(fftw3 REQUIRED IMPORTED_TARGET fftw3)
+find_package(Boost 1.74 REQUIRED)
+# libnetcdf (netCDF-4 on HDF5) writes OUT/posterior.nc, ArviZ's format (engine/src/netcdf_writer.cpp).
+pkg_check_modules(netcdf REQUIRED IMPORTED_TARGET netcdf)
 
 # Random123 is header-only and ships no CMake or pkg-config file.
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)

@@ -1,4 +1,5 @@
 #include "sgmc/actors/embedded.hpp"
+#include "sgmc/actors/trace_publisher.hpp"
 
 #include "sgmc/actors/topology.hpp"
 #include "sgmc/actors/wire.hpp"
@@ -80,7 +81,10 @@ expected<engine::run_report> run_embedded(const engine::run_plan& s, const embed
     if (!t) return unexpected(t.error());
     trace = std::move(*t);
   }
+  auto live = trace_publication::start(trace.get(), o.trace_publish, o.node, o.log);
+  if (!live) return unexpected(live.error());
   auto outcome = run_actors(s, o, *rp, trace.get());
+  *live = trace_publication{};  // detached, the rest sent, the counts logged
   if (outcome && trace)
     if (auto r = trace->flush(); !r) outcome = unexpected(r.error());
   if (!outcome) {

@@ -120,7 +120,11 @@ class master_actor final : public detail::peer_actor {
   }
 
   void carry_out(std::uint64_t t_ns) {
-    for (const auto& a : out_.applied) stats_.add(a.staleness());
+    for (const auto& a : out_.applied) {
+      stats_.add(a.staleness());
+      if (applied_.size() <= a.worker) applied_.resize(a.worker + 1, 0);
+      ++applied_[a.worker];
+    }
     const auto v = proto_->version();
     if (inj_.delays_versions()) {
       snapshot(v);
@@ -134,7 +138,7 @@ class master_actor final : public detail::peer_actor {
     }
     if ((out_.finished || proto_->finished()) && !reported_) {
       reported_ = true;
-      engine::shard_report r{me_.index, v, stats_};
+      engine::shard_report r{me_.index, v, stats_, applied_};
       send(ctx_.supervisor, done_atom::value, r);
       send_ordered(protocols::collector(), done_atom::value, std::move(r));
     }
@@ -172,6 +176,7 @@ class master_actor final : public detail::peer_actor {
   std::unique_ptr<protocols::master> proto_;
   protocols::outbox out_;
   engine::staleness_stats stats_;
+  std::vector<std::uint64_t> applied_;  // updates applied per worker
   engine::version_history history_;
   std::uint64_t progress_every_;
   protocols::version_t last_progress_ = 0;

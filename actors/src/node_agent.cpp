@@ -42,7 +42,9 @@ class agent final : public caf::event_based_actor {
     });
     monitor(cfg_.gate);
     hello_t_ = engine::trace_now_ns();
-    send(cfg_.gate, kHelloSeq, cfg_.hello, cfg_.origin);
+    if (!cfg_.ids) cfg_.ids = std::make_shared<std::atomic<std::uint64_t>>(0);
+    hello_id_ = cfg_.ids->fetch_add(1, std::memory_order_relaxed) + 1;
+    send(cfg_.gate, hello_id_, cfg_.hello, cfg_.origin);
     delayed_send(this, cfg_.welcome_timeout, tick_atom::value);
     return {
         [this](std::uint64_t id, const protocols::welcome& w, const caf::actor& sup) {
@@ -76,7 +78,7 @@ class agent final : public caf::event_based_actor {
     monitor(role_.actor);
     const engine::trace_actor master{engine::trace_role::master, 0};
     trace_startup(role_.trace, engine::trace_type::hello, engine::trace_direction::sent, role_.me,
-                  master, bytes_of_hello(cfg_.hello), hello_t_, kHelloSeq);
+                  master, bytes_of_hello(cfg_.hello), hello_t_, hello_id_);
     trace_startup(role_.trace, engine::trace_type::welcome, engine::trace_direction::received,
                   role_.me, master, bytes_of_welcome(), welcome_t, id);
     send(cfg_.gate, join_atom::value, role_.actor);
@@ -146,6 +148,7 @@ class agent final : public caf::event_based_actor {
   role_started role_;
   caf::actor supervisor_;
   std::uint64_t hello_t_ = 0;
+  std::uint64_t hello_id_ = 0;
   caf::actor_clock::time_point grace_end_;
   bool role_down_ = false;
   bool ended_ = false;

@@ -100,7 +100,7 @@ class gate final : public caf::event_based_actor {
     monitor(agent);
     auto welcome = w.welcome;
     set_run_id(welcome, cfg_.run_id);
-    const auto seq = ++sent_;
+    const auto seq = next_id();
     trace_startup(cfg_.trace, engine::trace_type::welcome, engine::trace_direction::sent, me(),
                   trace_actor_of(w.slot), bytes_of_welcome(), engine::trace_now_ns(), seq);
     send(agent, seq, welcome, cfg_.supervisor);
@@ -131,7 +131,7 @@ class gate final : public caf::event_based_actor {
     for (const auto slot : rules_.on_end()) {
       const auto& agent = at(slot)->agent;
       if (code == 0) {
-        const auto seq = ++sent_;
+        const auto seq = next_id();
         trace_startup(cfg_.trace, engine::trace_type::stop, engine::trace_direction::sent, me(),
                       trace_actor_of(slot), bytes_of_stop(text), engine::trace_now_ns(), seq);
         send(agent, seq, protocols::stop{text});
@@ -191,6 +191,10 @@ class gate final : public caf::event_based_actor {
   }
 
   static engine::trace_actor me() { return {engine::trace_role::master, 0}; }
+  std::uint64_t next_id() {
+    if (!cfg_.ids) cfg_.ids = std::make_shared<std::atomic<std::uint64_t>>(0);
+    return cfg_.ids->fetch_add(1, std::memory_order_relaxed) + 1;
+  }
   void log(const std::string& line) const {
     if (cfg_.log) cfg_.log(line);
   }
@@ -201,7 +205,6 @@ class gate final : public caf::event_based_actor {
   handles collector_;
   std::set<caf::actor_addr> waiting_;  ///< agents yet to acknowledge the end
   std::optional<caf::response_promise> bye_;
-  std::uint64_t sent_ = engine::trace_startup_seq;  ///< ids of the welcomes and stops sent
 };
 
 }  // namespace

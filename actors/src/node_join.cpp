@@ -32,6 +32,9 @@ expected<void> open_trace(const node_options& o, const std::string& node,
                                       o.config_hash);
   if (!t) return unexpected(t.error());
   st.trace = std::move(*t);
+  auto live = trace_publication::start(st.trace.get(), o.trace_publish, node, o.log);
+  if (!live) return unexpected(live.error());
+  st.live = std::move(*live);
   return {};
 }
 
@@ -57,6 +60,7 @@ expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run
   ac.hello = {role, kind == engine::node_role::worker ? o.worker : 0, o.config_hash, s.model->dim(),
               st.channel ? st.channel->endpoint() : std::string()};
   ac.origin = node_origin();
+  ac.ids = st.ids;
   ac.master = to_string(o.address);
   ac.welcome_timeout = o.connect_timeout;
   ac.start_role = std::move(start);
@@ -68,6 +72,7 @@ expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run
   sys.await_all_actors_done();
   if (st.channel && o.log)
     o.log(fmt::format("{}: {}", st.name.empty() ? role : st.name, describe(*st.channel)));
+  st.live = trace_publication{};  // detached, the rest sent, the counts logged
   if (r && st.trace)
     if (auto f = st.trace->flush(); !f) return unexpected(f.error());
   return r;

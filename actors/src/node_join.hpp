@@ -4,6 +4,7 @@
 #include "node_agent.hpp"
 #include "sgmc/actors/data_channel.hpp"
 #include "sgmc/actors/node.hpp"
+#include "sgmc/actors/trace_publisher.hpp"
 #include "sgmc/engine/admission.hpp"
 #include "sgmc/engine/run_plan.hpp"
 #include "sgmc/engine/trace.hpp"
@@ -26,6 +27,10 @@ struct joining_node {
   std::unique_ptr<data_channel> channel;  ///< opened once the master is reached
   std::string name;                       ///< "worker 2", "collector": once welcomed
   std::unique_ptr<engine::trace_writer> trace;
+  /// Message ids of the node's actor, shared with its agent (whose hello is 1).
+  std::shared_ptr<std::atomic<std::uint64_t>> ids =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
+  trace_publication live;  ///< after trace: detached before the writer goes
   std::unique_ptr<samplers::gradient_source> source;
 };
 

@@ -6,6 +6,7 @@
 #include "once_result.hpp"
 #include "sgmc/actors/actors.hpp"
 #include "sgmc/actors/supervisor.hpp"
+#include "sgmc/actors/trace_publisher.hpp"
 #include "sgmc/actors/wire.hpp"
 
 #include <caf/exit_reason.hpp>
@@ -49,10 +50,15 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   sup.on_result = [outcome](expected<engine::run_report> r) { outcome->set(std::move(r)); };
   master_node n;
   n.supervisor = spawn_supervisor(sys, std::move(sup));
-  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, channel};
+  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, channel, nullptr};
+  // The gate records as master shard 0: the two number their messages in one sequence.
+  const auto ids = std::make_shared<std::atomic<std::uint64_t>>(0);
   const auto every = std::max<std::uint64_t>(1, s.run.steps / 100);
-  for (std::uint32_t k = 0; k < protos.size(); ++k)
-    n.shards.push_back(spawn_master(sys, ctx, {std::move(protos[k]), k, every}));
+  for (std::uint32_t k = 0; k < protos.size(); ++k) {
+    auto c = ctx;
+    if (k == 0) c.ids = ids;
+    n.shards.push_back(spawn_master(sys, c, {std::move(protos[k]), k, every}));
+  }
   detail::gate_config gc;
   gc.admission.workers = s.protocol.workers;
   gc.admission.shards = s.protocol.shards;
@@ -65,6 +71,7 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   gc.wait = o.wait;
   gc.trace = trace;
   gc.run_id = run_id;
+  gc.ids = ids;
   gc.log = log;
   gc.on_fail = [outcome](error e) { outcome->set(unexpected(std::move(e))); };
   n.gate = detail::spawn_gate(sys, std::move(gc));
@@ -97,6 +104,8 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
     if (!t) return unexpected(t.error());
     trace = std::move(*t);
   }
+  auto live = trace_publication::start(trace.get(), o.trace_publish, "master", o.log);
+  if (!live) return unexpected(live.error());
   // Declared before the actor system: it outlives every actor that uses it.
   std::unique_ptr<data_channel> data;
   if (o.data_channel) {
@@ -122,6 +131,7 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   caf::anon_send_exit(node.gate, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   if (data && o.log) o.log(describe(*data));
+  *live = trace_publication{};  // detached, the rest sent, the counts logged
   if (result && trace)
     if (auto r = trace->flush(); !r) return unexpected(r.error());
   return result;

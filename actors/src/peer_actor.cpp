@@ -116,7 +116,8 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
   using T = std::decay_t<Msg>;
   constexpr bool is_push =
       std::is_same_v<T, protocols::push> || std::is_same_v<T, protocols::exchange>;
-  const std::uint64_t id = ++sent_;
+  const std::uint64_t id =
+      ctx_.ids ? ctx_.ids->fetch_add(1, std::memory_order_relaxed) + 1 : ++sent_;
   if (lane_ != nullptr) {
     auto e = make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(to),
                         engine::trace_direction::sent, t_ns);

@@ -164,7 +164,7 @@ class peer_actor : public caf::event_based_actor {
   void fail_taking(const error& e);
 
   engine::trace_lane* lane_ = nullptr;  ///< this actor's lane of ctx_.trace, if any
-  std::uint64_t sent_ = 0;              ///< message ids: the last one sent
+  std::uint64_t sent_ = 0;              ///< message ids: the last one sent (without ctx_.ids)
   payload_inbox inbox_;
   directory dir_;
   std::vector<std::string> data_;  ///< data endpoints: masters, workers, the collector

@@ -10,13 +10,12 @@
 namespace sgmc::actors::detail {
 
 /// Records a start-up message (hello, welcome, stop) with its id `seq` in `trace` (if any).
-/// These messages travel as (u64 id, message, ...) like the protocol's, with ids from
-/// engine::trace_startup_seq + 1 (the agent's hello is its first and only one).
+/// These messages travel as (u64 id, message, ...) like the protocol's; the gate and an agent
+/// take their ids from the counter they share with the actor they record as
+/// (actor_context::ids).
 void trace_startup(engine::trace_writer* trace, engine::trace_type type,
                    engine::trace_direction dir, engine::trace_actor me, engine::trace_actor peer,
                    std::uint64_t bytes, std::uint64_t t_ns, std::uint64_t seq);
-/// The id of an agent's hello.
-inline constexpr std::uint64_t kHelloSeq = engine::trace_startup_seq + 1;
 
 /// The run id a welcome carries, and the welcome carrying one.
 engine::trace_run_id run_id_of(const protocols::welcome& w);

@@ -131,7 +131,9 @@ class supervisor final : public caf::event_based_actor {
     for (const auto& s : shards_) {
       sum.versions.push_back(s->version);
       sum.staleness.merge(s->staleness);
+      engine::merge_applied(sum.applied, s->applied);
     }
+    if (sum.applied.size() < workers_.size()) sum.applied.resize(workers_.size(), 0);
     for (std::uint32_t i = 0; i < workers_.size(); ++i) {
       sum.gradients.push_back(workers_[i] ? workers_[i]->gradients : 0);
       if (lost_[i] && !workers_[i]) sum.lost.push_back(i);

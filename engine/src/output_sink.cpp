@@ -26,7 +26,9 @@ expected<void> output_sink::on_draw(const protocols::draw& d) {
                                   "chains of dimension {}; got {} values)",
                                   d.index, d.chain, chains_.size(), dim, d.theta.size()));
   const double step_size = sched_.at(d.step == 0 ? 0 : d.step - 1);
-  if (auto r = chains_[d.chain]->on_step(d.step, d.theta, true, d.potential, step_size); !r)
+  if (auto r =
+          chains_[d.chain]->on_step(d.step, d.theta, true, d.potential, step_size, d.staleness);
+      !r)
     return r;
   last_draw_[d.chain] = d.theta;  // the final record's θ (on_finish)
   return {};

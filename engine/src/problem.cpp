@@ -82,6 +82,7 @@ expected<void> prepare_output(const fs::path& out, const std::string& config_tex
   for (const auto& entry : fs::directory_iterator(out / "samples", ec))
     if (std::regex_match(entry.path().filename().string(), chain_file))
       fs::remove(entry.path(), ec);
+  fs::remove(out / "posterior.nc", ec);  // written again only if this run succeeds
   if (remove_traces)
     for (const auto& entry : fs::directory_iterator(out / "trace", ec))
       if (entry.path().extension() == ".trace") fs::remove(entry.path(), ec);

@@ -1,5 +1,7 @@
 #include "sgmc/engine/protocol_driver.hpp"
 
+#include "sgmc/engine/protocol_dispatch.hpp"
+
 #include <fmt/format.h>
 
 #include <utility>
@@ -153,12 +155,7 @@ expected<void> protocol_driver::run_event(driver_event e) {
 
 expected<void> protocol_driver::to_master(const protocols::message& m, protocols::outbox& out,
                                           protocols::shard_id k) {
-  protocols::master& s = *masters_[k];
-  if (auto* x = std::get_if<protocols::push>(&m)) return s.on_push(*x, out);
-  if (auto* x = std::get_if<protocols::pull>(&m)) return s.on_pull(*x, out);
-  if (auto* x = std::get_if<protocols::exchange>(&m)) return s.on_exchange(*x, out);
-  return make_error(errc::protocol,
-                    fmt::format("driver: message {} sent to master shard {}", m.index(), k));
+  return dispatch(*masters_[k], m, out);
 }
 
 expected<void> protocol_driver::to_worker(protocols::message m, protocols::outbox& out,
@@ -171,9 +168,7 @@ expected<void> protocol_driver::to_worker(protocols::message m, protocols::outbo
     }
     return w.on_theta_reply(*x, out);
   }
-  if (auto* x = std::get_if<protocols::stop>(&m)) return w.on_stop(*x, out);
-  return make_error(errc::protocol,
-                    fmt::format("driver: message {} sent to worker {}", m.index(), i));
+  return dispatch(w, m, out);
 }
 
 expected<void> protocol_driver::to_collector(const protocols::message& m) {

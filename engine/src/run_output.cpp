@@ -1,6 +1,8 @@
 #include "sgmc/engine/run_output.hpp"
 
 #include "eval_worker.hpp"
+#include "sgmc/engine/draw_stats.hpp"
+#include "sgmc/engine/npy_reader.hpp"
 #include "sgmc/engine/npy_writer.hpp"
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@ namespace sgmc::engine {
 
 struct chain_output::impl {
   std::optional<npy_writer> npy;
+  std::optional<npy_writer> stats;  // rows of draw_stats, one per row of npy
   std::unique_ptr<evaluator> eval;
   std::unique_ptr<detail::eval_worker> worker;  // after eval: stops before eval goes
 };
@@ -29,15 +32,19 @@ expected<std::unique_ptr<chain_output>> chain_output::create(const output_contex
   std::unique_ptr<chain_output> out(new chain_output(ctx, chain));
   auto npy = npy_writer::create(out->summary_.samples_path, ctx.model.dim());
   if (!npy) return unexpected(npy.error());
+  auto stats = npy_writer::create_records(draw_stats_path(out->summary_.samples_path).string(),
+                                          k_draw_stats_descr, k_draw_stats_bytes);
+  if (!stats) return unexpected(stats.error());
   auto& s = *out->impl_;
   s.npy.emplace(std::move(*npy));
+  s.stats.emplace(std::move(*stats));
   s.eval = evaluator::make(ctx.model, ctx.test);
   s.worker = std::make_unique<detail::eval_worker>(*s.eval, ctx.metrics, ctx.progress);
   return out;
 }
 
 expected<void> chain_output::on_step(std::uint64_t step, std::span<const float> theta, bool is_draw,
-                                     double potential, double step_size) {
+                                     double potential, double step_size, std::int64_t staleness) {
   auto& s = *impl_;
   if (!s.worker) return make_error(errc::invalid_argument, "chain_output: already finished");
   if (auto failed = s.worker->failure()) return unexpected(*failed);
@@ -47,6 +54,8 @@ expected<void> chain_output::on_step(std::uint64_t step, std::span<const float> 
   last_recorded_ = false;
   if (is_draw) {
     if (auto r = s.npy->append(theta); !r) return r;
+    const auto record = encode(draw_stats{step, potential, step_size, staleness});
+    if (auto r = s.stats->append_record(record); !r) return r;
     summary_.draws = s.npy->rows();
     s.worker->add_draw(theta);
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
 
 namespace sgmc::engine {
 
@@ -28,15 +29,52 @@ double staleness_stats::mean() const {
   return count == 0 ? 0.0 : static_cast<double>(sum) / static_cast<double>(count);
 }
 
+namespace {
+
+constexpr std::size_t k_listed = 16;
+
+/// Every worker's count, or their range when there are too many to list.
+std::string per_worker(const std::vector<std::uint64_t>& g) {
+
+  if (g.size() <= k_listed) return fmt::format("{}", fmt::join(g, " "));
+  const auto [lo, hi] = std::minmax_element(g.begin(), g.end());
+  return fmt::format("{} to {} per worker", *lo, *hi);
+}
+
+}  // namespace
+
 std::string describe(const run_report& s) {
-  const auto total = std::accumulate(s.gradients.begin(), s.gradients.end(), std::uint64_t{0});
-  std::string out = fmt::format(
-      "versions {}, gradients {} ({}), staleness mean {:.2f} max {}, "
-      "draws {}, {:.2f} s",
-      fmt::join(s.versions, " "), total, fmt::join(s.gradients, " "), s.staleness.mean(),
-      s.staleness.max, s.draws, s.wall_seconds);
-  if (!s.lost.empty()) out += fmt::format(", lost workers {}", fmt::join(s.lost, " "));
+  const auto sum = [](const std::vector<std::uint64_t>& v) {
+    return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
+  };
+  const auto is_lost = [&](std::size_t w) {
+    return std::find(s.lost.begin(), s.lost.end(), w) != s.lost.end();
+  };
+  // A lost worker never reported its gradient count: say so rather than print 0.
+  std::string grads;
+  if (s.gradients.size() > k_listed) {
+    grads = per_worker(s.gradients);
+  } else {
+    std::vector<std::string> each;
+    for (std::size_t w = 0; w < s.gradients.size(); ++w)
+      each.push_back(is_lost(w) ? std::string("lost") : std::to_string(s.gradients[w]));
+    grads = fmt::format("{}", fmt::join(each, " "));
+  }
+  std::string out = fmt::format("versions {}", fmt::join(s.versions, " "));
+  if (!s.applied.empty())
+    out += fmt::format(", updates applied {} ({})", sum(s.applied), per_worker(s.applied));
+  out += fmt::format(", gradients {} ({}), staleness mean {:.2f} max {}, draws {}, {:.2f} s",
+                     sum(s.gradients), grads, s.staleness.mean(), s.staleness.max, s.draws,
+                     s.wall_seconds);
+  if (!s.lost.empty())
+    out +=
+        fmt::format(", lost: worker{} {}", s.lost.size() == 1 ? "" : "s", fmt::join(s.lost, " "));
   return out;
+}
+
+void merge_applied(std::vector<std::uint64_t>& applied, const std::vector<std::uint64_t>& shard) {
+  if (applied.size() < shard.size()) applied.resize(shard.size(), 0);
+  for (std::size_t w = 0; w < shard.size(); ++w) applied[w] = std::max(applied[w], shard[w]);
 }
 
 }  // namespace sgmc::engine

@@ -25,8 +25,8 @@ std::uint64_t bytes_of(const protocols::pull&) { return 16; }
 std::uint64_t bytes_of(const protocols::theta_reply& m) { return 12 + payload_bytes(m.data); }
 // worker 4, shard 4, step 8, version 8.
 std::uint64_t bytes_of(const protocols::exchange& m) { return 24 + payload_bytes(m.theta); }
-// chain 4, draw 8, step 8, shard 4, offset 8, potential 8.
-std::uint64_t bytes_of(const protocols::sample& m) { return 40 + payload_bytes(m.theta); }
+// chain 4, draw 8, step 8, shard 4, offset 8, potential 8, staleness 8.
+std::uint64_t bytes_of(const protocols::sample& m) { return 48 + payload_bytes(m.theta); }
 // A string: its length word and its characters.
 std::uint64_t bytes_of(const protocols::stop& m) { return 8 + m.reason.size(); }
 

@@ -70,8 +70,9 @@ trace_event read_anchor() {
 
 namespace detail {
 
-// What a lane needs of its writer: a way to wake the writer's thread.
+// What a lane needs of its writer: the tap, and a way to wake the writer's thread.
 struct trace_lane_owner {
+  std::atomic<trace_tap*> tap{nullptr};  // set_tap(): a copy of every record
   std::mutex mu;
   std::condition_variable cv;
   bool wake = false;
@@ -147,6 +148,7 @@ trace_lane::trace_lane(detail::trace_lane_owner* o, std::size_t capacity)
 trace_lane::~trace_lane() { ::operator delete[](ring_, std::align_val_t{64}); }
 
 void trace_lane::record(const trace_event& e) {
+  if (trace_tap* tap = owner_->tap.load(std::memory_order_acquire)) tap->on_record(e);
   const std::uint64_t h = head_.load(std::memory_order_relaxed);
   if (h + kRecord - tail_seen_ > mask_ + 1) wait_for_room(h);
   tf::encode(e, ring_ + (h & mask_));
@@ -309,6 +311,8 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
 }
 
 trace_lane* trace_writer::lane() { return impl_->add_lane(); }
+
+void trace_writer::set_tap(trace_tap* tap) { impl_->tap.store(tap, std::memory_order_release); }
 
 void trace_writer::record(const trace_event& e) {
   std::lock_guard lock(impl_->shared_mu);

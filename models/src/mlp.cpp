@@ -208,4 +208,14 @@ void mlp::initial_params(const core::rng_key& key, std::span<float> theta) const
   }
 }
 
+std::vector<param_block> mlp::param_layout() const {
+  std::vector<param_block> blocks;
+  for (std::size_t l = 0; l + 1 < layers_.size(); ++l) {
+    const std::string n = std::to_string(l + 1);
+    blocks.push_back({"W" + n, {layers_[l], layers_[l + 1]}, weight_offset(l)});
+    blocks.push_back({"b" + n, {layers_[l + 1]}, bias_offset(l)});
+  }
+  return blocks;
+}
+
 }  // namespace sgmc::models

@@ -27,4 +27,9 @@ void softmax::initial_params(const core::rng_key& key, std::span<float> theta) c
   detail::small_normal_init(key, detail::kLinearInitStd, theta);
 }
 
+std::vector<param_block> softmax::param_layout() const {
+  const auto& d = impl_->layers();  // {features, K}: the mlp without hidden layers
+  return {{"W", {d[0], d[1]}, impl_->weight_offset(0)}, {"b", {d[1]}, impl_->bias_offset(0)}};
+}
+
 }  // namespace sgmc::models

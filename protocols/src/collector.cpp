@@ -64,6 +64,7 @@ expected<void> collector::on_sample(const sample& m, std::vector<draw>& ready) {
   if (m.shard == 0) {
     p.d.step = m.step;
     p.d.potential = m.potential;
+    p.d.staleness = m.staleness;
   }
   std::copy(m.theta.values.begin(), m.theta.values.end(),
             p.d.theta.begin() + static_cast<std::ptrdiff_t>(m.offset));

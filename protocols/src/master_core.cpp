@@ -146,6 +146,10 @@ void master_core::advance(outbox& out) {
     s.shard = setup_.shard;
     s.offset = slice_.offset;
     s.potential = potential_;
+    // The update that made this version was applied by this event (async, ssp, downpour: one;
+    // sync: every worker's, all with staleness 0).
+    if (!out.applied.empty())
+      s.staleness = static_cast<std::int64_t>(out.applied.back().staleness());
     s.theta.values = theta_;
     out.send.push_back({collector(), std::move(s)});
   }

@@ -1,11 +1,13 @@
-"""sgmc's Python readers for what a run writes (numpy only).
+"""sgmc's Python reader: the outputs of `sgmc run` and `sgmc node` as numpy arrays.
 
     import sgmc
-    t = sgmc.read_trace("runs/demo/trace/embedded.trace")
+    run = sgmc.read_run("runs/fmnist-mlp")     # config, samples, stats, metrics, traces
+    header, records = sgmc.read_trace("runs/x/trace/embedded.trace")
 
-Use with ``PYTHONPATH=<repo>/python`` (see docs/trace-format.md).
+numpy only; xarray (for posterior.nc) and matplotlib (for `python3 -m sgmc.plot`) are optional.
 """
-from .trace import DIRS, RECORD, ROLES, STARTUP_SEQ, TYPES, Trace, TraceError, read_trace
+from .run import Run, read_run
+from .trace import DIRS, RECORD, ROLES, TYPES, Trace, TraceError, read_trace
 
-__all__ = ["read_trace", "Trace", "TraceError", "RECORD", "TYPES", "ROLES", "DIRS",
-           "STARTUP_SEQ"]
+__all__ = ["Run", "read_run", "read_trace", "Trace", "TraceError", "RECORD", "TYPES", "ROLES",
+           "DIRS"]

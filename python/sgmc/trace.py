@@ -1,24 +1,25 @@
 """Reading sgmc message traces (``runs/NAME/trace/NODE.trace``; docs/trace-format.md).
 
-``read_trace(path)`` reads a trace file of format version 1 or 2 into a :class:`Trace`: the
-header (node name, format version, run id, config hash, clock anchor) and every record as one
-row of a numpy structured array (dtype :data:`RECORD`, the same fields for both versions).
-It validates the file as strictly as sgmc's C++ reader (``sgmc::engine::read_trace``) and
-refuses anything malformed with a :class:`TraceError` (a ``ValueError``) naming the file, the
-byte offset and what is wrong; a file that ends inside a record (a node killed while writing)
-is read up to its last whole record, with ``truncated`` set.
+``header, records = read_trace(path)`` reads a trace file of format version 1 or 2: the
+header as a dict (node name, format version, run id, config hash, clock anchor, whether the
+file was cut short) and every record as one row of a numpy structured array (dtype
+:data:`RECORD`, the same fields for both versions). It validates the file as strictly as
+sgmc's C++ reader (``sgmc::engine::read_trace``) and refuses anything malformed with a
+:class:`TraceError` (a ``ValueError``) whose message starts with the file's path, then the
+byte offset and what is wrong (the C++ reader's message, without its ``trace `` prefix); a
+file that ends inside a record (a node killed while writing) is read up to its last whole
+record, with ``header["truncated"]`` set.
 
 Only numpy is needed.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
+import typing
 
 import numpy as np
 
-__all__ = ["read_trace", "Trace", "TraceError", "RECORD", "TYPES", "ROLES", "DIRS",
-           "STARTUP_SEQ"]
+__all__ = ["read_trace", "Trace", "TraceError", "RECORD", "TYPES", "ROLES", "DIRS"]
 
 #: Record types by code (part of the format: never renumbered).
 TYPES = {1: "push", 2: "pull", 3: "params", 4: "exchange", 5: "sample", 6: "hello",
@@ -27,9 +28,6 @@ TYPES = {1: "push", 2: "pull", 3: "params", 4: "exchange", 5: "sample", 6: "hell
 ROLES = {0: "master", 1: "worker", 2: "collector"}
 #: Directions by code: messages are sent or received, compute/apply are spans, anchors none.
 DIRS = {0: "sent", 1: "received", 2: "span", 3: "none"}
-#: Message ids of the start-up messages (hello, welcome, the master's stop to a node) count
-#: from STARTUP_SEQ + 1; an actor's own messages from 1.
-STARTUP_SEQ = 1 << 63
 
 #: One decoded record (both versions; fields a version lacks are 0).
 RECORD = np.dtype([
@@ -69,21 +67,18 @@ class TraceError(ValueError):
     """A malformed trace file: the message names the file, the byte offset and the fault."""
 
 
-@dataclasses.dataclass
-class Trace:
-    """One node's trace file."""
-    path: str
-    node: str                 #: the node's name (master, worker-1, collector, embedded)
-    version: int              #: the file's format version (1 or 2)
-    run_id: str               #: 32 hex digits, the same in every node's file of a run (v1: zeros)
-    config_hash: int          #: hash of the run's resolved config (v1: 0)
-    anchor_t_ns: int          #: clock anchor taken when the file was opened (v1: 0) ...
-    anchor_realtime_ns: int   #: ... CLOCK_REALTIME read together with it
-    records: np.ndarray       #: dtype RECORD, in file order (sort by t_ns across actors)
-    truncated: bool           #: the file ended inside a record: read up to the last whole one
+class Trace(typing.NamedTuple):
+    """What read_trace returns: ``header, records = read_trace(path)``.
 
-    def __len__(self):
-        return len(self.records)
+    header   dict: "path"; "node" (master, worker-1, collector, embedded); "version" (1 or 2);
+             "run_id" (32 hex digits, the same in every node's file of a run; zeros in v1);
+             "config_hash" (of the run's resolved config.toml; 0 in v1); "anchor_t_ns" and
+             "anchor_realtime_ns" (the clock anchor taken when the file was opened; 0 in v1);
+             "truncated" (the file ended inside a record: read up to the last whole one)
+    records  numpy array of dtype RECORD, in file order (sort by t_ns across actors)
+    """
+    header: dict
+    records: np.ndarray
 
 
 def _header_bytes(version, node_bytes):
@@ -156,15 +151,16 @@ def _bad_rows(version, disk):
 
 
 def read_trace(path) -> Trace:
-    """Reads and validates the trace file at `path` (format version 1 or 2).
+    """Reads and validates the trace file at `path` (format version 1 or 2): (header, records),
+    see Trace.
 
-    Raises TraceError (a ValueError) naming the file, the byte offset and the fault for a
-    malformed file, OSError when it cannot be read.
+    Raises TraceError (a ValueError: "PATH: byte N: what") for a malformed file, OSError when
+    it cannot be read.
     """
     path = os.fspath(path)
 
     def bad(offset, what):
-        return TraceError(f"trace {path}: byte {offset}: {what}")
+        return TraceError(f"{path}: byte {offset}: {what}")
 
     with open(path, "rb") as f:
         data = f.read()
@@ -218,6 +214,7 @@ def read_trace(path) -> Trace:
         anchor = raw["type"] == _ANCHOR
         rec["duration_ns"] = np.where(anchor, 0, raw["extra"])
         rec["realtime_ns"] = np.where(anchor, raw["extra"], 0)
-    return Trace(path=path, node=node, version=version, run_id=run_id, config_hash=config_hash,
-                 anchor_t_ns=anchor_t, anchor_realtime_ns=anchor_real, records=rec,
-                 truncated=rest != 0)
+    header = {"path": path, "node": node, "version": version, "run_id": run_id,
+              "config_hash": config_hash, "anchor_t_ns": anchor_t,
+              "anchor_realtime_ns": anchor_real, "truncated": rest != 0}
+    return Trace(header, rec)

@@ -98,7 +98,7 @@ class fake_master final : public master {
     ++version_;
     if (version_ % p_.thin == 0)
       out.send.push_back(
-          {collector(), sample{0, draws_++, version_, p_.shard, slice_.offset, 0.0, data()}});
+          {collector(), sample{0, draws_++, version_, p_.shard, slice_.offset, 0.0, -1, data()}});
     if (version_ < p_.steps) return;
     finished_ = out.finished = true;
     for (std::uint32_t w = 0; w < p_.workers; ++w)

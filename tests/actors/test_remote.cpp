@@ -73,11 +73,11 @@ struct collector_rig {
 
   // Draw `draw` of chain 0, whose payload waits under `ticket` of channel 1 (and never comes).
   static a::detail::remote<p::sample> remote_sample(std::uint64_t draw, std::uint64_t ticket) {
-    p::sample s{0, draw, 10 * draw, 0, 0, 0.5, {}};
+    p::sample s{0, draw, 10 * draw, 0, 0, 0.5, -1, {}};
     return {s, {1, ticket, 3}};
   }
   static p::sample plain_sample(std::uint64_t draw) {
-    return {0, draw, 10 * draw, 0, 0, 0.5, {{1.0f, 2.0f, 3.0f}}};
+    return {0, draw, 10 * draw, 0, 0, 0.5, -1, {{1.0f, 2.0f, 3.0f}}};
   }
 };
 

@@ -133,7 +133,7 @@ TEST_CASE("push and sample keep a NaN, infinite or -0 potential bit for bit", "[
     CHECK(same_bits(out.potential, pot));
     CHECK(same_bits(out.data.values, in.data.values));
 
-    p::sample s{2, 3, 4, 0, 100, pot, {special_floats()}};
+    p::sample s{2, 3, 4, 0, 100, pot, 7, {special_floats()}};
     p::sample t;
     REQUIRE(!load(save(s), t));
     CHECK(t.chain == 2);
@@ -141,6 +141,7 @@ TEST_CASE("push and sample keep a NaN, infinite or -0 potential bit for bit", "[
     CHECK(t.step == 4);
     CHECK(t.offset == 100);
     CHECK(same_bits(t.potential, pot));
+    CHECK(t.staleness == 7);
     CHECK(same_bits(t.theta.values, s.theta.values));
   }
 }

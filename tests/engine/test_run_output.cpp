@@ -4,6 +4,7 @@
 // write_text's error.
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
+#include "sgmc/engine/npy_reader.hpp"
 #include "sgmc/engine/output_sink.hpp"
 #include "sgmc/engine/problem.hpp"
 #include "sgmc/engine/run_output.hpp"
@@ -144,4 +145,24 @@ TEST_CASE("write_text names the file and the OS error when it cannot write") {
   std::string line;
   std::getline(in, line);
   CHECK(line == "x = 1");
+}
+
+TEST_CASE("every draw's step, potential, step size and staleness go to chain-K.stats.npy") {
+  fixture f;
+  const auto ctx = f.context(100);
+  auto out = e::chain_output::create(ctx, 3);
+  REQUIRE(out);
+  const std::vector<float> theta{0.5f, 0.25f};
+  for (std::uint64_t t = 1; t <= 6; ++t)
+    REQUIRE((*out)->on_step(t, theta, t % 3 == 0, 10.0 + static_cast<double>(t), 0.01 * t,
+                            static_cast<std::int64_t>(t) - 4));
+  REQUIRE((*out)->finish(theta, true));
+  const auto draws = e::read_npy_f32(f.dir.file("chain-3.npy"));
+  REQUIRE(draws);
+  const auto stats = e::read_draw_stats(f.dir.file("chain-3.stats.npy"));
+  REQUIRE(stats);
+  REQUIRE(stats->size() == draws->rows);
+  REQUIRE(stats->size() == 2);
+  CHECK((*stats)[0] == e::draw_stats{3, 13.0, 0.03, -1});
+  CHECK((*stats)[1] == e::draw_stats{6, 16.0, 0.06, 2});
 }

@@ -157,3 +157,27 @@ TEST_CASE("staleness_stats counts, merges and keeps a histogram with an overflow
   CHECK(s.hist.back() == 1);
   CHECK(a::staleness_stats{}.mean() == 0.0);
 }
+
+TEST_CASE("the run report names a lost worker's gradients as lost and lists lost worker ids") {
+  a::run_report r;
+  r.versions = {150000};
+  r.gradients = {136848, 0};  // worker 1 was killed: it never reported its count
+  r.applied = {136848, 13152};
+  r.lost = {1};
+  const auto line = a::describe(r);
+  INFO(line);
+  CHECK(line.find("updates applied 150000 (136848 13152)") != std::string::npos);
+  CHECK(line.find("gradients 136848 (136848 lost)") != std::string::npos);
+  CHECK(line.find("lost: worker 1") != std::string::npos);
+  CHECK(line.find("lost workers") == std::string::npos);
+  r.lost.clear();
+  r.gradients = {136848, 13152};
+  CHECK(a::describe(r).find("lost") == std::string::npos);
+}
+
+TEST_CASE("merge_applied keeps the largest count per worker over the shards") {
+  std::vector<std::uint64_t> applied;
+  a::merge_applied(applied, {3, 5});
+  a::merge_applied(applied, {4, 2, 7});
+  CHECK(applied == std::vector<std::uint64_t>{4, 5, 7});
+}

@@ -3,8 +3,12 @@
 #include "helpers.hpp"
 
 #include "sgmc/models/factory.hpp"
+#include "sgmc/models/mlp.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <utility>
 
 using namespace sgmc::models;
 using namespace sgmc::models::test;
@@ -152,4 +156,65 @@ TEST_CASE("make_model names the gaussian key at fault", "[models][factory]") {
   p.covariance = {{1, 0}, {0, 1}};
   p.grad_noise = -0.1;
   check_error(p, {}, errc::invalid_config, "model.grad_noise");
+}
+
+namespace {
+
+/// Every element of θ is in exactly one block, and the blocks come in order of offset.
+void check_covers_once(const model& m) {
+  std::vector<int> hits(m.dim(), 0);
+  std::size_t next = 0;
+  for (const auto& b : m.param_layout()) {
+    INFO(m.name() << " block " << b.name);
+    CHECK(b.offset == next);
+    REQUIRE(b.offset + b.size() <= m.dim());
+    for (std::size_t i = 0; i < b.size(); ++i) ++hits[b.offset + i];
+    next = b.offset + b.size();
+  }
+  CHECK(next == m.dim());
+  CHECK(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
+}
+
+}  // namespace
+
+TEST_CASE("param_layout names the blocks of theta and covers it exactly once",
+          "[models][factory]") {
+  const auto cls = split_of(random_dataset(20, 7, 3, 1));
+  const auto reg = split_of(random_dataset(20, 5, 0, 2));
+  const auto bin = split_of(random_dataset(20, 5, 2, 3));
+  model_params p;
+  p.layers = {7, 4, 6, 3};
+  auto m = make_model(p, cls).value();
+  check_covers_once(*m);
+  const auto layout = m->param_layout();
+  REQUIRE(layout.size() == 6);
+  CHECK(layout[0].name == "W1");
+  CHECK(layout[0].shape == std::vector<std::size_t>{7, 4});
+  CHECK(layout[1].name == "b1");
+  CHECK(layout[1].shape == std::vector<std::size_t>{4});
+  CHECK(layout[4].name == "W3");
+  CHECK(layout[4].shape == std::vector<std::size_t>{6, 3});
+  CHECK(layout[5].name == "b3");
+  // Row-major as the model reads it: W2 (i, j) is θ[weight_offset(1) + i·6 + j].
+  const auto& net = dynamic_cast<const mlp&>(*m);
+  CHECK(layout[2].offset == net.weight_offset(1));
+  CHECK(layout[3].offset == net.bias_offset(1));
+  p.kind = model_kind::softmax;
+  m = make_model(p, cls).value();
+  check_covers_once(*m);
+  CHECK(m->param_layout()[0].name == "W");
+  CHECK(m->param_layout()[0].shape == std::vector<std::size_t>{7, 3});
+  CHECK(m->param_layout()[1].name == "b");
+  for (const auto& [kind, data] : {std::pair{model_kind::linreg, reg}, {model_kind::logreg, bin}}) {
+    p.kind = kind;
+    m = make_model(p, data).value();
+    check_covers_once(*m);
+    CHECK(m->param_layout().size() == 1);
+    CHECK(m->param_layout()[0].name == "theta");
+  }
+  p.kind = model_kind::gaussian;
+  p.mean = {1, 2, 3};
+  m = make_model(p, data_split{}).value();
+  check_covers_once(*m);
+  CHECK(m->param_layout()[0].shape == std::vector<std::size_t>{3});
 }

@@ -1,6 +1,8 @@
 """Checks of the outputs of `sgmc run`, for the system tests (run with /usr/bin/python3).
 
-  check_outputs.py npy PATH ROWS DIM          float32 [ROWS, DIM], finite (ROWS -1: any)
+  check_outputs.py npy PATH ROWS DIM          float32 [ROWS, DIM], finite (ROWS -1: any), and
+                                              its .stats.npy: one record per row, steps rising
+  check_outputs.py staleness PATH LO HI       every draw's staleness in [LO, HI] (.stats.npy)
   check_outputs.py mean PATH TOL MU...        column means of the draws within TOL of MU
   check_outputs.py metric PATH CHAIN FIELD OP VALUE
                                               the chain's last metrics line: FIELD OP VALUE
@@ -26,7 +28,17 @@ def check_npy(path, rows, dim):
     assert a.ndim == 2 and a.shape[1] == int(dim), a.shape
     assert int(rows) < 0 or a.shape[0] == int(rows), a.shape
     assert np.isfinite(a).all(), "non-finite draws"
+    stats = np.load(path[:-len(".npy")] + ".stats.npy")
+    assert stats.dtype.names == ("step", "potential", "step_size", "staleness"), stats.dtype
+    assert stats.shape == (a.shape[0],), f"stats {stats.shape} for draws {a.shape}"
+    assert (np.diff(stats["step"].astype(np.int64)) > 0).all(), "steps do not rise"
     print("shape", a.shape)
+
+
+def check_staleness(path, lo, hi):
+    s = np.load(path[:-len(".npy")] + ".stats.npy")["staleness"]
+    assert len(s) and s.min() >= int(lo) and s.max() <= int(hi), f"staleness {s.min()}..{s.max()}"
+    print("staleness", s.min(), s.max())
 
 
 def check_mean(path, tol, *mu):
@@ -60,7 +72,7 @@ def check_metrics(path, chains):
 
 if __name__ == "__main__":
     checks = {"npy": check_npy, "mean": check_mean, "metric": check_metric,
-              "metrics": check_metrics}
+              "metrics": check_metrics, "staleness": check_staleness}
     try:
         checks[sys.argv[1]](*sys.argv[2:])
     except AssertionError as e:

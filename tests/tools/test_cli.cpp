@@ -235,6 +235,10 @@ TEST_CASE("every protocol runs gaussian-2d as actors and writes draws, metrics a
       CHECK(check("npy " + npy + " 900 2"));
       CHECK(check("mean " + npy + " 0.5 1.0 -1.0"));
       CHECK(check("metric " + out + "/metrics.jsonl " + std::to_string(k) + " mean_error lt 0.5"));
+      // Each draw's staleness: none for elastic's local steps, 0 for sync, measured otherwise.
+      if (kind == "elastic") CHECK(check("staleness " + npy + " -1 -1"));
+      if (kind == "sync") CHECK(check("staleness " + npy + " 0 0"));
+      if (kind == "async") CHECK(check("staleness " + npy + " 0 1000000"));
     }
     CHECK(std::filesystem::file_size(out + "/trace/embedded.trace") > 1000);
   }

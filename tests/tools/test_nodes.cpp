@@ -321,7 +321,21 @@ TEST_CASE("killing a worker process mid-run leaves the master carrying on with t
   CHECK(w0 == 0);
   CHECK(col == 0);
   CHECK(nodes.master->output().find("step 2000/2000") != std::string::npos);
-  CHECK(nodes.master->output().find("lost workers 1") != std::string::npos);
+  CHECK(nodes.master->output().find("lost: worker 1") != std::string::npos);
+  // The killed worker never reported its gradient count: "lost", not 0.
+  CHECK(nodes.master->output().find(" lost), staleness") != std::string::npos);
+  // The master's trace counts the killed worker's applied updates as the run report does.
+  std::smatch applied;
+  const std::string report = nodes.master->output();
+  REQUIRE(
+      std::regex_search(report, applied, std::regex("updates applied \\d+ \\((\\d+) (\\d+)\\)")));
+  CHECK(std::stoull(applied[2].str()) > 0);
+  auto summary = run_command(k_sgmc + " trace summary " + out +
+                             " --json | /usr/bin/python3 -c "
+                             "\"import json,sys; w=json.load(sys.stdin)['workers']; "
+                             "print(*[x['applied'] for x in w])\"");
+  INFO(summary.output);
+  CHECK(summary.output == applied[1].str() + " " + applied[2].str() + "\n");
   CHECK(check("npy " + out + "/samples/chain-0.npy 150 2"));
   CHECK(check("metrics " + out + "/metrics.jsonl 1"));
 }

@@ -79,6 +79,7 @@ expected<void> validate(const engine::run_config& cfg) {
     return invalid("data.classes must be 0 (regression) or >= 2 (classification) (got 1)");
   if (auto r = validate_run(cfg.run); !r) return r;
   if (auto r = validate_protocol(cfg); !r) return r;
+  if (auto r = engine::validate(cfg.sim); !r) return r;
   if (auto r = samplers::validate(cfg.sampler); !r) return r;
   if (auto r = cfg.make_schedule(); !r) return unexpected(r.error());
   return validate_model(cfg.model);

@@ -6,9 +6,13 @@
 #include "sgmc/actors/node.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/tools/config_loader.hpp"
+#include "sgmc/tools/diagnose.hpp"
 #include "sgmc/tools/node_ranks.hpp"
 #include "sgmc/tools/node_runner.hpp"
+#include "sgmc/tools/plot.hpp"
 #include "sgmc/tools/runner.hpp"
+#include "sgmc/tools/simulate.hpp"
+#include "trace_cli.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -44,6 +48,7 @@ struct run_args {
   std::string out;
   unsigned threads = 0;
   bool quiet = false;
+  bool flat = false;
 };
 
 void add_run_command(CLI::App& app, run_args& args) {
@@ -56,6 +61,53 @@ void add_run_command(CLI::App& app, run_args& args) {
   cmd->add_option("--threads", args.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+  cmd->add_flag("--flat", args.flat,
+                "posterior.nc holds one theta [chain, draw, dim] (output.posterior_flat)");
+}
+
+void add_plot_command(CLI::App& app, sgmc::tools::plot_options& args) {
+  auto* cmd = app.add_subcommand("plot", "Draw a run's figures (PNG) into RUN_DIR/plots/");
+  cmd->add_option("run_dir", args.run_dir, "A run's output folder")->required();
+  cmd->add_option("--out", args.out_dir, "Folder for the figures (default: RUN_DIR/plots)");
+}
+
+struct simulate_args {
+  std::string config;
+  std::vector<std::string> sets;
+  std::string out;
+  std::optional<std::int64_t> workers;
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+void add_simulate_command(CLI::App& app, simulate_args& args) {
+  auto* cmd = app.add_subcommand(
+      "simulate", "Run the protocol of one experiment in virtual time (docs/simulate.md)");
+  cmd->add_option("config", args.config, "Experiment config (TOML)")->required();
+  cmd->add_option("--workers", args.workers, "protocol.workers (default: the config's)");
+  cmd->add_option("--set", args.sets, "Override a config key: section.key=value (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("KEY=VALUE");
+  cmd->add_option("--out", args.out, "Output folder (default: runs/<name>)");
+  cmd->add_option("--threads", args.threads, "Threads of the kernels (default: all cores)")
+      ->check(CLI::Range(1u, 4096u));
+  cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+struct diagnose_args {
+  std::vector<std::string> run_dirs;
+  std::string params;
+  bool json = false;
+};
+
+void add_diagnose_command(CLI::App& app, diagnose_args& args) {
+  auto* cmd = app.add_subcommand(
+      "diagnose", "R-hat, ESS and MCSE of the draws of runs (several folders: several chains)");
+  cmd->add_option("run_dirs", args.run_dirs, "Run folders (the OUT of sgmc run or sgmc node)")
+      ->required();
+  cmd->add_option("--params", args.params,
+                  "Parameters to diagnose: indices and ranges, e.g. 0,5,17 or 0-9 (default: all "
+                  "up to 20, else 20 chosen with a fixed seed)")
+      ->type_name("LIST");
+  cmd->add_flag("--json", args.json, "Print one JSON object instead of the table");
 }
 
 struct node_args {
@@ -129,6 +181,24 @@ int fail(const sgmc::error& e) {
   return e.code == sgmc::errc::diverged ? k_exit_diverged : k_exit_bad_input;
 }
 
+// R-hat and bulk ESS of the potential over the run's chains (split R-hat with one chain).
+void print_potential_check(const std::string& out_dir, bool elastic) {
+  auto c = sgmc::tools::check_potential(out_dir);
+  if (!c) {
+    std::printf("  potential: no diagnostics (%s)\n", c.error().message.c_str());
+    return;
+  }
+  auto show = [](double v, const char* spec) {
+    return std::isfinite(v) ? fmt::format(fmt::runtime(spec), v) : std::string("-");
+  };
+  std::string over =
+      c->chains == 1 ? std::string("split, 1 chain") : fmt::format("{} chains", c->chains);
+  if (elastic) over += " coupled by elastic: reads optimistic";
+  std::printf("  potential: R-hat %s (%s), bulk ESS %s; more: sgmc diagnose %s\n",
+              show(c->rhat, "{:.3f}").c_str(), over.c_str(), show(c->ess_bulk, "{:.0f}").c_str(),
+              out_dir.c_str());
+}
+
 void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_summary& s) {
   std::uint64_t draws = 0;
   for (const auto& c : s.chains) draws += c.draws;
@@ -143,17 +213,22 @@ void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_s
     for (const auto& [name, value] : c.metrics) line += fmt::format(" {} {:.4g}", name, value);
     std::printf("%s\n", line.c_str());
   }
+  print_potential_check(s.out_dir,
+                        cfg.protocol.params.kind == sgmc::protocols::protocol_kind::elastic);
   if (!s.distributed.empty())
     std::printf("  %s protocol: %s\n", sgmc::protocols::to_string(cfg.protocol.params.kind),
                 s.distributed.c_str());
-  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s)\n",
-              s.out_dir.c_str(), s.trace_path.empty() ? "" : ", trace/embedded.trace");
+  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s%s)\n",
+              s.out_dir.c_str(), s.posterior_path.empty() ? "" : ", posterior.nc",
+              s.trace_path.empty() ? "" : ", trace/embedded.trace");
   std::fflush(stdout);
 }
 
 int run_command(const run_args& args) {
   sgmc::models::configure_eigen();
-  auto cfg = sgmc::tools::load_config(args.config, args.sets);
+  std::vector<std::string> sets = args.sets;
+  if (args.flat) sets.push_back("output.posterior_flat=true");
+  auto cfg = sgmc::tools::load_config(args.config, sets);
   if (!cfg) return fail(cfg.error());
   sgmc::tools::run_options options;
   options.source = args.config;
@@ -164,6 +239,55 @@ int run_command(const run_args& args) {
   auto summary = sgmc::tools::run(*cfg, options);
   if (!summary) return fail(summary.error());
   print_summary(*cfg, *summary);
+  return 0;
+}
+
+void print_simulation(const sgmc::engine::run_config& cfg, const sgmc::tools::simulate_summary& s) {
+  std::printf(
+      "sgmc: %s simulated: %.6g virtual s in %.2f wall s (loading %.2f s): %llu messages, %llu "
+      "events, %.3g events/s, %llu draws\n",
+      cfg.name.c_str(), s.virtual_s, s.wall_s, s.load_s,
+      static_cast<unsigned long long>(s.messages), static_cast<unsigned long long>(s.events),
+      s.wall_s > 0 ? static_cast<double>(s.events) / s.wall_s : 0.0,
+      static_cast<unsigned long long>(s.draws));
+  for (const auto& c : s.chains) {
+    std::string line = fmt::format("  chain {}:", c.chain);
+    for (const auto& [name, value] : c.metrics) line += fmt::format(" {} {:.4g}", name, value);
+    std::printf("%s\n", line.c_str());
+  }
+  std::printf("  %s protocol, %u workers: %s\n",
+              sgmc::protocols::to_string(cfg.protocol.params.kind),
+              static_cast<unsigned>(cfg.protocol.params.workers), s.protocol.c_str());
+  std::printf("  outputs: %s/ (config.toml, metrics.jsonl, samples/chain-K.npy%s)\n",
+              s.out_dir.c_str(), s.trace_path.empty() ? "" : ", trace/simulated.trace");
+  std::fflush(stdout);
+}
+
+int simulate_command(const simulate_args& args) {
+  sgmc::models::configure_eigen();
+  std::vector<std::string> sets = args.sets;
+  if (args.workers) sets.push_back(fmt::format("protocol.workers={}", *args.workers));
+  auto cfg = sgmc::tools::load_config(args.config, sets);
+  if (!cfg) return fail(cfg.error());
+  sgmc::tools::simulate_options options;
+  options.source = args.config;
+  options.out_dir = args.out;
+  options.threads = args.threads;
+  options.progress.quiet = args.quiet;
+  options.progress.live = ::isatty(STDOUT_FILENO) != 0;
+  auto summary = sgmc::tools::simulate(*cfg, options);
+  if (!summary) return fail(summary.error());
+  print_simulation(*cfg, *summary);
+int diagnose_command(const diagnose_args& args) {
+  sgmc::models::configure_eigen();
+  sgmc::tools::diagnose_options options;
+  options.run_dirs = args.run_dirs;
+  options.params = args.params;
+  auto report = sgmc::tools::diagnose(options);
+  if (!report) return fail(report.error());
+  const auto text =
+      args.json ? sgmc::tools::format_json(*report) : sgmc::tools::format_table(*report);
+  std::fputs(text.c_str(), stdout);
   return 0;
 }
 
@@ -220,7 +344,8 @@ std::string command_of(int argc, char** argv) {
   while (i < argc && argv[i][0] == '-') ++i;
   if (i >= argc) return command;
   const std::string first = argv[i];
-  if (first == "run") return command + " run";
+  for (const char* cmd : {"run", "simulate", "diagnose", "plot", "trace"})
+    if (first == cmd) return command + " " + first;
   if (first != "node") return command;
   command += " node";
   for (++i; i < argc && argv[i][0] == '-';) ++i;
@@ -230,9 +355,37 @@ std::string command_of(int argc, char** argv) {
   return command;
 }
 
-int dispatch(CLI::App& app, const run_args& args, const node_args& nargs) {
-  if (app.got_subcommand("run")) return run_command(args);
-  if (app.got_subcommand("node")) return node_command(app, nargs);
+int plot_command(const sgmc::tools::plot_options& args) {
+  auto status = sgmc::tools::plot(args);
+  return status ? *status : fail(status.error());
+}
+
+/// The options of every subcommand, filled by CLI11.
+struct command_args {
+  run_args run;
+  node_args node;
+  simulate_args simulate;
+  diagnose_args diagnose;
+  sgmc::tools::plot_options plot;
+  sgmc::tools::trace_args trace;
+};
+
+void add_commands(CLI::App& app, command_args& a) {
+  add_run_command(app, a.run);
+  add_node_command(app, a.node);
+  add_simulate_command(app, a.simulate);
+  add_diagnose_command(app, a.diagnose);
+  add_plot_command(app, a.plot);
+  sgmc::tools::add_trace_command(app, a.trace);
+}
+
+int dispatch(CLI::App& app, const command_args& a) {
+  if (app.got_subcommand("run")) return run_command(a.run);
+  if (app.got_subcommand("node")) return node_command(app, a.node);
+  if (app.got_subcommand("simulate")) return simulate_command(a.simulate);
+  if (app.got_subcommand("diagnose")) return diagnose_command(a.diagnose);
+  if (app.got_subcommand("plot")) return plot_command(a.plot);
+  if (app.got_subcommand("trace")) return sgmc::tools::trace_command(app, a.trace);
   return k_exit_bad_input;
 }
 
@@ -242,10 +395,8 @@ int main(int argc, char** argv) {
   CLI::App app{"sgmc: distributed stochastic-gradient MCMC"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sgmc " SGMC_VERSION);
-  run_args args;
-  add_run_command(app, args);
-  node_args nargs;
-  add_node_command(app, nargs);
+  command_args args;
+  add_commands(app, args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -256,7 +407,7 @@ int main(int argc, char** argv) {
   }
   // Inputs are bounded before allocating (models/); what still escapes is one line, not abort.
   try {
-    return dispatch(app, args, nargs);
+    return dispatch(app, args);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "sgmc: error: out of memory (the data or the model is too large)\n");
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include "sgmc/actors/node.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
+#include "sgmc/engine/netcdf_writer.hpp"
 #include "sgmc/engine/output_sink.hpp"
 #include "sgmc/engine/problem.hpp"
 #include "sgmc/engine/run_plan.hpp"
@@ -106,10 +107,13 @@ expected<std::string> run_collector(node_context& c) {
   if (!sink) return unexpected(sink.error());
   auto r = actors::run_collector_node(c.plan, c.node, **sink);
   if (!r) return r;
+  if (auto p = engine::write_run_posterior(cfg, *c.prob.model, c.out, chains); !p)
+    return unexpected(p.error());
   std::uint64_t draws = 0;
   for (const auto& s : (*sink)->chains()) draws += s.draws;
-  return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{})", *r,
+  return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{}{})", *r,
                      draws, c.out.string(), elastic ? "chain-K.npy" : "chain-0.npy",
+                     cfg.output.posterior_nc ? ", posterior.nc" : "",
                      c.node.trace_folder.empty() ? "" : ", trace/collector.trace");
 }
 
@@ -146,6 +150,7 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());
   c.node.trace_folder = *dir;
+  if (!dir->empty()) c.node.trace_publish = cfg.trace.publish;
   switch (role) {
     case node_role::master:
       return run_master(c);

@@ -5,6 +5,7 @@
 #include "sgmc/engine/chain_runner.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
+#include "sgmc/engine/netcdf_writer.hpp"
 #include "sgmc/engine/output_sink.hpp"
 #include "sgmc/engine/problem.hpp"
 #include "sgmc/engine/run_plan.hpp"
@@ -47,6 +48,7 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
     fs::create_directories(dir / "trace", ec);
     opts.trace_path = dir / "trace" / "embedded.trace";
     opts.config_hash = actors::config_hash(to_toml(cfg));
+    opts.trace_publish = cfg.trace.publish;
     summary.trace_path = opts.trace_path.string();
   }
   if (options.threads > 0) opts.threads = options.threads;
@@ -62,6 +64,9 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
   summary.sample_s = seconds_since(t1);
   summary.chains = (*sink)->chains();
   summary.distributed = engine::describe(*result);
+  if (auto r = engine::write_run_posterior(cfg, *prob.model, dir, chains); !r)
+    return unexpected(r.error());
+  if (cfg.output.posterior_nc) summary.posterior_path = (dir / "posterior.nc").string();
   return summary;
 }
 
@@ -113,6 +118,9 @@ expected<run_summary> run(const engine::run_config& cfg, const run_options& opti
   if (!result) return unexpected(result.error());
   summary.sample_s = seconds_since(t1);
   summary.chains = std::move(*result);
+  if (auto r = engine::write_run_posterior(cfg, *prob->model, out, cfg.run.chains); !r)
+    return unexpected(r.error());
+  if (cfg.output.posterior_nc) summary.posterior_path = (out / "posterior.nc").string();
   return summary;
 }
 

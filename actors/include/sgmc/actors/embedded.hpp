@@ -36,6 +36,7 @@ struct embedded_options {
   std::string node = "embedded";     ///< the node name in the trace header
   engine::trace_run_id run_id{};     ///< the trace header's run id; zero: a fresh random one
   std::uint64_t config_hash = 0;     ///< the trace header's config hash (actors::config_hash)
+  std::string trace_publish;         ///< tcp://HOST:PORT of a `sgmc trace watch`; empty: none
   unsigned threads = 0;              ///< CAF scheduler threads; 0: the number of cores (>= 2)
   bool work_stealing = false;        ///< CAF's default scheduler instead of sharing (see above)
   /// No progress (new master version, report) for this long ends the run with errc::timeout.

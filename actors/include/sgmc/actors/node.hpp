@@ -20,7 +20,9 @@
 //   node → gate   (join_atom, actor role)              the worker or collector actor, spawned
 //   gate → node   (u64 id, stop) or (fail_atom, ...)   the run's end: "done: ..." or its error;
 //   node → gate   (bye_atom)                           ... acknowledged
-// The ids are the message ids the traces record (from engine::trace_startup_seq + 1).
+// The ids are the message ids the traces record: the gate numbers its messages in one
+// sequence with master shard 0 (both record as master 0), a node's agent its hello in one with
+// the node's actor (the hello is 1, the actor's first message 2).
 // A node is refused (one line naming both sides) when its config hash or dimension differs
 // from the master's, its worker index is out of range or taken, a collector already joined, or
 // the run has started.
@@ -101,7 +103,8 @@ struct node_options {
   std::filesystem::path trace_folder;
   /// Master: the run's id; zero: a fresh random one (engine::new_trace_run_id).
   engine::trace_run_id run_id{};
-  unsigned threads = 0;  ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
+  std::string trace_publish;  ///< tcp://HOST:PORT of a `sgmc trace watch`; empty: none
+  unsigned threads = 0;       ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
   /// Open the node's data channel (data_channel.hpp): payloads of at least
   /// channel.min_bytes to an actor of another node travel over ZeroMQ, their messages over CAF.
   /// The master binds it on its listen host, the others on the address their connection to

@@ -29,8 +29,10 @@
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -91,6 +93,10 @@ struct actor_context {
   /// The node's data channel (data_channel.hpp), shared by its actors; null: every payload
   /// travels inside its CAF message (one process, or the channel switched off).
   data_channel* channel = nullptr;
+  /// Message ids: the counter this actor shares with the node's gate or agent, which record
+  /// start-up messages as the same trace actor (master shard 0; the node's worker or
+  /// collector); null: the actor's own. Ids are last + 1, from 1.
+  std::shared_ptr<std::atomic<std::uint64_t>> ids;
 };
 
 }  // namespace sgmc::actors

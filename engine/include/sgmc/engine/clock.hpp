@@ -4,6 +4,7 @@
 // `wall_s` and the output writer's timings read it, nothing in the engine reads the system
 // clock itself (the trace writer's record timestamps come from its callers).
 #include <chrono>
+#include <string>
 
 namespace sgmc::engine {
 
@@ -34,5 +35,9 @@ class manual_clock final : public clock {
  private:
   double now_ = 0.0;
 };
+
+/// The wall-clock time now in UTC, ISO 8601 with microseconds ("2026-12-04T18:31:30.642153
+/// +00:00" without the space), as ArviZ writes `created_at`.
+std::string utc_now_iso();
 
 }  // namespace sgmc::engine

@@ -1,11 +1,12 @@
 #pragma once
-// Appends rows of float32 to a NumPy .npy file (format v1.0) so that numpy.load can read the
-// file at any moment, also while it grows.
-//
-// Layout: a 128-byte header ("\x93NUMPY", version 1.0, header length, then the dict
-//   {'descr': '<f4', 'fortran_order': False, 'shape': (rows, dim), }
-// padded with spaces and ending in '\n'), followed by rows × dim little-endian float32 in C
-// order. The header has room for any 64-bit row count. append() writes the row data first and
+// Appends rows to a NumPy .npy file (format v1.0) so that numpy.load can read the file at any
+// moment, also while it grows. Two kinds of file:
+//  * a float32 matrix (create): a 128-byte header ("\x93NUMPY", version 1.0, header length,
+//    then the dict {'descr': '<f4', 'fortran_order': False, 'shape': (rows, dim), } padded
+//    with spaces and ending in '\n'), followed by rows × dim little-endian float32 in C order;
+//  * a vector of fixed-size records (create_records) with a structured dtype, shape (rows,),
+//    whose header is the smallest multiple of 64 bytes that fits the dict.
+// The header has room for any 64-bit row count. append() writes the row data first and
 // only then rewrites the row count in the header in place, so the header never claims more rows
 // than are on disk; both writes are handed to the OS before append() returns.
 
@@ -25,6 +26,10 @@ class npy_writer {
 
   /// Creates (truncates) `path` and writes a header for 0 rows of `dim` floats.
   static expected<npy_writer> create(const std::string& path, std::size_t dim);
+  /// Creates (truncates) `path` for a vector of records of `row_bytes` bytes each, whose numpy
+  /// dtype is `descr` (the repr of a structured dtype, e.g. "[('a', '<u8'), ('b', '<f8')]").
+  static expected<npy_writer> create_records(const std::string& path, std::string descr,
+                                             std::size_t row_bytes);
 
   npy_writer(npy_writer&& other) noexcept;
   npy_writer& operator=(npy_writer&& other) noexcept;
@@ -34,6 +39,8 @@ class npy_writer {
 
   /// Appends one row (row.size() must equal dim()), then updates the header's row count.
   expected<void> append(std::span<const float> row);
+  /// Appends one record of a create_records file (row.size() must equal its row_bytes).
+  expected<void> append_record(std::span<const unsigned char> row);
 
   std::size_t dim() const { return dim_; }
   std::uint64_t rows() const { return rows_; }
@@ -44,12 +51,18 @@ class npy_writer {
 
  private:
   npy_writer(int fd, std::string path, std::size_t dim)
-      : fd_(fd), path_(std::move(path)), dim_(dim) {}
+      : fd_(fd), path_(std::move(path)), dim_(dim), row_bytes_(dim * sizeof(float)) {}
+  static expected<npy_writer> open(npy_writer w);
+  std::string current_header(std::uint64_t rows) const;
+  expected<void> append_bytes(const void* row);
   expected<void> write_at(const void* data, std::size_t bytes, std::uint64_t offset);
 
   int fd_ = -1;
   std::string path_;
-  std::size_t dim_ = 0;
+  std::size_t dim_ = 0;  ///< floats per row (float32 matrix); 0 for records
+  std::size_t row_bytes_ = 0;
+  std::string descr_;  ///< records: the structured dtype; empty for a float32 matrix
+  std::size_t header_size_ = k_header_size;
   std::uint64_t rows_ = 0;
 };
 

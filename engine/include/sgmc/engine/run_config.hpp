@@ -1,9 +1,10 @@
 #pragma once
 // The configuration of one `sgmc run`: the plain parameter structs of the libraries, filled from
 // the TOML sections `[model]`, `[data]`, `[sampler]`, `[run]`, `[protocol]`, `[staleness]` and
-// `[trace]` (see docs/config.md), plus the
+// `[trace]`, `[cluster]` and `[sim]` (see docs/config.md), plus the
 // run's own settings. Defaults live in the structs; the config loader only overrides them.
 
+#include "sgmc/engine/sim_params.hpp"
 #include "sgmc/engine/staleness.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/protocols/protocol.hpp"
@@ -41,6 +42,13 @@ struct protocol_config {
 /// `[trace]`: message traces of a distributed run (docs/trace-format.md).
 struct trace_config {
   bool enabled = true;  ///< write OUT/trace/NODE.trace
+  std::string publish;  ///< tcp://HOST:PORT: also stream the records to `sgmc trace watch`
+};
+
+/// `[output]`: what a run writes besides its live outputs (docs/outputs.md).
+struct output_config {
+  bool posterior_nc = true;     ///< write OUT/posterior.nc (ArviZ) at the end of the run
+  bool posterior_flat = false;  ///< posterior.nc holds one theta [chain, draw, dim]
 };
 
 /// `[cluster]`: how the nodes of `sgmc node` carry payloads (docs/cluster.md).
@@ -64,6 +72,8 @@ struct run_config {
   staleness_params staleness;
   trace_config trace;
   cluster_config cluster;
+  sim_params sim;  ///< `sgmc simulate` only
+  output_config output;
 
   /// The step-size schedule of `schedule` starting at `sampler.step_size` over `run.steps`.
   expected<samplers::schedule> make_schedule() const {

@@ -7,7 +7,8 @@
 // A single-process chain reports every step (so records fall on the multiples of eval_every
 // and on the last step); a protocol's collector reports the steps of its draws (master versions,
 // or an elastic worker's local steps). Evaluation runs on a background thread per chain
-// (eval_worker), so that test-set predictions overlap with sampling.
+// (eval_worker), so that test-set predictions overlap with sampling. Each draw's step, Û, step
+// size and staleness go to OUT/samples/chain-K.stats.npy, row for row with chain-K.npy.
 #include "sgmc/core/error.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/evaluator.hpp"
@@ -58,11 +59,12 @@ class chain_output {
   chain_output(const chain_output&) = delete;
   chain_output& operator=(const chain_output&) = delete;
 
-  /// The chain's state after `step` steps: θ (a draw when `is_draw`), the potential Û and
-  /// the step size of the step that produced it. A write error of the .npy or of an earlier
-  /// metrics record is returned.
+  /// The chain's state after `step` steps: θ (a draw when `is_draw`), the potential Û, the
+  /// step size of the step that produced it and that update's staleness (−1: not applicable).
+  /// A draw goes to chain-K.npy and its stats to chain-K.stats.npy (draw_stats.hpp). A write
+  /// error of the .npy files or of an earlier metrics record is returned.
   expected<void> on_step(std::uint64_t step, std::span<const float> theta, bool is_draw,
-                         double potential, double step_size);
+                         double potential, double step_size, std::int64_t staleness = -1);
 
   /// Records the last step reported unless it was recorded (`theta` is its state; is it the
   /// last draw?), waits for every queued evaluation and returns the chain's summary, or the

@@ -31,6 +31,7 @@ struct shard_report {
   std::uint32_t shard = 0;
   std::uint64_t version = 0;
   staleness_stats staleness;
+  std::vector<std::uint64_t> applied;  ///< updates applied per worker (index = worker id)
 };
 
 /// A worker's account of its run, sent when it finishes.
@@ -40,16 +41,27 @@ struct worker_report {
 };
 
 struct run_report {
-  std::vector<std::uint64_t> versions;   ///< final version per master shard
-  std::vector<std::uint64_t> gradients;  ///< gradients computed per worker (0 if it was lost)
-  std::vector<std::uint32_t> lost;       ///< workers lost during the run
-  staleness_stats staleness;             ///< over all shards
-  std::uint64_t draws = 0;               ///< complete draws handed to the sink
+  std::vector<std::uint64_t> versions;  ///< final version per master shard
+  /// Gradients computed per worker, as each worker reported at its end (0 for a lost worker,
+  /// which never reported: see `applied` for what it contributed).
+  std::vector<std::uint64_t> gradients;
+  /// Updates (pushes or exchanges) of each worker applied by the master: the largest count over
+  /// the shards. Known for lost workers too; equals the applied pushes in the master's trace.
+  std::vector<std::uint64_t> applied;
+  std::vector<std::uint32_t> lost;  ///< ids of the workers lost during the run
+  staleness_stats staleness;        ///< over all shards
+  std::uint64_t draws = 0;          ///< complete draws handed to the sink
   double wall_seconds = 0.0;
 };
 
-/// One line: "versions 1000, gradients 4000 (1000 1000 1000 1000), staleness mean 2.1 max 7".
+/// One line: "versions 1000, updates applied 4000 (1000 1000 1000 1000), gradients 4000 (1000
+/// 1000 1000 1000), staleness mean 2.1 max 7, draws 100, 1.20 s"; a lost worker's gradient
+/// count reads "lost" and the line ends with "lost: worker 1" (the ids of the lost workers).
+/// With more than 16 workers the counts are a range: "gradients 40960 (9 to 11 per worker)".
 std::string describe(const run_report& s);
+
+/// Merges a shard's per-worker applied counts into `applied` (the largest count per worker).
+void merge_applied(std::vector<std::uint64_t>& applied, const std::vector<std::uint64_t>& shard);
 
 template <class Inspector>
 auto inspect(Inspector& f, staleness_stats& x) {
@@ -57,7 +69,7 @@ auto inspect(Inspector& f, staleness_stats& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, shard_report& x) {
-  return f(x.shard, x.version, x.staleness);
+  return f(x.shard, x.version, x.staleness, x.applied);
 }
 template <class Inspector>
 auto inspect(Inspector& f, worker_report& x) {

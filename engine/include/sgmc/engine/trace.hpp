@@ -27,9 +27,9 @@ enum class trace_type : std::uint8_t {
   welcome = 7,
   stop = 8,
   // Version 2 adds (never renumber):
-  compute = 9,   ///< span: a worker computing a gradient or its local steps
-  apply = 10,    ///< span: a master shard applying an update (one sampler step)
-  anchor = 11,   ///< clock anchor: t_ns (monotonic) and realtime_ns read together
+  compute = 9,  ///< span: a worker computing a gradient or its local steps
+  apply = 10,   ///< span: a master shard applying an update (one sampler step)
+  anchor = 11,  ///< clock anchor: t_ns (monotonic) and realtime_ns read together
 };
 const char* to_string(trace_type t);
 
@@ -69,16 +69,19 @@ using trace_run_id = std::array<std::uint8_t, 16>;
 /// Monotonic clock in ns (the trace's time base): CLOCK_MONOTONIC.
 std::uint64_t trace_now_ns();
 
+/// Receives a copy of every record a trace_writer records (a live publisher: actors'
+/// trace_publisher). Called on the recording actor's thread, concurrently from several: it
+/// must be thread-safe and must not block.
+class trace_tap {
+ public:
+  virtual ~trace_tap() = default;
+  virtual void on_record(const trace_event& e) = 0;
+};
+
 /// A fresh random run id (from the system's entropy source).
 trace_run_id new_trace_run_id();
 /// 32 lowercase hex digits.
 std::string to_hex(const trace_run_id& id);
-
-/// Message ids of the start-up messages (hello, welcome and the master's stop to a node) are
-/// counted from here: a node's agent and the master's gate record as the node's actor (worker
-/// i, the collector, master shard 0), whose own messages are numbered from 1, and a separate
-/// range keeps the pair (sender, seq) unique.
-inline constexpr std::uint64_t trace_startup_seq = std::uint64_t{1} << 63;
 
 namespace detail {
 struct trace_lane_owner;
@@ -131,6 +134,9 @@ class trace_writer {
   trace_lane* lane();
   /// Thread-safe: appends to the shared lane under a mutex.
   void record(const trace_event& e);
+  /// Forwards every record from now on to `tap` (not owned; null: none). Clear it before the
+  /// tap is destroyed.
+  void set_tap(trace_tap* tap);
   expected<void> flush();
   /// Records appended through every lane (clock anchors not counted).
   std::uint64_t records() const;
@@ -146,8 +152,8 @@ class trace_writer {
 struct trace_file {
   std::uint32_t format_version = 0;
   std::string node;
-  trace_run_id run_id{};           ///< version 2; zero in version 1
-  std::uint64_t config_hash = 0;   ///< version 2: hash of the resolved config.toml text
+  trace_run_id run_id{};            ///< version 2; zero in version 1
+  std::uint64_t config_hash = 0;    ///< version 2: hash of the resolved config.toml text
   std::vector<trace_event> events;  ///< anchors included (type anchor)
   bool truncated = false;  ///< the file ended inside a record: read up to the last whole one
   // Version 2: the clock anchor taken when the file was opened (zero in version 1).

@@ -56,6 +56,8 @@ class mlp final : public model {
   /// Weights ~ N(0, s_l²) with s_l = sqrt(2/d_l) for ReLU (He) and sqrt(2/(d_l + d_{l+1})) for
   /// tanh (Glorot); biases 0. Noise from fill_normal({key, stream = init}, 0, θ).
   void initial_params(const core::rng_key& key, std::span<float> theta) const override;
+  /// W1 [d_0, d_1], b1 [d_1], W2 [d_1, d_2], b2 [d_2], ... (layer l + 1 is W_l, b_l above).
+  std::vector<param_block> param_layout() const override;
 
  private:
   mlp(std::shared_ptr<const dataset> train, std::vector<std::size_t> layers, activation act,

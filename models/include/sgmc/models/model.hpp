@@ -20,8 +20,18 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace sgmc::models {
+
+/// One named block of θ: θ[offset, offset + Π shape) viewed as an array of `shape` in C
+/// (row-major) order. An empty shape is a scalar. What the ArviZ export names its variables.
+struct param_block {
+  std::string name;
+  std::vector<std::size_t> shape;
+  std::size_t offset = 0;
+  std::size_t size() const;  ///< Π shape (1 for a scalar)
+};
 
 /// Per-caller scratch memory of a model (activations, gathered batches, ...).
 class workspace {
@@ -73,6 +83,10 @@ class model {
   /// A starting point for a chain, drawn from `key` with its stream set to rng_stream::init
   /// (e.g. small random weights); the same key gives the same θ.
   virtual void initial_params(const core::rng_key& key, std::span<float> theta) const = 0;
+
+  /// θ as named blocks that cover it exactly once, in order of offset. Default: one vector
+  /// `theta [dim()]`; models with structure (mlp, softmax) name their weights and biases.
+  virtual std::vector<param_block> param_layout() const;
 };
 
 }  // namespace sgmc::models

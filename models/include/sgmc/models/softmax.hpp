@@ -41,6 +41,8 @@ class softmax final : public model {
   }
   /// θ ~ N(0, 0.01² I) from {key, stream = init}.
   void initial_params(const core::rng_key& key, std::span<float> theta) const override;
+  /// W [features, K], b [K].
+  std::vector<param_block> param_layout() const override;
 
  private:
   explicit softmax(std::unique_ptr<mlp> impl) : impl_(std::move(impl)) {}

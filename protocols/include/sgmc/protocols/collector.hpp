@@ -28,7 +28,8 @@ struct draw {
   std::uint64_t index = 0;  ///< draw index in its chain
   std::uint64_t step = 0;
   double potential = 0.0;
-  std::vector<float> theta;  ///< the full θ
+  std::int64_t staleness = -1;  ///< of the update that produced it (shard 0's; −1: none)
+  std::vector<float> theta;     ///< the full θ
 };
 
 class collector {

@@ -74,6 +74,9 @@ struct sample {
   shard_id shard = 0;
   std::uint64_t offset = 0;  ///< index of data.values[0] in the full θ
   double potential = 0.0;    ///< Û(θ) last seen (NaN when unknown)
+  /// Staleness of the update that produced this version (−1: not applicable, e.g. an elastic
+  /// worker's local step).
+  std::int64_t staleness = -1;
   payload theta;
 };
 
@@ -123,7 +126,7 @@ auto inspect(Inspector& f, exchange& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, sample& x) {
-  return f(x.chain, x.draw, x.step, x.shard, x.offset, x.potential, x.theta);
+  return f(x.chain, x.draw, x.step, x.shard, x.offset, x.potential, x.staleness, x.theta);
 }
 template <class Inspector>
 auto inspect(Inspector& f, hello& x) {

@@ -5,6 +5,7 @@
 //   OUT/config.toml           the fully resolved config
 //   OUT/samples/chain-K.npy   float32 [draws, dim], appended as draws arrive
 //   OUT/metrics.jsonl         one JSON object per evaluation of a chain
+//   OUT/posterior.nc          at the end, when every chain succeeded (engine/netcdf_writer.hpp)
 // Everything that can be checked before sampling (data, model shapes, sampler and schedule
 // parameters) is checked before OUT is touched.
 
@@ -35,8 +36,9 @@ struct run_summary {
   double sample_s = 0.0;  ///< running the chains
   engine::headline_metric headline;
   std::vector<engine::chain_summary> chains;
-  std::string trace_path;   ///< distributed runs with [trace] enabled: the node's trace file
-  std::string distributed;  ///< distributed runs: versions, gradients, staleness in one line
+  std::string posterior_path;  ///< OUT/posterior.nc unless output.posterior_nc is false
+  std::string trace_path;      ///< distributed runs with [trace] enabled: the node's trace file
+  std::string distributed;     ///< distributed runs: versions, gradients, staleness in one line
 };
 
 /// The output folder a run writes to: options.out_dir, or runs/<name>.
