@@ -1,3 +1,4 @@
+#include "trace_clock.hpp"
 #include "trace_format.hpp"
 
 #include <array>
@@ -42,19 +43,12 @@ struct file_closer {
 };
 using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 
-std::uint64_t clock_ns(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // A clock anchor: CLOCK_REALTIME read between two CLOCK_MONOTONIC readings, paired with their
 // midpoint.
 trace_event read_anchor() {
-  const auto m0 = clock_ns(CLOCK_MONOTONIC);
-  const auto r = clock_ns(CLOCK_REALTIME);
-  const auto m1 = clock_ns(CLOCK_MONOTONIC);
+  const auto m0 = trace_clock::kernel_ns();
+  const auto r = trace_clock::realtime_ns();
+  const auto m1 = trace_clock::kernel_ns();
   trace_event e;
   e.t_ns = m0 + (m1 - m0) / 2;
   e.realtime_ns = r;
@@ -183,6 +177,7 @@ struct trace_writer::impl : detail::trace_lane_owner {
   file_ptr file;
   std::optional<sgmc::error> failure;  // the first write error, reported by flush()
   std::uint64_t last_anchor_ns = 0;
+  bool anchors = true;  // clock anchors: when opened, every kAnchorEveryNs, when closed
   std::thread writer;
 
   void fail(const char* what) {
@@ -234,6 +229,7 @@ struct trace_writer::impl : detail::trace_lane_owner {
     }
     std::lock_guard lock(file_mu);
     for (auto* l : all) drain(*l);
+    if (!anchors) return;
     const auto a = read_anchor();
     if (anchor || a.t_ns >= last_anchor_ns + kAnchorEveryNs) write_anchor(a);
   }
@@ -273,7 +269,8 @@ trace_writer::~trace_writer() {
 expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem::path& path,
                                                            const std::string& node,
                                                            const trace_run_id& run_id,
-                                                           std::uint64_t config_hash) {
+                                                           std::uint64_t config_hash,
+                                                           bool clock_anchors) {
   if (node.size() > tf::kMaxNodeBytes) {
     return make_error(errc::invalid_argument, "trace: node name longer than 4096 bytes");
   }
@@ -285,7 +282,7 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
                       "trace: cannot create " + path.string() + ": " + std::strerror(errno));
   }
   std::setvbuf(f.get(), nullptr, _IONBF, 0);  // we write whole ranges ourselves
-  const auto anchor = read_anchor();
+  const auto anchor = clock_anchors ? read_anchor() : trace_event{};
   std::vector<unsigned char> header(tf::header_bytes(2, node.size()), 0);
   std::memcpy(header.data(), tf::kMagic.data(), tf::kMagic.size());
   tf::put_u32(header.data() + 8, tf::kVersion);
@@ -305,7 +302,8 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
   p->path = path;
   p->file = std::move(f);
   p->run_id = run_id;
-  p->write_anchor(anchor);  // the first record: the header's anchor
+  p->anchors = clock_anchors;
+  if (clock_anchors) p->write_anchor(anchor);  // the first record: the header's anchor
   if (p->failure) return unexpected(*p->failure);
   return std::unique_ptr<trace_writer>(new trace_writer(std::move(p)));
 }

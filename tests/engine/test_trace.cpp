@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -706,4 +707,41 @@ TEST_CASE("a clock anchor every two seconds, from the writer's thread", "[trace]
   CHECK(std::abs(dm - dr) < 50e6);
   w->reset();
   fs::remove_all(dir);
+}
+
+TEST_CASE("a trace of virtual time has no clock anchors", "[trace]") {
+  auto dir = scratch_dir("virtual");
+  const auto path = dir / "simulated.trace";
+  {
+    auto w = a::trace_writer::open(path, "simulated", kRunId, kConfigHash, false);
+    REQUIRE(w);
+    for (std::uint64_t k = 0; k < 5; ++k) (*w)->record(event(1, k));
+  }
+  auto r = a::read_trace(path);
+  REQUIRE(r);
+  CHECK(r->anchor_t_ns == 0);
+  CHECK(r->anchor_realtime_ns == 0);
+  CHECK(anchors(*r) == 0);
+  REQUIRE(r->events.size() == 5);
+  for (std::uint64_t k = 0; k < 5; ++k) CHECK(same(r->events[k], event(1, k)));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the trace clock keeps to CLOCK_MONOTONIC", "[trace]") {
+  // Where it reads the TSC, through a fitted line: within a few microseconds of the kernel's
+  // clock (the bound here is loose: a loaded machine may preempt between the readings).
+  auto kernel = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  };
+  int close = 0;
+  for (int i = 0; i < 200; ++i) {
+    const auto k0 = kernel();
+    const auto t = static_cast<std::int64_t>(a::trace_now_ns());
+    const auto k1 = kernel();
+    if (t >= k0 - 20'000 && t <= k1 + 20'000) ++close;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  CHECK(close >= 190);
 }

@@ -1,5 +1,6 @@
 #include "sgmc/tools/simulate.hpp"
 
+#include "sgmc/actors/node.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
 #include "sgmc/engine/output_sink.hpp"
@@ -13,6 +14,7 @@
 #include <tbb/global_control.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <utility>
@@ -41,7 +43,15 @@ expected<std::unique_ptr<engine::trace_writer>> open_trace(const engine::run_con
   if (!cfg.trace.enabled) return std::unique_ptr<engine::trace_writer>{};
   const fs::path path = out / "trace" / "simulated.trace";
   summary.trace_path = path.string();
-  return engine::trace_writer::open(path, "simulated");
+  // Virtual timestamps: no clock anchors. The run id comes from the config (which holds both
+  // seeds), so that a simulation repeated gives the same bytes.
+  const auto text = to_toml(cfg);
+  const std::uint64_t hash = actors::config_hash(text);
+  const std::uint64_t salt = actors::config_hash(text + "\nsimulated");
+  engine::trace_run_id id{};
+  std::memcpy(id.data(), &hash, 8);
+  std::memcpy(id.data() + 8, &salt, 8);
+  return engine::trace_writer::open(path, "simulated", id, hash, false);
 }
 
 /// The simulation itself, once the outputs are prepared.

@@ -125,10 +125,13 @@ class trace_writer {
  public:
   /// Creates (truncates) `path` and writes the header naming the node, the run id (the same
   /// in every node's file of one run) and the config hash, then a first clock anchor.
+  /// `clock_anchors` false: the records' times are not this host's CLOCK_MONOTONIC (the
+  /// simulator's virtual time), so no anchors (the header's is zero).
   static expected<std::unique_ptr<trace_writer>> open(const std::filesystem::path& path,
                                                       const std::string& node,
                                                       const trace_run_id& run_id = {},
-                                                      std::uint64_t config_hash = 0);
+                                                      std::uint64_t config_hash = 0,
+                                                      bool clock_anchors = true);
   ~trace_writer();
   /// A new lane for one actor (see trace_lane).
   trace_lane* lane();

@@ -9,29 +9,62 @@
 
 namespace sgmc::engine {
 
-trace_type type_of(const protocols::push&);
-trace_type type_of(const protocols::pull&);
-trace_type type_of(const protocols::theta_reply&);
-trace_type type_of(const protocols::exchange&);
-trace_type type_of(const protocols::sample&);
-trace_type type_of(const protocols::stop&);
+namespace detail {
+// A payload on the wire: its length word, then the floats as one raw block.
+inline std::uint64_t payload_bytes(const protocols::payload& p) {
+  return 8 + 4 * static_cast<std::uint64_t>(p.values.size());
+}
+}  // namespace detail
 
-std::uint64_t bytes_of(const protocols::push& m);
-std::uint64_t bytes_of(const protocols::pull& m);
-std::uint64_t bytes_of(const protocols::theta_reply& m);
-std::uint64_t bytes_of(const protocols::exchange& m);
-std::uint64_t bytes_of(const protocols::sample& m);
-std::uint64_t bytes_of(const protocols::stop& m);
+// Inline: the actors call these for every message they trace.
+inline trace_type type_of(const protocols::push&) { return trace_type::push; }
+inline trace_type type_of(const protocols::pull&) { return trace_type::pull; }
+inline trace_type type_of(const protocols::theta_reply&) { return trace_type::params; }
+inline trace_type type_of(const protocols::exchange&) { return trace_type::exchange; }
+inline trace_type type_of(const protocols::sample&) { return trace_type::sample; }
+inline trace_type type_of(const protocols::stop&) { return trace_type::stop; }
+
+// Fixed fields: worker 4, shard 4, version 8, seq 8, kind 1, potential 8.
+inline std::uint64_t bytes_of(const protocols::push& m) {
+  return 33 + detail::payload_bytes(m.data);
+}
+// worker 4, shard 4, have 8.
+inline std::uint64_t bytes_of(const protocols::pull&) { return 16; }
+// shard 4, version 8.
+inline std::uint64_t bytes_of(const protocols::theta_reply& m) {
+  return 12 + detail::payload_bytes(m.data);
+}
+// worker 4, shard 4, step 8, version 8.
+inline std::uint64_t bytes_of(const protocols::exchange& m) {
+  return 24 + detail::payload_bytes(m.theta);
+}
+// chain 4, draw 8, step 8, shard 4, offset 8, potential 8, staleness 8.
+inline std::uint64_t bytes_of(const protocols::sample& m) {
+  return 48 + detail::payload_bytes(m.theta);
+}
+// A string: its length word and its characters.
+inline std::uint64_t bytes_of(const protocols::stop& m) { return 8 + m.reason.size(); }
 
 /// push: version; pull: have; params: version; exchange: step; sample: step; stop: 0.
-std::uint64_t version_of(const protocols::push& m);
-std::uint64_t version_of(const protocols::pull& m);
-std::uint64_t version_of(const protocols::theta_reply& m);
-std::uint64_t version_of(const protocols::exchange& m);
-std::uint64_t version_of(const protocols::sample& m);
-std::uint64_t version_of(const protocols::stop& m);
+inline std::uint64_t version_of(const protocols::push& m) { return m.version; }
+inline std::uint64_t version_of(const protocols::pull& m) { return m.have; }
+inline std::uint64_t version_of(const protocols::theta_reply& m) { return m.version; }
+inline std::uint64_t version_of(const protocols::exchange& m) { return m.step; }
+inline std::uint64_t version_of(const protocols::sample& m) { return m.step; }
+inline std::uint64_t version_of(const protocols::stop&) { return 0; }
 
-trace_actor to_trace_actor(const protocols::endpoint& e);
+inline trace_actor to_trace_actor(const protocols::endpoint& e) {
+  using role = protocols::endpoint::role;
+  switch (e.who) {
+    case role::master:
+      return {trace_role::master, e.index};
+    case role::worker:
+      return {trace_role::worker, e.index};
+    case role::collector:
+      return {trace_role::collector, 0};
+  }
+  return {};
+}
 
 /// A filled-in record of message `m` at `t_ns` (default: now), staleness −1.
 template <class Msg>
