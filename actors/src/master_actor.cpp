@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace sgmc::actors {
 namespace {
@@ -76,13 +77,46 @@ class master_actor final : public detail::peer_actor {
                               engine::trace_direction::received);
   }
 
-  // Records it with the staleness its application recorded.
+  // Records it with the staleness its application recorded. A push that waits to be applied
+  // (sync: until the round is complete) is recorded once it is, with its staleness, so that the
+  // trace's applied pushes are the run report's; one still waiting at the end is recorded as
+  // not applied (staleness −1).
   void record(std::optional<engine::trace_event>& e, protocols::worker_id worker) {
     if (!e) return;
-    if (e->type == engine::trace_type::push || e->type == engine::trace_type::exchange)
+    record_applied_waiting();
+    const bool update =
+        e->type == engine::trace_type::push || e->type == engine::trace_type::exchange;
+    if (update) {
+      bool applied = false;
       for (const auto& a : out_.applied)
-        if (a.worker == worker) e->staleness = static_cast<std::int64_t>(a.staleness());
+        if (a.worker == worker) {
+          e->staleness = static_cast<std::int64_t>(a.staleness());
+          applied = true;
+        }
+      if (!applied && !reported_ && !failed()) {
+        waiting_.push_back(*e);
+        return;
+      }
+    }
     ctx_.trace->record(*e);
+    if (reported_ || failed()) {
+      for (const auto& w : waiting_) ctx_.trace->record(w);
+      waiting_.clear();
+    }
+  }
+
+  // Records the waiting pushes the last event applied.
+  void record_applied_waiting() {
+    if (waiting_.empty() || out_.applied.empty()) return;
+    std::erase_if(waiting_, [&](engine::trace_event& w) {
+      for (const auto& a : out_.applied)
+        if (a.worker == w.peer.index) {
+          w.staleness = static_cast<std::int64_t>(a.staleness());
+          ctx_.trace->record(w);
+          return true;
+        }
+      return false;
+    });
   }
 
   // Runs one protocol event and carries out its outbox. Once finished (or failed) the shard
@@ -96,6 +130,7 @@ class master_actor final : public detail::peer_actor {
   }
 
   void carry_out() {
+    record_applied_waiting();
     for (const auto& a : out_.applied) {
       stats_.add(a.staleness());
       if (applied_.size() <= a.worker) applied_.resize(a.worker + 1, 0);
@@ -117,6 +152,8 @@ class master_actor final : public detail::peer_actor {
       engine::shard_report r{me_.index, v, stats_, applied_};
       send(ctx_.supervisor, done_atom::value, r);
       send_ordered(protocols::collector(), done_atom::value, std::move(r));
+      for (const auto& w : waiting_) ctx_.trace->record(w);  // never applied
+      waiting_.clear();
     }
   }
 
@@ -151,7 +188,8 @@ class master_actor final : public detail::peer_actor {
   std::unique_ptr<protocols::master> proto_;
   protocols::outbox out_;
   engine::staleness_stats stats_;
-  std::vector<std::uint64_t> applied_;  // updates applied per worker
+  std::vector<std::uint64_t> applied_;        // updates applied per worker
+  std::vector<engine::trace_event> waiting_;  // received pushes not yet applied (sync)
   engine::version_history history_;
   std::uint64_t progress_every_;
   protocols::version_t last_progress_ = 0;
