@@ -153,10 +153,13 @@ def messaging_table(msg):
 
 
 def runs_tables(runs):
-    rows = ["| run | trace on s | trace off s | tracing costs |", "| --- | ---: | ---: | ---: |"]
+    rows = ["| run | trace on s | trace off s | tracing costs | on / off, median of pairs |",
+            "| --- | ---: | ---: | ---: | ---: |"]
     for r in runs.get("trace_overhead", []):
+        pairs = r.get("pair_ratio_median")
         rows.append(f"| `{r['config']}` {' '.join(r['sets'])} | {r['seconds_trace_on']:.2f} | "
-                    f"{r['seconds_trace_off']:.2f} | {r['overhead_percent']:+.1f} % |")
+                    f"{r['seconds_trace_off']:.2f} | {r['overhead_percent']:+.1f} % | "
+                    f"{f'{pairs:.3f}' if pairs else '–'} |")
     f = runs.get("fmnist")
     if f:
         rows += ["", "| Fashion-MNIST MLP 784-100-10, 8000 steps | sampling s | draws/s | "

@@ -39,19 +39,19 @@ class collector_actor final : public detail::peer_actor {
  private:
   caf::behavior running() override {
     return {
-        [this](const protocols::sample& m) {
-          trace_received(m, protocols::master_shard(m.shard));
+        [this](std::uint64_t id, const protocols::sample& m) {
+          trace_received(m, sender_or(protocols::master_shard(m.shard)), id, trace_clock());
           on_sample(m);
         },
-        [this](detail::remote<protocols::sample>& r) {
-          on_remote(r, [this](protocols::sample& m) {
-            trace_received(m, protocols::master_shard(m.shard));
+        [this](std::uint64_t id, detail::remote<protocols::sample>& r) {
+          on_remote(r, [this, id](protocols::sample& m) {
+            trace_received(m, sender_or(protocols::master_shard(m.shard)), id, trace_clock());
             on_sample(m);
           });
         },
-        [this](const protocols::stop& m) {
+        [this](std::uint64_t id, const protocols::stop& m) {
           // A master's last word after its last sample; its done report follows.
-          trace_received(m, protocols::master_shard(0));
+          trace_received(m, sender_or(protocols::master_shard(0)), id, trace_clock());
         },
         [this](done_atom, const engine::shard_report& r) {
           if (r.shard < masters_done_.size()) masters_done_[r.shard] = true;

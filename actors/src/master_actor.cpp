@@ -13,7 +13,6 @@
 
 #include <optional>
 #include <utility>
-#include <vector>
 
 namespace sgmc::actors {
 namespace {
@@ -35,102 +34,122 @@ class master_actor final : public detail::peer_actor {
 
  private:
   void on_start() override {
-    handle([this](protocols::outbox& out) { return proto_->start(out); });
+    handle([this](protocols::outbox& out) { return proto_->start(out); }, trace_clock(), me_);
   }
 
   caf::behavior running() override {
     return {
-        [this](const protocols::push& m) { on_push(m); },
-        [this](const protocols::pull& m) {
-          auto e = received(m);
-          handle([&](protocols::outbox& out) { return proto_->on_pull(m, out); });
-          record(e, m.worker);
+        [this](std::uint64_t id, const protocols::push& m) { on_push(m, id); },
+        [this](std::uint64_t id, const protocols::pull& m) { on_pull(m, id); },
+        [this](std::uint64_t id, const protocols::exchange& m) { on_exchange(m, id); },
+        [this](std::uint64_t id, detail::remote<protocols::push>& r) {
+          on_remote(r, [this, id](protocols::push& m) { on_push(m, id); });
         },
-        [this](const protocols::exchange& m) { on_exchange(m); },
-        [this](detail::remote<protocols::push>& r) {
-          on_remote(r, [this](protocols::push& m) { on_push(m); });
-        },
-        [this](detail::remote<protocols::exchange>& r) {
-          on_remote(r, [this](protocols::exchange& m) { on_exchange(m); });
+        [this](std::uint64_t id, detail::remote<protocols::exchange>& r) {
+          on_remote(r, [this, id](protocols::exchange& m) { on_exchange(m, id); });
         },
     };
   }
 
-  void on_push(const protocols::push& m) {
-    auto e = received(m);
-    handle([&](protocols::outbox& out) { return proto_->on_push(m, out); });
-    record(e, m.worker);
+  // Each handler reads the trace clock once on arrival (the received record and the start of
+  // an apply span) and once after the protocol event, if it applied or sends anything.
+  void on_push(const protocols::push& m, std::uint64_t id) {
+    const auto t0 = trace_clock();
+    auto in = received(m, id, t0);
+    handle([&](protocols::outbox& out) { return proto_->on_push(m, out); }, t0,
+           protocols::worker_at(m.worker), in);
   }
 
-  void on_exchange(const protocols::exchange& m) {
-    auto e = received(m);
-    handle([&](protocols::outbox& out) { return proto_->on_exchange(m, out); });
-    record(e, m.worker);
+  void on_pull(const protocols::pull& m, std::uint64_t id) {
+    const auto t0 = trace_clock();
+    auto in = received(m, id, t0);
+    handle([&](protocols::outbox& out) { return proto_->on_pull(m, out); }, t0,
+           protocols::worker_at(m.worker), in);
+  }
+
+  void on_exchange(const protocols::exchange& m, std::uint64_t id) {
+    const auto t0 = trace_clock();
+    auto in = received(m, id, t0);
+    handle([&](protocols::outbox& out) { return proto_->on_exchange(m, out); }, t0,
+           protocols::worker_at(m.worker), in);
   }
 
   // The trace record of a received push/pull/exchange, taken on arrival (none without a trace).
   template <class Msg>
-  std::optional<engine::trace_event> received(const Msg& m) {
-    if (ctx_.trace == nullptr) return std::nullopt;
-    const auto peer = sender_endpoint().value_or(protocols::worker_at(m.worker));
-    return engine::make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(peer),
-                              engine::trace_direction::received);
+  std::optional<engine::trace_event> received(const Msg& m, std::uint64_t id, std::uint64_t t0) {
+    if (!tracing()) return std::nullopt;
+    return received_event(m, protocols::worker_at(m.worker), id, t0);
   }
 
-  // Records it with the staleness its application recorded. A push that waits to be applied
-  // (sync: until the round is complete) is recorded once it is, with its staleness, so that the
-  // trace's applied pushes are the run report's; one still waiting at the end is recorded as
+  // Runs one protocol event (begun at t0 on the trace clock, on behalf of `from`) and carries
+  // out its outbox. Once finished (or failed) the shard takes no more events: late pushes of a
+  // run that is over are dropped. Traces, in this order: the received message `in` with the
+  // staleness its application recorded, the apply span if the event moved the version, the
+  // messages it sends.
+  template <class Event>
+  void handle(Event&& event, std::uint64_t t0, const endpoint& from,
+              std::optional<engine::trace_event>& in) {
+    out_.clear();
+    if (failed() || reported_) {
+      if (in) trace(*in);  // received, not applied (staleness −1)
+      return;
+    }
+    const auto v0 = proto_->version();
+    if (auto r = event(out_); !r) {
+      if (in) trace(*in);
+      return fail(r.error());
+    }
+    std::uint64_t t1 = 0;
+    if (tracing()) {
+      record_applied_waiting();
+      if (in) record_received(*in, from);
+      const auto v = proto_->version();
+      if (v != v0 || !out_.send.empty()) t1 = trace_clock();
+      if (v != v0) trace_span(engine::trace_type::apply, t0, t1, from, v);
+    }
+    carry_out(t1);
+  }
+  // A received push or exchange is traced with the staleness its application recorded. One
+  // that waits to be applied (sync: until its round is complete) is traced once it is, so that
+  // the trace's applied pushes are the run report's; one still waiting at the end is traced as
   // not applied (staleness −1).
-  void record(std::optional<engine::trace_event>& e, protocols::worker_id worker) {
-    if (!e) return;
-    record_applied_waiting();
-    const bool update =
-        e->type == engine::trace_type::push || e->type == engine::trace_type::exchange;
-    if (update) {
+  void record_received(engine::trace_event& in, const endpoint& from) {
+    if (in.type == engine::trace_type::push || in.type == engine::trace_type::exchange) {
       bool applied = false;
       for (const auto& a : out_.applied)
-        if (a.worker == worker) {
-          e->staleness = static_cast<std::int64_t>(a.staleness());
+        if (a.worker == from.index) {
+          in.staleness = static_cast<std::int64_t>(a.staleness());
           applied = true;
         }
-      if (!applied && !reported_ && !failed()) {
-        waiting_.push_back(*e);
+      if (!applied && !out_.finished && !proto_->finished()) {
+        waiting_.push_back(in);
         return;
       }
     }
-    ctx_.trace->record(*e);
-    if (reported_ || failed()) {
-      for (const auto& w : waiting_) ctx_.trace->record(w);
-      waiting_.clear();
-    }
+    trace(in);
   }
 
-  // Records the waiting pushes the last event applied.
+  // Traces the waiting pushes the last event applied.
   void record_applied_waiting() {
     if (waiting_.empty() || out_.applied.empty()) return;
     std::erase_if(waiting_, [&](engine::trace_event& w) {
       for (const auto& a : out_.applied)
         if (a.worker == w.peer.index) {
           w.staleness = static_cast<std::int64_t>(a.staleness());
-          ctx_.trace->record(w);
+          trace(w);
           return true;
         }
       return false;
     });
   }
 
-  // Runs one protocol event and carries out its outbox. Once finished (or failed) the shard
-  // takes no more events: late pushes of a run that is over are dropped.
   template <class Event>
-  void handle(Event&& event) {
-    out_.clear();
-    if (failed() || reported_) return;
-    if (auto r = event(out_); !r) return fail(r.error());
-    carry_out();
+  void handle(Event&& event, std::uint64_t t0, const endpoint& from) {
+    std::optional<engine::trace_event> none;
+    handle(std::forward<Event>(event), t0, from, none);
   }
 
-  void carry_out() {
-    record_applied_waiting();
+  void carry_out(std::uint64_t t_ns) {
     for (const auto& a : out_.applied) {
       stats_.add(a.staleness());
       if (applied_.size() <= a.worker) applied_.resize(a.worker + 1, 0);
@@ -141,7 +160,7 @@ class master_actor final : public detail::peer_actor {
       snapshot(v);
       serve_old_versions();
     }
-    if (auto r = deliver(out_.send); !r) return fail(r.error());
+    if (auto r = deliver(out_.send, t_ns); !r) return fail(r.error());
     if (v >= last_progress_ + progress_every_ || !progressed_) {
       progressed_ = true;
       last_progress_ = v;
@@ -152,7 +171,7 @@ class master_actor final : public detail::peer_actor {
       engine::shard_report r{me_.index, v, stats_, applied_};
       send(ctx_.supervisor, done_atom::value, r);
       send_ordered(protocols::collector(), done_atom::value, std::move(r));
-      for (const auto& w : waiting_) ctx_.trace->record(w);  // never applied
+      for (const auto& w : waiting_) trace(w);  // never applied
       waiting_.clear();
     }
   }
@@ -177,7 +196,8 @@ class master_actor final : public detail::peer_actor {
                                                me_.index, caf::to_string(m.reason))});
     }
     if (who->who != endpoint::role::worker) return;
-    handle([&](protocols::outbox& out) { return proto_->on_worker_lost(who->index, out); });
+    handle([&](protocols::outbox& out) { return proto_->on_worker_lost(who->index, out); },
+           trace_clock(), *who);
     if (failed() || reported_) return;
     const auto live = proto_->live_workers();
     if (me_.index == 0) log(fmt::format("worker {} lost; carrying on with {}", who->index, live));

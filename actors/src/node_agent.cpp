@@ -42,12 +42,16 @@ class agent final : public caf::event_based_actor {
     });
     monitor(cfg_.gate);
     hello_t_ = engine::trace_now_ns();
-    send(cfg_.gate, cfg_.hello, cfg_.origin);
+    if (!cfg_.ids) cfg_.ids = std::make_shared<std::atomic<std::uint64_t>>(0);
+    hello_id_ = cfg_.ids->fetch_add(1, std::memory_order_relaxed) + 1;
+    send(cfg_.gate, hello_id_, cfg_.hello, cfg_.origin);
     delayed_send(this, cfg_.welcome_timeout, tick_atom::value);
     return {
-        [this](const protocols::welcome& w, const caf::actor& sup) { on_welcome(w, sup); },
+        [this](std::uint64_t id, const protocols::welcome& w, const caf::actor& sup) {
+          on_welcome(w, sup, id);
+        },
         [this](fail_atom, std::uint8_t code, const std::string& text) { on_fail(code, text); },
-        [this](const protocols::stop& m) { on_stop(m); },
+        [this](std::uint64_t id, const protocols::stop& m) { on_stop(m, id); },
         [this](done_atom, const engine::worker_report& r) { forward(done_atom::value, r); },
         [this](done_atom, const engine::shard_report& r) { forward(done_atom::value, r); },
         [this](collected_atom, std::uint64_t n) { forward(collected_atom::value, n); },
@@ -64,8 +68,9 @@ class agent final : public caf::event_based_actor {
     if (supervisor_) send(supervisor_, std::forward<Ts>(xs)...);
   }
 
-  void on_welcome(const protocols::welcome& w, const caf::actor& sup) {
+  void on_welcome(const protocols::welcome& w, const caf::actor& sup, std::uint64_t id) {
     if (role_.actor || ended_) return;
+    const auto welcome_t = engine::trace_now_ns();  // on arrival: before the trace is opened
     auto started = cfg_.start_role(w, caf::actor_cast<caf::actor>(this));
     if (!started) return end(unexpected(started.error()));
     role_ = *started;
@@ -73,9 +78,9 @@ class agent final : public caf::event_based_actor {
     monitor(role_.actor);
     const engine::trace_actor master{engine::trace_role::master, 0};
     trace_startup(role_.trace, engine::trace_type::hello, engine::trace_direction::sent, role_.me,
-                  master, bytes_of_hello(cfg_.hello), hello_t_);
+                  master, bytes_of_hello(cfg_.hello), hello_t_, hello_id_);
     trace_startup(role_.trace, engine::trace_type::welcome, engine::trace_direction::received,
-                  role_.me, master, bytes_of_welcome(), engine::trace_now_ns());
+                  role_.me, master, bytes_of_welcome(), welcome_t, id);
     send(cfg_.gate, join_atom::value, role_.actor);
   }
 
@@ -94,10 +99,10 @@ class agent final : public caf::event_based_actor {
     end(unexpected(e, fmt::format("the run failed: {}", text)));
   }
 
-  void on_stop(const protocols::stop& m) {
+  void on_stop(const protocols::stop& m, std::uint64_t id) {
     trace_startup(role_.trace, engine::trace_type::stop, engine::trace_direction::received,
                   role_.me, {engine::trace_role::master, 0}, bytes_of_stop(m.reason),
-                  engine::trace_now_ns());
+                  engine::trace_now_ns(), id);
     send(cfg_.gate, bye_atom::value);
     end(m.reason);
   }
@@ -143,6 +148,7 @@ class agent final : public caf::event_based_actor {
   role_started role_;
   caf::actor supervisor_;
   std::uint64_t hello_t_ = 0;
+  std::uint64_t hello_id_ = 0;
   caf::actor_clock::time_point grace_end_;
   bool role_down_ = false;
   bool ended_ = false;

@@ -9,7 +9,9 @@
 #include <caf/actor_system.hpp>
 
 #include <chrono>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace sgmc::actors::detail {
@@ -26,6 +28,8 @@ struct agent_config {
   caf::actor gate;
   protocols::hello hello;
   std::string origin;  ///< node_origin()
+  /// Message ids: the hello's, shared with the node's actor (the agent records as it).
+  std::shared_ptr<std::atomic<std::uint64_t>> ids;
   std::string master;  ///< "HOST:PORT", for messages
   std::chrono::milliseconds welcome_timeout{10000};
   /// Called on the agent's thread with the welcome: builds and spawns the node's actor with

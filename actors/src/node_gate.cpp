@@ -64,7 +64,9 @@ class gate final : public caf::event_based_actor {
     });
     delayed_send(this, cfg_.wait, tick_atom::value);
     return {
-        [this](const protocols::hello& h, const std::string& origin) { on_hello(h, origin); },
+        [this](std::uint64_t id, const protocols::hello& h, const std::string& origin) {
+          on_hello(h, origin, id);
+        },
         [this](join_atom, const caf::actor& role) { on_join(role); },
         [this](tick_atom) {
           if (auto e = rules_.on_wait_over(cfg_.wait); e && cfg_.on_fail) cfg_.on_fail(*e);
@@ -77,7 +79,7 @@ class gate final : public caf::event_based_actor {
   }
 
  private:
-  void on_hello(const protocols::hello& h, const std::string& origin) {
+  void on_hello(const protocols::hello& h, const std::string& origin, std::uint64_t id) {
     const auto t = engine::trace_now_ns();
     auto agent = caf::actor_cast<caf::actor>(current_sender());
     if (!agent) return;
@@ -86,19 +88,22 @@ class gate final : public caf::event_based_actor {
       const bool collector = engine::parse_node_role(h.role) == node_role::collector;
       trace_startup(cfg_.trace, engine::trace_type::hello, engine::trace_direction::received, me(),
                     trace_actor_of({collector ? node_role::collector : node_role::worker, 0}),
-                    bytes_of_hello(h), t);
+                    bytes_of_hello(h), t, id);
       log(r->log_line);
       send(agent, fail_atom::value, static_cast<std::uint8_t>(r->code()), r->message);
       return;
     }
     const auto& w = std::get<engine::welcomed>(d);
     trace_startup(cfg_.trace, engine::trace_type::hello, engine::trace_direction::received, me(),
-                  trace_actor_of(w.slot), bytes_of_hello(h), t);
+                  trace_actor_of(w.slot), bytes_of_hello(h), t, id);
     *at(w.slot) = handles{agent, caf::actor{}};
     monitor(agent);
+    auto welcome = w.welcome;
+    set_run_id(welcome, cfg_.run_id);
+    const auto seq = next_id();
     trace_startup(cfg_.trace, engine::trace_type::welcome, engine::trace_direction::sent, me(),
-                  trace_actor_of(w.slot), bytes_of_welcome(), engine::trace_now_ns());
-    send(agent, w.welcome, cfg_.supervisor);
+                  trace_actor_of(w.slot), bytes_of_welcome(), engine::trace_now_ns(), seq);
+    send(agent, seq, welcome, cfg_.supervisor);
   }
 
   void on_join(const caf::actor& role) {
@@ -126,9 +131,10 @@ class gate final : public caf::event_based_actor {
     for (const auto slot : rules_.on_end()) {
       const auto& agent = at(slot)->agent;
       if (code == 0) {
+        const auto seq = next_id();
         trace_startup(cfg_.trace, engine::trace_type::stop, engine::trace_direction::sent, me(),
-                      trace_actor_of(slot), bytes_of_stop(text), engine::trace_now_ns());
-        send(agent, protocols::stop{text});
+                      trace_actor_of(slot), bytes_of_stop(text), engine::trace_now_ns(), seq);
+        send(agent, seq, protocols::stop{text});
       } else {
         send(agent, fail_atom::value, code, text);
       }
@@ -185,6 +191,10 @@ class gate final : public caf::event_based_actor {
   }
 
   static engine::trace_actor me() { return {engine::trace_role::master, 0}; }
+  std::uint64_t next_id() {
+    if (!cfg_.ids) cfg_.ids = std::make_shared<std::atomic<std::uint64_t>>(0);
+    return cfg_.ids->fetch_add(1, std::memory_order_relaxed) + 1;
+  }
   void log(const std::string& line) const {
     if (cfg_.log) cfg_.log(line);
   }

@@ -11,7 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,9 @@ struct gate_config {
   caf::actor supervisor;
   std::chrono::milliseconds wait{120000};
   engine::trace_writer* trace = nullptr;
+  engine::trace_run_id run_id{};  ///< the run's id, sent with every welcome
+  /// Message ids of the welcomes and stops, shared with master shard 0 (the gate records as it).
+  std::shared_ptr<std::atomic<std::uint64_t>> ids;
   log_fn log;
   /// Called once if not everybody joined within `wait` (errc::timeout, naming who is missing).
   std::function<void(error)> on_fail;

@@ -4,6 +4,7 @@
 
 #include "node_net.hpp"
 #include "once_result.hpp"
+#include "startup_trace.hpp"
 
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
@@ -24,9 +25,11 @@ expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome
                   w.worker, w.dim, w.shards, w.workers, s.model->dim(), p.shards, p.workers));
 }
 
-expected<void> open_trace(const node_options& o, const std::string& node, joining_node& st) {
+expected<void> open_trace(const node_options& o, const std::string& node,
+                          const protocols::welcome& w, joining_node& st) {
   if (o.trace_folder.empty()) return {};
-  auto t = engine::trace_writer::open(o.trace_folder / (node + ".trace"), node);
+  auto t = engine::trace_writer::open(o.trace_folder / (node + ".trace"), node, run_id_of(w),
+                                      o.config_hash);
   if (!t) return unexpected(t.error());
   st.trace = std::move(*t);
   auto live = trace_publication::start(st.trace.get(), o.trace_publish, node, o.log);
@@ -57,6 +60,7 @@ expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run
   ac.hello = {role, kind == engine::node_role::worker ? o.worker : 0, o.config_hash, s.model->dim(),
               st.channel ? st.channel->endpoint() : std::string()};
   ac.origin = node_origin();
+  ac.ids = st.ids;
   ac.master = to_string(o.address);
   ac.welcome_timeout = o.connect_timeout;
   ac.start_role = std::move(start);

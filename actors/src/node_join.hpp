@@ -27,6 +27,9 @@ struct joining_node {
   std::unique_ptr<data_channel> channel;  ///< opened once the master is reached
   std::string name;                       ///< "worker 2", "collector": once welcomed
   std::unique_ptr<engine::trace_writer> trace;
+  /// Message ids of the node's actor, shared with its agent (whose hello is 1).
+  std::shared_ptr<std::atomic<std::uint64_t>> ids =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
   trace_publication live;  ///< after trace: detached before the writer goes
   std::unique_ptr<samplers::gradient_source> source;
 };
@@ -34,8 +37,10 @@ struct joining_node {
 /// errc::protocol when the master's welcome does not fit this node's run plan.
 expected<void> check_welcome(const engine::run_plan& s, const protocols::welcome& w);
 
-/// Opens the node's trace NODE.trace in o.trace_folder (none when that is empty).
-expected<void> open_trace(const node_options& o, const std::string& node, joining_node& st);
+/// Opens the node's trace NODE.trace in o.trace_folder (none when that is empty), with the
+/// run id of the master's welcome.
+expected<void> open_trace(const node_options& o, const std::string& node,
+                          const protocols::welcome& w, joining_node& st);
 
 /// Connects to the master, lets the agent say hello as a `kind` node and `start` the node's actor
 /// once welcomed, waits for the end, then shuts the node's actor down: the master's closing

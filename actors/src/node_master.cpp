@@ -37,7 +37,8 @@ struct master_node {
 master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
                               const node_options& o,
                               std::vector<std::unique_ptr<protocols::master>> protos,
-                              engine::trace_writer* trace, data_channel* channel,
+                              engine::trace_writer* trace, const engine::trace_run_id& run_id,
+                              data_channel* channel,
                               std::shared_ptr<once_result<expected<engine::run_report>>> outcome) {
   const log_fn log = detail::serialized(o.log);
   supervisor_config sup;
@@ -49,10 +50,15 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   sup.on_result = [outcome](expected<engine::run_report> r) { outcome->set(std::move(r)); };
   master_node n;
   n.supervisor = spawn_supervisor(sys, std::move(sup));
-  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, channel};
+  actor_context ctx{n.supervisor, trace, log, s.staleness, s.run.seed, channel, nullptr};
+  // The gate records as master shard 0: the two number their messages in one sequence.
+  const auto ids = std::make_shared<std::atomic<std::uint64_t>>(0);
   const auto every = std::max<std::uint64_t>(1, s.run.steps / 100);
-  for (std::uint32_t k = 0; k < protos.size(); ++k)
-    n.shards.push_back(spawn_master(sys, ctx, {std::move(protos[k]), k, every}));
+  for (std::uint32_t k = 0; k < protos.size(); ++k) {
+    auto c = ctx;
+    if (k == 0) c.ids = ids;
+    n.shards.push_back(spawn_master(sys, c, {std::move(protos[k]), k, every}));
+  }
   detail::gate_config gc;
   gc.admission.workers = s.protocol.workers;
   gc.admission.shards = s.protocol.shards;
@@ -64,6 +70,8 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   gc.supervisor = n.supervisor;
   gc.wait = o.wait;
   gc.trace = trace;
+  gc.run_id = run_id;
+  gc.ids = ids;
   gc.log = log;
   gc.on_fail = [outcome](error e) { outcome->set(unexpected(std::move(e))); };
   n.gate = detail::spawn_gate(sys, std::move(gc));
@@ -88,9 +96,11 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   const auto theta0 = engine::initial_theta(s);
   auto protos = engine::make_master_shards(s, theta0);
   if (!protos) return unexpected(protos.error());
+  const auto run_id = o.run_id != engine::trace_run_id{} ? o.run_id : engine::new_trace_run_id();
   std::unique_ptr<engine::trace_writer> trace;
   if (!o.trace_folder.empty()) {
-    auto t = engine::trace_writer::open(o.trace_folder / "master.trace", "master");
+    auto t = engine::trace_writer::open(o.trace_folder / "master.trace", "master", run_id,
+                                        o.config_hash);
     if (!t) return unexpected(t.error());
     trace = std::move(*t);
   }
@@ -106,7 +116,8 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   detail::node_config cfg(o.threads > 0 ? o.threads : 2, o);
   caf::actor_system sys{cfg};
   auto outcome = std::make_shared<once_result<expected<engine::run_report>>>();
-  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), data.get(), outcome);
+  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), run_id, data.get(),
+                                outcome);
   auto port = sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
   if (!port)
     outcome->set(make_error(errc::io, fmt::format("cannot listen on {}: {}", to_string(o.address),

@@ -35,6 +35,7 @@ peer_actor::peer_actor(caf::actor_config& cfg, actor_context ctx, protocols::end
       ctx_(std::move(ctx)),
       inj_(ctx_.staleness, ctx_.seed, rng_owner),
       me_(me),
+      lane_(ctx_.trace != nullptr ? ctx_.trace->lane() : nullptr),
       links_(inj_, me) {
   // Until the directory arrives, every other message waits in the mailbox.
   set_default_handler(caf::skip);
@@ -115,9 +116,14 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
   using T = std::decay_t<Msg>;
   constexpr bool is_push =
       std::is_same_v<T, protocols::push> || std::is_same_v<T, protocols::exchange>;
-  if (ctx_.trace != nullptr)
-    ctx_.trace->record(make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(to),
-                                  engine::trace_direction::sent, t_ns));
+  const std::uint64_t id =
+      ctx_.ids ? ctx_.ids->fetch_add(1, std::memory_order_relaxed) + 1 : ++sent_;
+  if (lane_ != nullptr) {
+    auto e = make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(to),
+                        engine::trace_direction::sent, t_ns);
+    e.seq = id;
+    lane_->record(e);
+  }
   const auto delay = links_.delay(to, is_push);
   if constexpr (has_payload<T>) {
     auto& values = payload_of(m).values;
@@ -129,19 +135,19 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
       if (!ticket) return unexpected(ticket.error());
       values = {};
       remote<T> r{std::forward<Msg>(m), {ctx_.channel->id(), *ticket, n}};
-      send_message(to, dest, delay, caf::make_message(std::move(r)));
+      send_message(to, dest, delay, caf::make_message(id, std::move(r)));
       return {};
     }
   }
-  send_message(to, dest, delay, caf::make_message(std::forward<Msg>(m)));
+  send_message(to, dest, delay, caf::make_message(id, std::forward<Msg>(m)));
   return {};
 }
 
-expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
+expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends, std::uint64_t t_ns) {
   if (sends.empty()) return {};
   // One clock reading for the whole batch: its messages leave together, and a reading costs
   // about as much as the rest of a trace record.
-  const std::uint64_t t_ns = ctx_.trace != nullptr ? engine::trace_now_ns() : 0;
+  if (t_ns == 0) t_ns = trace_clock();
   for (auto& env : sends) {
     auto dest = dir_.at(env.to);
     if (!dest)
@@ -153,6 +159,20 @@ expected<void> peer_actor::deliver(std::vector<protocols::envelope>& sends) {
   }
   sends.clear();
   return {};
+}
+
+void peer_actor::trace_span(engine::trace_type type, std::uint64_t start, std::uint64_t end,
+                            const protocols::endpoint& peer, std::uint64_t version) {
+  if (lane_ == nullptr) return;
+  engine::trace_event e;
+  e.t_ns = start;
+  e.duration_ns = end > start ? end - start : 0;
+  e.actor = engine::to_trace_actor(me_);
+  e.peer = engine::to_trace_actor(peer);
+  e.type = type;
+  e.dir = engine::trace_direction::span;
+  e.version = version;
+  lane_->record(e);
 }
 
 std::optional<protocols::endpoint> peer_actor::sender_endpoint() {

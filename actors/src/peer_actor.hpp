@@ -1,10 +1,14 @@
 #pragma once
 // The plumbing every sgmc actor shares: the start-up (the init message with the directory),
 // sending protocol messages with their injected delays (engine/link_scheduler.hpp keeps them
-// in order per destination), trace records of every message sent and received, logging, and
-// reporting a failure to the supervisor. Across nodes, large payloads take the node's data
-// channel (remote_message.hpp): deliver() picks the path, on_remote() waits for the payload
-// (payload_inbox.hpp) and rebuilds the message.
+// in order per destination), message ids and trace records of every message sent and
+// received, logging, and reporting a failure to the supervisor. Across nodes, large payloads
+// take the node's data channel (remote_message.hpp): deliver() picks the path, on_remote()
+// waits for the payload (payload_inbox.hpp) and rebuilds the message.
+//
+// Every protocol message travels as (u64 id, message): the id numbers the sending actor's
+// messages from 1, in process and across nodes, so that a trace pairs each receive with its
+// send (the handlers take the id first).
 #include "payload_inbox.hpp"
 #include "remote_message.hpp"
 #include "sgmc/actors/runtime.hpp"
@@ -70,9 +74,10 @@ class peer_actor : public caf::event_based_actor {
   void note_down(const caf::down_msg& m);
   const directory& dir() const { return dir_; }
 
-  /// Sends every envelope in order, each with its injected delay, and traces it.
-  /// errc::protocol when an envelope names an endpoint that is not in the directory.
-  expected<void> deliver(std::vector<protocols::envelope>& sends);
+  /// Sends every envelope in order, each with its injected delay and this actor's next message
+  /// id, and traces it at `t_ns` (0: now). errc::protocol when an envelope names an endpoint
+  /// that is not in the directory.
+  expected<void> deliver(std::vector<protocols::envelope>& sends, std::uint64_t t_ns = 0);
 
   /// Sends a control message to `to` after every message already on its way there.
   template <class... Ts>
@@ -82,16 +87,43 @@ class peer_actor : public caf::event_based_actor {
       send_message(to, dest, links_.delay(to, false), caf::make_message(std::forward<Ts>(xs)...));
   }
 
-  /// Records a received protocol message; the peer is the sender (or, for a sender outside
-  /// the directory, the endpoint the message names).
+  /// True when this actor records a trace.
+  bool tracing() const { return lane_ != nullptr; }
+  /// The trace clock, read only when tracing (0 otherwise): read once per handler and pass on.
+  std::uint64_t trace_clock() const { return lane_ != nullptr ? engine::trace_now_ns() : 0; }
+
+  /// Records a received protocol message with its id `seq`, taken at `t_ns`; the peer is
+  /// `from`. Messages that name their sender (a push, pull or exchange its worker, params
+  /// their shard) pass that; others pass sender_or(...).
   template <class Msg>
-  void trace_received(const Msg& m, const protocols::endpoint& named, std::int64_t staleness = -1) {
-    if (ctx_.trace == nullptr) return;
-    auto peer = sender_endpoint().value_or(named);
-    auto e = make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(peer),
-                        engine::trace_direction::received);
+  void trace_received(const Msg& m, const protocols::endpoint& from, std::uint64_t seq,
+                      std::uint64_t t_ns, std::int64_t staleness = -1) {
+    if (lane_ == nullptr) return;
+    lane_->record(received_event(m, from, seq, t_ns, staleness));
+  }
+  /// The record of a received message (call only when tracing).
+  template <class Msg>
+  engine::trace_event received_event(const Msg& m, const protocols::endpoint& from,
+                                     std::uint64_t seq, std::uint64_t t_ns,
+                                     std::int64_t staleness = -1) {
+    auto e = make_event(m, engine::to_trace_actor(me_), engine::to_trace_actor(from),
+                        engine::trace_direction::received, t_ns);
+    e.seq = seq;
     e.staleness = staleness;
-    ctx_.trace->record(e);
+    return e;
+  }
+  /// The current message's sender, or (for a sender outside the directory) `named`, the
+  /// endpoint the message names. Costs a lookup: only when tracing.
+  protocols::endpoint sender_or(const protocols::endpoint& named) {
+    return lane_ != nullptr ? sender_endpoint().value_or(named) : named;
+  }
+  /// Records a span (compute, apply) from `start` to `end` (trace clock), naming `peer`
+  /// and `version`.
+  void trace_span(engine::trace_type type, std::uint64_t start, std::uint64_t end,
+                  const protocols::endpoint& peer, std::uint64_t version);
+  /// Records an event made by received_event().
+  void trace(const engine::trace_event& e) {
+    if (lane_ != nullptr) lane_->record(e);
   }
 
   /// The endpoint of the current message's sender, if it is in the directory.
@@ -131,6 +163,8 @@ class peer_actor : public caf::event_based_actor {
   void restore_behavior();
   void fail_taking(const error& e);
 
+  engine::trace_lane* lane_ = nullptr;  ///< this actor's lane of ctx_.trace, if any
+  std::uint64_t sent_ = 0;              ///< message ids: the last one sent (without ctx_.ids)
   payload_inbox inbox_;
   directory dir_;
   std::vector<std::string> data_;  ///< data endpoints: masters, workers, the collector

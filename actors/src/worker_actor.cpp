@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <optional>
+#include <variant>
 #include <utility>
 
 namespace sgmc::actors {
@@ -38,19 +39,19 @@ class worker_actor final : public detail::peer_actor {
     handle([this](protocols::outbox& out) { return proto_->start(out); });
   }
 
-  void on_theta_reply(const protocols::theta_reply& m) {
-    trace_received(m, protocols::master_shard(m.shard));
+  void on_theta_reply(const protocols::theta_reply& m, std::uint64_t id) {
+    trace_received(m, protocols::master_shard(m.shard), id, trace_clock());
     handle([&](protocols::outbox& out) { return proto_->on_theta_reply(m, out); });
   }
 
   caf::behavior running() override {
     return {
-        [this](const protocols::theta_reply& m) { on_theta_reply(m); },
-        [this](detail::remote<protocols::theta_reply>& r) {
-          on_remote(r, [this](protocols::theta_reply& m) { on_theta_reply(m); });
+        [this](std::uint64_t id, const protocols::theta_reply& m) { on_theta_reply(m, id); },
+        [this](std::uint64_t id, detail::remote<protocols::theta_reply>& r) {
+          on_remote(r, [this, id](protocols::theta_reply& m) { on_theta_reply(m, id); });
         },
-        [this](const protocols::stop& m) {
-          trace_received(m, protocols::master_shard(0));
+        [this](std::uint64_t id, const protocols::stop& m) {
+          trace_received(m, sender_or(protocols::master_shard(0)), id, trace_clock());
           handle([&](protocols::outbox& out) { return proto_->on_stop(m, out); });
         },
         [this](compute_atom) { on_compute(); },
@@ -82,17 +83,36 @@ class worker_actor final : public detail::peer_actor {
       return;
     }
     protocols::outbox out;
-    const auto t0 = std::chrono::steady_clock::now();
+    // The compute span: one clock reading at its start and one at its end, which is also when
+    // its messages leave (unless a straggler holds them).
+    const bool straggler = factor_ > 1.0;
+    const auto t0 = straggler ? std::chrono::steady_clock::now()
+                              : std::chrono::steady_clock::time_point{};
+    const auto s0 = trace_clock();
     if (auto r = proto_->compute(out); !r) return fail(r.error());
-    if (factor_ <= 1.0) return carry_out(out);
+    std::uint64_t s1 = 0;
+    if (tracing()) {
+      s1 = trace_clock();
+      trace_span(engine::trace_type::compute, s0, s1, me_, built_on(out));
+    }
+    if (!straggler) return carry_out(out, s1);
     const auto took = std::chrono::steady_clock::now() - t0;
     const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(took * (factor_ - 1.0));
     held_ = std::move(out);
     delayed_send(this, wait, flush_atom::value, ++held_id_);
   }
 
-  void carry_out(protocols::outbox& out) {
-    if (auto r = deliver(out.send); !r) return fail(r.error());
+  // The version a compute built on: that of the push or exchange it sends (0 if none).
+  static std::uint64_t built_on(const protocols::outbox& out) {
+    for (const auto& env : out.send) {
+      if (const auto* p = std::get_if<protocols::push>(&env.msg)) return p->version;
+      if (const auto* x = std::get_if<protocols::exchange>(&env.msg)) return x->version;
+    }
+    return 0;
+  }
+
+  void carry_out(protocols::outbox& out, std::uint64_t t_ns = 0) {
+    if (auto r = deliver(out.send, t_ns); !r) return fail(r.error());
     if (out.compute && !proto_->finished()) send(this, compute_atom::value);
     if ((out.finished || proto_->finished()) && !reported_ && !held_) {
       reported_ = true;

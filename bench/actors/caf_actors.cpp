@@ -15,7 +15,7 @@ namespace a = sgmc::actors;
 // The pinger plays the master (θ out, gradient back), the echo a worker.
 void record(const channel& ch, sgmc::engine::trace_role self, sgmc::engine::trace_type type,
             sgmc::engine::trace_direction dir, std::size_t n, std::uint64_t version) {
-  if (ch.trace == nullptr) return;
+  if (ch.lane == nullptr) return;
   sgmc::engine::trace_event e;
   e.t_ns = sgmc::engine::trace_now_ns();
   e.actor = {self, 0};
@@ -29,7 +29,7 @@ void record(const channel& ch, sgmc::engine::trace_role self, sgmc::engine::trac
   e.staleness =
       type == sgmc::engine::trace_type::push && dir == sgmc::engine::trace_direction::received ? 0
                                                                                                : -1;
-  ch.trace->record(e);
+  ch.lane->record(e);
 }
 
 // Whether a payload of n floats takes the data channel (as in peer_actor::side_path).
@@ -79,6 +79,7 @@ expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port) {
 }
 
 caf::behavior echo(caf::event_based_actor* self, channel ch) {
+  if (ch.trace != nullptr) ch.lane = ch.trace->lane();
   return {
       [=](p::theta_reply& x) {
         const auto from = caf::actor_cast<caf::actor>(self->current_sender());
@@ -115,6 +116,7 @@ caf::behavior echo(caf::event_based_actor* self, channel ch) {
 
 caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::size_t n,
                    channel ch) {
+  if (ch.trace != nullptr) ch.lane = ch.trace->lane();
   self->state.theta.assign(n, 0.25f);
   auto send_next = [self, peer, ch, n] {
     auto& s = self->state;

@@ -39,7 +39,7 @@ void caf_remote(benchmark::State& state, std::size_t n, caf_settings s, bool tra
 void caf_hybrid(benchmark::State& state, std::size_t n, caf_settings s);
 void zmq_reqrep(benchmark::State& state, std::size_t n);
 
-/// actors/trace_record/{1,2}thread: trace_now_ns() + trace_writer::record(), per record.
+/// actors/trace_record/{1,2}thread: trace_now_ns() + trace_lane::record(), per record.
 void trace_record(benchmark::State& state);
 
 /// Child-process servers (the binary run with --serve=...); print one ready line, serve until

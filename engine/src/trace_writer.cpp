@@ -8,10 +8,11 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <deque>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
+#include <random>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -22,50 +23,71 @@ namespace {
 
 namespace tf = trace_format;
 
-// Each recording thread appends to a 1 MiB block of its own under a spin flag that only
-// flush() ever contends for, so the actors of a node do not serialise on one mutex. Full
-// blocks go to the writer's own thread, which writes them to the file: the actors never wait
-// for the disk, unless kMaxQueued blocks are waiting (back-pressure, never unbounded memory).
-// Each thread that ever recorded keeps one block (1 MiB) until the writer is destroyed.
-// The block is large on purpose: every hand-off wakes the writer thread, and on a 2-core host
-// that wake-up preempts an actor thread. With 64 KiB blocks (1,365 records) those preemptions
-// doubled the context switches of a run with tiny messages and cost it 25-40 % of its speed;
-// with 1 MiB the tracing cost of the same run is within the noise (docs/PERFORMANCE.md).
-constexpr std::size_t kBlockBytes = (std::size_t{1} << 20) / tf::kRecordBytes * tf::kRecordBytes;
-constexpr std::size_t kMaxQueued = 8;
+// Each actor appends to a ring of its own (trace_lane): no lock, no atomic read-modify-write,
+// one release store per record. The writer's thread drains every ring to the file when one is
+// half full (it is woken then) and at least every kSweepEvery, so that a node killed mid-run
+// leaves a trace that ends at most that long before its end. The rings are large so that the
+// writer's thread wakes rarely: on a 2-core host every wake-up preempts an actor thread (with
+// 64 KiB hand-offs that doubled the context switches of a run with tiny messages and cost it
+// 25-40 % of its speed). A full ring makes its actor wait for the disk (back-pressure, never
+// unbounded memory).
+constexpr std::size_t kLaneBytes = std::size_t{2} << 20;
 constexpr std::chrono::seconds kSweepEvery{1};
+constexpr std::uint64_t kAnchorEveryNs = 2'000'000'000;
+constexpr std::uint64_t kRecord = tf::v2::kRecordBytes;
+static_assert(kLaneBytes % kRecord == 0 && (kLaneBytes & (kLaneBytes - 1)) == 0);
 
 struct file_closer {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 
-using block = std::vector<unsigned char>;
+std::uint64_t clock_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
 
-struct thread_block {
-  std::thread::id owner = std::this_thread::get_id();
-  std::atomic_flag busy;  // clear: nobody is appending or taking the block
-  block buf = block(kBlockBytes);
-  std::size_t used = 0;                   // bytes of buf holding records
-  std::atomic<std::uint64_t> records{0};  // written by the owner only
-
-  void lock() {
-    while (busy.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
-  }
-  void unlock() { busy.clear(std::memory_order_release); }
-};
-
-// Per thread: its blocks in the last few writers it recorded into (writer ids are never
-// reused, so an entry of a destroyed writer never matches again).
-struct cache_entry {
-  std::uint64_t writer = 0;
-  thread_block* block = nullptr;
-};
-thread_local std::array<cache_entry, 4> block_cache;
-thread_local unsigned block_cache_next = 0;
-std::atomic<std::uint64_t> next_writer_id{1};
+// A clock anchor: CLOCK_REALTIME read between two CLOCK_MONOTONIC readings, paired with their
+// midpoint.
+trace_event read_anchor() {
+  const auto m0 = clock_ns(CLOCK_MONOTONIC);
+  const auto r = clock_ns(CLOCK_REALTIME);
+  const auto m1 = clock_ns(CLOCK_MONOTONIC);
+  trace_event e;
+  e.t_ns = m0 + (m1 - m0) / 2;
+  e.realtime_ns = r;
+  e.type = trace_type::anchor;
+  e.dir = trace_direction::none;
+  e.actor = {trace_role::master, 0};
+  e.peer = {trace_role::master, 0};
+  e.staleness = -1;
+  return e;
+}
 
 }  // namespace
+
+namespace detail {
+
+// What a lane needs of its writer: the tap, and a way to wake the writer's thread.
+struct trace_lane_owner {
+  std::atomic<trace_tap*> tap{nullptr};  // set_tap(): a copy of every record
+  std::mutex mu;
+  std::condition_variable cv;
+  bool wake = false;
+  bool stopping = false;
+
+  void wake_writer() {
+    {
+      std::lock_guard lock(mu);
+      wake = true;
+    }
+    cv.notify_one();
+  }
+};
+
+}  // namespace detail
 
 const char* to_string(trace_type t) {
   switch (t) {
@@ -95,22 +117,73 @@ const char* to_string(trace_type t) {
   return "unknown";
 }
 
-struct trace_writer::impl {
-  const std::uint64_t id = next_writer_id.fetch_add(1);
-  std::filesystem::path path;
-  file_ptr file;
-  std::mutex mu;                      // everything below
-  std::condition_variable have_full;  // the writer thread waits for blocks
-  std::condition_variable have_free;  // hand_off() and flush() wait for the writer
-  std::vector<std::unique_ptr<thread_block>> threads;
-  std::deque<std::pair<block, std::size_t>> full;  // blocks to write, with their sizes
-  std::vector<block> spare;
-  bool writing = false;
-  bool stopping = false;
-  std::optional<sgmc::error> failure;  // the first write error, reported by flush()
-  std::thread writer;
+trace_run_id new_trace_run_id() {
+  std::random_device rd;
+  trace_run_id id{};
+  for (std::size_t i = 0; i < id.size(); i += 4) {
+    const std::uint32_t x = rd();
+    std::memcpy(id.data() + i, &x, 4);
+  }
+  return id;
+}
 
-  std::atomic<trace_tap*> tap{nullptr};  // set_tap(): a copy of every record
+std::string to_hex(const trace_run_id& id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(2 * id.size());
+  for (auto b : id) {
+    s.push_back(kDigits[b >> 4]);
+    s.push_back(kDigits[b & 15]);
+  }
+  return s;
+}
+
+trace_lane::trace_lane(detail::trace_lane_owner* o, std::size_t capacity)
+    : wake_at_(capacity / 2),
+      // Aligned: each record is one cache line.
+      ring_(static_cast<unsigned char*>(::operator new[](capacity, std::align_val_t{64}))),
+      mask_(capacity - 1),
+      owner_(o) {}
+
+trace_lane::~trace_lane() { ::operator delete[](ring_, std::align_val_t{64}); }
+
+void trace_lane::record(const trace_event& e) {
+  if (trace_tap* tap = owner_->tap.load(std::memory_order_acquire)) tap->on_record(e);
+  const std::uint64_t h = head_.load(std::memory_order_relaxed);
+  if (h + kRecord - tail_seen_ > mask_ + 1) wait_for_room(h);
+  tf::encode(e, ring_ + (h & mask_));
+  head_.store(h + kRecord, std::memory_order_release);
+  if (h + kRecord >= wake_at_) {
+    wake_at_ += (mask_ + 1) / 2;
+    owner_->wake_writer();
+  }
+}
+
+void trace_lane::wait_for_room(std::uint64_t h) {
+  while (true) {
+    tail_seen_ = tail_.load(std::memory_order_acquire);
+    if (h + kRecord - tail_seen_ <= mask_ + 1) return;
+    owner_->wake_writer();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
+std::uint64_t trace_lane::records() const {
+  return head_.load(std::memory_order_relaxed) / kRecord;
+}
+
+struct trace_writer::impl : detail::trace_lane_owner {
+  std::filesystem::path path;
+  trace_run_id run_id{};
+  std::mutex lanes_mu;  // lanes
+  std::vector<std::unique_ptr<trace_lane>> lanes;
+  std::mutex shared_mu;  // appending to `shared`
+  trace_lane* shared = nullptr;
+  std::mutex file_mu;  // everything below: draining and writing
+  file_ptr file;
+  std::optional<sgmc::error> failure;  // the first write error, reported by flush()
+  std::uint64_t last_anchor_ns = 0;
+  std::thread writer;
 
   void fail(const char* what) {
     if (!failure) {
@@ -119,99 +192,88 @@ struct trace_writer::impl {
     }
   }
 
-  // The calling thread's block, registered on first use.
-  thread_block& mine() {
-    for (const auto& c : block_cache) {
-      if (c.writer == id) return *c.block;
-    }
-    std::lock_guard lock(mu);
-    thread_block* found = nullptr;
-    for (const auto& t : threads) {
-      if (t->owner == std::this_thread::get_id()) found = t.get();
-    }
-    if (found == nullptr) {
-      threads.push_back(std::make_unique<thread_block>());
-      found = threads.back().get();
-    }
-    block_cache[block_cache_next++ % block_cache.size()] = {id, found};
-    return *found;
+  void write(const unsigned char* p, std::size_t n) {
+    if (failure) return;  // records after a failed write are dropped: the file is broken
+    if (std::fwrite(p, 1, n, file.get()) != n) fail("write");
   }
 
-  // Queues tb's records for the writer thread and gives tb a fresh block. Call with tb locked
-  // and mu not held (lock order: a thread block, then mu).
-  void hand_off(thread_block& tb, bool wait_for_room = true) {
-    std::unique_lock lock(mu);
-    if (wait_for_room) have_free.wait(lock, [&] { return full.size() < kMaxQueued; });
-    full.emplace_back(std::move(tb.buf), tb.used);
-    if (spare.empty()) {
-      tb.buf = block(kBlockBytes);
-    } else {
-      tb.buf = std::move(spare.back());
-      spare.pop_back();
-    }
-    tb.used = 0;
-    have_full.notify_one();
+  trace_lane* add_lane() {
+    std::lock_guard lock(lanes_mu);
+    lanes.push_back(std::unique_ptr<trace_lane>(new trace_lane(this, kLaneBytes)));
+    return lanes.back().get();
   }
 
-  // Queues the records of every partly filled block (the writer thread's periodic sweep: it
-  // does not wait for room, since it is the one that makes room). Call with mu not held.
-  void sweep() {
-    std::vector<thread_block*> blocks;
+  // Writes what `l` holds. Call with file_mu held.
+  void drain(trace_lane& l) {
+    const std::uint64_t h = l.head_.load(std::memory_order_acquire);
+    std::uint64_t t = l.tail_.load(std::memory_order_relaxed);
+    while (t < h) {
+      const std::size_t off = t & l.mask_;
+      const std::size_t n = std::min<std::uint64_t>(h - t, l.mask_ + 1 - off);
+      write(l.ring_ + off, n);
+      t += n;
+    }
+    l.tail_.store(t, std::memory_order_release);
+  }
+
+  void write_anchor(const trace_event& a) {
+    std::array<unsigned char, kRecord> buf{};
+    tf::encode(a, buf.data());
+    write(buf.data(), buf.size());
+    last_anchor_ns = a.t_ns;
+  }
+
+  // Drains every lane, then writes a clock anchor if the last is kAnchorEveryNs old (or
+  // `anchor` asks for one).
+  void drain_all(bool anchor = false) {
+    std::vector<trace_lane*> all;
     {
-      std::lock_guard lock(mu);
-      for (const auto& t : threads) blocks.push_back(t.get());
+      std::lock_guard lock(lanes_mu);
+      all.reserve(lanes.size());
+      for (const auto& l : lanes) all.push_back(l.get());
     }
-    for (thread_block* tb : blocks) {
-      tb->lock();
-      if (tb->used > 0) hand_off(*tb, false);
-      tb->unlock();
-    }
+    std::lock_guard lock(file_mu);
+    for (auto* l : all) drain(*l);
+    const auto a = read_anchor();
+    if (anchor || a.t_ns >= last_anchor_ns + kAnchorEveryNs) write_anchor(a);
   }
 
   void write_loop() {
-    std::unique_lock lock(mu);
     while (true) {
-      // At least every kSweepEvery the records of partly filled blocks go to the file too, so
-      // that a node killed mid-run leaves a trace that ends at most that long before its end.
-      if (!have_full.wait_for(lock, kSweepEvery, [&] { return !full.empty() || stopping; })) {
-        lock.unlock();
-        sweep();
-        lock.lock();
+      bool stop = false;
+      {
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, kSweepEvery, [&] { return wake || stopping; });
+        wake = false;
+        stop = stopping;
       }
-      if (full.empty()) {
-        if (stopping) return;
-        continue;
-      }
-      auto [buf, n] = std::move(full.front());
-      full.pop_front();
-      writing = true;
-      lock.unlock();
-      const bool ok = std::fwrite(buf.data(), 1, n, file.get()) == n;
-      lock.lock();
-      if (!ok) fail("write");
-      writing = false;
-      spare.push_back(std::move(buf));
-      have_free.notify_all();
+      if (stop) return;
+      drain_all();
     }
   }
 };
 
 trace_writer::trace_writer(std::unique_ptr<impl> p) : impl_(std::move(p)) {
+  impl_->shared = impl_->add_lane();
   impl_->writer = std::thread([s = impl_.get()] { s->write_loop(); });
 }
 
 trace_writer::~trace_writer() {
-  static_cast<void>(flush());
   {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
   }
-  impl_->have_full.notify_one();
+  impl_->cv.notify_one();
   impl_->writer.join();
+  impl_->drain_all(true);  // everything, and a last anchor
+  std::lock_guard lock(impl_->file_mu);
+  std::fflush(impl_->file.get());
 }
 
 expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem::path& path,
-                                                           const std::string& node) {
+                                                           const std::string& node,
+                                                           const trace_run_id& run_id,
+                                                           std::uint64_t config_hash) {
   if (node.size() > tf::kMaxNodeBytes) {
     return make_error(errc::invalid_argument, "trace: node name longer than 4096 bytes");
   }
@@ -222,14 +284,19 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
     return make_error(errc::io,
                       "trace: cannot create " + path.string() + ": " + std::strerror(errno));
   }
-  std::setvbuf(f.get(), nullptr, _IONBF, 0);  // we write whole blocks ourselves
-  block header(tf::header_bytes(node.size()), 0);
+  std::setvbuf(f.get(), nullptr, _IONBF, 0);  // we write whole ranges ourselves
+  const auto anchor = read_anchor();
+  std::vector<unsigned char> header(tf::header_bytes(2, node.size()), 0);
   std::memcpy(header.data(), tf::kMagic.data(), tf::kMagic.size());
   tf::put_u32(header.data() + 8, tf::kVersion);
   tf::put_u32(header.data() + 12, static_cast<std::uint32_t>(header.size()));
-  tf::put_u32(header.data() + 16, static_cast<std::uint32_t>(tf::kRecordBytes));
+  tf::put_u32(header.data() + 16, static_cast<std::uint32_t>(tf::v2::kRecordBytes));
   tf::put_u32(header.data() + 20, static_cast<std::uint32_t>(node.size()));
-  std::memcpy(header.data() + tf::kFixedHeaderBytes, node.data(), node.size());
+  std::memcpy(header.data() + tf::v2::kRunId, run_id.data(), run_id.size());
+  tf::put_u64(header.data() + tf::v2::kConfigHash, config_hash);
+  tf::put_u64(header.data() + tf::v2::kAnchorT, anchor.t_ns);
+  tf::put_u64(header.data() + tf::v2::kAnchorRealtime, anchor.realtime_ns);
+  std::memcpy(header.data() + tf::v2::kFixedHeaderBytes, node.data(), node.size());
   if (std::fwrite(header.data(), 1, header.size(), f.get()) != header.size()) {
     return make_error(errc::io,
                       "trace: cannot write " + path.string() + ": " + std::strerror(errno));
@@ -237,47 +304,37 @@ expected<std::unique_ptr<trace_writer>> trace_writer::open(const std::filesystem
   auto p = std::make_unique<impl>();
   p->path = path;
   p->file = std::move(f);
+  p->run_id = run_id;
+  p->write_anchor(anchor);  // the first record: the header's anchor
+  if (p->failure) return unexpected(*p->failure);
   return std::unique_ptr<trace_writer>(new trace_writer(std::move(p)));
 }
+
+trace_lane* trace_writer::lane() { return impl_->add_lane(); }
 
 void trace_writer::set_tap(trace_tap* tap) { impl_->tap.store(tap, std::memory_order_release); }
 
 void trace_writer::record(const trace_event& e) {
-  impl& s = *impl_;
-  if (trace_tap* tap = s.tap.load(std::memory_order_acquire)) tap->on_record(e);
-  thread_block& tb = s.mine();
-  tb.lock();
-  if (tb.used == tb.buf.size()) s.hand_off(tb);
-  tf::encode(e, tb.buf.data() + tb.used);
-  tb.used += tf::kRecordBytes;
-  tb.records.store(tb.records.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  tb.unlock();
+  std::lock_guard lock(impl_->shared_mu);
+  impl_->shared->record(e);
 }
 
 expected<void> trace_writer::flush() {
   impl& s = *impl_;
-  std::vector<thread_block*> blocks;
-  {
-    std::lock_guard lock(s.mu);
-    for (const auto& t : s.threads) blocks.push_back(t.get());
-  }
-  for (thread_block* tb : blocks) {
-    tb->lock();
-    if (tb->used > 0) s.hand_off(*tb);
-    tb->unlock();
-  }
-  std::unique_lock lock(s.mu);
-  s.have_free.wait(lock, [&] { return s.full.empty() && !s.writing; });
+  s.drain_all();
+  std::lock_guard lock(s.file_mu);
   if (std::fflush(s.file.get()) != 0) s.fail("write");
   if (s.failure) return unexpected(*s.failure);
   return {};
 }
 
 std::uint64_t trace_writer::records() const {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->lanes_mu);
   std::uint64_t n = 0;
-  for (const auto& t : impl_->threads) n += t->records.load(std::memory_order_relaxed);
+  for (const auto& l : impl_->lanes) n += l->records();
   return n;
 }
+
+const trace_run_id& trace_writer::run_id() const { return impl_->run_id; }
 
 }  // namespace sgmc::engine

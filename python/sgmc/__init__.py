@@ -7,6 +7,7 @@
 numpy only; xarray (for posterior.nc) and matplotlib (for `python3 -m sgmc.plot`) are optional.
 """
 from .run import Run, read_run
-from .trace import read_trace
+from .trace import DIRS, RECORD, ROLES, TYPES, Trace, TraceError, read_trace
 
-__all__ = ["Run", "read_run", "read_trace"]
+__all__ = ["Run", "read_run", "read_trace", "Trace", "TraceError", "RECORD", "TYPES", "ROLES",
+           "DIRS"]

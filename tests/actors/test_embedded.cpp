@@ -119,6 +119,7 @@ TEST_CASE("embedded: injected version delays show as staleness, and the trace re
   s.staleness.delay = *sgmc::engine::parse_delay("fixed:4");
   s.staleness.latency_ms = 0.2;
   opts.trace_path = dir / "embedded.trace";
+  opts.config_hash = 0xabcdefu;
   t::memory_sink sink;
   auto r = a::run_embedded(s, opts, sink);
   if (!r) FAIL(r.error().message);
@@ -138,7 +139,10 @@ TEST_CASE("embedded: injected version delays show as staleness, and the trace re
   CHECK(types == std::set<sgmc::engine::trace_type>{
                      sgmc::engine::trace_type::push, sgmc::engine::trace_type::pull,
                      sgmc::engine::trace_type::params, sgmc::engine::trace_type::sample,
-                     sgmc::engine::trace_type::stop});
+                     sgmc::engine::trace_type::stop, sgmc::engine::trace_type::compute,
+                     sgmc::engine::trace_type::apply, sgmc::engine::trace_type::anchor});
+  CHECK(file->run_id != sgmc::engine::trace_run_id{});  // a fresh one
+  CHECK(file->config_hash == 0xabcdefu);
   CHECK(stale > s.run.steps / 2);
   std::filesystem::remove_all(dir);
 }

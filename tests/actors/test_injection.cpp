@@ -9,7 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
 #include <set>
+#include <tuple>
 
 namespace a = sgmc::actors;
 namespace t = sgmc::actors::test;
@@ -149,6 +151,38 @@ TEST_CASE("the trace holds every message type a run used, sent and received", "[
   REQUIRE(file);
   std::set<std::pair<sgmc::engine::trace_type, sgmc::engine::trace_direction>> seen;
   std::size_t pushes_sent = 0, pushes_received = 0, stale = 0;
+  // Message ids: each sender numbers its messages 1, 2, ... and every receive pairs with
+  // its send (sender, id), of the same type.
+  using key = std::tuple<sgmc::engine::trace_role, std::uint32_t, std::uint64_t>;
+  std::map<key, sgmc::engine::trace_type> sent;
+  std::map<std::pair<sgmc::engine::trace_role, std::uint32_t>, std::uint64_t> last_id;
+  std::size_t computes = 0, applies = 0;
+  for (const auto& e : file->events) {
+    if (e.dir == sgmc::engine::trace_direction::sent) {
+      CHECK(sent.emplace(key{e.actor.role, e.actor.index, e.seq}, e.type).second);
+      auto& last = last_id[{e.actor.role, e.actor.index}];
+      CHECK(e.seq == last + 1);
+      last = e.seq;
+    }
+    if (e.type == sgmc::engine::trace_type::compute) {
+      ++computes;
+      CHECK(e.actor.role == sgmc::engine::trace_role::worker);
+      CHECK(e.dir == sgmc::engine::trace_direction::span);
+    }
+    if (e.type == sgmc::engine::trace_type::apply) {
+      ++applies;
+      CHECK(e.actor.role == sgmc::engine::trace_role::master);
+      CHECK(e.peer.role == sgmc::engine::trace_role::worker);
+    }
+  }
+  for (const auto& e : file->events) {
+    if (e.dir != sgmc::engine::trace_direction::received) continue;
+    auto it = sent.find(key{e.peer.role, e.peer.index, e.seq});
+    REQUIRE(it != sent.end());
+    CHECK(it->second == e.type);
+  }
+  CHECK(applies == 30);  // one per version
+  CHECK(computes >= 30);
   for (const auto& e : file->events) {
     seen.insert({e.type, e.dir});
     if (e.type != sgmc::engine::trace_type::push) continue;

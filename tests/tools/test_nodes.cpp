@@ -15,6 +15,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <netinet/in.h>
@@ -96,13 +97,14 @@ struct trace_summary {
   std::string node;
   std::set<trace_type> types;
   std::int64_t max_staleness = -1;
+  sgmc::engine::trace_file file;
 };
 
 trace_summary read(const std::string& path) {
   auto t = sgmc::engine::read_trace(path);
   INFO(path << ": " << (t ? "" : t.error().message));
   REQUIRE(t);
-  trace_summary s{t->node, {}, -1};
+  trace_summary s{t->node, {}, -1, *t};
   for (const auto& e : t->events) {
     s.types.insert(e.type);
     if (e.type == trace_type::push && e.dir == sgmc::engine::trace_direction::received)
@@ -137,20 +139,50 @@ struct protocol_case {
   std::set<trace_type> master, worker, collector;  ///< message types each node uses
 };
 
-// Every node's trace names the node and holds exactly the message types it used; with an
-// injected delay in versions the master recorded stale pushes.
+// Every node's trace names the node and holds exactly the message types it used, the
+// compute spans of the workers, the apply spans of the master and clock anchors; with an
+// injected delay in versions the master recorded stale pushes. The four files carry one run
+// id and the config hash, and every message received was sent: each receive pairs with a send
+// (sender, message id) in some node's file.
 void check_traces(const std::string& out, const protocol_case& c) {
   const std::map<std::string, const std::set<trace_type>*> used{{"master", &c.master},
                                                                 {"worker-0", &c.worker},
                                                                 {"worker-1", &c.worker},
                                                                 {"collector", &c.collector}};
+  using key = std::tuple<sgmc::engine::trace_role, std::uint32_t, std::uint64_t>;
+  std::set<key> sent;
+  std::vector<key> received;
+  std::set<std::string> run_ids;
   for (const auto& [node, types] : used) {
     auto t = read(out + "/trace/" + node + ".trace");
-    INFO(node << " traced: " << names(t.types) << "; expected " << names(*types));
+    auto expect = *types;
+    expect.insert(trace_type::anchor);
+    if (node == "master") expect.insert(trace_type::apply);
+    if (node.rfind("worker", 0) == 0) expect.insert(trace_type::compute);
+    INFO(node << " traced: " << names(t.types) << "; expected " << names(expect));
     CHECK(t.node == node);
-    CHECK(t.types == *types);
+    CHECK(t.types == expect);
+    CHECK(t.file.format_version == 2);
+    CHECK(t.file.config_hash != 0);
+    run_ids.insert(sgmc::engine::to_hex(t.file.run_id) + " " +
+                   std::to_string(t.file.config_hash));
     if (node == "master" && c.kind == "async") CHECK(t.max_staleness >= 3);
+    for (const auto& e : t.file.events) {
+      if (e.dir == sgmc::engine::trace_direction::sent) {
+        CHECK(e.seq != 0);
+        sent.insert({e.actor.role, e.actor.index, e.seq});
+      } else if (e.dir == sgmc::engine::trace_direction::received) {
+        CHECK(e.seq != 0);
+        received.push_back({e.peer.role, e.peer.index, e.seq});
+      }
+    }
   }
+  CHECK(run_ids.size() == 1);
+  CHECK(run_ids.begin()->rfind(std::string(32, '0'), 0) != 0);
+  std::size_t unpaired = 0;
+  for (const auto& k : received) unpaired += sent.count(k) == 0;
+  CHECK(unpaired == 0);
+  CHECK(sent.size() >= received.size());
 }
 
 // Every node ends with a line on what its data channel carried. With the channel on, payloads

@@ -1,6 +1,7 @@
 #include "sgmc/tools/runner.hpp"
 
 #include "sgmc/actors/embedded.hpp"
+#include "sgmc/actors/node.hpp"
 #include "sgmc/engine/chain_runner.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
@@ -46,6 +47,7 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
     std::error_code ec;
     fs::create_directories(dir / "trace", ec);
     opts.trace_path = dir / "trace" / "embedded.trace";
+    opts.config_hash = actors::config_hash(to_toml(cfg));
     opts.trace_publish = cfg.trace.publish;
     summary.trace_path = opts.trace_path.string();
   }

@@ -21,6 +21,7 @@
 #include "sgmc/engine/run_plan.hpp"
 #include "sgmc/engine/run_report.hpp"
 #include "sgmc/engine/sample_sink.hpp"
+#include "sgmc/engine/trace.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +34,8 @@ namespace sgmc::actors {
 struct embedded_options {
   std::filesystem::path trace_path;  ///< the node's trace file; empty: no trace
   std::string node = "embedded";     ///< the node name in the trace header
+  engine::trace_run_id run_id{};     ///< the trace header's run id; zero: a fresh random one
+  std::uint64_t config_hash = 0;     ///< the trace header's config hash (actors::config_hash)
   std::string trace_publish;         ///< tcp://HOST:PORT of a `sgmc trace watch`; empty: none
   unsigned threads = 0;              ///< CAF scheduler threads; 0: the number of cores (>= 2)
   bool work_stealing = false;        ///< CAF's default scheduler instead of sharing (see above)

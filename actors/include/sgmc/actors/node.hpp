@@ -13,12 +13,16 @@
 //   collector node  the same, running the collector actor into a engine::sample_sink.
 //
 // Start-up messages (every node registers the same types, see wire.hpp and runtime.hpp):
-//   node → gate   (hello, string origin)        role, requested worker, config hash, dim,
-//                                               the node's data channel endpoint
-//   gate → node   (welcome, actor supervisor)   or (fail_atom, u8 errc, string why): refused
-//   node → gate   (join_atom, actor role)       the worker or collector actor, now spawned
-//   gate → node   (stop) or (fail_atom, ...)    the run's end: "done: ..." or its error;
-//   node → gate   (bye_atom)                    ... acknowledged
+//   node → gate   (u64 id, hello, string origin)       role, requested worker, config hash,
+//                                                      dim, the node's data channel endpoint
+//   gate → node   (u64 id, welcome, actor supervisor)  with the run id; or (fail_atom, u8 errc,
+//                                                      string why): refused
+//   node → gate   (join_atom, actor role)              the worker or collector actor, spawned
+//   gate → node   (u64 id, stop) or (fail_atom, ...)   the run's end: "done: ..." or its error;
+//   node → gate   (bye_atom)                           ... acknowledged
+// The ids are the message ids the traces record: the gate numbers its messages in one
+// sequence with master shard 0 (both record as master 0), a node's agent its hello in one with
+// the node's actor (the hello is 1, the actor's first message 2).
 // A node is refused (one line naming both sides) when its config hash or dimension differs
 // from the master's, its worker index is out of range or taken, a collector already joined, or
 // the run has started.
@@ -50,6 +54,7 @@
 #include "sgmc/engine/admission.hpp"
 #include "sgmc/engine/run_report.hpp"
 #include "sgmc/engine/sample_sink.hpp"
+#include "sgmc/engine/trace.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -93,7 +98,11 @@ struct node_options {
   std::chrono::milliseconds connection_timeout{15000};
   std::uint32_t worker = kAnyWorker;  ///< worker: the requested index
   /// Folder of the node's trace (NODE.trace: master, worker-I, collector); empty: no trace.
+  /// Every node's trace header carries the run id (the master's, sent with the welcome) and
+  /// config_hash.
   std::filesystem::path trace_folder;
+  /// Master: the run's id; zero: a fresh random one (engine::new_trace_run_id).
+  engine::trace_run_id run_id{};
   std::string trace_publish;  ///< tcp://HOST:PORT of a `sgmc trace watch`; empty: none
   unsigned threads = 0;       ///< CAF scheduler threads; 0: 2 on the master, 1 elsewhere
   /// Open the node's data channel (data_channel.hpp): payloads of at least

@@ -5,7 +5,9 @@
 // Actors are untyped (caf::actor) and exchange the protocol structs of protocols/messages.hpp
 // plus these control messages, built only from CAF's builtin types or the structs of
 // summary.hpp, so that the same handles work across processes (io::middleman publish /
-// remote_actor) once every node registers the same types:
+// remote_actor) once every node registers the same types. Protocol messages travel as
+// (u64 id, message), the id numbering the sending actor's messages from 1 (the trace's message
+// id; peer_actor.hpp). Control messages:
 //   (init_atom, masters, workers, collector, data)  supervisor → every actor: the directory,
 //                                              with the data channel endpoint of every actor's
 //                                              node (masters, workers, the collector; "" for
@@ -27,8 +29,10 @@
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -89,6 +93,10 @@ struct actor_context {
   /// The node's data channel (data_channel.hpp), shared by its actors; null: every payload
   /// travels inside its CAF message (one process, or the channel switched off).
   data_channel* channel = nullptr;
+  /// Message ids: the counter this actor shares with the node's gate or agent, which record
+  /// start-up messages as the same trace actor (master shard 0; the node's worker or
+  /// collector); null: the actor's own. Ids are last + 1, from 1.
+  std::shared_ptr<std::atomic<std::uint64_t>> ids;
 };
 
 }  // namespace sgmc::actors

@@ -1,11 +1,13 @@
 #pragma once
-// Message traces: every message a node's actors send or receive, one fixed-size binary record
-// each, written per node to runs/<name>/trace/NODE.trace. The format (versioned header, then
-// records) is documented in docs/trace-format.md; trace_reader reads it back and rejects a
-// malformed file with a clear error.
+// Message traces: every message a node's actors send or receive, their compute spans and clock
+// anchors, one fixed-size binary record each, written per node to runs/<name>/trace/NODE.trace.
+// The format (versioned header, then records) is documented in docs/trace-format.md;
+// trace_reader reads it back and rejects a malformed file with a clear error.
 #include "sgmc/core/error.hpp"
 
 #include <array>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -64,7 +66,7 @@ struct trace_event {
 /// 128-bit run id: the same in every node's trace of one run (version 2; zero in version 1).
 using trace_run_id = std::array<std::uint8_t, 16>;
 
-/// Monotonic clock in ns (the trace's time base).
+/// Monotonic clock in ns (the trace's time base): CLOCK_MONOTONIC.
 std::uint64_t trace_now_ns();
 
 /// Receives a copy of every record a trace_writer records (a live publisher: actors'
@@ -76,21 +78,69 @@ class trace_tap {
   virtual void on_record(const trace_event& e) = 0;
 };
 
-/// Appends records to one node's trace file. Thread-safe (the actors of a node share it);
-/// records are buffered and written in blocks, and the file is complete after flush() or
-/// destruction. A write error is kept and reported by flush().
+/// A fresh random run id (from the system's entropy source).
+trace_run_id new_trace_run_id();
+/// 32 lowercase hex digits.
+std::string to_hex(const trace_run_id& id);
+
+namespace detail {
+struct trace_lane_owner;
+}
+
+/// One actor's buffer in a trace writer (trace_writer::lane()): a lock-free ring that one
+/// thread at a time appends to (an actor's handlers; CAF never runs two at once) and the
+/// writer's thread drains. Owned by the writer: valid until the writer is destroyed.
+class trace_lane {
+ public:
+  trace_lane(const trace_lane&) = delete;
+  trace_lane& operator=(const trace_lane&) = delete;
+  ~trace_lane();
+  /// Appends one record (waits only when the ring is full: the disk is behind).
+  void record(const trace_event& e);
+  /// Records appended so far.
+  std::uint64_t records() const;
+
+ private:
+  friend class trace_writer;
+  trace_lane(detail::trace_lane_owner* o, std::size_t capacity);
+  void wait_for_room(std::uint64_t head);
+
+  // Producer side.
+  alignas(64) std::atomic<std::uint64_t> head_{0};  ///< bytes appended
+  std::uint64_t tail_seen_ = 0;                     ///< the last tail the producer read
+  std::uint64_t wake_at_ = 0;                       ///< wake the writer when head_ reaches it
+  unsigned char* ring_ = nullptr;
+  std::size_t mask_ = 0;
+  detail::trace_lane_owner* owner_ = nullptr;
+  // Consumer side (the writer's thread, or flush()).
+  alignas(64) std::atomic<std::uint64_t> tail_{0};  ///< bytes written to the file
+};
+
+/// Appends records to one node's trace file (format version 2). The actors of a node each
+/// take a lane() and record into it without locks; record() takes a shared lane under a mutex
+/// (start-up messages, tests). A thread of the writer's own drains the lanes to the file at
+/// least once a second and writes a clock anchor every 2 s; the file is complete after
+/// flush() or destruction. A write error is kept and reported by flush().
 class trace_writer {
  public:
-  /// Creates (truncates) `path` and writes the header naming the node.
+  /// Creates (truncates) `path` and writes the header naming the node, the run id (the same
+  /// in every node's file of one run) and the config hash, then a first clock anchor.
   static expected<std::unique_ptr<trace_writer>> open(const std::filesystem::path& path,
-                                                      const std::string& node);
+                                                      const std::string& node,
+                                                      const trace_run_id& run_id = {},
+                                                      std::uint64_t config_hash = 0);
   ~trace_writer();
+  /// A new lane for one actor (see trace_lane).
+  trace_lane* lane();
+  /// Thread-safe: appends to the shared lane under a mutex.
   void record(const trace_event& e);
   /// Forwards every record from now on to `tap` (not owned; null: none). Clear it before the
   /// tap is destroyed.
   void set_tap(trace_tap* tap);
   expected<void> flush();
+  /// Records appended through every lane (clock anchors not counted).
   std::uint64_t records() const;
+  const trace_run_id& run_id() const;
 
  private:
   struct impl;
@@ -106,10 +156,16 @@ struct trace_file {
   std::uint64_t config_hash = 0;    ///< version 2: hash of the resolved config.toml text
   std::vector<trace_event> events;  ///< anchors included (type anchor)
   bool truncated = false;  ///< the file ended inside a record: read up to the last whole one
+  // Version 2: the clock anchor taken when the file was opened (zero in version 1).
+  std::uint64_t anchor_t_ns = 0;         ///< CLOCK_MONOTONIC
+  std::uint64_t anchor_realtime_ns = 0;  ///< CLOCK_REALTIME read together with it
 };
 
-/// Reads a trace file; errc::invalid_data naming the file and what is wrong (bad magic,
-/// unknown version, truncated record, unknown message type) otherwise.
+/// Reads a trace file of format version 1 or 2. errc::invalid_data, naming the file, the byte
+/// offset and what is wrong, for anything but a well-formed file (truncated header, bad magic,
+/// unknown version, sizes that disagree with the version, a record field out of range or
+/// reserved bytes not zero); a file that ends inside a record (a node killed mid-write) is
+/// read up to its last whole record with `truncated` set. errc::io when it cannot be read.
 expected<trace_file> read_trace(const std::filesystem::path& path);
 
 }  // namespace sgmc::engine

@@ -97,6 +97,10 @@ struct welcome {
   std::uint64_t dim = 0;
   std::uint32_t shards = 1;
   std::uint32_t workers = 1;
+  /// The run's id, which every node's trace header carries (bytes 0-7 and 8-15 of the 16-byte
+  /// id, each read as a little-endian word).
+  std::uint64_t run_id_lo = 0;
+  std::uint64_t run_id_hi = 0;
 };
 
 /// Ends a run (or a node's part in it), with the reason ("done", "master lost", ...).
@@ -130,7 +134,7 @@ auto inspect(Inspector& f, hello& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {
-  return f(x.worker, x.dim, x.shards, x.workers);
+  return f(x.worker, x.dim, x.shards, x.workers, x.run_id_lo, x.run_id_hi);
 }
 template <class Inspector>
 auto inspect(Inspector& f, stop& x) {
