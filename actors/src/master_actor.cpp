@@ -101,18 +101,48 @@ class master_actor final : public detail::peer_actor {
     }
     std::uint64_t t1 = 0;
     if (tracing()) {
-      if (in) {
-        if (in->type == engine::trace_type::push || in->type == engine::trace_type::exchange)
-          for (const auto& a : out_.applied)
-            if (a.worker == from.index) in->staleness = static_cast<std::int64_t>(a.staleness());
-        trace(*in);
-      }
+      record_applied_waiting();
+      if (in) record_received(*in, from);
       const auto v = proto_->version();
       if (v != v0 || !out_.send.empty()) t1 = trace_clock();
       if (v != v0) trace_span(engine::trace_type::apply, t0, t1, from, v);
     }
     carry_out(t1);
   }
+  // A received push or exchange is traced with the staleness its application recorded. One
+  // that waits to be applied (sync: until its round is complete) is traced once it is, so that
+  // the trace's applied pushes are the run report's; one still waiting at the end is traced as
+  // not applied (staleness −1).
+  void record_received(engine::trace_event& in, const endpoint& from) {
+    if (in.type == engine::trace_type::push || in.type == engine::trace_type::exchange) {
+      bool applied = false;
+      for (const auto& a : out_.applied)
+        if (a.worker == from.index) {
+          in.staleness = static_cast<std::int64_t>(a.staleness());
+          applied = true;
+        }
+      if (!applied && !out_.finished && !proto_->finished()) {
+        waiting_.push_back(in);
+        return;
+      }
+    }
+    trace(in);
+  }
+
+  // Traces the waiting pushes the last event applied.
+  void record_applied_waiting() {
+    if (waiting_.empty() || out_.applied.empty()) return;
+    std::erase_if(waiting_, [&](engine::trace_event& w) {
+      for (const auto& a : out_.applied)
+        if (a.worker == w.peer.index) {
+          w.staleness = static_cast<std::int64_t>(a.staleness());
+          trace(w);
+          return true;
+        }
+      return false;
+    });
+  }
+
   template <class Event>
   void handle(Event&& event, std::uint64_t t0, const endpoint& from) {
     std::optional<engine::trace_event> none;
@@ -141,6 +171,8 @@ class master_actor final : public detail::peer_actor {
       engine::shard_report r{me_.index, v, stats_, applied_};
       send(ctx_.supervisor, done_atom::value, r);
       send_ordered(protocols::collector(), done_atom::value, std::move(r));
+      for (const auto& w : waiting_) trace(w);  // never applied
+      waiting_.clear();
     }
   }
 
@@ -176,7 +208,8 @@ class master_actor final : public detail::peer_actor {
   std::unique_ptr<protocols::master> proto_;
   protocols::outbox out_;
   engine::staleness_stats stats_;
-  std::vector<std::uint64_t> applied_;  // updates applied per worker
+  std::vector<std::uint64_t> applied_;        // updates applied per worker
+  std::vector<engine::trace_event> waiting_;  // received pushes not yet applied (sync)
   engine::version_history history_;
   std::uint64_t progress_every_;
   protocols::version_t last_progress_ = 0;

@@ -35,7 +35,6 @@ constexpr std::size_t k_listed = 16;
 
 /// Every worker's count, or their range when there are too many to list.
 std::string per_worker(const std::vector<std::uint64_t>& g) {
-
   if (g.size() <= k_listed) return fmt::format("{}", fmt::join(g, " "));
   const auto [lo, hi] = std::minmax_element(g.begin(), g.end());
   return fmt::format("{} to {} per worker", *lo, *hi);

@@ -49,7 +49,7 @@ for ds in (post, sample_stats):
     assert ds.attrs["inference_library"] == "sgmc", ds.attrs
     assert "created_at" in ds.attrs and "inference_library_version" in ds.attrs, ds.attrs
     assert ds.attrs["model"] == model["kind"], ds.attrs
-    assert list(ds.attrs["chain_draws"]) == [len(d) for d in draws], ds.attrs
+    assert list(np.atleast_1d(ds.attrs["chain_draws"])) == [len(d) for d in draws], ds.attrs
     assert ds.sizes["chain"] == chains and ds.sizes["draw"] == longest, ds.sizes
 assert list(post.data_vars) == [name for name, _ in blocks], (list(post.data_vars), blocks)
 

@@ -18,14 +18,15 @@ const std::string k_sgmc = SGMC_BINARY;
 const std::string k_examples = std::string(SGMC_SOURCE_DIR) + "/examples/";
 const std::string k_python = "/usr/bin/python3";
 
-// A short gaussian-2d run (chains of 400 draws) into `out`.
-void run_gaussian(const std::string& out, const std::string& extra = "") {
+// A short gaussian-2d run (chains of 400 draws) into `out`; its output.
+std::string run_gaussian(const std::string& out, const std::string& extra = "") {
   auto r = run_command(k_sgmc + " run " + k_examples +
                        "gaussian-2d.toml --quiet --set run.steps=10000 --set run.burnin=2000 "
                        "--out " +
                        out + " " + extra);
   INFO(r.output);
   REQUIRE(r.status == 0);
+  return r.output;
 }
 
 command_result diagnose(const std::string& args) {
@@ -47,13 +48,17 @@ TEST_CASE("diagnose reports R-hat, ESS and the exact-posterior error of a gaussi
           "[system]") {
   tmp_dir dir("diag-gauss");
   const std::string out = dir.file("a");
-  run_gaussian(out, "--set run.chains=2");
+  const auto run = run_gaussian(out, "--set run.chains=2");
+  // sgmc run's own line: R-hat over the 2 chains (a number, near 1) and the bulk ESS.
+  CHECK(run.find("potential: R-hat 1.0") != std::string::npos);
+  CHECK(run.find("(2 chains), bulk ESS ") != std::string::npos);
   auto r = diagnose(out);
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("2 chains x 400 draws") != std::string::npos);
   CHECK(r.output.find("theta[1]") != std::string::npos);
   CHECK(r.output.find("|theta|") != std::string::npos);
+  CHECK(r.output.find("\npotential ") != std::string::npos);
   CHECK(r.output.find("exact posterior: |mean - mu|") != std::string::npos);
 }
 

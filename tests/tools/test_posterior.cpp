@@ -91,7 +91,7 @@ TEST_CASE("a gaussian run's posterior.nc holds theta and the per-draw potential"
   tmp_dir dir("nc-gauss");
   const std::string out = dir.file("out");
   auto r = run_sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
-                " --set run.steps=3000 --set run.burnin=1000 --set run.chains=3");
+                    " --set run.steps=3000 --set run.burnin=1000 --set run.chains=3");
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(check("check_posterior.py", out + " blocks"));
@@ -101,7 +101,7 @@ TEST_CASE("output.posterior_nc = false writes no posterior.nc", "[system]") {
   tmp_dir dir("nc-off");
   const std::string out = dir.file("out");
   auto r = run_sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
-                " --set run.steps=3000 --set output.posterior_nc=false");
+                    " --set run.steps=3000 --set output.posterior_nc=false");
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(exists(out + "/samples/chain-0.npy"));
@@ -125,8 +125,8 @@ TEST_CASE("sgmc plot draws the figures of an async run as PNG files", "[system]"
   tmp_dir dir("plot");
   const std::string out = dir.file("out");
   auto r = run_sgmc("run " + k_src + "/examples/logreg.toml --quiet --out " + out +
-                " --set protocol.kind=async --set protocol.workers=2 --set sampler.kind=sgld" +
-                " --set run.steps=1500");
+                    " --set protocol.kind=async --set protocol.workers=2 --set sampler.kind=sgld" +
+                    " --set run.steps=1500");
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(check("check_posterior.py", out + " blocks"));
@@ -144,7 +144,7 @@ TEST_CASE("sgmc plot of a run without a trace skips the trace figures with a not
   tmp_dir dir("plot-none");
   const std::string out = dir.file("out");
   REQUIRE(run_sgmc("run " + k_src + "/examples/gaussian-2d.toml --quiet --out " + out +
-               " --set run.steps=3000")
+                   " --set run.steps=3000")
               .status == 0);
   auto p = run_sgmc("plot " + out + " --out " + dir.file("figs"));
   INFO(p.output);

@@ -55,6 +55,27 @@ TEST_CASE("sgmc trace summary counts the applied updates the run report printed,
   CHECK(text.output.find("note: version-1 traces") != std::string::npos);
 }
 
+TEST_CASE("sgmc trace summary reconciles with the run report for sync, downpour and elastic",
+          "[system]") {
+  tmp_dir dir("trace-protocols");
+  for (const std::string kind : {"sync", "downpour", "elastic"}) {
+    const std::string out = dir.file(kind);
+    auto run = run_command(k_sgmc + " run " + k_gauss + " --quiet --out " + out +
+                           " --set protocol.kind=" + kind +
+                           " --set protocol.workers=2 --set run.steps=4000 --set run.burnin=0");
+    INFO(run.output);
+    REQUIRE(run.status == 0);
+    std::smatch m;
+    REQUIRE(
+        std::regex_search(run.output, m, std::regex("updates applied (\\d+) \\((\\d+) (\\d+)\\)")));
+    auto r = run_command(k_sgmc + " trace summary " + out + " --json | " + k_python +
+                         " -c \"import json,sys; d=json.load(sys.stdin); "
+                         "print(*[w['applied'] for w in d['workers']], d['staleness']['count'])\"");
+    INFO(r.output);
+    CHECK(r.output == m[2].str() + " " + m[3].str() + " " + m[1].str() + "\n");
+  }
+}
+
 TEST_CASE("sgmc trace staleness sets the injected delay beside the observed histogram",
           "[system]") {
   tmp_dir dir("trace-staleness");

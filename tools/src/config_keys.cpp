@@ -38,8 +38,8 @@ const config_key* find_key(std::string_view section, std::string_view name) {
 
 const std::vector<std::string_view>& config_sections() {
   static const std::vector<std::string_view> sections = {
-      "model", "data", "sampler", "run", "protocol", "staleness", "trace", "cluster", "sim",
-      "output"};
+      "model",     "data",  "sampler", "run", "protocol",
+      "staleness", "trace", "cluster", "sim", "output"};
   return sections;
 }
 

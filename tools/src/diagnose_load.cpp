@@ -32,13 +32,13 @@ expected<std::vector<loaded_chain>> load_chains(const fs::path& samples_dir, boo
   std::vector<loaded_chain> chains;
   for (std::size_t k = 0;; ++k) {
     const fs::path file = samples_dir / fmt::format("chain-{}.npy", k);
-    const fs::path sidecar = samples_dir / fmt::format("chain-{}.stats.npy", k);
+    const fs::path sidecar = engine::draw_stats_path(file);
     std::error_code ec;
     if (!fs::exists(file, ec)) break;
     loaded_chain c;
     c.path = file.string();
     if (with_theta) {
-      auto m = npy::read_npy_f32(file);
+      auto m = engine::read_npy_f32(file);
       if (!m) return unexpected(m.error());
       if (!chains.empty() && m->cols != chains.front().theta.cols)
         return make_error(errc::dimension_mismatch,
@@ -47,7 +47,7 @@ expected<std::vector<loaded_chain>> load_chains(const fs::path& samples_dir, boo
       c.theta = std::move(*m);
     }
     if (fs::exists(sidecar, ec)) {
-      auto s = npy::read_draw_stats(sidecar);
+      auto s = engine::read_draw_stats(sidecar);
       if (!s) return unexpected(s.error());
       c.stats = std::move(*s);
     }

@@ -1,8 +1,8 @@
 #pragma once
 // Reading one run folder for `sgmc diagnose` (docs/outputs.md): config.toml, every
 // samples/chain-K.npy with its chain-K.stats.npy, and the last wall_s of metrics.jsonl.
-#include "npy_fallback.hpp"
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/npy_reader.hpp"
 #include "sgmc/engine/run_config.hpp"
 
 #include <filesystem>
@@ -12,12 +12,10 @@
 
 namespace sgmc::tools::detail {
 
-namespace npy = detail;  // engine:: once engine/npy_reader.hpp is on main
-
 struct loaded_chain {
   std::string path;
-  npy::npy_matrix theta;                              ///< [draws, dim]
-  std::optional<std::vector<npy::draw_stats>> stats;  ///< absent for runs without a sidecar
+  engine::npy_matrix theta;                              ///< [draws, dim]
+  std::optional<std::vector<engine::draw_stats>> stats;  ///< absent for runs without a sidecar
 };
 
 struct loaded_run {

@@ -92,6 +92,8 @@ void add_simulate_command(CLI::App& app, simulate_args& args) {
   cmd->add_option("--threads", args.threads, "Threads of the kernels (default: all cores)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
+}
+
 struct diagnose_args {
   std::vector<std::string> run_dirs;
   std::string params;
@@ -278,6 +280,9 @@ int simulate_command(const simulate_args& args) {
   auto summary = sgmc::tools::simulate(*cfg, options);
   if (!summary) return fail(summary.error());
   print_simulation(*cfg, *summary);
+  return 0;
+}
+
 int diagnose_command(const diagnose_args& args) {
   sgmc::models::configure_eigen();
   sgmc::tools::diagnose_options options;
