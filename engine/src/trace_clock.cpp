@@ -101,21 +101,23 @@ class tsc_clock {
   }
 
   bool usable() const { return usable_; }
+  const detail::trace_tsc_line* line() const { return &line_; }
 
+  // trace_now_ns's slow path: a re-fit when due, else the line.
   std::uint64_t now() {
     std::uint32_t s = 0;
     std::int64_t tsc0 = 0, due = 0;
     std::uint64_t ns0 = 0, mult = 0;
     do {
-      s = seq_.load(std::memory_order_acquire);
-      tsc0 = tsc0_.load(std::memory_order_relaxed);
-      ns0 = ns0_.load(std::memory_order_relaxed);
-      mult = mult_.load(std::memory_order_relaxed);
-      due = due_.load(std::memory_order_relaxed);
+      s = line_.seq.load(std::memory_order_acquire);
+      tsc0 = line_.tsc0.load(std::memory_order_relaxed);
+      ns0 = line_.ns0.load(std::memory_order_relaxed);
+      mult = line_.mult.load(std::memory_order_relaxed);
+      due = line_.due.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);
-    } while ((s & 1) != 0 || seq_.load(std::memory_order_relaxed) != s);
+    } while ((s & 1) != 0 || line_.seq.load(std::memory_order_relaxed) != s);
     const std::int64_t d = static_cast<std::int64_t>(__rdtsc()) - tsc0;
-    if (d >= due) [[unlikely]] {
+    if (d >= due) {
       if (auto fresh = refit()) return *fresh;
     }
     const auto off = static_cast<std::int64_t>((static_cast<i128>(d) * mult) >> 32);
@@ -141,36 +143,34 @@ class tsc_clock {
   void set(const pair& p, std::uint64_t mult, std::uint64_t refit_ns) {
     const auto due = static_cast<std::int64_t>((static_cast<u128>(refit_ns) << 32) /
                                                std::max<std::uint64_t>(mult, 1));
-    const auto s = seq_.load(std::memory_order_relaxed);
-    seq_.store(s + 1, std::memory_order_relaxed);
+    const auto s = line_.seq.load(std::memory_order_relaxed);
+    line_.seq.store(s + 1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
-    tsc0_.store(p.tsc, std::memory_order_relaxed);
-    ns0_.store(p.ns, std::memory_order_relaxed);
-    mult_.store(mult, std::memory_order_relaxed);
-    due_.store(due, std::memory_order_relaxed);
-    seq_.store(s + 2, std::memory_order_release);
+    line_.tsc0.store(p.tsc, std::memory_order_relaxed);
+    line_.ns0.store(p.ns, std::memory_order_relaxed);
+    line_.mult.store(mult, std::memory_order_relaxed);
+    line_.due.store(due, std::memory_order_relaxed);
+    line_.seq.store(s + 2, std::memory_order_release);
   }
 
   const bool usable_;
-  // The line: ns = ns0 + (tsc − tsc0) × mult / 2^32, re-fitted once tsc − tsc0 reaches due;
-  // behind a sequence lock (one writer at a time: mu_).
-  std::atomic<std::uint32_t> seq_{0};
-  std::atomic<std::int64_t> tsc0_{0};
-  std::atomic<std::uint64_t> ns0_{0};
-  std::atomic<std::uint64_t> mult_{0};
-  std::atomic<std::int64_t> due_{0};
-  std::mutex mu_;  // refit(), and what follows
+  detail::trace_tsc_line line_;  // one writer at a time: mu_
+  std::mutex mu_;                // refit(), and what follows
   pair last_;
   std::uint64_t interval_ = kFirstRefitNs;
 };
 
-// The clock, fitted on first use; null where the TSC is not usable.
+// The clock, fitted on first use and then published to trace_now_ns's fast path; null where
+// the TSC is not usable.
 tsc_clock* tsc() {
   static tsc_clock* const c = [] {
     auto* x = new tsc_clock;  // never destroyed: threads may read it until the process ends
-    if (x->usable()) return x;
-    delete x;
-    return static_cast<tsc_clock*>(nullptr);
+    if (!x->usable()) {
+      delete x;
+      return static_cast<tsc_clock*>(nullptr);
+    }
+    detail::trace_tsc.store(x->line(), std::memory_order_release);
+    return x;
   }();
   return c;
 }
@@ -189,11 +189,17 @@ bool reads_tsc() {
 
 }  // namespace trace_clock
 
-std::uint64_t trace_now_ns() {
+namespace detail {
+
+std::atomic<const trace_tsc_line*> trace_tsc{nullptr};
+
+std::uint64_t trace_now_slow() {
 #if SGMC_TRACE_TSC
   if (auto* c = trace_clock::tsc()) return c->now();
 #endif
   return trace_clock::kernel_ns();
 }
+
+}  // namespace detail
 
 }  // namespace sgmc::engine

@@ -2,7 +2,8 @@
 // channel (remote_message.hpp): a payload that never comes ends the run with a clear error once
 // cluster.data_channel_timeout_s has passed on the virtual clock, and while it waits, later
 // messages stay behind it; a payload whose sender is lost meanwhile is given up without an
-// error, and the messages behind it go on in order.
+// error, and the messages behind it go on in order. (Protocol messages travel as (u64 id,
+// message): peer_actor.hpp.)
 #include "../../actors/src/remote_message.hpp"
 #include "fixture.hpp"
 #include "sgmc/actors/actors.hpp"
@@ -86,8 +87,8 @@ struct collector_rig {
 TEST_CASE("remote messages: a payload that never comes ends the run with a clear error",
           "[actors]") {
   collector_rig r;
-  caf::send_as(r.master, r.collector, collector_rig::remote_sample(0, 99));
-  caf::send_as(r.master, r.collector, collector_rig::plain_sample(1));
+  caf::send_as(r.master, r.collector, std::uint64_t{1}, collector_rig::remote_sample(0, 99));
+  caf::send_as(r.master, r.collector, std::uint64_t{2}, collector_rig::plain_sample(1));
   r.f.run_messages();
   CHECK(r.sink.draws.empty());  // the plain sample waits behind the remote one
   CHECK_FALSE(r.failure);
@@ -102,8 +103,8 @@ TEST_CASE("remote messages: a payload that never comes ends the run with a clear
 TEST_CASE("remote messages: a lost sender's missing payload is given up, later messages go on",
           "[actors]") {
   collector_rig r;
-  caf::send_as(r.worker, r.collector, collector_rig::remote_sample(0, 7));
-  caf::send_as(r.master, r.collector, collector_rig::plain_sample(0));
+  caf::send_as(r.worker, r.collector, std::uint64_t{1}, collector_rig::remote_sample(0, 7));
+  caf::send_as(r.master, r.collector, std::uint64_t{1}, collector_rig::plain_sample(0));
   r.f.run_messages();
   CHECK(r.sink.draws.empty());
   caf::anon_send_exit(r.worker, caf::exit_reason::kill);

@@ -52,7 +52,10 @@ TEST_CASE("sgmc trace summary counts the applied updates the run report printed,
   INFO(text.output);
   CHECK(text.status == 0);
   CHECK(text.output.find("worker 1 -> master 0") != std::string::npos);
-  CHECK(text.output.find("note: version-1 traces") != std::string::npos);
+  // Version 2: message ids pair every send with its receive, and compute spans give busy time.
+  CHECK(text.output.find("note: version-1 traces") == std::string::npos);
+  CHECK(text.output.find("latency") != std::string::npos);
+  CHECK(text.output.find("apply spans") != std::string::npos);
 }
 
 TEST_CASE("sgmc trace summary reconciles with the run report for sync, downpour and elastic",

@@ -163,9 +163,11 @@ expected<export_stats> export_chrome(const trace_run& run, const export_options&
       if (t < from || t > to) continue;
       const bool span = e.dir == trace_direction::span;
       const auto sender = e.dir == trace_direction::received ? e.peer : e.actor;
+      // Every actor keeps its track, even when --sample thins out all its records (sampling
+      // by message id keeps both ends of a flow, and a receiver's ids may share a residue).
+      actors.emplace(tid_of(e.actor), e.actor);
       const std::uint64_t pick = (e.seq != 0 && !span) ? e.seq : counters[tid_of(e.actor)]++;
       if (pick % k != 0) continue;
-      actors.emplace(tid_of(e.actor), e.actor);
       st.to_s = std::max(st.to_s, static_cast<double>(t - t0) / 1e9);
       if (span) {
         w.slice(pid, e, t, "", e.duration_ns);

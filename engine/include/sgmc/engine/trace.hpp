@@ -66,8 +66,48 @@ struct trace_event {
 /// 128-bit run id: the same in every node's trace of one run (version 2; zero in version 1).
 using trace_run_id = std::array<std::uint8_t, 16>;
 
-/// Monotonic clock in ns (the trace's time base): CLOCK_MONOTONIC.
-std::uint64_t trace_now_ns();
+namespace detail {
+/// The trace clock's line from the TSC to CLOCK_MONOTONIC (engine/src/trace_clock.cpp): ns =
+/// ns0 + (tsc − tsc0) × mult / 2^32 until tsc − tsc0 reaches due, behind a sequence lock.
+struct trace_tsc_line {
+  std::atomic<std::uint32_t> seq{0};
+  std::atomic<std::int64_t> tsc0{0};
+  std::atomic<std::uint64_t> ns0{0};
+  std::atomic<std::uint64_t> mult{0};
+  std::atomic<std::int64_t> due{0};
+};
+/// Set once the line is fitted; stays null where the TSC is not used.
+extern std::atomic<const trace_tsc_line*> trace_tsc;
+/// First use, a re-fit, or no TSC: the clock's slow path.
+std::uint64_t trace_now_slow();
+}  // namespace detail
+
+/// Monotonic clock in ns (the trace's time base): CLOCK_MONOTONIC, read through the TSC where
+/// the CPU and the kernel allow (engine/src/trace_clock.hpp). Inline: the actors read it about
+/// five times per message round trip.
+inline std::uint64_t trace_now_ns() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (const auto* l = detail::trace_tsc.load(std::memory_order_acquire)) {
+    __extension__ typedef __int128 i128;
+    std::uint32_t s = 0;
+    std::int64_t tsc0 = 0, due = 0;
+    std::uint64_t ns0 = 0, mult = 0;
+    do {
+      s = l->seq.load(std::memory_order_acquire);
+      tsc0 = l->tsc0.load(std::memory_order_relaxed);
+      ns0 = l->ns0.load(std::memory_order_relaxed);
+      mult = l->mult.load(std::memory_order_relaxed);
+      due = l->due.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+    } while ((s & 1) != 0 || l->seq.load(std::memory_order_relaxed) != s);
+    const std::int64_t d = static_cast<std::int64_t>(__builtin_ia32_rdtsc()) - tsc0;
+    if (d < due)
+      return ns0 + static_cast<std::uint64_t>(
+                       static_cast<std::int64_t>((static_cast<i128>(d) * mult) >> 32));
+  }
+#endif
+  return detail::trace_now_slow();
+}
 
 /// Receives a copy of every record a trace_writer records (a live publisher: actors'
 /// trace_publisher). Called on the recording actor's thread, concurrently from several: it
