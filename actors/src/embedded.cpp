@@ -75,8 +75,7 @@ expected<engine::run_report> run_embedded(const engine::run_plan& s, const embed
   if (!rp) return unexpected(rp.error());
   std::unique_ptr<engine::trace_writer> trace;
   if (!o.trace_path.empty()) {
-    const auto run_id =
-        o.run_id != engine::trace_run_id{} ? o.run_id : engine::new_trace_run_id();
+    const auto run_id = o.run_id != engine::trace_run_id{} ? o.run_id : engine::new_trace_run_id();
     auto t = engine::trace_writer::open(o.trace_path, o.node, run_id, o.config_hash);
     if (!t) return unexpected(t.error());
     trace = std::move(*t);

@@ -8,8 +8,8 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>

@@ -23,8 +23,8 @@ expected<std::string> run_collector_node(const engine::run_plan& s, const node_o
     if (auto r = detail::open_trace(o, "collector", w, st); !r) return unexpected(r.error());
     st.name = "collector";
     const auto coll = protocols::collector::for_protocol(s.protocol, dim);
-    actor_context ctx{agent, st.trace.get(), log, s.staleness, s.run.seed, st.channel.get(),
-                      st.ids};
+    actor_context ctx{agent,      st.trace.get(),   log,   s.staleness,
+                      s.run.seed, st.channel.get(), st.ids};
     st.role = spawn_collector(
         sys, ctx,
         {coll.chains(), coll.shards(), s.protocol.shards, s.protocol.workers, dim, &sink});

@@ -9,9 +9,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>

@@ -28,8 +28,7 @@ struct joining_node {
   std::string name;                       ///< "worker 2", "collector": once welcomed
   std::unique_ptr<engine::trace_writer> trace;
   /// Message ids of the node's actor, shared with its agent (whose hello is 1).
-  std::shared_ptr<std::atomic<std::uint64_t>> ids =
-      std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::shared_ptr<std::atomic<std::uint64_t>> ids = std::make_shared<std::atomic<std::uint64_t>>(0);
   trace_publication live;  ///< after trace: detached before the writer goes
   std::unique_ptr<samplers::gradient_source> source;
 };

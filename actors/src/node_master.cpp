@@ -116,8 +116,8 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   detail::node_config cfg(o.threads > 0 ? o.threads : 2, o);
   caf::actor_system sys{cfg};
   auto outcome = std::make_shared<once_result<expected<engine::run_report>>>();
-  auto node = spawn_master_node(sys, s, o, std::move(*protos), trace.get(), run_id, data.get(),
-                                outcome);
+  auto node =
+      spawn_master_node(sys, s, o, std::move(*protos), trace.get(), run_id, data.get(), outcome);
   auto port = sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
   if (!port)
     outcome->set(make_error(errc::io, fmt::format("cannot listen on {}: {}", to_string(o.address),

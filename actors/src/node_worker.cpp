@@ -23,8 +23,8 @@ expected<std::string> run_worker_node(const engine::run_plan& s, const node_opti
     st.name = fmt::format("worker {}", w.worker);
     if (auto r = detail::open_trace(o, name, w, st); !r) return unexpected(r.error());
     st.source = std::move(part->source);
-    actor_context ctx{agent, st.trace.get(), log, s.staleness, s.run.seed, st.channel.get(),
-                      st.ids};
+    actor_context ctx{agent,      st.trace.get(),   log,   s.staleness,
+                      s.run.seed, st.channel.get(), st.ids};
     st.role =
         spawn_worker(sys, ctx, {std::move(part->worker), w.worker}, s.protocol.shards + w.worker);
     if (log)

@@ -12,8 +12,8 @@
 
 #include <chrono>
 #include <optional>
-#include <variant>
 #include <utility>
+#include <variant>
 
 namespace sgmc::actors {
 namespace {
@@ -86,8 +86,8 @@ class worker_actor final : public detail::peer_actor {
     // The compute span: one clock reading at its start and one at its end, which is also when
     // its messages leave (unless a straggler holds them).
     const bool straggler = factor_ > 1.0;
-    const auto t0 = straggler ? std::chrono::steady_clock::now()
-                              : std::chrono::steady_clock::time_point{};
+    const auto t0 =
+        straggler ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     const auto s0 = trace_clock();
     if (auto r = proto_->compute(out); !r) return fail(r.error());
     std::uint64_t s1 = 0;

@@ -45,7 +45,7 @@ struct channel {
   /// message the client sends before the first round trip)
   std::shared_ptr<std::string> peer = std::make_shared<std::string>();
   sgmc::engine::trace_writer* trace = nullptr;  ///< record every send and receive ...
-  sgmc::engine::trace_lane* lane = nullptr;      ///< ... each actor in a lane of its own
+  sgmc::engine::trace_lane* lane = nullptr;     ///< ... each actor in a lane of its own
 };
 
 caf::behavior echo(caf::event_based_actor* self, channel ch);

@@ -1,6 +1,5 @@
 #include "sgmc/engine/clock.hpp"
 
-
 #include <fmt/format.h>
 
 #include <ctime>

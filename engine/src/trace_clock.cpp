@@ -39,9 +39,9 @@ namespace {
 
 #if SGMC_TRACE_TSC
 
-constexpr std::uint64_t kFirstFitNs = 2'000'000;         // the first line: over 2 ms
-constexpr std::uint64_t kFirstRefitNs = 10'000'000;      // then after 10 ms, 50, 250, ...
-constexpr std::uint64_t kRefitEveryNs = 1'000'000'000;   // ... and every second
+constexpr std::uint64_t kFirstFitNs = 2'000'000;        // the first line: over 2 ms
+constexpr std::uint64_t kFirstRefitNs = 10'000'000;     // then after 10 ms, 50, 250, ...
+constexpr std::uint64_t kRefitEveryNs = 1'000'000'000;  // ... and every second
 
 // Invariant TSC, the kernel keeping time with it, and not switched off.
 bool tsc_usable() {

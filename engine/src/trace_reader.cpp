@@ -232,8 +232,8 @@ expected<trace_file> read_trace(const std::filesystem::path& path) {
   // The header: at most 64 bytes and a 4096-byte name, padded.
   trace_file out;
   std::vector<unsigned char> head(tf::header_bytes(2, tf::kMaxNodeBytes));
-  auto got = read_some(head.data(), static_cast<std::size_t>(std::min<std::uint64_t>(
-                                        size, head.size())));
+  auto got =
+      read_some(head.data(), static_cast<std::size_t>(std::min<std::uint64_t>(size, head.size())));
   if (!got) return unexpected(got.error());
   auto start = read_header(path, head.data(), *got, size, out);
   if (!start) return unexpected(start.error());
@@ -258,8 +258,8 @@ expected<trace_file> read_trace(const std::filesystem::path& path) {
   std::memcpy(buf, head.data() + *start, carried);
   std::uint64_t done = 0;
   while (done < n) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(n - done,
-                                                                              kChunkRecords));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(n - done, kChunkRecords));
     if (carried < want * rb) {
       auto more = read_some(buf + carried, want * rb - carried);
       if (!more) return unexpected(more.error());
@@ -268,9 +268,8 @@ expected<trace_file> read_trace(const std::filesystem::path& path) {
       carried += *more;
     }
     const std::uint64_t at = *start + done * rb;
-    auto ok = out.format_version == 2
-                  ? decode<true>(path, buf, want, done, at, out.events)
-                  : decode<false>(path, buf, want, done, at, out.events);
+    auto ok = out.format_version == 2 ? decode<true>(path, buf, want, done, at, out.events)
+                                      : decode<false>(path, buf, want, done, at, out.events);
     if (!ok) return unexpected(ok.error());
     // Bytes read beyond these records (only possible from the header read) move to the front.
     std::memmove(buf, buf + want * rb, carried - want * rb);

@@ -87,9 +87,8 @@ std::vector<a::trace_event> messages_and_spans(const a::trace_file& f) {
 }
 
 std::size_t anchors(const a::trace_file& f) {
-  return static_cast<std::size_t>(std::count_if(f.events.begin(), f.events.end(), [](auto& e) {
-    return e.type == a::trace_type::anchor;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      f.events.begin(), f.events.end(), [](auto& e) { return e.type == a::trace_type::anchor; }));
 }
 
 const a::trace_run_id kRunId = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
@@ -133,8 +132,8 @@ std::string run(const std::string& command) {
 
 /// Runs a Python script with python/ on its path.
 std::string python(const std::string& script_and_args) {
-  return run("PYTHONPATH=" + (fs::path(SGMC_SOURCE_DIR) / "python").string() + " " SGMC_PYTHON
-             " " + script_and_args + " 2>&1");
+  return run("PYTHONPATH=" + (fs::path(SGMC_SOURCE_DIR) / "python").string() + " " SGMC_PYTHON " " +
+             script_and_args + " 2>&1");
 }
 
 /// What tests/engine/trace_check.py prints for `path`, from the C++ reader's result.
@@ -149,15 +148,15 @@ std::string describe(const fs::path& path) {
     return out.str();
   }
   out << "node " << r->node << "\nversion " << r->format_version << "\nrun_id "
-      << a::to_hex(r->run_id) << "\nconfig_hash " << r->config_hash << "\nanchor "
-      << r->anchor_t_ns << " " << r->anchor_realtime_ns << "\ntruncated " << r->truncated
-      << "\nrecords " << r->events.size() << "\n";
+      << a::to_hex(r->run_id) << "\nconfig_hash " << r->config_hash << "\nanchor " << r->anchor_t_ns
+      << " " << r->anchor_realtime_ns << "\ntruncated " << r->truncated << "\nrecords "
+      << r->events.size() << "\n";
   for (const auto& e : r->events)
     out << "r " << e.t_ns << " " << e.bytes << " " << e.version << " " << e.staleness << " "
         << e.seq << " " << e.duration_ns << " " << e.realtime_ns << " "
         << static_cast<int>(e.actor.role) << " " << e.actor.index << " "
-        << static_cast<int>(e.peer.role) << " " << e.peer.index << " "
-        << static_cast<int>(e.type) << " " << static_cast<int>(e.dir) << "\n";
+        << static_cast<int>(e.peer.role) << " " << e.peer.index << " " << static_cast<int>(e.type)
+        << " " << static_cast<int>(e.dir) << "\n";
   return out.str();
 }
 
@@ -230,8 +229,9 @@ const std::vector<corruption>& corruptions() {
       {"version0", at(8, "unknown format version 0"), [](bytes& b) { b[8] = 0; }},
       {"record-size", at(16, "record size 48, version 2 has 64"), [](bytes& b) { b[16] = 48; }},
       {"header-size",
-       at(12, "malformed header (header of 80 bytes; version 2 with a node name of 6 bytes has "
-              "72)"),
+       at(12,
+          "malformed header (header of 80 bytes; version 2 with a node name of 6 bytes has "
+          "72)"),
        [](bytes& b) { b[12] = 80; }},
       {"node-size", at(20, "malformed header (node name of 65542 bytes, at most 4096)"),
        [](bytes& b) { b[22] = 1; }},
@@ -277,9 +277,10 @@ const std::vector<corruption>& corruptions() {
 
 }  // namespace
 
-TEST_CASE("trace events recorded through lanes and record() from several threads, flushed "
-          "meanwhile, read back intact",
-          "[trace]") {
+TEST_CASE(
+    "trace events recorded through lanes and record() from several threads, flushed "
+    "meanwhile, read back intact",
+    "[trace]") {
   auto dir = scratch_dir("roundtrip");
   const std::uint64_t per_thread = 30000;  // more than a lane's ring holds
   {
@@ -324,8 +325,7 @@ TEST_CASE("trace events recorded through lanes and record() from several threads
   fs::remove_all(dir);
 }
 
-TEST_CASE("version-2 fields survive the round trip: message ids, spans, clock anchors",
-          "[trace]") {
+TEST_CASE("version-2 fields survive the round trip: message ids, spans, clock anchors", "[trace]") {
   auto dir = scratch_dir("v2fields");
   const auto path = dir / "embedded.trace";
   std::vector<a::trace_event> want;
@@ -439,8 +439,7 @@ TEST_CASE("an empty trace holds the header and the first clock anchor", "[trace]
   fs::remove_all(dir);
 }
 
-TEST_CASE("trace reader refuses each kind of corruption, naming the file and the byte",
-          "[trace]") {
+TEST_CASE("trace reader refuses each kind of corruption, naming the file and the byte", "[trace]") {
   auto dir = scratch_dir("corrupt");
   for (const auto& c : corruptions()) {
     auto path = write_small(dir, 3, c.name + ".trace");
@@ -536,8 +535,7 @@ TEST_CASE("trace files that cannot be opened or written give errc::io", "[trace]
   CHECK(full.error().message.find("/dev/full") != std::string::npos);
 }
 
-TEST_CASE("python/sgmc reads what the C++ reader reads and refuses what it refuses",
-          "[trace]") {
+TEST_CASE("python/sgmc reads what the C++ reader reads and refuses what it refuses", "[trace]") {
   auto dir = scratch_dir("python");
   std::vector<fs::path> files;
   {  // every kind of record, from two lanes and the shared record()
@@ -631,15 +629,15 @@ TEST_CASE("the example of docs/trace-format.md runs on what the writer wrote", "
     for (std::uint64_t k = 0; k < n; ++k) {
       const auto t = t0 + k * 10'000;
       worker->record(span(a::trace_type::compute, 0, t, 4'000, k));
-      worker->record(msg(a::trace_type::push, a::trace_direction::sent, wk, m, t + 4'000, k + 1,
-                         -1));
-      master->record(msg(a::trace_type::push, a::trace_direction::received, m, wk, t + 5'000,
-                         k + 1, static_cast<std::int64_t>(k % 3)));
+      worker->record(
+          msg(a::trace_type::push, a::trace_direction::sent, wk, m, t + 4'000, k + 1, -1));
+      master->record(msg(a::trace_type::push, a::trace_direction::received, m, wk, t + 5'000, k + 1,
+                         static_cast<std::int64_t>(k % 3)));
       master->record(span(a::trace_type::apply, 0, t + 5'000, 500, k + 1));
-      master->record(msg(a::trace_type::params, a::trace_direction::sent, m, wk, t + 5'500,
-                         k + 1, -1));
-      worker->record(msg(a::trace_type::params, a::trace_direction::received, wk, m, t + 6'500,
-                         k + 1, -1));
+      master->record(
+          msg(a::trace_type::params, a::trace_direction::sent, m, wk, t + 5'500, k + 1, -1));
+      worker->record(
+          msg(a::trace_type::params, a::trace_direction::received, wk, m, t + 6'500, k + 1, -1));
     }
   }
   auto r = a::read_trace(path);
@@ -691,8 +689,7 @@ TEST_CASE("a clock anchor every two seconds, from the writer's thread", "[trace]
   auto w = a::trace_writer::open(path, "master");
   REQUIRE(w);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (fs::file_size(path) < kHeader + 2 * kRecord &&
-         std::chrono::steady_clock::now() < deadline)
+  while (fs::file_size(path) < kHeader + 2 * kRecord && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto r = a::read_trace(path);
   REQUIRE(r);

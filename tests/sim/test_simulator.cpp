@@ -29,7 +29,7 @@ std::vector<e::trace_event> traced_pushes(const e::run_config& cfg, const sgmc::
                                           const t::tmp_dir& dir, const std::string& name) {
   const auto path = dir.path() / (name + ".trace");
   {
-    auto w = e::trace_writer::open(path, name);
+    auto w = e::trace_writer::open(path, name, {}, 0, false);  // virtual time: no clock anchors
     REQUIRE(w);
     t::simulate(cfg, m, w->get());
     REQUIRE((*w)->flush());
@@ -110,7 +110,7 @@ TEST_CASE("a delay in ms holds every push exactly that long, and latency every m
   cfg.sim.latency = {dist::fixed, 20e3};
   const auto path = dir.path() / "ms.trace";
   {
-    auto w = e::trace_writer::open(path, "ms");
+    auto w = e::trace_writer::open(path, "ms", {}, 0, false);  // virtual time: no clock anchors
     REQUIRE(w);
     t::simulate(cfg, *m, w->get());
     REQUIRE((*w)->flush());

@@ -164,8 +164,7 @@ void check_traces(const std::string& out, const protocol_case& c) {
     CHECK(t.types == expect);
     CHECK(t.file.format_version == 2);
     CHECK(t.file.config_hash != 0);
-    run_ids.insert(sgmc::engine::to_hex(t.file.run_id) + " " +
-                   std::to_string(t.file.config_hash));
+    run_ids.insert(sgmc::engine::to_hex(t.file.run_id) + " " + std::to_string(t.file.config_hash));
     if (node == "master" && c.kind == "async") CHECK(t.max_staleness >= 3);
     for (const auto& e : t.file.events) {
       if (e.dir == sgmc::engine::trace_direction::sent) {
