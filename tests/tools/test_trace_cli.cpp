@@ -149,8 +149,11 @@ TEST_CASE("sgmc trace watch shows the records a run publishes on loopback", "[sy
   REQUIRE(line);
   const auto endpoint = line->substr(9, line->find(' ', 9) - 9);
   REQUIRE(endpoint.rfind("tcp://127.0.0.1:", 0) == 0);
+  // Long enough (about a second) that the PUB socket's connection and the watcher's
+  // subscription are up well before the run ends: ZeroMQ drops what a PUB publishes before a
+  // subscriber has joined (the slow-joiner rule), which is the watcher's documented behaviour.
   auto r = run_command(k_sgmc + " run " + k_gauss + " --quiet --out " + dir.file("out") +
-                       " --set protocol.kind=async --set protocol.workers=2 --set run.steps=20000"
+                       " --set protocol.kind=async --set protocol.workers=2 --set run.steps=300000"
                        " --set trace.publish=" +
                        endpoint);
   INFO(r.output);
