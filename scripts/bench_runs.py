@@ -119,6 +119,7 @@ def main():
             ]
         if only in (None, "fmnist"):
             result["fmnist"] = fmnist(sgmc, reps, tmp)
+    os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "runs.json"), "w") as f:
         json.dump(result, f, indent=1)
 
