@@ -153,13 +153,14 @@ def messaging_table(msg):
 
 
 def runs_tables(runs):
-    rows = ["| run | trace on s | trace off s | tracing costs | on / off, median of pairs |",
-            "| --- | ---: | ---: | ---: | ---: |"]
+    rows = ["| run | trace on s | trace off s | on / off, medians | on / off, median of pairs "
+            "| CPU s on / off, median of pairs |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in runs.get("trace_overhead", []):
-        pairs = r.get("pair_ratio_median")
+        pairs, cpu = r.get("pair_ratio_median"), r.get("cpu_ratio_median")
         rows.append(f"| `{r['config']}` {' '.join(r['sets'])} | {r['seconds_trace_on']:.2f} | "
-                    f"{r['seconds_trace_off']:.2f} | {r['overhead_percent']:+.1f} % | "
-                    f"{f'{pairs:.3f}' if pairs else '–'} |")
+                    f"{r['seconds_trace_off']:.2f} | {r['seconds_trace_on'] / r['seconds_trace_off']:.3f} | "
+                    f"{f'{pairs:.3f}' if pairs else '–'} | {f'{cpu:.3f}' if cpu else '–'} |")
     f = runs.get("fmnist")
     if f:
         rows += ["", "| Fashion-MNIST MLP 784-100-10, 8000 steps | sampling s | draws/s | "

@@ -19,7 +19,7 @@ from .run import read_run
 
 ROLES = ["master", "worker", "collector"]
 MESSAGE_TYPES = range(1, 9)  # push .. stop (docs/trace-format.md)
-COMPUTE, APPLY, SENT, SPAN = 9, 10, 0, 2
+COMPUTE, APPLY, ANCHOR, SENT, SPAN = 9, 10, 11, 0, 2
 METRIC_GROUPS = [("accuracy", "pred_accuracy"), ("nll", "pred_nll"), ("rmse", "pred_rmse"),
                  ("mean_error", "var_error"), ("dist",)]
 MAX_PARAMS, MAX_LAGS, MAX_LINKS = 4, 100, 12
@@ -181,23 +181,26 @@ def plot_busy(run, plt):
         return None, ("no trace" if not run.traces else
                       "the trace has no compute spans (trace format version 2 records them)")
     everything = np.concatenate(records)
-    t0, t1 = everything["t_ns"].min(), everything["t_ns"].max()
+    everything = everything[everything["type"] != ANCHOR]
     s = np.concatenate(spans)
-    t1 = max(t1, (s["t_ns"] + s["duration_ns"]).max())
-    if t1 <= t0:
-        return None, "the trace spans no time"
     labels, fractions = [], []
     for role in (1, 0):  # workers' compute, then masters' apply
         sel = s[s["actor_role"] == role]
         for i in np.unique(sel["actor_index"]):
+            # As `sgmc trace summary`: time in spans over the actor's own time, from its first
+            # record to the end of its last (so the start-up of other nodes does not count).
+            mine = everything[(everything["actor_role"] == role) &
+                              (everything["actor_index"] == i)]
+            t0 = mine["t_ns"].min()
+            t1 = (mine["t_ns"] + mine["duration_ns"]).max()
             busy = sel[sel["actor_index"] == i]["duration_ns"].sum()
             labels.append(f"{ROLES[role]} {i}")
-            fractions.append(busy / (t1 - t0))
+            fractions.append(min(1.0, busy / (t1 - t0)) if t1 > t0 else 0.0)
     fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(labels) + 2), 4.5))
     ax.bar(labels, fractions)
     ax.set_ylim(0, 1)
     ax.set_ylabel("busy fraction")
-    ax.set_title("time computing (workers) or applying (masters) / run time")
+    ax.set_title("time computing (workers) or applying (masters), of each actor's time")
     plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
     return fig, None
 

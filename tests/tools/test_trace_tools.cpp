@@ -29,7 +29,7 @@ TEST_CASE("int_distribution gives nearest-rank quantiles over dense and sparse v
   CHECK(d.count == 102);
 }
 
-TEST_CASE("the reference node comes first and clock offsets come from pull/params round trips") {
+TEST_CASE("the reference node comes first and clock offsets come from request/reply round trips") {
   const auto run = synthetic_run(50);
   REQUIRE(run.nodes.size() == 3);
   CHECK(run.nodes[0].file.node == "master");

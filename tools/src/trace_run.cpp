@@ -97,6 +97,7 @@ trace_run make_trace_run(std::vector<trace_node> nodes) {
     for (const auto& e : n.file.events) {
       if (e.seq != 0) run.has_ids = true;
       if (e.type == trace_type::compute || e.type == trace_type::apply) run.has_spans = true;
+      if (run.has_ids && run.has_spans) break;
     }
     run.nodes.push_back(std::move(n));
   }
