@@ -74,9 +74,7 @@ const fs::path& trace_dir() {
 
 fs::path trace_file() { return trace_dir() / "trace" / "embedded.trace"; }
 
-std::int64_t file_bytes() {
-  return static_cast<std::int64_t>(fs::file_size(trace_file()));
-}
+std::int64_t file_bytes() { return static_cast<std::int64_t>(fs::file_size(trace_file())); }
 
 void read_and_count(benchmark::State& state) {
   if (trace_dir().empty()) return state.SkipWithError("cannot write the trace");

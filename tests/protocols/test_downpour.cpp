@@ -104,3 +104,37 @@ TEST_CASE("downpour runs to the end with its draws, workers on distinct noise",
   CHECK(d->worker(0).theta()[0] != d->worker(1).theta()[0]);
   for (pr::worker_id i = 0; i < 3; ++i) CHECK(d->worker(i).finished());
 }
+
+TEST_CASE(
+    "a downpour local step is SGLD's update with the worker's own noise key, computed "
+    "independently",
+    "[protocols][downpour]") {
+  // No gradient noise: ∇U(θ) = (θ − 0.5) / 2 exactly (quadratic_source N(0.5, 2 I)). The local
+  // step of worker i at local step t is (Welling & Teh 2011, eq. 4)
+  //   θ ← θ − (ε/2) ∇U(θ) + √(ε T) ξ,  ξ = N(0, I) from {seed, local_chain(i) = 1 + i, t, noise},
+  // here recomputed in double from its parts: a doubled ε, a missing √T or another worker's
+  // noise key all fail.
+  auto cfg = quadratic_config(pr::protocol_kind::downpour, 2, 1, 64, 100, 0.0);
+  cfg.protocol.push_every = 1000;
+  cfg.protocol.pull_every = 1000;
+  cfg.sampler.temperature = 0.7;
+  auto d = make_driver(cfg);
+  SGMC_REQUIRE_OK(d->start());
+  for (const pr::worker_id w : {pr::worker_id{1}, pr::worker_id{0}}) {
+    std::vector<double> th(cfg.theta0.begin(), cfg.theta0.end());
+    for (std::uint64_t t = 0; t < 3; ++t) {
+      run_first(*d, compute_of(w), "a local step");
+      std::vector<float> xi(th.size());
+      sgmc::core::fill_normal({cfg.run.seed, pr::local_chain(w), t, sgmc::core::rng_stream::noise},
+                              0, xi);
+      const double eps = cfg.sampler.step_size;
+      for (std::size_t j = 0; j < th.size(); ++j)
+        th[j] = th[j] - 0.5 * eps * (th[j] - 0.5) / 2.0 + std::sqrt(eps * 0.7) * xi[j];
+      const auto got = d->worker(w).theta();
+      for (std::size_t j = 0; j < th.size(); ++j) {
+        INFO("worker " << w << " step " << t << " element " << j);
+        CHECK(got[j] == Approx(th[j]).epsilon(1e-5).margin(1e-6));
+      }
+    }
+  }
+}

@@ -101,3 +101,49 @@ TEST_CASE("elastic workers sample their own chains and the centre finishes after
   CHECK(d->master(0).version() == 3 * 8);
   for (const auto& a : d->applied()) CHECK(a.built_on <= a.applied_at);
 }
+
+TEST_CASE(
+    "elastic's staleness is the number of centre updates since the worker's centre, by "
+    "hand",
+    "[protocols][elastic]") {
+  // One shard, two workers, an exchange after every local step. Each exchange names the centre
+  // version the worker last received (0 at the start); the shard records it applied at its
+  // version before the update: staleness = that version − the named one.
+  auto cfg = quadratic_config(pr::protocol_kind::elastic, 2, 1, 4, 100);
+  cfg.protocol.elastic_period = 1;
+  auto d = make_driver(cfg);
+  SGMC_REQUIRE_OK(d->start());
+  auto exchange_from = [](pr::worker_id w) {
+    return [w](const driver_event& e) {
+      return !e.compute && std::holds_alternative<pr::exchange>(e.env.msg) && e.from.index == w;
+    };
+  };
+  // w0: step, exchange on centre 0 at version 0 (staleness 0) -> version 1.
+  run_first(*d, compute_of(0), "w0 step 1");
+  run_first(*d, exchange_from(0), "w0 exchange 1");
+  // w1: step, exchange on centre 0 at version 1 (staleness 1) -> version 2.
+  run_first(*d, compute_of(1), "w1 step 1");
+  run_first(*d, exchange_from(1), "w1 exchange 1");
+  // w0 takes centre 1, steps, exchanges on it at version 2 (staleness 1) -> version 3.
+  run_first(*d, params_to(0), "centre 1 to w0");
+  run_first(*d, compute_of(0), "w0 step 2");
+  run_first(*d, exchange_from(0), "w0 exchange 2");
+  // w0 again: centre 3, exchange at version 3 (staleness 0) -> 4.
+  run_first(*d, params_to(0), "centre 3 to w0");
+  run_first(*d, compute_of(0), "w0 step 3");
+  run_first(*d, exchange_from(0), "w0 exchange 3");
+  // w1 takes centre 2 (sent at its exchange), steps, exchanges at version 4: staleness 2.
+  run_first(*d, params_to(1), "centre 2 to w1");
+  run_first(*d, compute_of(1), "w1 step 2");
+  run_first(*d, exchange_from(1), "w1 exchange 2");
+  const auto& a = d->applied();
+  REQUIRE(a.size() == 5);
+  const std::vector<std::pair<pr::worker_id, std::uint64_t>> want{
+      {0, 0}, {1, 1}, {0, 1}, {0, 0}, {1, 2}};
+  for (std::size_t k = 0; k < want.size(); ++k) {
+    INFO("exchange " << k);
+    CHECK(a[k].worker == want[k].first);
+    CHECK(a[k].staleness() == want[k].second);
+  }
+  CHECK(d->master(0).version() == 5);
+}

@@ -36,8 +36,7 @@ struct served {
 // every answered push of an async run counts, not only the one pull: thousands of samples,
 // the one with the least network time wins.
 bool is_request(const trace_event& e) {
-  return e.type == trace_type::pull || e.type == trace_type::push ||
-         e.type == trace_type::exchange;
+  return e.type == trace_type::pull || e.type == trace_type::push || e.type == trace_type::exchange;
 }
 bool is_reply(const trace_event& e) {
   return e.type == trace_type::params || e.type == trace_type::exchange;
@@ -47,8 +46,7 @@ bool is_reply(const trace_event& e) {
 std::vector<served> served_pairs(const engine::trace_file& ref) {
   std::vector<const trace_event*> evs;
   for (const auto& e : ref.events)
-    if (e.seq != 0 && e.actor.role == trace_role::master &&
-        e.peer.role == trace_role::worker &&
+    if (e.seq != 0 && e.actor.role == trace_role::master && e.peer.role == trace_role::worker &&
         ((is_request(e) && e.dir == trace_direction::received) ||
          (is_reply(e) && e.dir == trace_direction::sent)))
       evs.push_back(&e);
