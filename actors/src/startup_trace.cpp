@@ -34,7 +34,8 @@ void set_run_id(protocols::welcome& w, const engine::trace_run_id& id) {
 
 // As trace_points.cpp counts: strings as a length word and their characters.
 std::uint64_t bytes_of_hello(const protocols::hello& h) {
-  return 8 + h.role.size() + 4 + 8 + 8 + 8 + h.data.size();
+  // role, worker, config hash, dim, data; wire version, sgmc version, the body's length.
+  return 8 + h.role.size() + 4 + 8 + 8 + 8 + h.data.size() + 4 + 8 + h.sgmc_version.size() + 4;
 }
 std::uint64_t bytes_of_welcome() { return 4 + 8 + 4 + 4 + 8 + 8; }
 std::uint64_t bytes_of_stop(const std::string& reason) { return 8 + reason.size(); }

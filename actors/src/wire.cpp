@@ -4,6 +4,7 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
 #include <caf/sec.hpp>
 
 #include <algorithm>
@@ -67,6 +68,10 @@ caf::error apply_bitwise(Processor& f, T& x) {
 }
 
 constexpr std::size_t kLoadChunkFloats = std::size_t{1} << 20;
+// A hello's version string and body: far more than any sgmc sends (a version is a few bytes, a
+// body two short strings and three numbers), far less than a peer could make us allocate.
+constexpr std::size_t kMaxHelloVersionBytes = 64;
+constexpr std::uint32_t kMaxHelloBodyBytes = 64 * 1024;
 
 // Reads binary32 values from bytes of any alignment. Random access, so that std::copy (which
 // vector::assign uses for trivial types) runs a counted loop the compiler vectorises.
@@ -158,8 +163,36 @@ caf::error inspect(caf::serializer& f, exchange& x) { return apply_bitwise(f, x)
 caf::error inspect(caf::deserializer& f, exchange& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::serializer& f, sample& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::deserializer& f, sample& x) { return apply_bitwise(f, x); }
-caf::error inspect(caf::serializer& f, hello& x) { return apply_bitwise(f, x); }
-caf::error inspect(caf::deserializer& f, hello& x) { return apply_bitwise(f, x); }
+// hello is framed so that any later sgmc can read who sent it: the wire version and the sgmc
+// version first, then every other field as one length-prefixed block. A receiver of another
+// wire version reads the two versions, skips the block, and refuses the node naming both
+// (engine::admission); it never has to understand the block.
+caf::error inspect(caf::serializer& f, hello& x) {
+  std::vector<char> body;
+  caf::binary_serializer sink{f.context(), body};
+  if (auto err = sink(x.role, x.worker, x.config_hash, x.dim, x.data)) return err;
+  auto n = static_cast<std::uint32_t>(body.size());
+  if (auto err = f(x.wire_version, x.sgmc_version, n)) return err;
+  return f.apply_raw(body.size(), body.data());
+}
+
+caf::error inspect(caf::deserializer& f, hello& x) {
+  std::uint32_t n = 0;
+  if (auto err = f(x.wire_version, x.sgmc_version, n)) return err;
+  if (x.sgmc_version.size() > kMaxHelloVersionBytes || n > kMaxHelloBodyBytes)
+    return caf::make_error(caf::sec::invalid_argument);
+  if (auto* bytes = dynamic_cast<caf::binary_deserializer*>(&f);
+      bytes != nullptr && n > bytes->remaining())
+    return caf::make_error(caf::sec::end_of_stream);
+  std::vector<char> body(n);
+  if (n > 0)
+    if (auto err = f.apply_raw(n, body.data())) return err;
+  if (x.wire_version != kWireVersion) return {};  // left for admission to refuse by name
+  caf::binary_deserializer src{f.context(), body};
+  if (auto err = src(x.role, x.worker, x.config_hash, x.dim, x.data)) return err;
+  if (src.remaining() != 0) return caf::make_error(caf::sec::invalid_argument);
+  return {};
+}
 caf::error inspect(caf::serializer& f, welcome& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::deserializer& f, welcome& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::serializer& f, stop& x) { return apply_bitwise(f, x); }

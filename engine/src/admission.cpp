@@ -1,6 +1,8 @@
 // Node admission (admission.hpp): the rules of the master's gate, without CAF.
 #include "sgmc/engine/admission.hpp"
 
+#include "sgmc/core/version.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -15,7 +17,8 @@ constexpr std::array<std::pair<node_role, std::string_view>, 3> kRoleNames{{
     {node_role::collector, "collector"},
 }};
 
-constexpr std::array<std::pair<refusal_reason, std::string_view>, 9> kReasonNames{{
+constexpr std::array<std::pair<refusal_reason, std::string_view>, 10> kReasonNames{{
+    {refusal_reason::version_mismatch, "version mismatch"},
     {refusal_reason::unknown_role, "unknown role"},
     {refusal_reason::run_started, "run already started"},
     {refusal_reason::wait_over, "wait over"},
@@ -61,7 +64,9 @@ std::string describe(node_slot s) {
 }
 
 errc refusal::code() const {
-  return reason == refusal_reason::config_mismatch ? errc::invalid_config : errc::protocol;
+  return reason == refusal_reason::config_mismatch || reason == refusal_reason::version_mismatch
+             ? errc::invalid_config
+             : errc::protocol;
 }
 
 admission::admission(admission_params params)
@@ -69,6 +74,16 @@ admission::admission(admission_params params)
 
 std::optional<refusal> admission::check(const protocols::hello& h, std::optional<node_role> role,
                                         std::optional<std::uint32_t>& index) const {
+  if (h.wire_version != protocols::kWireVersion) {
+    // Everything but the two versions is unread (actors/src/wire.cpp): say who is who.
+    const auto who =
+        h.wire_version == 0 && h.sgmc_version.empty() ? std::string("unknown") : h.sgmc_version;
+    const auto text = fmt::format(
+        "version mismatch: the node runs sgmc {} (wire format {}), the master sgmc {} (wire "
+        "format {}); start every node from the same build",
+        who.empty() ? "?" : who, h.wire_version, core::version(), protocols::kWireVersion);
+    return refusal{refusal_reason::version_mismatch, text, text};
+  }
   if (role != node_role::worker && role != node_role::collector)
     return refuse(refusal_reason::unknown_role,
                   fmt::format("unknown role \"{}\" (worker or collector)", h.role));
@@ -124,7 +139,8 @@ hello_decision admission::on_hello(const protocols::hello& h, std::string origin
   const auto role = parse_node_role(h.role);
   std::optional<std::uint32_t> index;
   if (auto r = check(h, role, index)) {
-    r->log_line = fmt::format("refused a {} from {}: {}", h.role, origin, r->log_line);
+    r->log_line = fmt::format("refused a {} from {}: {}", h.role.empty() ? "node" : h.role, origin,
+                              r->log_line);
     return std::move(*r);
   }
   const node_slot slot{*role, index.value_or(0)};

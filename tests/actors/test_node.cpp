@@ -6,6 +6,7 @@
 #include "sgmc/actors/node.hpp"
 #include "sgmc/models/gaussian.hpp"
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <future>
@@ -101,6 +102,21 @@ TEST_CASE("nodes: a master with two workers and a collector runs async over loop
   CHECK(refused.error().message.find("refused this worker: config mismatch: the worker's config "
                                      "hash is 000000000000002b") != std::string::npos);
   CHECK(refused.error().message.find("000000000000002a") == std::string::npos);
+  // A node of another build (another wire format) is refused before anything else is read,
+  // naming both builds' versions.
+  auto later = options(43);
+  later.address = po.address;
+  later.edit_hello = [](p::hello& h) {
+    h.wire_version = p::kWireVersion + 1;
+    h.sgmc_version = "9.9.9";
+  };
+  auto other_build = a::run_worker_node(s, later);
+  REQUIRE_FALSE(other_build);
+  CHECK(other_build.error().code == errc::invalid_config);
+  CHECK(other_build.error().message.find(fmt::format(
+            "version mismatch: the node runs sgmc 9.9.9 (wire format {}), the master sgmc {} "
+            "(wire format {})",
+            p::kWireVersion + 1, sgmc::core::version(), p::kWireVersion)) != std::string::npos);
   t::memory_sink sink;
   auto collector =
       std::async(std::launch::async, [&] { return a::run_collector_node(s, po, sink); });

@@ -327,3 +327,53 @@ TEST_CASE("params with NaN, -0, Inf and subnormals cross loopback bit-identical"
   }
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("a hello carries both versions first, and one of another wire format stays readable",
+          "[wire]") {
+  p::hello h{"collector", 0, 7, 12, ""}, h_out;
+  REQUIRE(!load(save(h), h_out));
+  CHECK(h_out.wire_version == p::kWireVersion);
+  CHECK(h_out.sgmc_version == sgmc::core::version());
+  CHECK(h_out.role == "collector");
+
+  // A later sgmc's hello: its versions, then a body this build cannot parse, then the rest of
+  // the CAF message (here the node's origin string). The versions are read, the body skipped,
+  // the origin still read after it.
+  bytes buf;
+  {
+    caf::binary_serializer sink{nullptr, buf};
+    std::uint32_t wire = p::kWireVersion + 1, n = 5;
+    std::string version = "9.9.9";
+    REQUIRE(!sink(wire, version, n));
+    REQUIRE(!sink.apply_raw(5, const_cast<char*>("\x01\xff\x02\xfe\x03")));
+    std::string origin = "host (pid 4)";
+    REQUIRE(!sink(origin));
+  }
+  {
+    caf::binary_deserializer source{nullptr, buf};
+    p::hello foreign;
+    std::string origin;
+    REQUIRE(!source(foreign, origin));
+    CHECK(foreign.wire_version == p::kWireVersion + 1);
+    CHECK(foreign.sgmc_version == "9.9.9");
+    CHECK(foreign.role.empty());  // not read: admission refuses it by its versions
+    CHECK(origin == "host (pid 4)");
+    CHECK(source.remaining() == 0);
+  }
+
+  // Hostile framing: a body longer than the message, longer than any hello, a version string
+  // longer than any version, trailing bytes in a body of this wire format.
+  auto framed = [](std::uint32_t wire, std::string version, std::uint32_t n, const bytes& body) {
+    bytes out;
+    caf::binary_serializer sink{nullptr, out};
+    REQUIRE(!sink(wire, version, n));
+    if (!body.empty()) REQUIRE(!sink.apply_raw(body.size(), const_cast<char*>(body.data())));
+    return out;
+  };
+  p::hello bad;
+  CHECK(load(framed(p::kWireVersion, "0.1.0", 1000, bytes(10, 'x')), bad));
+  CHECK(load(framed(p::kWireVersion + 1, "0.1.0", 1u << 30, bytes(10, 'x')), bad));
+  CHECK(load(framed(p::kWireVersion + 1, std::string(1000, 'v'), 0, {}), bad));
+  bytes body = save(h);  // a whole hello as the body: framing plus fields, more than the fields
+  CHECK(load(framed(p::kWireVersion, "0.1.0", static_cast<std::uint32_t>(body.size()), body), bad));
+}

@@ -2,6 +2,7 @@
 // order, a worker leaving before the start and its place taken again, "all joined" once.
 #include "sgmc/engine/admission.hpp"
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -188,4 +189,25 @@ TEST_CASE("admission: a worker lost during the run is lost once and the collecto
   auto late = a.on_lost(c, false, "gone");
   CHECK(late.what == e::loss_decision::kind::lost);
   CHECK_FALSE(late.tell_collector);
+}
+
+TEST_CASE("admission: a node of another wire format is refused first, naming both versions") {
+  auto a = two_workers();
+  p::hello h = worker_hello(0);
+  h.wire_version = p::kWireVersion + 1;
+  h.sgmc_version = "9.9.9";
+  h.config_hash = 0x2b;  // would be refused for its config too: the version comes first
+  auto r = refused(a.on_hello(h, "x (pid 9)"));
+  CHECK(r.reason == e::refusal_reason::version_mismatch);
+  CHECK(r.code() == errc::invalid_config);
+  const auto want = fmt::format(
+      "version mismatch: the node runs sgmc 9.9.9 (wire format {}), the master sgmc {} (wire "
+      "format {}); start every node from the same build",
+      p::kWireVersion + 1, sgmc::core::version(), p::kWireVersion);
+  CHECK(r.message == want);
+  CHECK(r.log_line == "refused a worker from x (pid 9): " + want);
+  CHECK(e::to_string(r.reason) == "version mismatch");
+  // The same build is let in.
+  welcomed(a.on_hello(worker_hello(0), "y"));
+  CHECK(worker_hello().sgmc_version == sgmc::core::version());
 }

@@ -121,6 +121,9 @@ struct node_options {
   std::function<void(std::uint32_t, std::uint64_t)> on_progress;
   /// Master: called once the gate listens (with the actual port).
   std::function<void(const net_address&)> on_listening;
+  /// Worker, collector: change the hello before it is sent. For tests that play a node of
+  /// another build (its wire format and sgmc version); empty in every real node.
+  std::function<void(protocols::hello&)> edit_hello;
 };
 
 /// The master node: runs until the run ends and returns its summary, or the first error

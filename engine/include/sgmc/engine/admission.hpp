@@ -34,6 +34,7 @@ std::optional<node_role> parse_node_role(std::string_view name);
 
 /// Why a hello is refused.
 enum class refusal_reason : std::uint8_t {
+  version_mismatch,     ///< another wire format (another sgmc build)
   unknown_role,         ///< neither "worker" nor "collector"
   run_started,          ///< the run has already started
   wait_over,            ///< the master has stopped waiting for nodes
@@ -112,7 +113,8 @@ class admission {
   explicit admission(admission_params params);
 
   /// A node says hello from `origin` ("host (pid 1)"): it is welcomed into a free slot or
-  /// refused. Rules in order: role, run started, wait over, config hash, dimension, slot.
+  /// refused. Rules in order: wire version, role, run started, wait over, config hash,
+  /// dimension, slot.
   hello_decision on_hello(const protocols::hello& h, std::string origin);
   /// The node welcomed into `slot` has started its actor.
   join_decision on_join(node_slot slot);

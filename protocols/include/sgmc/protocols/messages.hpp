@@ -7,6 +7,8 @@
 // Versions: every master shard counts the updates it applied (its version, from 0). A push
 // names the shard version its gradient or update was built on; the staleness of an applied
 // push is (shard version at apply time) − (push.version).
+#include "sgmc/core/version.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -81,6 +83,12 @@ struct sample {
 };
 
 /// node → master at start-up: who I am and what I run.
+/// The version of the messages' wire format: what they carry and in which order. Raise it
+/// whenever a message's fields change; a node whose hello names another is refused (the hello
+/// is framed so that its version and sgmc's travel first and stay readable across versions:
+/// actors/src/wire.cpp).
+inline constexpr std::uint32_t kWireVersion = 2;
+
 struct hello {
   std::string role;               ///< "worker" | "collector"
   worker_id worker = 0;           ///< requested worker index (workers), ignored otherwise
@@ -89,6 +97,8 @@ struct hello {
   /// The node's data channel ("tcp://IP:PORT", where the master sends it payloads of at least
   /// cluster.data_channel_min_bytes; docs/cluster.md), or "" when it has none.
   std::string data;
+  std::uint32_t wire_version = kWireVersion;   ///< the sender's kWireVersion
+  std::string sgmc_version = core::version();  ///< the sender's sgmc ("0.1.0")
 };
 
 /// master → node: accepted, with what the node must know.
@@ -130,7 +140,7 @@ auto inspect(Inspector& f, sample& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, hello& x) {
-  return f(x.role, x.worker, x.config_hash, x.dim, x.data);
+  return f(x.role, x.worker, x.config_hash, x.dim, x.data, x.wire_version, x.sgmc_version);
 }
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {

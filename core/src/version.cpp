@@ -1,0 +1,7 @@
+#include "sgmc/core/version.hpp"
+
+namespace sgmc::core {
+
+const char* version() { return SGMC_VERSION; }
+
+}  // namespace sgmc::core
