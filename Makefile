@@ -1,12 +1,13 @@
 # The two commands of the README. Both install what is missing first (scripts/install-deps).
 #   make demo   build in Release and run the default experiment
 #   make test   build, run every test, then the unit tests again under ASan + UBSan
+#   make experiments   build, then run every experiments/*/run.py (docs/experiments/NAME.md)
 JOBS ?= $(shell nproc)
 BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build build-asan demo test test-release test-asan bench clean
+.PHONY: deps build build-asan demo experiments test test-release test-asan bench clean
 
 deps:
 	@./scripts/install-deps
@@ -26,6 +27,15 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 
 demo: build
 	./scripts/demo $(BUILD)
+
+# Every experiment is experiments/NAME/run.py: it runs sgmc and writes docs/experiments/NAME.md
+# and NAME.png. EXPERIMENTS=stale_gradients runs a subset; EXPERIMENT_ARGS=--quick a smoke run.
+EXPERIMENTS ?= $(notdir $(patsubst %/run.py,%,$(wildcard experiments/*/run.py)))
+experiments: build
+	@set -e; for e in $(EXPERIMENTS); do \
+	  echo "== experiment $$e"; \
+	  SGMC=$(BUILD)/tools/sgmc python3 experiments/$$e/run.py $(EXPERIMENT_ARGS); \
+	done
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
