@@ -30,11 +30,13 @@ demo: build
 
 # Every experiment is experiments/NAME/run.py: it runs sgmc and writes docs/experiments/NAME.md
 # and NAME.png. EXPERIMENTS=stale_gradients runs a subset; EXPERIMENT_ARGS=--quick a smoke run.
+# Debian's python3, which has python3-numpy and python3-matplotlib (scripts/install-deps).
+PYTHON ?= /usr/bin/python3
 EXPERIMENTS ?= $(notdir $(patsubst %/run.py,%,$(wildcard experiments/*/run.py)))
 experiments: build
 	@set -e; for e in $(EXPERIMENTS); do \
 	  echo "== experiment $$e"; \
-	  SGMC=$(BUILD)/tools/sgmc python3 experiments/$$e/run.py $(EXPERIMENT_ARGS); \
+	  SGMC=$(BUILD)/tools/sgmc $(PYTHON) experiments/$$e/run.py $(EXPERIMENT_ARGS); \
 	done
 
 test-release: build

@@ -5,6 +5,7 @@ An experiment script is `experiments/NAME/run.py`; it imports this file, calls `
 configuration it needs and computes its summary statistics in numpy from the draws."""
 import argparse
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -34,9 +35,11 @@ def parse_args(name, doc):
     return args
 
 
-def command(args, verb, config, out, sets):
+def command(args, verb, config, out, sets, threads=None):
     """The sgmc command line of one run: `sgmc VERB CONFIG --out OUT --set k=v ...`."""
     cmd = [args.sgmc, verb, config, "--out", out, "--quiet"]
+    if threads:
+        cmd += ["--threads", str(threads)]
     for key, value in sets.items():
         cmd += ["--set", f"{key}={value}"]
     return cmd
@@ -65,11 +68,29 @@ def draws(out):
 
 
 class Timer:
+    """Wall time since it was made, and the CPU time (user + system) of the sgmc processes."""
+
     def __init__(self):
         self.start = time.monotonic()
+        self.cpu_start = self._cpu()
+
+    @staticmethod
+    def _cpu():
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
 
     def seconds(self):
         return time.monotonic() - self.start
+
+    def cpu_seconds(self):
+        return self._cpu() - self.cpu_start
+
+    def describe(self, runs, jobs):
+        """The sentence each page ends with."""
+        return (f"The whole experiment ({runs} sgmc runs, {jobs} at a time) took "
+                f"{self.seconds():.0f} s of wall time and {self.cpu_seconds():.0f} s of CPU time "
+                f"(all sgmc processes) on this machine ({machine()}); on 2 idle cores the wall "
+                f"time is about half the CPU time.")
 
 
 def table(header, rows):

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Stale gradients (Chen, Chen, Ding, Carin, NeurIPS 2016): bias, MSE and variance of posterior
 expectations against the staleness τ, and the estimation variance against the number of workers.
 
@@ -21,7 +21,7 @@ CONFIG = os.path.join(HERE, "gaussian.toml")
 def sizes(quick):
     if quick:
         return dict(seeds=2, taus=[0, 4], workers=[1, 2], steps=2000, steps_per_worker=1000)
-    return dict(seeds=16, taus=[0, 1, 2, 4, 8, 16, 32], workers=[1, 2, 4, 8, 16, 32],
+    return dict(seeds=32, taus=[0, 1, 2, 4, 8, 16, 32], workers=[1, 2, 4, 8, 16, 32],
                 steps=50000, steps_per_worker=10000)
 
 
@@ -64,7 +64,7 @@ def main():
     runs_b = {(w, s): (os.path.join(args.runs, f"w{w}-seed{s}"),
                        {"protocol.workers": w, "seed": s, "run.steps": w * z["steps_per_worker"],
                         "run.burnin": 100 * w}) for w in z["workers"] for s in seeds}
-    cmds = [common.command(args, "simulate", CONFIG, out, sets)
+    cmds = [common.command(args, "simulate", CONFIG, out, sets, threads=1)
             for out, sets in list(runs_a.values()) + list(runs_b.values())]
     common.run_all(args, cmds)
 
@@ -79,7 +79,7 @@ def main():
         st = np.concatenate([common.sgmc.read_run(o).stats[0]["staleness"] for o in outs])
         r = summarise([estimates(o) for o in outs], truth)
         rows_b.append(dict(w=w, stale_mean=float(st.mean()), **r))
-    elapsed = timer.seconds()
+    elapsed = timer.describe(len(cmds), args.jobs)
     plot(args, rows_a, rows_b)
     page(args, z, rows_a, rows_b, cmds, elapsed)
 
@@ -93,10 +93,10 @@ def plot(args, rows_a, rows_b):
     for key, label, m in (("bias_cov", "bias² (cov)", "o-"), ("mse_cov", "MSE (cov)", "s-"),
                           ("var_cov", "variance (cov)", "^-"), ("mse_mean", "MSE (mean)", "x--")):
         v = np.array([r[key] for r in rows_a])
-        ax1.plot(tau + 0.5, v ** 2 if key.startswith("bias") else v, m, label=label)
-    ax1.set_xscale("log", base=2)
+        ax1.plot(tau, v ** 2 if key.startswith("bias") else v, m, label=label)
+    ax1.set_xscale("symlog", base=2, linthresh=1)
     ax1.set_yscale("log")
-    ax1.set_xlabel("staleness τ + 0.5 (1 worker, fixed:τ injected)")
+    ax1.set_xlabel("staleness τ (1 worker, fixed:τ injected)")
     ax1.set_ylabel("over seeds")
     ax1.set_title("A: fixed steps, staleness varied")
     ax1.legend(fontsize=8)
@@ -144,28 +144,44 @@ def page(args, z, rows_a, rows_b, cmds, elapsed):
 
     bias_ok = all(rows_a[i + 1]["bias_cov"] >= rows_a[i]["bias_cov"] - 2 * rows_a[i]["bias_se_cov"]
                   for i in range(len(rows_a) - 1)) and bias_growth > 3
-    var_ok = var_ratio < 2
+    small = [r for r in rows_a if r["tau"] <= 8]
+    var_small = max(r["var_cov"] for r in small) / min(r["var_cov"] for r in small)
+    var_ok = var_ratio < 2 < bias_growth ** 2 / var_ratio
+    mean_same = max(r["var_mean"] for r in rows_a) / min(r["var_mean"] for r in rows_a)
+    few = [r for r in rows_b if r["w"] <= 8]
+    s_few = slope([r["w"] for r in few], [r["var_cov"] for r in few])
     speed_ok = -1.25 < s_cov < -0.75 and -1.25 < s_mean < -0.75
+    wv = [r["w"] * r["var_cov"] for r in rows_b]
     verdict = []
     verdict.append(
         f"- **Bias and MSE grow with τ: {'agree' if bias_ok else 'disagree'}.** The bias of the "
-        f"covariance grows {bias_growth:.1f}x from τ = {a0['tau']} to τ = {a1['tau']}, its MSE "
-        f"{mse_growth:.1f}x. The mean stays unbiased at every τ (largest bias "
-        f"{mean_sig:.1f} standard errors), as the linear dynamics of a Gaussian target predict.")
+        f"covariance grows {bias_growth:.0f}x from τ = {a0['tau']} to τ = {a1['tau']} (about "
+        f"linearly in τ), its MSE {mse_growth:.0f}x. The mean stays unbiased at every τ (largest "
+        f"bias {mean_sig:.1f} standard errors), as the linear dynamics of a Gaussian target "
+        "predict: that is why the covariance is the test function here.")
     verdict.append(
-        f"- **Variance does not depend on τ: {'agree' if var_ok else 'disagree'}.** The variance "
-        f"of the covariance estimate varies by {var_ratio:.2f}x over τ = {a0['tau']}..{a1['tau']} "
-        + ("(within the spread expected from "
-           f"{z['seeds']} seeds plus the mild change of the chain's autocorrelation with τ)."
-           if var_ok else
-           "— more than sampling error: stale gradients change the chain's autocorrelation, "
-           "which the paper's bound treats as a higher-order term; here it is not negligible."))
+        f"- **The variance does not depend on τ: {'agree' if var_ok else 'disagree'}"
+        f"{', to first order' if var_ok and var_ratio > 1.2 else ''}.** The variance of the "
+        f"covariance estimate changes by {var_small:.2f}x over τ = 0..8 and {var_ratio:.2f}x "
+        f"up to τ = {a1['tau']}, while the squared bias grows {bias_growth ** 2:.0f}x. The "
+        "growth at large τ is steady, so it is real rather than seed noise (every τ uses the "
+        "same seeds): with a delay the chain oscillates and its autocorrelation time grows as "
+        "ετλ approaches the stability limit; the paper's bound puts this in higher-order "
+        "terms. The variance of the mean is the same at every τ "
+        f"(to {mean_same - 1:.0e} relative): for a linear chain "
+        "θ_(t+1) = θ_t − (ε/2)P(θ_(t−τ) − μ) + noise, summing the steps gives the time average "
+        "μ + (Σ noise + boundary terms)/(εPT/2), whatever τ, so one seed gives almost the same "
+        "mean estimate at every τ.")
     verdict.append(
-        f"- **Linear speed-up of the variance in W: {'agree' if speed_ok else 'disagree'}.** At a "
-        f"fixed virtual time the variance falls as W^{s_cov:.2f} (covariance) and W^{s_mean:.2f} "
-        f"(mean); linear speed-up is W^-1. "
-        + ("" if speed_ok else "The staleness grows with W as well (W − 1), and with it the "
-           "autocorrelation of the chain, which eats part of the gain."))
+        f"- **Linear speed-up of the variance in W: {'agree' if speed_ok else 'disagree'}"
+        f"{', up to about 8 workers' if speed_ok and s_cov > -0.9 else ''}.** At a fixed "
+        f"virtual time the variance of the mean falls as W^{s_mean:.2f}, that of the covariance "
+        f"as W^{s_few:.2f} for W ≤ 8 and W^{s_cov:.2f} over W = 1..{rows_b[-1]['w']} "
+        f"(linear speed-up is W^-1): W × variance goes {wv[0]:.3g} → "
+        f"{wv[len(few) - 1]:.3g} at W = {few[-1]['w']} → {wv[-1]:.3g} at W = "
+        f"{rows_b[-1]['w']}. More workers also mean more staleness (W − 1), which in this "
+        "target inflates the autocorrelation of the covariance estimate as above, and the "
+        "bias grows with it: the MSE is smallest at an intermediate W.")
     cmd_a = common.shown(cmds[0]).replace("fixed:0", "fixed:TAU").replace("seed=1", "seed=SEED")
     cmd_b = common.shown(cmds[len(rows_a) * z["seeds"]]).replace("seed=1", "seed=SEED")
     text = f"""# Stale gradients (Chen et al. 2016)
@@ -216,8 +232,7 @@ master versions), no delay injected (the staleness is the protocol's own W − 1
 
 {chr(10).join(verdict)}
 
-The whole experiment ({len(cmds)} simulated runs, {args.jobs} at a time) took {elapsed:.0f} s of
-wall time on this machine ({common.machine()}).
+{elapsed}
 """
     common.write_page(args, NAME, text)
 
