@@ -1,7 +1,7 @@
 # The two commands of the README. Both install what is missing first (scripts/install-deps).
 #   make demo   build in Release and run the default experiment
 #   make test   build, run every test, then the unit tests again under ASan + UBSan
-#   make experiments   build, then run every experiments/*/run.py (docs/experiments/NAME.md)
+#   make experiments   build sgmc, then run every experiments/*/run.py (docs/experiments/NAME.md)
 JOBS ?= $(shell nproc)
 BUILD ?= build/release
 ASAN_BUILD ?= build/asan
@@ -33,7 +33,8 @@ demo: build
 # Debian's python3, which has python3-numpy and python3-matplotlib (scripts/install-deps).
 PYTHON ?= /usr/bin/python3
 EXPERIMENTS ?= $(notdir $(patsubst %/run.py,%,$(wildcard experiments/*/run.py)))
-experiments: build
+experiments: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target sgmc
 	@set -e; for e in $(EXPERIMENTS); do \
 	  echo "== experiment $$e"; \
 	  SGMC=$(BUILD)/tools/sgmc $(PYTHON) experiments/$$e/run.py $(EXPERIMENT_ARGS); \

@@ -24,12 +24,16 @@ def parse_args(name, doc):
                    help="the sgmc binary (default: $SGMC or build/release/tools/sgmc)")
     p.add_argument("--runs", default=os.path.join(ROOT, "runs", "experiments", name),
                    help="where the run folders go (default runs/experiments/%(default)s)")
-    p.add_argument("--docs", default=os.path.join(ROOT, "docs", "experiments"),
-                   help="where NAME.md and NAME.png are written (default docs/experiments)")
+    p.add_argument("--docs", default=None,
+                   help="where NAME.md and NAME.png are written (default docs/experiments; "
+                        "with --quick, RUNS/docs, so that a smoke run leaves the pages alone)")
     p.add_argument("--jobs", type=int, default=2, help="sgmc processes at a time (default 2)")
     p.add_argument("--quick", action="store_true",
                    help="a smoke run: tiny sizes, a few seconds, results meaningless")
     args = p.parse_args()
+    if args.docs is None:
+        args.docs = os.path.join(args.runs, "docs") if args.quick else \
+            os.path.join(ROOT, "docs", "experiments")
     if not os.access(args.sgmc, os.X_OK):
         sys.exit(f"{name}: {args.sgmc} is not an executable; build first (make build) or pass --sgmc")
     return args
@@ -87,10 +91,11 @@ class Timer:
 
     def describe(self, runs, jobs):
         """The sentence each page ends with."""
-        return (f"The whole experiment ({runs} sgmc runs, {jobs} at a time) took "
-                f"{self.seconds():.0f} s of wall time and {self.cpu_seconds():.0f} s of CPU time "
-                f"(all sgmc processes) on this machine ({machine()}); on 2 idle cores the wall "
-                f"time is about half the CPU time.")
+        cpu = self.cpu_seconds()
+        return (f"Run time: the whole experiment ({runs} sgmc runs, {jobs} at a time, and the "
+                f"script reading them) took {self.seconds():.0f} s of wall time on this machine "
+                f"({machine()}); the sgmc processes used {cpu:.0f} s of CPU time, so on 2 idle "
+                f"cores the runs alone need about {cpu / 2:.0f} s.")
 
 
 def table(header, rows):
