@@ -1,12 +1,13 @@
 # The two commands of the README. Both install what is missing first (scripts/install-deps).
 #   make demo   build in Release and run the default experiment
 #   make test   build, run every test, then the unit tests again under ASan + UBSan
+#   make experiments   build sgmc, then run every experiments/*/run.py (docs/experiments/NAME.md)
 JOBS ?= $(shell nproc)
 BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build build-asan demo test test-release test-asan bench clean
+.PHONY: deps build build-asan demo experiments test test-release test-asan bench clean
 
 deps:
 	@./scripts/install-deps
@@ -26,6 +27,18 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 
 demo: build
 	./scripts/demo $(BUILD)
+
+# Every experiment is experiments/NAME/run.py: it runs sgmc and writes docs/experiments/NAME.md
+# and NAME.png. EXPERIMENTS=stale_gradients runs a subset; EXPERIMENT_ARGS=--quick a smoke run.
+# Debian's python3, which has python3-numpy and python3-matplotlib (scripts/install-deps).
+PYTHON ?= /usr/bin/python3
+EXPERIMENTS ?= $(notdir $(patsubst %/run.py,%,$(wildcard experiments/*/run.py)))
+experiments: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target sgmc
+	@set -e; for e in $(EXPERIMENTS); do \
+	  echo "== experiment $$e"; \
+	  SGMC=$(BUILD)/tools/sgmc $(PYTHON) experiments/$$e/run.py $(EXPERIMENT_ARGS); \
+	done
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
