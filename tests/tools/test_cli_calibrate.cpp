@@ -30,8 +30,8 @@ const std::string k_gauss = std::string(SGMC_SOURCE_DIR) + "/examples/gaussian-2
 
 // The total-variation distance ½ Σ_k |p_k − q_k| between the simulated and the real
 // staleness histograms (buckets 0..31 and 32+), each pooled over k_runs runs, must stay below
-// these (docs/simulate.md). Measured on 2 loaded cores, pooled: with 4 workers about 0.12 (the
-// naive fit about 0.5); with 2 workers 0.14 to 0.42, because the real workers run at unequal
+// these (docs/simulate.md). Measured on 2 loaded cores, pooled: with 4 workers 0.12 to 0.17 (the
+// naive fit 0.44 to 0.59); with 2 workers 0.06 to 0.42, because the real workers run at unequal
 // speeds when the machine is loaded (one of them pushes twice in a row: staleness 0 in 13 % to
 // 42 % of the pushes), which identical simulated workers cannot show. Two single real runs
 // differ by up to 0.3.
@@ -40,7 +40,7 @@ constexpr double k_tv_tolerance_4 = 0.30;
 // The simulated seconds of the 20,000 versions over the real run's wall seconds must lie in
 // [k_time_floor, k_time_ceiling]. Measured: 0.12 to 0.51 (the simulation leaves out start-up,
 // the collector and the preemptions, which the real wall time holds and which grow with the
-// load); the latency 100x too long gives 12 to 46.
+// load); the latency 100x too long gives 11 to 46.
 constexpr double k_time_floor = 0.05;
 constexpr double k_time_ceiling = 4.0;
 // Real runs (and their calibrated simulations) pooled per number of workers.
