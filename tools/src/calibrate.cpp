@@ -66,6 +66,30 @@ std::string fitted(const lognormal_fit& f) {
                      f.sigma_all);
 }
 
+// The send → receive times of the messages between workers and master shards (sent_ns, latency).
+struct latencies {
+  std::vector<timed_duration> to_master, to_workers, both;
+  std::set<std::uint32_t> shards;
+};
+
+latencies collect_latencies(const trace_run& run) {
+  latencies out;
+  for_each_paired(run, [&](const paired_message& m) {
+    const timed_duration d{m.sent_ns, m.latency_ns};
+    if (m.from.role == trace_role::worker && m.to.role == trace_role::master) {
+      out.to_master.push_back(d);
+      out.shards.insert(m.to.index);
+    } else if (m.from.role == trace_role::master && m.to.role == trace_role::worker) {
+      out.to_workers.push_back(d);
+      out.shards.insert(m.from.index);
+    } else {
+      return;
+    }
+    out.both.push_back(d);
+  });
+  return out;
+}
+
 }  // namespace
 
 lognormal_fit fit_lognormal(std::vector<timed_duration> v) {
@@ -117,30 +141,16 @@ expected<calibration> calibrate(const trace_run& run) {
     return refuse(run,
                   "the traces hold no compute spans of workers (a simulated run's trace has "
                   "none: calibrate from a real run with a protocol and [trace] enabled)");
-  std::vector<timed_duration> to_master, to_workers, both;
-  std::set<std::uint32_t> shards;
-  for_each_paired(run, [&](const paired_message& m) {
-    const timed_duration d{m.sent_ns, m.latency_ns};
-    if (m.from.role == trace_role::worker && m.to.role == trace_role::master) {
-      to_master.push_back(d);
-      shards.insert(m.to.index);
-    } else if (m.from.role == trace_role::master && m.to.role == trace_role::worker) {
-      to_workers.push_back(d);
-      shards.insert(m.from.index);
-    } else {
-      return;
-    }
-    both.push_back(d);
-  });
-  if (both.size() < k_min_fitted)
+  auto lat = collect_latencies(run);
+  if (lat.both.size() < k_min_fitted)
     return refuse(run, "no message between workers and master was paired with its receive");
   c.workers = static_cast<std::uint32_t>(compute.by_actor.size());
-  c.shards = static_cast<std::uint32_t>(std::max<std::size_t>(1, shards.size()));
+  c.shards = static_cast<std::uint32_t>(std::max<std::size_t>(1, lat.shards.size()));
   c.compute = fit_lognormal(compute.all);
   for (const auto& w : compute.by_actor) c.compute_by_worker.push_back(fit_lognormal(w));
-  c.latency = fit_lognormal(std::move(both));
-  c.latency_to_master = fit_lognormal(std::move(to_master));
-  c.latency_to_workers = fit_lognormal(std::move(to_workers));
+  c.latency = fit_lognormal(std::move(lat.both));
+  c.latency_to_master = fit_lognormal(std::move(lat.to_master));
+  c.latency_to_workers = fit_lognormal(std::move(lat.to_workers));
   c.master_service = fit_lognormal(collect_spans(run, engine::trace_type::apply).all);
   c.sim.compute = to_duration(c.compute);
   c.sim.latency = to_duration(c.latency);
