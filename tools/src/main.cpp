@@ -5,6 +5,7 @@
 //      for `sgmc node`: also an unreachable, refusing or lost peer, or a timeout
 #include "sgmc/actors/node.hpp"
 #include "sgmc/models/factory.hpp"
+#include "sgmc/tools/calibrate.hpp"
 #include "sgmc/tools/config_loader.hpp"
 #include "sgmc/tools/diagnose.hpp"
 #include "sgmc/tools/node_ranks.hpp"
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <fstream>
 #include <new>
 #include <optional>
 #include <string>
@@ -78,17 +80,23 @@ struct simulate_args {
   std::optional<std::int64_t> workers;
   unsigned threads = 0;
   bool quiet = false;
+  std::string calibrate;
 };
 
 void add_simulate_command(CLI::App& app, simulate_args& args) {
   auto* cmd = app.add_subcommand(
       "simulate", "Run the protocol of one experiment in virtual time (docs/simulate.md)");
-  cmd->add_option("config", args.config, "Experiment config (TOML)")->required();
+  cmd->add_option("config", args.config, "Experiment config (TOML)");
+  cmd->add_option("--calibrate", args.calibrate,
+                  "Instead of simulating: fit the [sim] section to the traces of the real run "
+                  "in RUN_DIR and print it (with --out: also write it to that file)")
+      ->type_name("RUN_DIR");
   cmd->add_option("--workers", args.workers, "protocol.workers (default: the config's)");
   cmd->add_option("--set", args.sets, "Override a config key: section.key=value (repeatable)")
       ->allow_extra_args(false)
       ->type_name("KEY=VALUE");
-  cmd->add_option("--out", args.out, "Output folder (default: runs/<name>)");
+  cmd->add_option("--out", args.out,
+                  "Output folder (default: runs/<name>); with --calibrate: a file for [sim]");
   cmd->add_option("--threads", args.threads, "Threads of the kernels (default: all cores)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", args.quiet, "Print no progress");
@@ -265,7 +273,29 @@ void print_simulation(const sgmc::engine::run_config& cfg, const sgmc::tools::si
   std::fflush(stdout);
 }
 
+// `sgmc simulate --calibrate RUN_DIR [--out FILE]`: the fitted [sim] section on stdout.
+int calibrate_command(const simulate_args& args) {
+  if (!args.config.empty())
+    return fail(
+        {sgmc::errc::invalid_argument, "--calibrate RUN_DIR takes no CONFIG (" + args.config +
+                                           "): it prints a [sim] section to use with any config"});
+  auto c = sgmc::tools::calibrate(args.calibrate);
+  if (!c) return fail(c.error());
+  const std::string text = sgmc::tools::format_sim_section(*c);
+  if (!args.out.empty()) {
+    std::ofstream f(args.out, std::ios::binary);
+    if (!f || !f.write(text.data(), static_cast<std::streamsize>(text.size())) || !f.flush())
+      return fail({sgmc::errc::io, "cannot write " + args.out});
+  }
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
 int simulate_command(const simulate_args& args) {
+  if (!args.calibrate.empty()) return calibrate_command(args);
+  if (args.config.empty())
+    return fail({sgmc::errc::invalid_argument,
+                 "sgmc simulate needs CONFIG (or --calibrate RUN_DIR); see sgmc simulate --help"});
   sgmc::models::configure_eigen();
   std::vector<std::string> sets = args.sets;
   if (args.workers) sets.push_back(fmt::format("protocol.workers={}", *args.workers));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <unordered_map>
 
 namespace sgmc::tools {
@@ -100,7 +101,6 @@ class counter {
         auto& l = link(e.actor, e.peer);
         ++l.count;
         l.bytes += e.bytes;
-        if (e.seq != 0) sends_.add(e.actor, e.seq, static_cast<std::int64_t>(t));
       } else if (e.actor.role == trace_role::master &&
                  (e.type == trace_type::push || e.type == trace_type::exchange)) {
         on_master_received(e);
@@ -108,15 +108,10 @@ class counter {
     }
   }
 
-  void pair(const trace_node& n) {
-    for (const auto& e : n.file.events) {
-      if (e.dir != trace_direction::received || e.seq == 0) continue;
-      std::int64_t sent = 0;
-      if (!sends_.find(e.peer, e.seq, sent)) continue;
-      auto& l = link(e.peer, e.actor);
-      ++l.paired;
-      l.latency_ns.add(aligned(n, e.t_ns) - sent);
-    }
+  void paired(const paired_message& m) {
+    auto& l = link(m.from, m.to);
+    ++l.paired;
+    l.latency_ns.add(m.latency_ns);
   }
 
  private:
@@ -165,13 +160,27 @@ class counter {
   }
 
   trace_summary& s_;
-  send_index sends_;
   std::unordered_map<std::uint64_t, std::size_t> link_index_;
   std::uint64_t last_key_ = 0;
   std::size_t last_index_ = SIZE_MAX;
 };
 
 }  // namespace
+
+void for_each_paired(const trace_run& run, const std::function<void(const paired_message&)>& fn) {
+  send_index sends;
+  for (const auto& n : run.nodes)
+    for (const auto& e : n.file.events)
+      if (e.dir == trace_direction::sent && e.seq != 0)
+        sends.add(e.actor, e.seq, aligned(n, e.t_ns));
+  for (const auto& n : run.nodes)
+    for (const auto& e : n.file.events) {
+      if (e.dir != trace_direction::received || e.seq == 0) continue;
+      std::int64_t sent = 0;
+      if (!sends.find(e.peer, e.seq, sent)) continue;
+      fn({e.peer, e.actor, e.type, sent, aligned(n, e.t_ns) - sent});
+    }
+}
 
 void int_distribution::add(std::int64_t v) {
   ++count;
@@ -240,8 +249,7 @@ trace_summary summarize(const trace_run& run) {
     c.count(n, ns);
     s.nodes.push_back(std::move(ns));
   }
-  if (run.has_ids)
-    for (const auto& n : run.nodes) c.pair(n);
+  if (run.has_ids) for_each_paired(run, [&](const paired_message& m) { c.paired(m); });
   std::sort(s.links.begin(), s.links.end(), [](const link_summary& a, const link_summary& b) {
     return std::make_pair(actor_key(a.from), actor_key(a.to)) <
            std::make_pair(actor_key(b.from), actor_key(b.to));

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -86,6 +87,17 @@ struct trace_summary {
 };
 
 trace_summary summarize(const trace_run& run);
+
+/// A received message matched to its send by (sender, message id); times on the reference clock.
+struct paired_message {
+  engine::trace_actor from, to;
+  engine::trace_type type{};
+  std::int64_t sent_ns = 0;
+  std::int64_t latency_ns = 0;  ///< receive − send
+};
+
+/// Calls `fn` for every receive of `run` that pairs with its send (none without message ids).
+void for_each_paired(const trace_run& run, const std::function<void(const paired_message&)>& fn);
 
 /// The text report (what `sgmc trace summary` prints).
 std::string format_text(const trace_summary& s);
