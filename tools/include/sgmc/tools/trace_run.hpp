@@ -26,7 +26,7 @@ struct trace_node {
   engine::trace_file file;
   std::int64_t offset_ns = 0;        ///< add to this node's t_ns to read the reference clock
   std::uint64_t uncertainty_ns = 0;  ///< ± of offset_ns
-  std::string offset_method;         ///< "reference", "request/reply round trips (n)", "anchors", ...
+  std::string offset_method;  ///< "reference", "request/reply round trips (n)", "anchors", ...
 };
 
 struct trace_run {
