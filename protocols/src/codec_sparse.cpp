@@ -8,42 +8,43 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <numeric>
 
 namespace sgmc::protocols {
 
 namespace {
 
-/// Indices of a in decreasing order of a (ties by index, so the order is deterministic).
-std::vector<std::uint32_t> order_decreasing(std::span<const double> a) {
-  std::vector<std::uint32_t> idx(a.size());
-  std::iota(idx.begin(), idx.end(), 0u);
-  std::sort(idx.begin(), idx.end(), [&](auto i, auto j) { return a[i] > a[j] || (a[i] == a[j] && i < j); });
-  return idx;
-}
-
 /// p_i = min(λ a_i, 1) where the j largest are saturated and λ = lambda(j, S_j, Q_j) for the
-/// smallest j with λ a_(j) ≤ 1 (S_j, Q_j: sums of a and a² over the rest).
+/// smallest j with λ a_(j) ≤ 1 (a_(j): a in decreasing order; S_j, Q_j: sums of a and a² over
+/// the rest). At most max_saturated values saturate, so only that many are sorted.
 template <class Lambda>
-std::vector<double> saturating(std::span<const double> a, Lambda lambda) {
-  std::vector<double> p(a.size(), 0.0);
-  const auto idx = order_decreasing(a);
-  std::size_t nnz = 0;
-  while (nnz < a.size() && a[idx[nnz]] > 0) ++nnz;
-  std::vector<double> s(nnz + 1, 0.0), q(nnz + 1, 0.0);
-  for (std::size_t j = nnz; j-- > 0;) {
-    s[j] = s[j + 1] + a[idx[j]];
-    q[j] = q[j + 1] + a[idx[j]] * a[idx[j]];
+std::vector<double> saturating(std::span<const double> a, std::size_t max_saturated,
+                               Lambda lambda) {
+  std::vector<double> top;
+  double s = 0, q = 0;
+  for (double v : a) {
+    if (v > 0) top.push_back(v);
+    s += v;
+    q += v * v;
   }
-  for (std::size_t j = 0; j < nnz; ++j) {
-    const double lam = lambda(j, s[j], q[j]);
-    if (lam * a[idx[j]] <= 1.0) {
-      for (std::size_t i = j; i < nnz; ++i) p[idx[i]] = std::min(lam * a[idx[i]], 1.0);
-      return p;
+  const std::size_t k = std::min(top.size(), max_saturated + 1);
+  if (k < top.size()) std::nth_element(top.begin(), top.begin() + k, top.end(), std::greater<>());
+  std::sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(k), std::greater<>());
+  double lam = std::numeric_limits<double>::infinity();  // every nonzero kept unless found
+  for (std::size_t j = 0; j < k && s > 0; ++j) {
+    const double l = lambda(j, s, q);
+    if (l * top[j] <= 1.0) {
+      lam = l;
+      break;
     }
-    p[idx[j]] = 1.0;
+    s -= top[j];
+    q -= top[j] * top[j];
   }
-  return p;  // every nonzero kept
+  std::vector<double> p(a.size(), 0.0);
+  for (std::size_t i = 0; i < a.size(); ++i) p[i] = a[i] > 0 ? std::min(lam * a[i], 1.0) : 0.0;
+  return p;
 }
 
 std::vector<double> abs_of(std::span<const float> x) {
@@ -72,7 +73,8 @@ std::vector<double> greedy(std::span<const double> a, double budget, std::size_t
 }  // namespace
 
 std::vector<double> keep_probabilities_count(std::span<const double> a, double budget) {
-  return saturating(a, [&](std::size_t j, double s, double) { return (budget - j) / s; });
+  const auto max_saturated = static_cast<std::size_t>(std::max(0.0, std::ceil(budget)));
+  return saturating(a, max_saturated, [&](std::size_t j, double s, double) { return (budget - j) / s; });
 }
 
 std::vector<double> keep_probabilities(std::span<const float> x, const codec_params& p) {
@@ -83,7 +85,7 @@ std::vector<double> keep_probabilities(std::span<const float> x, const codec_par
     double norm2 = 0;
     for (double v : a) norm2 += v * v;
     const double target = p.variance * norm2;
-    return saturating(a, [&](std::size_t, double s, double q) { return s / (target + q); });
+    return saturating(a, a.size(), [&](std::size_t, double s, double q) { return s / (target + q); });
   }
   if (p.solver == sparse_solver::greedy) return greedy(a, budget, p.greedy_iterations);
   return keep_probabilities_count(a, budget);
