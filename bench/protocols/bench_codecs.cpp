@@ -71,16 +71,18 @@ void decode(benchmark::State& state, pr::codec_params p, std::size_t n) {
 }
 
 void register_all() {
-  for (auto kind : {pr::codec_kind::identity, pr::codec_kind::random_sparse,
-                    pr::codec_kind::atomo_entry, pr::codec_kind::topk, pr::codec_kind::qsgd,
-                    pr::codec_kind::fixed8, pr::codec_kind::bfp8}) {
+  for (auto kind :
+       {pr::codec_kind::identity, pr::codec_kind::random_sparse, pr::codec_kind::atomo_entry,
+        pr::codec_kind::topk, pr::codec_kind::qsgd, pr::codec_kind::fixed8, pr::codec_kind::bfp8}) {
     const std::string name = pr::to_string(kind);
     benchmark::RegisterBenchmark(("protocols/encode/" + name + "/1M").c_str(), encode,
                                  params_of(kind), k1M)
-        ->Unit(benchmark::kMillisecond)->Repetitions(kRepetitions);
+        ->Unit(benchmark::kMillisecond)
+        ->Repetitions(kRepetitions);
     benchmark::RegisterBenchmark(("protocols/decode/" + name + "/1M").c_str(), decode,
                                  params_of(kind), k1M)
-        ->Unit(benchmark::kMillisecond)->Repetitions(kRepetitions);
+        ->Unit(benchmark::kMillisecond)
+        ->Repetitions(kRepetitions);
   }
   for (auto [rows, cols] : {std::pair<std::size_t, std::size_t>{784, 100}, {400, 400}}) {
     auto p = params_of(pr::codec_kind::atomo_svd);
@@ -88,10 +90,12 @@ void register_all() {
     const std::string shape = std::to_string(rows) + "x" + std::to_string(cols);
     benchmark::RegisterBenchmark(("protocols/encode/atomo-svd/" + shape).c_str(), encode, p,
                                  rows * cols)
-        ->Unit(benchmark::kMillisecond)->Repetitions(kRepetitions);
+        ->Unit(benchmark::kMillisecond)
+        ->Repetitions(kRepetitions);
     benchmark::RegisterBenchmark(("protocols/decode/atomo-svd/" + shape).c_str(), decode, p,
                                  rows * cols)
-        ->Unit(benchmark::kMillisecond)->Repetitions(kRepetitions);
+        ->Unit(benchmark::kMillisecond)
+        ->Repetitions(kRepetitions);
   }
 }
 

@@ -71,7 +71,8 @@ expected<void> validate(const codec_params& p, std::size_t dim) {
     return make_error(errc::invalid_config, "codec: unknown kind");
   }
   switch (p.kind) {
-    case codec_kind::identity: return {};
+    case codec_kind::identity:
+      return {};
     case codec_kind::random_sparse:
       if (dim > 0xffffffffu) return bad(p.kind, "dim must be below 2^32");
       return validate_sparse(p);
@@ -114,10 +115,14 @@ unexpected malformed(codec_kind kind, const std::string& what) {
 
 std::uint8_t header_aux(const codec_params& p) {
   switch (p.kind) {
-    case codec_kind::qsgd: return static_cast<std::uint8_t>(p.bits);
-    case codec_kind::fixed8: return static_cast<std::uint8_t>(static_cast<std::int8_t>(p.fraction_bits));
-    case codec_kind::random_sparse: return static_cast<std::uint8_t>(p.solver);
-    default: return 0;
+    case codec_kind::qsgd:
+      return static_cast<std::uint8_t>(p.bits);
+    case codec_kind::fixed8:
+      return static_cast<std::uint8_t>(static_cast<std::int8_t>(p.fraction_bits));
+    case codec_kind::random_sparse:
+      return static_cast<std::uint8_t>(p.solver);
+    default:
+      return 0;
   }
 }
 
@@ -163,14 +168,22 @@ void encoder::encode(std::span<const float> x, const core::rng_key& key,
   writer w(out);
   put_header(w, params_.kind, header_aux(params_), dim_);
   switch (params_.kind) {
-    case codec_kind::identity: w.put_span(x); break;
+    case codec_kind::identity:
+      w.put_span(x);
+      break;
     case codec_kind::random_sparse:
     case codec_kind::atomo_entry:
-    case codec_kind::topk: encode_sparse(params_, x, key, residual_, w); break;
-    case codec_kind::atomo_svd: encode_svd(params_, x, key, w); break;
+    case codec_kind::topk:
+      encode_sparse(params_, x, key, residual_, w);
+      break;
+    case codec_kind::atomo_svd:
+      encode_svd(params_, x, key, w);
+      break;
     case codec_kind::qsgd:
     case codec_kind::fixed8:
-    case codec_kind::bfp8: encode_quant(params_, x, key, w); break;
+    case codec_kind::bfp8:
+      encode_quant(params_, x, key, w);
+      break;
   }
 }
 
@@ -197,11 +210,17 @@ expected<void> decode(const codec_params& p, std::span<const std::byte> in, std:
       break;
     case codec_kind::random_sparse:
     case codec_kind::atomo_entry:
-    case codec_kind::topk: body = decode_sparse(p, r, out); break;
-    case codec_kind::atomo_svd: body = decode_svd(p, r, out); break;
+    case codec_kind::topk:
+      body = decode_sparse(p, r, out);
+      break;
+    case codec_kind::atomo_svd:
+      body = decode_svd(p, r, out);
+      break;
     case codec_kind::qsgd:
     case codec_kind::fixed8:
-    case codec_kind::bfp8: body = decode_quant(p, r, out); break;
+    case codec_kind::bfp8:
+      body = decode_quant(p, r, out);
+      break;
   }
   if (!body) return body;
   if (r.remaining() != 0) {

@@ -52,7 +52,8 @@ void encode_qsgd(const codec_params& p, std::span<const float> x, const core::rn
   for (std::size_t i = 0; i < d; ++i) {
     const double nu = norms[i / n];
     const double r = nu > 0 ? std::fabs(double(x[i])) * s / nu : 0.0;
-    const auto level = static_cast<std::uint64_t>(stochastic_round(r, word_uniform(u[i]), 0, long(s)));
+    const auto level =
+        static_cast<std::uint64_t>(stochastic_round(r, word_uniform(u[i]), 0, long(s)));
     const std::uint64_t code = (std::signbit(x[i]) && level ? 1ull << (b - 1) : 0) | level;
     acc |= code << nacc;
     nacc += b;

@@ -74,7 +74,8 @@ std::vector<double> greedy(std::span<const double> a, double budget, std::size_t
 
 std::vector<double> keep_probabilities_count(std::span<const double> a, double budget) {
   const auto max_saturated = static_cast<std::size_t>(std::max(0.0, std::ceil(budget)));
-  return saturating(a, max_saturated, [&](std::size_t j, double s, double) { return (budget - j) / s; });
+  return saturating(a, max_saturated,
+                    [&](std::size_t j, double s, double) { return (budget - j) / s; });
 }
 
 std::vector<double> keep_probabilities(std::span<const float> x, const codec_params& p) {
@@ -85,7 +86,8 @@ std::vector<double> keep_probabilities(std::span<const float> x, const codec_par
     double norm2 = 0;
     for (double v : a) norm2 += v * v;
     const double target = p.variance * norm2;
-    return saturating(a, a.size(), [&](std::size_t, double s, double q) { return s / (target + q); });
+    return saturating(a, a.size(),
+                      [&](std::size_t, double s, double q) { return s / (target + q); });
   }
   if (p.solver == sparse_solver::greedy) return greedy(a, budget, p.greedy_iterations);
   return keep_probabilities_count(a, budget);
@@ -153,8 +155,8 @@ expected<void> decode_sparse(const codec_params& p, reader& r, std::span<float> 
     return malformed(p.kind, fmt::format("count {} exceeds dim {}", count, out.size()));
   }
   if (r.remaining() != std::size_t{count} * 8) {
-    return malformed(p.kind, fmt::format("{} bytes for {} entries where {} expected",
-                                         r.remaining(), count, std::size_t{count} * 8));
+    return malformed(p.kind, fmt::format("{} bytes for {} entries where {} expected", r.remaining(),
+                                         count, std::size_t{count} * 8));
   }
   std::vector<std::uint32_t> idx(count);
   std::vector<float> val(count);

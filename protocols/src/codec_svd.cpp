@@ -7,8 +7,8 @@
 
 #include "codec_impl.hpp"
 
-#include <Eigen/SVD>
 #include <fmt/format.h>
+#include <Eigen/SVD>
 
 #include <algorithm>
 

@@ -19,10 +19,10 @@ namespace sgmc::test::codecs {
 
 namespace pr = sgmc::protocols;
 
-inline constexpr std::array kAllKinds = {
-    pr::codec_kind::identity, pr::codec_kind::random_sparse, pr::codec_kind::atomo_entry,
-    pr::codec_kind::atomo_svd, pr::codec_kind::topk,         pr::codec_kind::qsgd,
-    pr::codec_kind::fixed8,   pr::codec_kind::bfp8};
+inline constexpr std::array kAllKinds = {pr::codec_kind::identity,    pr::codec_kind::random_sparse,
+                                         pr::codec_kind::atomo_entry, pr::codec_kind::atomo_svd,
+                                         pr::codec_kind::topk,        pr::codec_kind::qsgd,
+                                         pr::codec_kind::fixed8,      pr::codec_kind::bfp8};
 
 /// atomo-svd's blocks in the tests: a matrix, a square one, a bias column.
 inline const std::vector<pr::matrix_shape> kShapes = {{8, 6}, {5, 5}, {10, 1}};
@@ -49,7 +49,8 @@ inline std::vector<float> test_vector(std::size_t n, std::uint64_t seed) {
   std::vector<float> x(n);
   core::fill_normal(core::rng_key{seed, 0, 0, core::rng_stream::user}, 0, x);
   const float scale[] = {0.1f, 1.0f, 2.0f};
-  for (std::size_t i = 0; i < n; ++i) x[i] = i % 17 == 0 ? 0.0f : std::clamp(x[i] * scale[i % 3], -3.0f, 3.0f);
+  for (std::size_t i = 0; i < n; ++i)
+    x[i] = i % 17 == 0 ? 0.0f : std::clamp(x[i] * scale[i % 3], -3.0f, 3.0f);
   return x;
 }
 
@@ -152,15 +153,19 @@ struct fuzz_counts {
 /// appended bytes, random buffers); every rejection must be an errc::protocol error.
 inline fuzz_counts fuzz_decoder(const pr::codec_params& p, const std::vector<std::byte>& valid,
                                 std::size_t dim, std::size_t iterations) {
-  core::philox_engine rng(core::rng_key{99, 0, static_cast<std::uint64_t>(p.kind), core::rng_stream::user});
+  core::philox_engine rng(
+      core::rng_key{99, 0, static_cast<std::uint64_t>(p.kind), core::rng_stream::user});
   fuzz_counts counts;
   std::vector<float> out(dim);
-  const std::uint32_t edges[] = {0u, 1u, 0xffffffffu, 0x80000000u, std::uint32_t(dim),
-                                 std::uint32_t(dim + 1), 0x7f800000u, 0xff};
+  const std::uint32_t edges[] = {
+      0u,          1u,  0xffffffffu, 0x80000000u, std::uint32_t(dim), std::uint32_t(dim + 1),
+      0x7f800000u, 0xff};
   for (std::size_t it = 0; it < iterations; ++it) {
     auto buf = valid;
     switch (it % 5) {
-      case 0: buf.resize(rng.below(buf.size())); break;
+      case 0:
+        buf.resize(rng.below(buf.size()));
+        break;
       case 1:
         for (auto n = 1 + rng.below(4); n-- > 0;) {
           buf[rng.below(buf.size())] ^= std::byte(1u << rng.below(8));

@@ -15,8 +15,8 @@
 //   topk           biased: send the k = ⌈ρ d⌉ largest |x_i + e_i|, keep the rest in e (error
 //                  feedback, one encoder per sender)
 //   qsgd           Alistarh et al. 2017: per bucket of n values, norm ν; level
-//                  l_i = ⌊|x_i| s / ν⌋ rounded up with probability of the remainder, s = 2^(b−1) − 1;
-//                  x̂_i = sign(x_i) ν l_i / s. E‖x̂ − x‖² ≤ min(n / s², √n / s) ‖x‖² (Lemma 3.1)
+//                  l_i = ⌊|x_i| s / ν⌋ rounded up with probability of the remainder, s = 2^(b−1) −
+//                  1; x̂_i = sign(x_i) ν l_i / s. E‖x̂ − x‖² ≤ min(n / s², √n / s) ‖x‖² (Lemma 3.1)
 //   fixed8         8-bit fixed point q = SR(x 2^f) clipped to [−128, 127], x̂ = q 2^−f; unbiased
 //                  inside the range (clipping outside it is biased)
 //   bfp8           block floating point: per block of B values one exponent e with
