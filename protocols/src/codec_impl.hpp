@@ -77,6 +77,8 @@ inline double word_uniform(std::uint32_t w) { return (static_cast<double>(w) + 0
 void encode_quant(const codec_params& p, std::span<const float> x, const core::rng_key& key,
                   writer& w);
 expected<void> decode_quant(const codec_params& p, reader& r, std::span<float> out);
+/// λ of the keep probabilities p_i = min(λ |x_i|, 1) of random-sparse and atomo-entry.
+double keep_lambda(std::span<const float> x, const codec_params& p);
 void encode_sparse(const codec_params& p, std::span<const float> x, const core::rng_key& key,
                    std::vector<float>& residual, writer& w);
 expected<void> decode_sparse(const codec_params& p, reader& r, std::span<float> out);

@@ -16,56 +16,71 @@ namespace sgmc::protocols {
 
 namespace {
 
-/// p_i = min(λ a_i, 1) where the j largest are saturated and λ = lambda(j, S_j, Q_j) for the
-/// smallest j with λ a_(j) ≤ 1 (a_(j): a in decreasing order; S_j, Q_j: sums of a and a² over
-/// the rest). At most max_saturated values saturate, so only that many are sorted.
-template <class Lambda>
-std::vector<double> saturating(std::span<const double> a, std::size_t max_saturated,
-                               Lambda lambda) {
-  std::vector<double> top;
+/// λ of p_i = min(λ |v_i|, 1) where the j largest |v_i| are saturated and
+/// λ = lambda(j, S_j, Q_j) for the smallest j with λ |v|_(j) ≤ 1 (|v|_(j): decreasing order;
+/// S_j, Q_j: sums of |v| and v² over the rest); ∞ when every nonzero saturates. At most
+/// max_saturated values saturate, so only that many are sorted (nth_element, then sort).
+template <class T, class Lambda>
+double saturating(std::span<const T> v, std::size_t max_saturated, Lambda lambda) {
+  std::vector<T> top;
   double s = 0, q = 0;
-  for (double v : a) {
-    if (v > 0) top.push_back(v);
-    s += v;
-    q += v * v;
+  for (T x : v) {
+    const T a = std::fabs(x);
+    if (a > 0) top.push_back(a);
+    s += a;
+    q += double(a) * a;
   }
   const std::size_t k = std::min(top.size(), max_saturated + 1);
   if (k < top.size()) std::nth_element(top.begin(), top.begin() + k, top.end(), std::greater<>());
   std::sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(k), std::greater<>());
-  double lam = std::numeric_limits<double>::infinity();  // every nonzero kept unless found
   for (std::size_t j = 0; j < k && s > 0; ++j) {
     const double l = lambda(j, s, q);
-    if (l * top[j] <= 1.0) {
-      lam = l;
-      break;
-    }
+    if (l * top[j] <= 1.0) return l;
     s -= top[j];
-    q -= top[j] * top[j];
+    q -= double(top[j]) * top[j];
   }
-  std::vector<double> p(a.size(), 0.0);
-  for (std::size_t i = 0; i < a.size(); ++i) p[i] = a[i] > 0 ? std::min(lam * a[i], 1.0) : 0.0;
-  return p;
+  return std::numeric_limits<double>::infinity();
 }
 
-std::vector<double> abs_of(std::span<const float> x) {
-  std::vector<double> a(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) a[i] = std::fabs(static_cast<double>(x[i]));
-  return a;
+template <class T>
+double count_lambda(std::span<const T> v, double budget) {
+  const auto max_saturated = static_cast<std::size_t>(std::max(0.0, std::ceil(budget)));
+  return saturating(v, max_saturated,
+                    [&](std::size_t j, double s, double) { return (budget - j) / s; });
 }
 
-/// Wangni et al.'s greedy iteration (their Algorithm 3) for Σ p_i = budget.
-std::vector<double> greedy(std::span<const double> a, double budget, std::size_t iterations) {
-  const double total = std::accumulate(a.begin(), a.end(), 0.0);
-  std::vector<double> p(a.size(), 0.0);
-  if (total == 0) return p;
-  for (std::size_t i = 0; i < a.size(); ++i) p[i] = std::min(budget * a[i] / total, 1.0);
+/// Wangni et al.'s greedy iteration (their Algorithm 3) for Σ p_i = budget: p⁰ = min(λ⁰|x_i|, 1)
+/// with λ⁰ = budget / ‖x‖₁, then λ ← c λ, c = (budget − #saturated) / Σ_unsaturated p_i, while
+/// c > 1. Every p_i stays of the form min(λ |x_i|, 1).
+double greedy_lambda(std::span<const float> x, double budget, std::size_t iterations) {
+  double total = 0;
+  for (float v : x) total += std::fabs(v);
+  if (total == 0) return 0.0;
+  double lam = budget / total;
   for (std::size_t it = 0; it < iterations; ++it) {
     double saturated = 0, rest = 0;
-    for (double pi : p) (pi >= 1.0 ? saturated : rest) += pi >= 1.0 ? 1.0 : pi;
+    for (float v : x) {
+      const double pi = lam * std::fabs(v);
+      if (pi >= 1.0) {
+        saturated += 1;
+      } else {
+        rest += pi;
+      }
+    }
     if (rest == 0) break;
     const double c = (budget - saturated) / rest;
     if (c <= 1.0) break;
-    for (double& pi : p) pi = std::min(c * pi, 1.0);
+    lam *= c;
+  }
+  return lam;
+}
+
+template <class T>
+std::vector<double> probabilities(std::span<const T> v, double lam) {
+  std::vector<double> p(v.size(), 0.0);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double a = std::fabs(static_cast<double>(v[i]));
+    p[i] = a > 0 ? std::min(lam * a, 1.0) : 0.0;
   }
   return p;
 }
@@ -73,27 +88,29 @@ std::vector<double> greedy(std::span<const double> a, double budget, std::size_t
 }  // namespace
 
 std::vector<double> keep_probabilities_count(std::span<const double> a, double budget) {
-  const auto max_saturated = static_cast<std::size_t>(std::max(0.0, std::ceil(budget)));
-  return saturating(a, max_saturated,
-                    [&](std::size_t j, double s, double) { return (budget - j) / s; });
+  return probabilities(a, count_lambda(a, budget));
 }
 
 std::vector<double> keep_probabilities(std::span<const float> x, const codec_params& p) {
-  const auto a = abs_of(x);
-  if (p.kind == codec_kind::atomo_entry) return keep_probabilities_count(a, p.atoms);
-  const double budget = p.fraction * static_cast<double>(x.size());
-  if (p.budget == sparse_budget::variance) {
-    double norm2 = 0;
-    for (double v : a) norm2 += v * v;
-    const double target = p.variance * norm2;
-    return saturating(a, a.size(),
-                      [&](std::size_t, double s, double q) { return s / (target + q); });
-  }
-  if (p.solver == sparse_solver::greedy) return greedy(a, budget, p.greedy_iterations);
-  return keep_probabilities_count(a, budget);
+  return probabilities(x, codec_detail::keep_lambda(x, p));
 }
 
 namespace codec_detail {
+
+double keep_lambda(std::span<const float> x, const codec_params& p) {
+  if (p.kind == codec_kind::atomo_entry) return count_lambda(x, p.atoms);
+  const double budget = p.fraction * static_cast<double>(x.size());
+  if (p.budget == sparse_budget::variance) {
+    double norm2 = 0;
+    for (float v : x) norm2 += double(v) * v;
+    const double target = p.variance * norm2;
+    return saturating(x, x.size(),
+                      [&](std::size_t, double s, double q) { return s / (target + q); });
+  }
+  if (p.solver == sparse_solver::greedy) return greedy_lambda(x, budget, p.greedy_iterations);
+  return count_lambda(x, budget);
+}
+
 namespace {
 
 void put_sparse(writer& w, std::span<const std::uint32_t> idx, std::span<const float> val) {
@@ -104,14 +121,17 @@ void put_sparse(writer& w, std::span<const std::uint32_t> idx, std::span<const f
 
 void encode_random(const codec_params& p, std::span<const float> x, const core::rng_key& key,
                    writer& w) {
-  const auto prob = keep_probabilities(x, p);
+  const double lam = keep_lambda(x, p);
   std::vector<std::uint32_t> u(x.size()), idx;
   core::fill_bits(key, 0, u);
   std::vector<float> val;
   for (std::size_t i = 0; i < x.size(); ++i) {
-    if (prob[i] > 0 && word_uniform(u[i]) < prob[i]) {
+    const double a = std::fabs(static_cast<double>(x[i]));
+    if (a == 0) continue;
+    const double pi = std::min(lam * a, 1.0);
+    if (word_uniform(u[i]) < pi) {
       idx.push_back(static_cast<std::uint32_t>(i));
-      val.push_back(static_cast<float>(x[i] / prob[i]));
+      val.push_back(static_cast<float>(x[i] / pi));
     }
   }
   put_sparse(w, idx, val);
