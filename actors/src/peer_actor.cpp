@@ -129,7 +129,8 @@ expected<void> peer_actor::send_protocol(const protocols::endpoint& to, const ca
     auto& values = payload_of(m).values;
     const auto n = static_cast<std::uint64_t>(values.size());
     const auto& side = side_path(to, dest, n * sizeof(float));
-    if (!side.empty()) {
+    // (An encoded payload (`[codec]`) has no floats: it travels in the CAF message.)
+    if (!side.empty() && payload_of(m).encoded.empty()) {
       // The payload first: it is in flight (or filed) before its control message is handled.
       auto ticket = ctx_.channel->send(side, std::move(values));
       if (!ticket) return unexpected(ticket.error());

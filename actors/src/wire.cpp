@@ -118,20 +118,27 @@ struct float_reader {
 
 }  // namespace
 
+// A payload: its floats as one raw block, then its encoded bytes (`[codec]`; empty for plain
+// floats) as another, each after its length.
 caf::error inspect(caf::serializer& f, payload& x) {
   std::size_t n = x.values.size();
-  if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
+  std::size_t e = x.encoded.size();
+  if (n > kMaxPayloadFloats || e > kMaxPayloadEncodedBytes)
+    return caf::make_error(caf::sec::invalid_argument);
   return caf::error::eval(
       [&] { return f.begin_sequence(n); },
       [&] { return n > 0 ? f.apply_raw(n * sizeof(float), x.values.data()) : caf::error{}; },
+      [&] { return f.end_sequence(); }, [&] { return f.begin_sequence(e); },
+      [&] { return e > 0 ? f.apply_raw(e, x.encoded.data()) : caf::error{}; },
       [&] { return f.end_sequence(); });
 }
 
-caf::error inspect(caf::deserializer& f, payload& x) {
+namespace {
+
+caf::error read_floats(caf::deserializer& f, std::vector<float>& v) {
   std::size_t n = 0;
   if (auto err = f.begin_sequence(n)) return err;
   if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
-  auto& v = x.values;
   if (auto* bytes = dynamic_cast<caf::binary_deserializer*>(&f)) {
     // The common case (BASP, tests): the whole message is in memory; check before allocating,
     // then copy straight into uninitialised storage (resize() would zero it first: one more
@@ -151,6 +158,34 @@ caf::error inspect(caf::deserializer& f, payload& x) {
     }
   }
   return f.end_sequence();
+}
+
+caf::error read_bytes(caf::deserializer& f, std::vector<std::byte>& v) {
+  std::size_t n = 0;
+  if (auto err = f.begin_sequence(n)) return err;
+  if (n > kMaxPayloadEncodedBytes) return caf::make_error(caf::sec::invalid_argument);
+  if (auto* bytes = dynamic_cast<caf::binary_deserializer*>(&f)) {
+    if (n > bytes->remaining()) return caf::make_error(caf::sec::end_of_stream);
+    const auto* p = reinterpret_cast<const std::byte*>(bytes->remainder().data());
+    v.assign(p, p + n);
+    bytes->skip(n);
+  } else {
+    v.clear();
+    while (v.size() < n) {
+      const std::size_t lo = v.size();
+      const std::size_t m = std::min(kLoadChunkFloats * sizeof(float), n - lo);
+      v.resize(lo + m);
+      if (auto err = f.apply_raw(m, v.data() + lo)) return err;
+    }
+  }
+  return f.end_sequence();
+}
+
+}  // namespace
+
+caf::error inspect(caf::deserializer& f, payload& x) {
+  if (auto err = read_floats(f, x.values)) return err;
+  return read_bytes(f, x.encoded);
 }
 
 caf::error inspect(caf::serializer& f, push& x) { return apply_bitwise(f, x); }

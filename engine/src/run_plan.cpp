@@ -21,12 +21,28 @@ expected<std::unique_ptr<samplers::sampler>> kernel(const run_plan& s, std::size
   return samplers::make_sampler(s.sampler, n);
 }
 
+// atomo-svd's matrices: the model's blocks (param_layout) in θ's order. A block of shape
+// (r, c) is stored row-major, i.e. column-major c × r, the layout the codec reads; a vector of
+// n values is n × 1; a block of more dimensions is (its first, the rest) likewise.
+void set_codec_shapes(protocols::codec_params& c, const models::model& model) {
+  if (c.kind != protocols::codec_kind::atomo_svd || !c.shapes.empty()) return;
+  for (const auto& b : model.param_layout()) {
+    const std::size_t n = b.size();
+    if (b.shape.size() >= 2)
+      c.shapes.push_back({n / b.shape.front(), b.shape.front()});
+    else
+      c.shapes.push_back({n, 1});
+  }
+}
+
 }  // namespace
 
 run_plan make_plan(const run_config& cfg, const models::model& model,
                    const samplers::schedule& sched) {
   run_plan plan;
   plan.protocol = cfg.protocol.params;
+  set_codec_shapes(plan.protocol.codec.push, model);
+  set_codec_shapes(plan.protocol.codec.pull, model);
   plan.run.steps = cfg.run.steps;
   plan.run.burnin = cfg.run.burnin;
   plan.run.thin = cfg.run.thin;

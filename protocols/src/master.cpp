@@ -1,6 +1,7 @@
 #include "sgmc/protocols/master.hpp"
 
 #include "async_master.hpp"
+#include "coded.hpp"
 #include "downpour_master.hpp"
 #include "elastic_master.hpp"
 #include "ssp_master.hpp"
@@ -49,6 +50,9 @@ expected<void> check_setup(const master_setup& s) {
 
 expected<std::unique_ptr<master>> make_master(master_setup setup) {
   if (auto ok = check_setup(setup); !ok) return unexpected(ok.error());
+  const auto protocol = setup.protocol;
+  const auto run = setup.run;
+  const auto shard = setup.shard;
   std::unique_ptr<master> m;
   switch (setup.protocol.kind) {
     case protocol_kind::sync:
@@ -69,6 +73,7 @@ expected<std::unique_ptr<master>> make_master(master_setup setup) {
     case protocol_kind::none:  // rejected by check_setup
       break;
   }
+  if (m && protocol.codec.active()) m = detail::coded(std::move(m), protocol, run, shard);
   return m;
 }
 

@@ -61,6 +61,18 @@ expected<void> validate(const protocol_params& p, std::size_t dim) {
                       fmt::format("protocol.shards must be <= {} for dim {} (a shard owns whole "
                                   "blocks of {} elements), got {}",
                                   blocks, dim, kSliceAlign, p.shards));
+  for (const auto& [dir, c] :
+       {std::pair{"push", &p.codec.push}, std::pair{"pull", &p.codec.pull}}) {
+    if (c->kind == codec_kind::atomo_svd && p.shards > 1)
+      return make_error(errc::invalid_config,
+                        fmt::format("codec.{} = \"atomo-svd\" needs protocol.shards = 1 (its "
+                                    "matrices are the model's, whole), got {}",
+                                    dir, p.shards));
+    for (shard_id k = 0; k < p.shards; ++k) {
+      if (auto ok = validate(*c, shard_slice(dim, p.shards, k).size); !ok)
+        return make_error(ok.error().code, fmt::format("codec.{}: {}", dir, ok.error().message));
+    }
+  }
   return {};
 }
 

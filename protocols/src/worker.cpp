@@ -1,5 +1,6 @@
 #include "sgmc/protocols/worker.hpp"
 
+#include "coded.hpp"
 #include "downpour_worker.hpp"
 #include "elastic_worker.hpp"
 #include "gradient_worker.hpp"
@@ -54,6 +55,9 @@ expected<void> check_setup(const worker_setup& s) {
 
 expected<std::unique_ptr<worker>> make_worker(worker_setup setup) {
   if (auto ok = check_setup(setup); !ok) return unexpected(ok.error());
+  const auto protocol = setup.protocol;
+  const auto run = setup.run;
+  const auto dim = setup.dim;
   std::unique_ptr<worker> w;
   switch (setup.protocol.kind) {
     case protocol_kind::sync:
@@ -70,6 +74,7 @@ expected<std::unique_ptr<worker>> make_worker(worker_setup setup) {
     case protocol_kind::none:  // rejected by check_setup
       break;
   }
+  if (w && protocol.codec.active()) w = detail::coded(std::move(w), protocol, run, dim);
   return w;
 }
 

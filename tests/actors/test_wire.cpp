@@ -90,7 +90,7 @@ bytes params_prefix() {
   m.shard = 1;
   m.version = 2;
   auto buf = save(m);
-  buf.pop_back();  // the empty payload's one-byte length
+  buf.resize(buf.size() - 2);  // the empty payload's lengths: floats and encoded bytes
   return buf;
 }
 
@@ -225,6 +225,35 @@ TEST_CASE("a lying length from a streaming deserializer allocates at most one ch
   p::theta_reply out;
   CHECK(source(out));
   CHECK(out.data.values.capacity() <= (std::size_t{1} << 20));
+}
+
+TEST_CASE("an encoded payload ([codec]) round-trips and its length is checked", "[wire]") {
+  p::push in;
+  in.worker = 3;
+  in.seq = 9;
+  for (int i = 0; i < 777; ++i) in.data.encoded.push_back(static_cast<std::byte>(i * 37));
+  auto buf = save(in);
+  CHECK(buf.size() < in.data.encoded.size() + 64);
+  p::push out;
+  REQUIRE(!load(buf, out));
+  CHECK(out.data.values.empty());
+  CHECK(out.data.encoded == in.data.encoded);
+  CHECK(out.seq == 9);
+  // Cut anywhere in the encoded bytes or their length: an error, never a short payload.
+  for (std::size_t cut : {buf.size() - 1, buf.size() - 400, buf.size() - 778}) {
+    const bytes part(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(cut));
+    p::push o;
+    INFO("cut at " << cut << " of " << buf.size());
+    CHECK(load(part, o));
+  }
+  // A length beyond what remains is refused before allocating.
+  auto lie = buf;
+  lie.resize(buf.size() - 777 - 2);  // drop the bytes and their 2-byte length
+  append_varbyte(lie, std::uint32_t{1} << 30);
+  lie.insert(lie.end(), 8, '\0');
+  p::push o;
+  CHECK(load(lie, o));
+  CHECK(o.data.encoded.capacity() <= 8);
 }
 
 TEST_CASE("register_messages names every message type sgmc.<struct>", "[wire][actors]") {

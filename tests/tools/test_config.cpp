@@ -119,10 +119,39 @@ TEST_CASE("an unknown key is an error that suggests the nearest known key", "[co
 
 TEST_CASE("unknown and not-yet-supported sections are rejected", "[config]") {
   CHECK(error_of("[modle]\nkind = \"mlp\"\n").find("exp.toml: unknown section [modle]") == 0);
-  CHECK(error_of("[codec]\npush = \"identity\"\n") ==
-        "exp.toml: section [codec] is not yet supported");
+  CHECK(error_of("[precision]\nweights = \"fp32\"\n") ==
+        "exp.toml: section [precision] is not yet supported");
+  CHECK(error_of("[codec]\npush = \"identity\"\n").empty());
+  CHECK(error_of("[codec]\npush = \"zip\"\n").find("codec.push") != std::string::npos);
   CHECK(error_of("[protocol]\nkind = \"none\"\n").empty());
   CHECK(error_of("[protocol]\nkind = \"gossip\"\n").find("protocol.kind") != std::string::npos);
+}
+
+TEST_CASE("[codec] is read per direction, its hyperparameters shared, and written back",
+          "[config]") {
+  auto cfg = parse_config(
+      "[protocol]\nkind = \"async\"\n[codec]\npush = \"qsgd\"\npull = \"bfp8\"\nbits = 4\n"
+      "block_size = 16\nfraction = 0.25\nbudget = \"variance\"\nvariance = 0.5\n",
+      "exp.toml");
+  REQUIRE(cfg.has_value());
+  const auto& c = cfg->protocol.params.codec;
+  CHECK(c.push.kind == sgmc::protocols::codec_kind::qsgd);
+  CHECK(c.pull.kind == sgmc::protocols::codec_kind::bfp8);
+  for (const auto* p : {&c.push, &c.pull}) {
+    CHECK(p->bits == 4);
+    CHECK(p->block_size == 16);
+    CHECK(p->fraction == 0.25);
+    CHECK(p->budget == sgmc::protocols::sparse_budget::variance);
+    CHECK(p->variance == 0.5);
+  }
+  const auto text = to_toml(*cfg);
+  CHECK(text.find("[codec]") != std::string::npos);
+  CHECK(text.find("push = \"qsgd\"") != std::string::npos);
+  CHECK(text.find("budget = \"variance\"") != std::string::npos);
+  auto again = parse_config(text, "again.toml");
+  REQUIRE(again.has_value());
+  CHECK(again->protocol.params.codec.pull.kind == sgmc::protocols::codec_kind::bfp8);
+  CHECK(again->protocol.params.codec.pull.bits == 4);
 }
 
 TEST_CASE("[protocol], [staleness] and [trace] are read, checked and written back", "[config]") {
@@ -225,7 +254,7 @@ TEST_CASE("errors in overrides name the --set argument and the key", "[config]")
   CHECK(error_of("", {"nosuch.key=1"}).find("unknown key nosuch.key") != std::string::npos);
   CHECK(error_of("", {"sampler.step_size"}).find("expected section.key=value") !=
         std::string::npos);
-  CHECK(error_of("", {"codec.push=x"}).find("not yet supported") != std::string::npos);
+  CHECK(error_of("", {"precision.weights=x"}).find("not yet supported") != std::string::npos);
   // Checks across keys run after the overrides; an error only they bring names them.
   CHECK(error_of("", {"run.burnin=5000"}) ==
         "--set run.burnin=5000: run.burnin (5000) must be < run.steps (1000)");

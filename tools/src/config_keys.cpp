@@ -38,13 +38,13 @@ const config_key* find_key(std::string_view section, std::string_view name) {
 
 const std::vector<std::string_view>& config_sections() {
   static const std::vector<std::string_view> sections = {
-      "model",     "data",  "sampler", "run", "protocol",
-      "staleness", "trace", "cluster", "sim", "output"};
+      "model", "data",  "sampler", "run", "protocol", "staleness",
+      "codec", "trace", "cluster", "sim", "output"};
   return sections;
 }
 
 bool is_future_section(std::string_view section) {
-  constexpr std::string_view future[] = {"codec", "precision"};
+  constexpr std::string_view future[] = {"precision"};
   return std::find(std::begin(future), std::end(future), section) != std::end(future);
 }
 

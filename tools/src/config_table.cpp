@@ -98,6 +98,124 @@ void add_trace_keys(std::vector<config_key>& keys) {
       [](const std::string& x) { return toml_string(x); }));
 }
 
+// `[codec]`: a kind per direction, the hyperparameters shared by both (docs/codecs.md).
+template <class T, class Read, class Write>
+config_key codec_shared_key(std::string_view name, key_doc doc, Read read,
+                            T protocols::codec_params::*member, Write write) {
+  config_key key = make_key(
+      "codec", name, std::move(doc),
+      read, [member](auto& c) -> auto& { return c.protocol.params.codec.push.*member; }, write);
+  key.read = [base = key.read, member](const toml::node& node,
+                                       engine::run_config& cfg) -> expected<void> {
+    if (auto r = base(node, cfg); !r) return r;
+    cfg.protocol.params.codec.pull.*member = cfg.protocol.params.codec.push.*member;
+    return {};
+  };
+  return key;
+}
+
+void add_codec_keys(std::vector<config_key>& keys) {
+  const std::string_view s = "codec";
+  using protocols::codec_kind;
+  auto read_kind = [](const toml::node& v, std::string_view k) -> expected<codec_kind> {
+    auto text = read_choice(v, k, names(protocols::codec_kind_names));
+    if (!text) return unexpected(text.error());
+    return protocols::parse_codec_kind(*text);
+  };
+  auto write_kind = [](codec_kind k) { return toml_string(protocols::to_string(k)); };
+  const std::string kinds = describe_choices(names(protocols::codec_kind_names));
+  keys.push_back(make_key(s, "push",
+                          {"string", kinds,
+                           "what a worker's pushes (gradients, downpour's updates) and "
+                           "elastic exchanges become on the wire"},
+                          read_kind, SGMC_FIELD(protocol.params.codec.push.kind), write_kind));
+  keys.push_back(make_key(s, "pull",
+                          {"string", kinds,
+                           "what a master's params (θ, elastic's centre) become on "
+                           "the wire"},
+                          read_kind, SGMC_FIELD(protocol.params.codec.pull.kind), write_kind));
+  const real_range unit{0.0, 1.0, true, false};
+  auto real = [](real_range r) {
+    return [r](const toml::node& v, std::string_view k) { return read_real(v, k, r); };
+  };
+  auto integer = [](int_range r) {
+    return [r](const toml::node& v, std::string_view k) { return read_int(v, k, r); };
+  };
+  auto write_real = [](double x) { return toml_real(x); };
+  auto write_int = [](auto x) { return fmt::format("{}", x); };
+  using cp = protocols::codec_params;
+  keys.push_back(codec_shared_key(
+      "fraction",
+      {"number", unit.describe(),
+       "`random-sparse` (budget `fraction`): ρ, the expected fraction kept; `topk`: "
+       "k = ⌈ρ·dim⌉ values kept"},
+      real(unit), &cp::fraction, write_real));
+  using protocols::sparse_budget;
+  static constexpr const char* budget_names[] = {"fraction", "variance"};
+  keys.push_back(codec_shared_key(
+      "budget",
+      {"string", describe_choices(names(budget_names)),
+       "`random-sparse`: what fixes the keep probabilities, the expected fraction kept "
+       "or the relative variance"},
+      [](const toml::node& v, std::string_view k) -> expected<sparse_budget> {
+        auto text = read_choice(v, k, names(budget_names));
+        if (!text) return unexpected(text.error());
+        return *text == "variance" ? sparse_budget::variance : sparse_budget::fraction;
+      },
+      &cp::budget,
+      [](sparse_budget b) {
+        return toml_string(b == sparse_budget::variance ? "variance" : "fraction");
+      }));
+  keys.push_back(codec_shared_key(
+      "variance",
+      {"number", k_positive.describe(), "`random-sparse` (budget `variance`): ε, Σ Var x̂ᵢ = ε‖x‖²"},
+      real(k_positive), &cp::variance, write_real));
+  using protocols::sparse_solver;
+  static constexpr const char* solver_names[] = {"closed-form", "greedy"};
+  keys.push_back(codec_shared_key(
+      "solver",
+      {"string", describe_choices(names(solver_names)),
+       "`random-sparse`: Wangni et al.'s closed form for λ, or their greedy iteration"},
+      [](const toml::node& v, std::string_view k) -> expected<sparse_solver> {
+        auto text = read_choice(v, k, names(solver_names));
+        if (!text) return unexpected(text.error());
+        return *text == "greedy" ? sparse_solver::greedy : sparse_solver::closed_form;
+      },
+      &cp::solver,
+      [](sparse_solver x) {
+        return toml_string(x == sparse_solver::greedy ? "greedy" : "closed-form");
+      }));
+  const int_range iterations{1, 100};
+  keys.push_back(
+      codec_shared_key("greedy_iterations",
+                       {"integer", iterations.describe(),
+                        "`random-sparse` with solver `greedy`: at most this many passes"},
+                       integer(iterations), &cp::greedy_iterations, write_int));
+  keys.push_back(
+      codec_shared_key("atoms",
+                       {"number", k_positive.describe(),
+                        "`atomo-entry`: s, the expected entries kept; `atomo-svd`: s, the expected "
+                        "singular triplets kept per weight matrix"},
+                       real(k_positive), &cp::atoms, write_real));
+  const int_range bits{2, 16};
+  keys.push_back(codec_shared_key(
+      "bits", {"integer", bits.describe(), "`qsgd`: b, bits per value including the sign"},
+      integer(bits), &cp::bits, write_int));
+  const int_range bucket{1, k_max_width};
+  keys.push_back(codec_shared_key("bucket_size",
+                                  {"integer", bucket.describe(), "`qsgd`: values sharing one norm"},
+                                  integer(bucket), &cp::bucket_size, write_int));
+  const int_range fbits{-64, 64};
+  keys.push_back(codec_shared_key(
+      "fraction_bits",
+      {"integer", fbits.describe(), "`fixed8`: f, a value is q·2^−f, q in [−128, 127]"},
+      integer(fbits), &cp::fraction_bits, write_int));
+  const int_range block{1, 65536};
+  keys.push_back(codec_shared_key(
+      "block_size", {"integer", block.describe(), "`bfp8`: values sharing one exponent"},
+      integer(block), &cp::block_size, write_int));
+}
+
 void add_cluster_keys(std::vector<config_key>& keys) {
   const std::string_view s = "cluster";
   keys.push_back(bool_key(s, "data_channel", SGMC_FIELD(cluster.data_channel),
@@ -315,6 +433,7 @@ std::vector<config_key> build_config_keys() {
   add_run_keys(keys);
   add_protocol_keys(keys);
   add_staleness_keys(keys);
+  add_codec_keys(keys);
   add_trace_keys(keys);
   add_cluster_keys(keys);
   add_sim_keys(keys);

@@ -38,6 +38,8 @@ namespace sgmc::protocols {
 
 /// The largest payload one message may carry (CAF 0.17 caps a message at 2^32 bytes).
 inline constexpr std::size_t kMaxPayloadFloats = (std::size_t{1} << 30) - 1024;
+/// The largest encoded payload (`[codec]`): the same cap in bytes.
+inline constexpr std::size_t kMaxPayloadEncodedBytes = kMaxPayloadFloats * sizeof(float);
 
 // Binary (de)serialisation, defined in wire.cpp: exact matches, so they take precedence over
 // the generic inspect() templates of messages.hpp whenever CAF (de)serialises.
@@ -64,7 +66,8 @@ caf::error inspect(caf::deserializer& f, stop& x);
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payload& x) {
   auto n = static_cast<std::uint64_t>(x.values.size());
-  return f(caf::meta::type_name("payload"), n);
+  auto e = static_cast<std::uint64_t>(x.encoded.size());
+  return f(caf::meta::type_name("payload"), n, e);
 }
 
 }  // namespace sgmc::protocols

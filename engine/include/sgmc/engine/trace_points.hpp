@@ -1,7 +1,8 @@
 #pragma once
 // What the trace records of each protocol message: its type, its size in bytes (the fixed
 // fields plus a length word and 4 bytes per float of its payload, i.e. what one raw-block
-// serialisation puts on the wire) and the version it carries.
+// serialisation puts on the wire, or the encoded bytes of a payload a `[codec]` encoded) and
+// the version it carries.
 #include "sgmc/engine/trace.hpp"
 #include "sgmc/protocols/protocol.hpp"
 
@@ -10,8 +11,10 @@
 namespace sgmc::engine {
 
 namespace detail {
-// A payload on the wire: its length word, then the floats as one raw block.
+// A payload on the wire: its length word, then the floats as one raw block, or, encoded by a
+// `[codec]`, its length word and the encoded bytes.
 inline std::uint64_t payload_bytes(const protocols::payload& p) {
+  if (!p.encoded.empty()) return 8 + static_cast<std::uint64_t>(p.encoded.size());
   return 8 + 4 * static_cast<std::uint64_t>(p.values.size());
 }
 }  // namespace detail

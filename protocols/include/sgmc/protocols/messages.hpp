@@ -9,6 +9,7 @@
 // push is (shard version at apply time) − (push.version).
 #include "sgmc/core/version.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,11 +20,16 @@ using worker_id = std::uint32_t;
 using shard_id = std::uint32_t;
 using version_t = std::uint64_t;
 
-/// A slice of θ, a gradient or an update. One contiguous float buffer.
+/// A slice of θ, a gradient or an update. One contiguous float buffer, or, where `[codec]`
+/// names a codec for the message's direction, what that codec made of it (`encoded`, with
+/// `values` empty): the receiver decodes it (protocols/src/coded.hpp, docs/codecs.md).
 struct payload {
   std::vector<float> values;
+  std::vector<std::byte> encoded{};
 };
-inline bool operator==(const payload& a, const payload& b) { return a.values == b.values; }
+inline bool operator==(const payload& a, const payload& b) {
+  return a.values == b.values && a.encoded == b.encoded;
+}
 
 /// What a push carries.
 enum class push_kind : std::uint8_t {
@@ -87,7 +93,7 @@ struct sample {
 /// whenever a message's fields change; a node whose hello names another is refused (the hello
 /// is framed so that its version and sgmc's travel first and stay readable across versions:
 /// actors/src/wire.cpp).
-inline constexpr std::uint32_t kWireVersion = 2;
+inline constexpr std::uint32_t kWireVersion = 3;
 
 struct hello {
   std::string role;               ///< "worker" | "collector"

@@ -5,6 +5,7 @@
 // actors/, a test script, later the simulator) delivers events to them and carries out their
 // outboxes. See master.hpp, worker.hpp and collector.hpp for the state machines.
 #include "sgmc/core/error.hpp"
+#include "sgmc/protocols/codec.hpp"
 #include "sgmc/protocols/messages.hpp"
 
 #include <cstddef>
@@ -27,6 +28,17 @@ inline constexpr const char* protocol_kind_names[] = {"none", "sync",     "async
 expected<protocol_kind> parse_protocol_kind(const std::string& name);
 const char* to_string(protocol_kind kind);
 
+/// `[codec]`: what the payloads of each direction become on the wire (docs/codecs.md). The
+/// hyperparameters are shared; only the kinds differ per direction.
+struct codec_config {
+  codec_params push;  ///< worker → master: pushes (gradients, updates) and elastic exchanges
+  codec_params pull;  ///< master → worker: params (θ, or elastic's centre θ̃)
+  /// True when a payload of either direction is encoded (identity sends plain floats).
+  bool active() const {
+    return push.kind != codec_kind::identity || pull.kind != codec_kind::identity;
+  }
+};
+
 /// `[protocol]` keys (defaults and ranges documented in docs/config.md).
 struct protocol_params {
   protocol_kind kind = protocol_kind::async;
@@ -39,6 +51,7 @@ struct protocol_params {
   double elastic_alpha = 0.1;         ///< elastic: α in (0, 1], the centre's move per exchange
   std::uint32_t elastic_period = 10;  ///< elastic: τ local steps between exchanges (>= 1)
   bool shard_data = true;             ///< each worker draws from its own disjoint rows
+  codec_config codec;                 ///< `[codec]`
 };
 
 /// Checks ranges; errc::invalid_config naming the key as `protocol.<key>`.
