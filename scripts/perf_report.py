@@ -152,6 +152,40 @@ def messaging_table(msg):
     return rows
 
 
+def codec_table(codecs, msg):
+    """Encode and decode of every codec on 1M floats, its wire bytes, and whether it pays on the
+    loopback of this session's messaging benchmark (raw ZeroMQ, 1M floats): a codec pays when
+    encode + decode take less time than the bytes it saves take on that wire."""
+    zmq = msg.get("zmq/roundtrip_reqrep/1M/tcp")
+    # bytes_per_second counts both ways of a round trip: each way moves its bytes at that rate.
+    wire_bps = median_of(zmq, "bytes_per_second")[0] if zmq else None
+    rows = ["| codec | encode ms | decode ms | wire bytes / 4 B·n | saves on loopback ms | "
+            "pays on loopback? |",
+            "| --- | ---: | ---: | ---: | ---: | --- |"]
+    names = sorted({n.split("/")[2] + "/" + n.split("/")[3] for n in codecs
+                    if n.startswith("protocols/encode/")})
+    for name in names:
+        enc, dec = codecs.get(f"protocols/encode/{name}"), codecs.get(f"protocols/decode/{name}")
+        if enc is None or dec is None:
+            continue
+        e_ms = median_of(enc, "real_time")[0]
+        d_ms = median_of(dec, "real_time")[0]
+        ratio = median_of(enc, "ratio")[0]
+        n_bytes = median_of(enc, "bytes_per_second")[0] * e_ms / 1e3  # 4 B per float of x
+        if wire_bps:
+            saved_ms = 1e3 * n_bytes * (1.0 - ratio) / wire_bps
+            verdict = "yes" if e_ms + d_ms < saved_ms else \
+                "**no**: encode + decode cost more than the bytes they save"
+            saved = f"{saved_ms:.2f}"
+        else:
+            verdict, saved = "– (no messaging run)", "–"
+        rows.append(f"| {name} | {e_ms:.2f} | {d_ms:.2f} | {ratio:.3f} | {saved} | {verdict} |")
+    if wire_bps:
+        rows += ["", f"Loopback: raw ZeroMQ REQ/REP of 1M floats, {wire_bps / 1e9:.2f} GB/s "
+                     "(this session's messaging benchmark)."]
+    return rows
+
+
 def runs_tables(runs):
     rows = ["| run | trace on s | trace off s | on / off, medians | on / off, median of pairs "
             "| CPU s on / off, median of pairs |",
@@ -243,6 +277,10 @@ def main():
             fm = json.load(f)
         out += ["", "### Fashion-MNIST: loading against gzip, time to accuracy against PyTorch", ""]
         out += loading_rows(fm) + [""] + accuracy_rows(fm)
+    if os.path.exists(os.path.join(d, "codecs.json")):
+        codecs, _ = load_runs(os.path.join(d, "codecs.json"))
+        out += ["", "### Codecs: encode and decode against the loopback they save", ""]
+        out.extend(codec_table(codecs, msg))
     if msg:
         out.append("")
         out.append("### Messaging: push/pull round trips, CAF against raw ZeroMQ")
