@@ -295,3 +295,41 @@ TEST_CASE("the stationary variance tables of docs/protocols.md", "[.stationary-t
     std::printf("\n");
   }
 }
+
+TEST_CASE("the closed forms of docs/protocols.md agree with the Lyapunov solution",
+          "[protocols][stationary]") {
+  // sync: (T + εs²/(4W)) / (P(1 − εP/4)), exactly.
+  const scalar_target t{0.5, 0.2, 0.8, 4.0};
+  for (int W : {1, 2, 4}) {
+    const double closed = (t.T + t.eps * t.s2 / (4.0 * W)) / (t.P * (1.0 - t.eps * t.P / 4.0));
+    CHECK(std::abs(sync_scheme(t, W).stationary()(0, 0) / closed - 1.0) < 1e-9);
+  }
+  // async, W in turn: 1 + (2τ + 1) εP/4 to first order in εP (τ = W − 1); downpour with
+  // push_every = pull_every = 1 is the same recursion.
+  for (int W : {2, 4, 8}) {
+    const scalar_target u = unit_target(1e-3);
+    const double excess = ratio(async_scheme(u, W), 0) - 1.0, first = (2 * W - 1) * 1e-3 / 4;
+    CAPTURE(W, excess, first);
+    CHECK(std::abs(excess / first - 1.0) < 0.05);
+    CHECK(std::abs(ratio(downpour_scheme(u, W, 1, 1), 0) / ratio(async_scheme(u, W), 0) - 1.0) <
+          1e-9);
+  }
+  // ssp's fast-worker schedule: mean staleness 1/2.
+  CHECK(std::abs((ratio(ssp_scheme(unit_target(1e-3)), 0) - 1.0) / (2 * 1e-3 / 4) - 1.0) < 0.05);
+  // elastic, centre following the workers' mean: workers 1/W + (1 − 1/W) P/(P + ρ), centre
+  // 1/W (to 0.02 at α = 0.1, τ = 10, εP = 1e-4, as the table shows); α = 1: the posterior.
+  for (int W : {2, 4})
+    for (double rho : {0.1, 1.0, 10.0}) {
+      const auto S = elastic_scheme(unit_target(1e-4), W, rho, 0.1, 10).stationary();
+      const double worker = 1.0 / W + (1.0 - 1.0 / W) / (1.0 + rho);
+      CAPTURE(W, rho, S(1, 1), worker, S(0, 0));
+      CHECK(std::abs(S(1, 1) - worker) < 0.02);
+      CHECK(std::abs(S(0, 0) - 1.0 / W) < 0.02);
+      CHECK(std::abs(elastic_scheme(unit_target(1e-4), W, rho, 1.0, 10).stationary()(1, 1) - 1.0) <
+            0.005);
+    }
+  // Two cells of the tables, as printed there.
+  CHECK(std::abs(elastic_scheme(unit_target(1e-4), 2, 1.0, 0.1, 10).stationary()(1, 1) - 0.756) <
+        5e-4);
+  CHECK(std::abs(ratio(downpour_scheme(unit_target(1e-2), 4, 4, 2), 0) - 1.0541) < 5e-5);
+}
