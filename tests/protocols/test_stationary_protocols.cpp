@@ -260,8 +260,8 @@ scalar_target unit_target(double eps_p) { return {1.0, eps_p, 1.0, 0.0}; }
 }  // namespace
 
 // The numbers of docs/protocols.md, "What each protocol samples": printed by
-//   build/release/tests/protocols/sgmc_protocols_tests "[.stationary-table]" -s
-TEST_CASE("the stationary variance tables of docs/protocols.md", "[.stationary-table]") {
+//   build/release/tests/protocols/sgmc_protocols_tests "[table]" -s
+TEST_CASE("the stationary variance tables of docs/protocols.md", "[protocols][stationary][table]") {
   std::printf("Var / (T/P) of the master chain, no gradient noise\n");
   std::printf(
       "| εP | sync | async, W = 4 | ssp, fast worker | downpour, W = 4 | downpour, W = 4, "
