@@ -178,3 +178,43 @@ TEST_CASE("real sync in the actors samples the SGLD recursion's exact stationary
   CAPTURE(var, exact, s.run.seed);
   CHECK(std::abs(var / exact - 1.0) < 0.02);
 }
+
+TEST_CASE("real elastic in the actors: one worker and the centre sample the coupled recursion",
+          "[actors]") {
+  // One worker, so no order of delivery matters: its chain and the centre alternate as the
+  // rules say (tests/protocols/lyapunov.hpp, elastic_scheme). N(0.5, 2) in 2048 coordinates,
+  // gradient noise s = 2, ε = 0.2, T = 0.8, ρ = 1, α = 0.5, period 4: the worker's stationary
+  // variance is 1.440 (0.90 of the posterior's T/P). Draws after local steps that are
+  // multiples of the period, 80 steps apart (correlation 0.887^20 = 0.09 per period map):
+  // 200 draws give the variance to 0.22%, so 2% is 9 standard errors; 2ρ (−21%) or α/2
+  // (−20%) fail.
+  constexpr std::size_t dim = 2048;
+  const sgmc::test::scalar_target tg{0.5, 0.2, 0.8, 4.0};
+  auto g = sgmc::models::gaussian::diagonal(Eigen::VectorXd::Constant(dim, 0.5),
+                                            Eigen::VectorXd::Constant(dim, 2.0), 2.0);
+  REQUIRE(g);
+  auto s = setup(p::protocol_kind::elastic, **g, 1);
+  s.protocol.elastic_rho = 1.0;
+  s.protocol.elastic_alpha = 0.5;
+  s.protocol.elastic_period = 4;
+  s.sampler.step_size = tg.eps;
+  s.sampler.temperature = tg.T;
+  s.schedule = sgmc::samplers::schedule::constant(tg.eps);
+  s.run.burnin = 400;
+  s.run.thin = 80;
+  s.run.steps = s.run.burnin + 200 * s.run.thin;
+  t::memory_sink sink;
+  t::deterministic_fixture f;
+  run(f, s, sink);
+  summary_of(f);
+  REQUIRE(sink.draws.size() == 200);
+  double var = 0.0;
+  for (const auto& d : sink.draws) {
+    double sum = 0.0;
+    for (float x : d.theta) sum += (x - 0.5) * (x - 0.5);
+    var += sum / dim / double(sink.draws.size());
+  }
+  const double exact = sgmc::test::elastic_scheme(tg, 1, 1.0, 0.5, 4).stationary()(1, 1);
+  CAPTURE(var, exact, s.run.seed);
+  CHECK(std::abs(var / exact - 1.0) < 0.02);
+}
