@@ -3,6 +3,8 @@
 // raise staleness without deadlocking even past ssp's bound.
 #include "fixture.hpp"
 
+#include "../protocols/lyapunov.hpp"
+
 #include "sgmc/actors/embedded.hpp"
 #include "sgmc/models/gaussian.hpp"
 
@@ -137,4 +139,82 @@ TEST_CASE("real downpour and elastic: answers from older versions show as stalen
     CHECK(s3.staleness.mean() >= s0.staleness.mean() + 2.0);
     CHECK(s3.draws == s0.draws);
   }
+}
+
+TEST_CASE("real sync in the actors samples the SGLD recursion's exact stationary variance",
+          "[actors]") {
+  // N(0.5, 2) in 2048 independent coordinates, gradient noise s = 2 per worker, W = 2 workers,
+  // ε = 0.2, T = 0.8: sync's master chain is θ' = (1 − εP/2) θ + √(εT) ξ − (ε/2) (mean of the
+  // W gradient noises), whatever order the actors deliver in (tests/protocols/lyapunov.hpp,
+  // sync_scheme): stationary variance 0.18/0.0975 = 1.846, 15% above the posterior's T/P.
+  // Tolerance: a draw's variance across 2048 coordinates has a relative standard error
+  // √(2/2048) = 3.1%; 200 draws 25 versions apart (correlation 0.95^25 = 0.28 between draws,
+  // 0.08 between their squares) bring it to 0.24%, so 2% is 8 standard errors; T missing
+  // (+22%), gradient noise not averaged (+11%) or a √2 noise (+100%) fail.
+  constexpr std::size_t dim = 2048;
+  const sgmc::test::scalar_target tg{0.5, 0.2, 0.8, 4.0};
+  auto g = sgmc::models::gaussian::diagonal(Eigen::VectorXd::Constant(dim, 0.5),
+                                            Eigen::VectorXd::Constant(dim, 2.0), 2.0);
+  REQUIRE(g);
+  auto s = setup(p::protocol_kind::sync, **g, 2);
+  s.sampler.step_size = tg.eps;
+  s.sampler.temperature = tg.T;
+  s.schedule = sgmc::samplers::schedule::constant(tg.eps);
+  s.run.burnin = 200;
+  s.run.thin = 25;
+  s.run.steps = s.run.burnin + 200 * s.run.thin;
+  t::memory_sink sink;
+  t::deterministic_fixture f;
+  run(f, s, sink);
+  summary_of(f);
+  REQUIRE(sink.draws.size() == 200);
+  double var = 0.0;
+  for (const auto& d : sink.draws) {
+    double sum = 0.0;
+    for (float x : d.theta) sum += (x - 0.5) * (x - 0.5);
+    var += sum / dim / double(sink.draws.size());
+  }
+  const double exact = sgmc::test::sync_scheme(tg, 2).stationary()(0, 0);
+  CAPTURE(var, exact, s.run.seed);
+  CHECK(std::abs(var / exact - 1.0) < 0.02);
+}
+
+TEST_CASE("real elastic in the actors: one worker and the centre sample the coupled recursion",
+          "[actors]") {
+  // One worker, so no order of delivery matters: its chain and the centre alternate as the
+  // rules say (tests/protocols/lyapunov.hpp, elastic_scheme). N(0.5, 2) in 2048 coordinates,
+  // gradient noise s = 2, ε = 0.2, T = 0.8, ρ = 1, α = 0.5, period 4: the worker's stationary
+  // variance is 1.440 (0.90 of the posterior's T/P). Draws after local steps that are
+  // multiples of the period, 80 steps apart (correlation 0.887^20 = 0.09 per period map):
+  // 200 draws give the variance to 0.22%, so 2% is 9 standard errors; 2ρ (−21%) or α/2
+  // (−20%) fail.
+  constexpr std::size_t dim = 2048;
+  const sgmc::test::scalar_target tg{0.5, 0.2, 0.8, 4.0};
+  auto g = sgmc::models::gaussian::diagonal(Eigen::VectorXd::Constant(dim, 0.5),
+                                            Eigen::VectorXd::Constant(dim, 2.0), 2.0);
+  REQUIRE(g);
+  auto s = setup(p::protocol_kind::elastic, **g, 1);
+  s.protocol.elastic_rho = 1.0;
+  s.protocol.elastic_alpha = 0.5;
+  s.protocol.elastic_period = 4;
+  s.sampler.step_size = tg.eps;
+  s.sampler.temperature = tg.T;
+  s.schedule = sgmc::samplers::schedule::constant(tg.eps);
+  s.run.burnin = 400;
+  s.run.thin = 80;
+  s.run.steps = s.run.burnin + 200 * s.run.thin;
+  t::memory_sink sink;
+  t::deterministic_fixture f;
+  run(f, s, sink);
+  summary_of(f);
+  REQUIRE(sink.draws.size() == 200);
+  double var = 0.0;
+  for (const auto& d : sink.draws) {
+    double sum = 0.0;
+    for (float x : d.theta) sum += (x - 0.5) * (x - 0.5);
+    var += sum / dim / double(sink.draws.size());
+  }
+  const double exact = sgmc::test::elastic_scheme(tg, 1, 1.0, 0.5, 4).stationary()(1, 1);
+  CAPTURE(var, exact, s.run.seed);
+  CHECK(std::abs(var / exact - 1.0) < 0.02);
 }

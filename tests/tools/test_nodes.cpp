@@ -1,6 +1,7 @@
 // System tests of `sgmc node`: a master, workers and a collector as separate processes on
 // loopback (127.0.0.1 only). Every wait is on an output line or a process exit, bounded.
 #include "child_process.hpp"
+#include "sgmc/engine/npy_reader.hpp"
 #include "sgmc/engine/trace.hpp"
 #include "sgmc_test/tmp_dir.hpp"
 
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <regex>
@@ -49,8 +51,9 @@ bool check(const std::string& what) {
   return r.status == 0;
 }
 
-std::unique_ptr<child_process> start(const std::string& role, const args& extra) {
-  args argv{k_sgmc, "node", role, k_gauss};
+std::unique_ptr<child_process> start(const std::string& role, const args& extra,
+                                     const std::string& config = k_gauss) {
+  args argv{k_sgmc, "node", role, config};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<child_process>(argv);
 }
@@ -71,8 +74,9 @@ struct cluster {
   std::string address;  ///< 127.0.0.1:PORT, as the master printed it
 
   // Starts the master and, once it listens, `workers` workers (--id i) and the collector.
-  cluster(const std::string& out, const args& sets, int workers_n = 2) {
-    master = start("master", with_sets({"--listen", "127.0.0.1:0", "--out", out}, sets));
+  cluster(const std::string& out, const args& sets, int workers_n = 2,
+          const std::string& config = k_gauss) {
+    master = start("master", with_sets({"--listen", "127.0.0.1:0", "--out", out}, sets), config);
     auto line = master->wait_for_line("master listening on ", k_line_timeout);
     INFO(master->output());
     REQUIRE(line);
@@ -81,8 +85,9 @@ struct cluster {
     for (int i = 0; i < workers_n; ++i)
       workers.push_back(
           start("worker",
-                with_sets({"--connect", address, "--id", std::to_string(i), "--out", out}, sets)));
-    collector = start("collector", with_sets({"--connect", address, "--out", out}, sets));
+                with_sets({"--connect", address, "--id", std::to_string(i), "--out", out}, sets),
+                config));
+    collector = start("collector", with_sets({"--connect", address, "--out", out}, sets), config);
   }
 
   std::string outputs() const {
@@ -330,6 +335,52 @@ TEST_CASE("[codec] across processes: encoded pushes and params cross the wire an
   }
   CHECK(pushes >= 6000);
   CHECK(other == 0);
+}
+
+TEST_CASE("sync in four processes samples the SGLD recursion's exact stationary variance",
+          "[system]") {
+  // N(0.5, 1) in 1024 independent coordinates (model.variance left out: unit variance), no
+  // gradient noise, ε = 0.2, T = 0.8, two worker processes. Sync's master chain is
+  // θ' = (1 − εP/2) θ + √(εT) ξ (docs/protocols.md, "What each protocol samples"): stationary
+  // variance εT / (1 − (1 − εP/2)²) = 0.8421, 5.3% above the posterior's T/P = 0.8.
+  // Tolerance: a draw's variance across 1024 coordinates has a relative standard error
+  // √(2/1024) = 4.4%; 400 draws 25 versions apart (correlation 0.9^25 = 0.07, of squares
+  // 0.005) bring it to 0.22%, so 2% is 9 standard errors; the posterior's own 0.8 (−5%), T
+  // dropped (+25%) or a √2 noise (+100%) fail.
+  constexpr int dim = 1024, draws = 400, thin = 25, burnin = 200;
+  const double eps = 0.2, T = 0.8, P = 1.0, mu = 0.5;
+  tmp_dir dir("nodes-stationary");
+  const std::string config = dir.file("stationary.toml");
+  {
+    std::string mean;
+    for (int j = 0; j < dim; ++j) mean += (j ? ", " : "") + std::string("0.5");
+    std::ofstream f(config);
+    f << "name = \"stationary\"\nseed = 7\n[model]\nkind = \"gaussian\"\nmean = [" << mean
+      << "]\n[sampler]\nkind = \"sgld\"\nstep_size = " << eps << "\ntemperature = " << T
+      << "\n[run]\nsteps = " << burnin + draws * thin << "\nburnin = " << burnin
+      << "\nthin = " << thin << "\neval_every = 1000000\n[protocol]\nkind = \"sync\"\n"
+      << "workers = 2\n";
+  }
+  const std::string out = dir.file("out");
+  cluster nodes(out, {"cluster.data_channel=false"}, 2, config);
+  const int m = nodes.master->wait_exit(k_run_timeout);
+  for (auto& w : nodes.workers) CHECK(w->wait_exit(k_run_timeout) == 0);
+  const int col = nodes.collector->wait_exit(k_run_timeout);
+  INFO(nodes.outputs());
+  REQUIRE(m == 0);
+  REQUIRE(col == 0);
+  auto x = sgmc::engine::read_npy_f32(out + "/samples/chain-0.npy");
+  INFO((x ? "" : x.error().message));
+  REQUIRE(x);
+  REQUIRE(x->rows == std::uint64_t(draws));
+  REQUIRE(x->cols == std::uint64_t(dim));
+  double var = 0.0;
+  for (std::uint64_t r = 0; r < x->rows; ++r)
+    for (int j = 0; j < dim; ++j) var += (x->row(r)[j] - mu) * (x->row(r)[j] - mu);
+  var /= double(draws) * dim;
+  const double a = 1.0 - 0.5 * eps * P, exact = eps * T / (1.0 - a * a);
+  CAPTURE(var, exact, T / P);
+  CHECK(std::abs(var / exact - 1.0) < 0.02);
 }
 
 TEST_CASE("killing a worker process mid-run leaves the master carrying on with the other",
