@@ -232,7 +232,7 @@ std::unique_ptr<cluster> start_slow(const std::string& out, const std::string& s
 
 }  // namespace
 
-TEST_CASE("each of the five protocols runs in four processes over loopback", "[system]") {
+TEST_CASE("each of the five protocols runs in four processes over loopback", "[system][nodes]") {
   using T = trace_type;
   const args common{"protocol.workers=2", "run.steps=6000", "run.burnin=1000", "run.thin=10",
                     "run.eval_every=2000"};
@@ -307,7 +307,7 @@ TEST_CASE("each of the five protocols runs in four processes over loopback", "[s
 }
 
 TEST_CASE("[codec] across processes: encoded pushes and params cross the wire and decode",
-          "[system]") {
+          "[system][nodes]") {
   // The 2-D example with fixed8 on the pushes (f = 4: its gradients are within ±8) and bfp8 on
   // the params: every push the master received carries 12 + 2 encoded bytes, and the chain
   // still has the target's mean.
@@ -338,7 +338,7 @@ TEST_CASE("[codec] across processes: encoded pushes and params cross the wire an
 }
 
 TEST_CASE("sync in four processes samples the SGLD recursion's exact stationary variance",
-          "[system]") {
+          "[system][nodes]") {
   // N(0.5, 1) in 1024 independent coordinates (model.variance left out: unit variance), no
   // gradient noise, ε = 0.2, T = 0.8, two worker processes. Sync's master chain is
   // θ' = (1 − εP/2) θ + √(εT) ξ (docs/protocols.md, "What each protocol samples"): stationary
@@ -384,7 +384,7 @@ TEST_CASE("sync in four processes samples the SGLD recursion's exact stationary 
 }
 
 TEST_CASE("killing a worker process mid-run leaves the master carrying on with the other",
-          "[system]") {
+          "[system][nodes]") {
   tmp_dir dir("nodes-kill");
   const std::string out = dir.file("out");
   // Every payload takes the data channel: a push whose payload died with its worker is given up.
@@ -421,7 +421,8 @@ TEST_CASE("killing a worker process mid-run leaves the master carrying on with t
   CHECK(check("metrics " + out + "/metrics.jsonl 1"));
 }
 
-TEST_CASE("losing the master ends the workers and the collector with exit code 2", "[system]") {
+TEST_CASE("losing the master ends the workers and the collector with exit code 2",
+          "[system][nodes]") {
   tmp_dir dir("nodes-master-lost");
   const std::string out = dir.file("out");
   auto started = start_slow(out, "3000");
@@ -444,7 +445,7 @@ TEST_CASE("losing the master ends the workers and the collector with exit code 2
   CHECK(check("npy " + out + "/samples/chain-0.npy -1 2"));  // what arrived stays readable
 }
 
-TEST_CASE("losing the collector ends the run with exit code 2 on every node", "[system]") {
+TEST_CASE("losing the collector ends the run with exit code 2 on every node", "[system][nodes]") {
   tmp_dir dir("nodes-collector-lost");
   const std::string out = dir.file("out");
   auto started = start_slow(out, "3000");
@@ -463,7 +464,8 @@ TEST_CASE("losing the collector ends the run with exit code 2 on every node", "[
   CHECK(std::regex_search(nodes.workers[0]->output(), gone));
 }
 
-TEST_CASE("a node with another config is refused and the master gives up waiting", "[system]") {
+TEST_CASE("a node with another config is refused and the master gives up waiting",
+          "[system][nodes]") {
   tmp_dir dir("nodes-mismatch");
   const std::string out = dir.file("out");
   auto master = start("master", {"--listen", "127.0.0.1:0", "--wait", "2", "--out", out, "--set",
@@ -491,7 +493,7 @@ TEST_CASE("a node with another config is refused and the master gives up waiting
         std::string::npos);
 }
 
-TEST_CASE("bad node arguments exit with code 2 and one clear line", "[system]") {
+TEST_CASE("bad node arguments exit with code 2 and one clear line", "[system][nodes]") {
   struct bad_case {
     std::string args;
     std::string message;
@@ -521,7 +523,7 @@ TEST_CASE("bad node arguments exit with code 2 and one clear line", "[system]") 
 }
 
 TEST_CASE("a worker that cannot reach its master gives up after --timeout with exit code 2",
-          "[system]") {
+          "[system][nodes]") {
   const auto address = "127.0.0.1:" + std::to_string(free_port());
   child_process worker({k_sgmc, "node", "worker", k_gauss, "--connect", address, "--timeout", "1",
                         "--set", "protocol.kind=async"});
@@ -536,7 +538,7 @@ TEST_CASE("a worker that cannot reach its master gives up after --timeout with e
   CHECK(std::count(worker.output().begin(), worker.output().end(), '\n') == 1);
 }
 
-TEST_CASE("sgmc node auto takes each process's role from its Slurm rank", "[system]") {
+TEST_CASE("sgmc node auto takes each process's role from its Slurm rank", "[system][nodes]") {
   // What `srun -n 4 sgmc node auto CONFIG --master HOST:PORT` starts: the same command line
   // four times, told apart only by SLURM_PROCID.
   tmp_dir dir("nodes-auto");
