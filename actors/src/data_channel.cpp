@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -94,13 +95,46 @@ struct data_channel::impl {
   std::mutex send_mutex;
   std::map<std::string, zmq::socket_t> pushes;  ///< by destination endpoint
 
+  data_channel_params params;
   std::mutex inbox_mutex;
   std::condition_variable arrived;
-  std::map<std::pair<std::uint64_t, std::uint64_t>, std::vector<float>> inbox;
+  struct waiting {
+    std::vector<float> values;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::map<std::pair<std::uint64_t, std::uint64_t>, waiting> inbox;
+  std::uint64_t pending_bytes = 0;              ///< under inbox_mutex
+  std::set<std::string> warned;                 ///< peers logged as over the bound
+  std::chrono::steady_clock::time_point swept;  ///< the last expiry sweep
   bool stopped = false;
 
   std::thread receiver;
-  std::atomic<std::uint64_t> sent{0}, sent_bytes{0}, received{0}, received_bytes{0}, rejected{0};
+  std::atomic<std::uint64_t> sent{0}, sent_bytes{0}, received{0}, received_bytes{0}, rejected{0},
+      dropped{0};
+
+  static std::string peer_of(zmq::message_t& first) {
+    try {
+      return first.gets("Peer-Address");
+    } catch (const zmq::error_t&) {
+      return "an unknown address";
+    }
+  }
+
+  // Drops the payloads that waited longer than take_timeout (their messages never came).
+  // Under inbox_mutex; at most once a second.
+  void expire(std::chrono::steady_clock::time_point now) {
+    if (now - swept < std::chrono::seconds(1)) return;
+    swept = now;
+    for (auto it = inbox.begin(); it != inbox.end();) {
+      if (now - it->second.since > params.take_timeout) {
+        pending_bytes -= it->second.values.size() * sizeof(float);
+        ++dropped;
+        it = inbox.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 
   void reject(zmq::message_t* first, const std::string& why) {
     ++rejected;
@@ -130,10 +164,34 @@ struct data_channel::impl {
       return reject(&parts[0],
                     fmt::format("frame version {} (this node speaks {})", h.version, kVersion));
     const auto& body = parts[1];
-    if (h.n > protocols::kMaxPayloadFloats || body.size() != h.n * sizeof(float))
+    if (h.n > params.max_payload_floats)
+      return reject(&parts[0],
+                    fmt::format("payload {} from node {} announces {} floats, more "
+                                "than the model's {}",
+                                h.ticket, node_hex(h.channel), h.n, params.max_payload_floats));
+    if (body.size() != h.n * sizeof(float))
       return reject(&parts[0], fmt::format("payload {} from node {} announces {} floats but "
                                            "carries {} bytes",
                                            h.ticket, node_hex(h.channel), h.n, body.size()));
+    {
+      // Room in the inbox before a byte is copied.
+      std::lock_guard<std::mutex> lock(inbox_mutex);
+      const auto now = std::chrono::steady_clock::now();
+      expire(now);
+      if (pending_bytes + body.size() > params.max_pending_bytes) {
+        ++dropped;
+        const auto from = peer_of(parts[0]);
+        if (warned.insert(from).second && log)
+          log(fmt::format(
+              "data channel: dropped payload {} from node {} at {}: {} waiting "
+              "for their messages would exceed the inbox's {} (logged once per "
+              "peer)",
+              h.ticket, node_hex(h.channel), from, megabytes(pending_bytes + body.size()),
+              megabytes(params.max_pending_bytes)));
+        return;
+      }
+      pending_bytes += body.size();
+    }
     std::vector<float> v;
     const auto* src = static_cast<const char*>(body.data());
     if (h.n > 0 && reinterpret_cast<std::uintptr_t>(src) % alignof(float) == 0) {
@@ -146,12 +204,15 @@ struct data_channel::impl {
     }
     {
       std::lock_guard<std::mutex> lock(inbox_mutex);
-      if (!inbox.emplace(std::pair{h.channel, h.ticket}, std::move(v)).second)
+      if (!inbox
+               .emplace(std::pair{h.channel, h.ticket},
+                        waiting{std::move(v), std::chrono::steady_clock::now()})
+               .second) {
+        pending_bytes -= body.size();
         return reject(&parts[0], fmt::format("a second payload {} from node {}", h.ticket,
                                              node_hex(h.channel)));
+      }
     }
-    ++received;
-    received_bytes += body.size();
     arrived.notify_all();
   }
 };
@@ -169,13 +230,18 @@ expected<std::unique_ptr<data_channel>> data_channel::open(
   if (!numeric) return unexpected(numeric.error());
   auto p = std::make_unique<impl>();
   p->log = std::move(log);
+  p->params = params;
+  p->swept = std::chrono::steady_clock::now();
   std::string endpoint;
   try {
     p->pull.set(zmq::sockopt::ipv6, numeric->second ? 1 : 0);
     p->pull.set(zmq::sockopt::linger, 0);
     // A peer announcing a larger message is disconnected before it is read into memory.
-    p->pull.set(zmq::sockopt::maxmsgsize,
-                static_cast<std::int64_t>(protocols::kMaxPayloadFloats * sizeof(float)));
+    const auto max_floats =
+        std::min<std::uint64_t>(params.max_payload_floats, protocols::kMaxPayloadFloats);
+    p->params.max_payload_floats = max_floats;
+    p->pull.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(std::max<std::uint64_t>(
+                                              max_floats * sizeof(float), sizeof(frame_header))));
     p->pull.bind(fmt::format("tcp://{}:*", numeric->first));
     endpoint = p->pull.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -282,8 +348,11 @@ expected<std::vector<float>> data_channel::take(std::uint64_t from, std::uint64_
   p.arrived.wait_for(lock, timeout, [&] { return p.stopped || p.inbox.count(key) > 0; });
   auto it = p.inbox.find(key);
   if (it == p.inbox.end()) return make_error(errc::timeout, missing(from, ticket, n, timeout));
-  auto v = std::move(it->second);
+  auto v = std::move(it->second.values);
+  p.pending_bytes -= v.size() * sizeof(float);
   p.inbox.erase(it);
+  ++p.received;
+  p.received_bytes += v.size() * sizeof(float);
   if (v.size() != n)
     return make_error(errc::protocol,
                       fmt::format("payload {} from node {} has {} floats, its message says {}",
@@ -300,8 +369,18 @@ std::string data_channel::missing(std::uint64_t from, std::uint64_t ticket, std:
 }
 
 data_channel_stats data_channel::stats() const {
-  return {impl_->sent.load(), impl_->sent_bytes.load(), impl_->received.load(),
-          impl_->received_bytes.load(), impl_->rejected.load()};
+  std::uint64_t pending = 0;
+  {
+    std::lock_guard<std::mutex> lock(impl_->inbox_mutex);
+    pending = impl_->pending_bytes;
+  }
+  return {impl_->sent.load(),
+          impl_->sent_bytes.load(),
+          impl_->received.load(),
+          impl_->received_bytes.load(),
+          impl_->rejected.load(),
+          impl_->dropped.load(),
+          pending};
 }
 
 std::string describe(const data_channel& ch) {
@@ -312,6 +391,9 @@ std::string describe(const data_channel& ch) {
   if (s.rejected > 0)
     line +=
         fmt::format(", rejected {} malformed message{}", s.rejected, s.rejected == 1 ? "" : "s");
+  if (s.dropped > 0)
+    line +=
+        fmt::format(", dropped {} payload{} no message took", s.dropped, s.dropped == 1 ? "" : "s");
   return line;
 }
 

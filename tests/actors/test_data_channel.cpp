@@ -15,6 +15,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace a = sgmc::actors;
@@ -201,6 +202,97 @@ TEST_CASE("data channel: malformed messages are rejected with one logged line ea
   auto r = ch->take(77, 1, 1, k_wait);
   REQUIRE(r);
   CHECK(std::bit_cast<std::uint32_t>(r->at(0)) == 0x80000000u);
+}
+
+// Polls the channel's counters until pred holds (at most k_wait).
+template <class Pred>
+a::data_channel_stats wait_stats(const a::data_channel& ch, Pred pred) {
+  const auto until = std::chrono::steady_clock::now() + k_wait;
+  auto s = ch.stats();
+  while (!pred(s) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);
+    s = ch.stats();
+  }
+  return s;
+}
+
+TEST_CASE("data channel: payloads no message takes are bounded by the inbox's bytes (D2)",
+          "[actors]") {
+  // A stranger files 60 well-formed 1 MiB payloads under tickets no message will name (the
+  // issue's D2: 60 frames of 4 MiB grew a node by 258 MB). The inbox keeps at most its 8 MiB,
+  // drops the rest, counts them, and says so once for that peer; none counts as received.
+  log_lines log;
+  a::data_channel_params params;
+  params.max_pending_bytes = 8u << 20;
+  params.max_payload_floats = 1u << 20;
+  auto made = a::data_channel::open("127.0.0.1", params, log.sink());
+  REQUIRE(made);
+  auto& ch = **made;
+  zmq::context_t ctx;
+  const std::string body(1u << 20, '\0');
+  {
+    zmq::socket_t s(ctx, zmq::socket_type::push);
+    s.set(zmq::sockopt::linger, 5000);
+    s.connect(ch.endpoint());
+    for (std::uint64_t t = 1; t <= 60; ++t) {
+      const auto h = header(k_magic, 1, 0xbad, t, body.size() / 4);
+      REQUIRE(s.send(zmq::buffer(h), zmq::send_flags::sndmore));
+      REQUIRE(s.send(zmq::buffer(body), zmq::send_flags::none));
+    }
+  }
+  const auto st =
+      wait_stats(ch, [](const auto& x) { return x.dropped + x.pending_bytes / (1u << 20) >= 60; });
+  CHECK(st.pending_bytes <= params.max_pending_bytes);
+  CHECK(st.pending_bytes == 8u << 20);
+  CHECK(st.dropped == 52);
+  CHECK(st.received == 0);
+  const auto lines = log.wait_for(1);
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], Catch::Contains("dropped payload") && Catch::Contains("127.0.0.1") &&
+                           Catch::Contains("logged once per peer"));
+  // A payload its message does name still arrives once the inbox has room: take one.
+  auto r = ch.take(0xbad, 1, body.size() / 4, k_wait);
+  REQUIRE(r);
+  CHECK(ch.stats().received == 1);
+  CHECK(ch.stats().pending_bytes == 7u << 20);
+}
+
+TEST_CASE("data channel: a payload beyond the model's size never reaches memory", "[actors]") {
+  log_lines log;
+  a::data_channel_params params;
+  params.max_payload_floats = 1024;  // ZMQ_MAXMSGSIZE 4 KiB: the peer is cut off first
+  auto made = a::data_channel::open("127.0.0.1", params, log.sink());
+  REQUIRE(made);
+  auto& ch = **made;
+  zmq::context_t ctx;
+  send_raw(ctx, ch.endpoint(),
+           {header(k_magic, 1, 5, 1, 1u << 20), std::string(std::size_t{4} << 20, 'x')});
+  send_raw(ctx, ch.endpoint(), {header(k_magic, 1, 5, 2, 1025), std::string(4100, 'x')});
+  // The channel goes on: a payload within the bound arrives.
+  send_raw(ctx, ch.endpoint(), {header(k_magic, 1, 5, 3, 1024), std::string(4096, 'y')});
+  auto r = ch.take(5, 3, 1024, k_wait);
+  REQUIRE(r);
+  const auto st = ch.stats();
+  CHECK(st.pending_bytes == 0);
+  CHECK(st.received == 1);
+}
+
+TEST_CASE("data channel: a payload that waits longer than take_timeout is dropped", "[actors]") {
+  a::data_channel_params params;
+  params.take_timeout = 200ms;
+  auto made = a::data_channel::open("127.0.0.1", params, {});
+  REQUIRE(made);
+  auto& ch = **made;
+  zmq::context_t ctx;
+  for (std::uint64_t t = 1; t <= 3; ++t)
+    send_raw(ctx, ch.endpoint(), {header(k_magic, 1, 9, t, 256), std::string(1024, 'z')});
+  auto st = wait_stats(ch, [](const auto& x) { return x.pending_bytes == 3 * 1024; });
+  REQUIRE(st.pending_bytes == 3 * 1024);
+  std::this_thread::sleep_for(1200ms);  // past the timeout and the once-a-second sweep
+  send_raw(ctx, ch.endpoint(), {header(k_magic, 1, 9, 4, 256), std::string(1024, 'z')});
+  st = wait_stats(ch, [](const auto& x) { return x.dropped == 3; });
+  CHECK(st.dropped == 3);
+  CHECK(st.pending_bytes == 1024);
 }
 
 TEST_CASE("data channel: an endpoint bound on every interface is reached at the wildcard host",

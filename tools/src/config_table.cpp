@@ -231,6 +231,11 @@ void add_cluster_keys(std::vector<config_key>& keys) {
                           "how long a node waits for a payload whose control message has arrived; "
                           "then the run ends with `payload N (K floats) from node X did not arrive "
                           "within T s on the data channel tcp://...`"));
+  keys.push_back(int_key(s, "data_channel_max_pending_mb", int_range{1, 1 << 20},
+                         SGMC_FIELD(cluster.data_channel_max_pending_mb),
+                         "MB of payloads that may wait in a node's data-channel inbox for their "
+                         "messages; a payload beyond it, or waiting longer than "
+                         "`data_channel_timeout_s`, is dropped and counted"));
 }
 
 void add_output_keys(std::vector<config_key>& keys) {

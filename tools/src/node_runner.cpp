@@ -147,6 +147,8 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   c.node.data_channel = cfg.cluster.data_channel;
   c.node.channel.min_bytes = cfg.cluster.data_channel_min_bytes;
   c.node.channel.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
+  c.node.channel.max_payload_floats = prob->model->dim();  // a full θ: the largest payload
+  c.node.channel.max_pending_bytes = cfg.cluster.data_channel_max_pending_mb << 20;
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());
   c.node.trace_folder = *dir;

@@ -18,6 +18,13 @@
 // A message of another shape is dropped with one logged line ("data channel: rejected a
 // frame ...") and counted in stats().rejected; it never crashes the node.
 //
+// Bounds (nothing a peer claims sizes a buffer beyond what the config makes legitimate): a
+// frame's payload is at most params.max_payload_floats (the model's dimension; ZeroMQ
+// disconnects a peer announcing more before reading it: ZMQ_MAXMSGSIZE); the payloads waiting
+// in the inbox for their messages hold at most params.max_pending_bytes, and one that waited
+// longer than take_timeout is dropped (its message never came). A frame beyond the bound is
+// dropped, counted in stats().dropped and logged once per peer address.
+//
 // Nothing blocks forever: a send waits at most params.send_timeout for room in the queue to its
 // destination, take() at most its timeout, and the destructor stops the receiver thread at once
 // (pending outgoing payloads get params.linger to leave).
@@ -44,15 +51,23 @@ struct data_channel_params {
   std::chrono::milliseconds take_timeout{30000};
   /// How long unsent payloads may hold up closing the channel.
   std::chrono::milliseconds linger{1000};
+  /// The largest payload a frame may carry, in floats: the model's dimension (a full θ).
+  std::uint64_t max_payload_floats = (std::uint64_t{1} << 30) - 1024;
+  /// The bytes of payloads that may wait in the inbox for their messages, all peers together.
+  std::uint64_t max_pending_bytes = std::uint64_t{1} << 30;
 };
 
 /// Counters of a channel (since it opened).
 struct data_channel_stats {
   std::uint64_t sent = 0;            ///< payloads sent
   std::uint64_t sent_bytes = 0;      ///< their floats' bytes
-  std::uint64_t received = 0;        ///< payloads filed in the inbox
+  std::uint64_t received = 0;        ///< payloads taken by their messages
   std::uint64_t received_bytes = 0;  ///< their floats' bytes
   std::uint64_t rejected = 0;        ///< malformed frames dropped
+  /// Well-formed frames dropped: beyond max_pending_bytes, or never claimed within
+  /// take_timeout (a peer filing payloads no message will take).
+  std::uint64_t dropped = 0;
+  std::uint64_t pending_bytes = 0;  ///< bytes waiting in the inbox now
 };
 
 class data_channel {

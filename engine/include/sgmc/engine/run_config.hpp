@@ -56,6 +56,7 @@ struct cluster_config {
   bool data_channel = true;  ///< payloads of >= data_channel_min_bytes over ZeroMQ beside CAF
   std::uint64_t data_channel_min_bytes = 65536;
   double data_channel_timeout_s = 30.0;  ///< wait for a payload whose message has arrived
+  std::uint64_t data_channel_max_pending_mb = 1024;  ///< the inbox's bound (payloads waiting)
 };
 
 /// Everything `sgmc run` needs. Each value is stored once: the schedule takes its first step
