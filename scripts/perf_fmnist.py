@@ -6,7 +6,8 @@ def blas_name(r):
     b = r.get("blas", {})
     lib = b.get("libblas", "?").split("/")[-2] if "/" in b.get("libblas", "") else "?"
     kernel = f", kernel {b['kernel']}" if b.get("kernel") else ""
-    return f"{lib}{kernel}"
+    wait = f", OpenMP wait {b['omp_wait']}" if b.get("omp_wait") else ""
+    return f"{lib}{kernel}{wait}"
 
 
 def best_torch(torch_runs):
