@@ -1,6 +1,7 @@
 #include "gz_reader.hpp"
 
 #include "huge_pages.hpp"
+#include "memory_bound.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -72,12 +74,16 @@ std::size_t trailer_size(const unsigned char* in, std::size_t n) {
          std::size_t{in[n - 1]} << 24;
 }
 
-// Every member of a gzip file, one after the other; the output grows when a guess is short.
-expected<buffer> inflate(const unsigned char* in, std::size_t n, const std::string& path) {
+// Every member of a gzip file, one after the other, into at most max_size bytes. The trailer's
+// size (mod 2^32, and a liar in a corrupt file) is only the first size tried: the output grows
+// when it is short, up to max_size, and libdeflate checks each member's size and CRC-32.
+expected<buffer> inflate(const unsigned char* in, std::size_t n, const std::string& path,
+                         std::size_t max_size, const std::string& too_long) {
   const std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   if (!d) return make_error(errc::io, fmt::format("{}: out of memory to inflate it", path));
-  buffer out(n >= 18 ? std::max<std::size_t>(trailer_size(in, n), 1) : 1);
+  const std::size_t guess = n >= 18 ? trailer_size(in, n) : 0;
+  buffer out(std::clamp<std::size_t>(guess, 1, std::max<std::size_t>(max_size, 1)));
   std::size_t in_pos = 0, out_pos = 0;
   while (in_pos < n) {
     std::size_t in_used = 0, out_used = 0;
@@ -85,7 +91,8 @@ expected<buffer> inflate(const unsigned char* in, std::size_t n, const std::stri
         libdeflate_gzip_decompress_ex(d.get(), in + in_pos, n - in_pos, out.data.get() + out_pos,
                                       out.size - out_pos, &in_used, &out_used);
     if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
-      out.grow(out.size * 2 + (std::size_t{1} << 20), out_pos);
+      if (out.size >= max_size) return make_error(errc::invalid_data, too_long);
+      out.grow(std::min(out.size * 2 + (std::size_t{1} << 20), max_size), out_pos);
       continue;
     }
     if (r != LIBDEFLATE_SUCCESS)
@@ -98,12 +105,18 @@ expected<buffer> inflate(const unsigned char* in, std::size_t n, const std::stri
   return out;
 }
 
-// Reads to the end: `size` is only a first guess (pipes and special files report 0).
-expected<buffer> read_plain(int fd, std::size_t size, const std::string& path) {
-  buffer out(std::max<std::size_t>(size, 1) + 1);  // one spare byte to see the end at once
+// Reads to the end, at most max_size bytes: `size` is only a first guess (pipes and special
+// files report 0, and /dev/zero never ends).
+expected<buffer> read_plain(int fd, std::size_t size, const std::string& path, std::size_t max_size,
+                            const std::string& too_long) {
+  // One spare byte to see the end (or a byte too many) at once.
+  buffer out(std::min(std::max<std::size_t>(size, 1), max_size) + 1);
   std::size_t done = 0;
   for (;;) {
-    if (done == out.size) out.grow(2 * out.size, done);
+    if (done == out.size) {
+      if (done > max_size) return make_error(errc::invalid_data, too_long);
+      out.grow(std::min(2 * out.size, max_size + 1), done);
+    }
     const ssize_t got = ::read(fd, out.data.get() + done, out.size - done);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0)
@@ -111,14 +124,20 @@ expected<buffer> read_plain(int fd, std::size_t size, const std::string& path) {
     if (got == 0) break;
     done += static_cast<std::size_t>(got);
   }
+  if (done > max_size) return make_error(errc::invalid_data, too_long);
   out.size = done;
   return out;
 }
 
-expected<buffer> read_content(int fd, std::size_t size, const std::string& path) {
+bool gzip_magic(const unsigned char* b, std::size_t n) {
+  return n >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+}
+
+expected<buffer> read_content(int fd, std::size_t size, const std::string& path,
+                              std::size_t max_size, const std::string& too_long) {
   unsigned char magic[2] = {0, 0};
-  if (size < 2 || ::pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
-    return read_plain(fd, size, path);
+  if (size < 2 || ::pread(fd, magic, 2, 0) != 2 || !gzip_magic(magic, 2))
+    return read_plain(fd, size, path, max_size, too_long);
   // Not MAP_POPULATE: that reads the whole file before inflating starts. The kernel's
   // read-ahead of the whole file (WILLNEED) runs while libdeflate inflates the pages already
   // in, so a file not in the page cache costs about max(read, inflate), not their sum.
@@ -128,34 +147,85 @@ expected<buffer> read_content(int fd, std::size_t size, const std::string& path)
     return make_error(errc::io, fmt::format("cannot read {}: {}", path, strerror(errno)));
   ::madvise(p, size, MADV_SEQUENTIAL);
   const mapped_file file(p, size);
-  return inflate(file.data(), file.size(), path);
+  return inflate(file.data(), file.size(), path, max_size, too_long);
+}
+
+// Inflates the start of a gzip file (every member, in turn) into `out` until it is full or
+// the data end; reads the input 16 KiB at a time.
+expected<std::size_t> inflate_head(int fd, const std::string& path, unsigned char* out,
+                                   std::size_t n) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    return make_error(errc::io, fmt::format("{}: out of memory to inflate it", path));
+  unsigned char in[16384];
+  off_t offset = 0;
+  zs.next_out = out;
+  zs.avail_out = static_cast<uInt>(n);
+  int r = Z_OK;
+  while (zs.avail_out > 0) {
+    if (zs.avail_in == 0) {
+      const ssize_t got = ::pread(fd, in, sizeof in, offset);
+      if (got <= 0) break;  // the end (or an error the whole read will report)
+      offset += got;
+      zs.next_in = in;
+      zs.avail_in = static_cast<uInt>(got);
+    }
+    r = inflate(&zs, Z_NO_FLUSH);
+    if (r == Z_STREAM_END) {
+      if (zs.avail_in == 0 && ::pread(fd, in, 2, offset) <= 0) break;
+      inflateReset(&zs);  // another member follows
+    } else if (r != Z_OK && r != Z_BUF_ERROR) {
+      break;
+    }
+  }
+  const std::size_t got = n - zs.avail_out;
+  inflateEnd(&zs);
+  if (r == Z_DATA_ERROR || r == Z_NEED_DICT)
+    return make_error(errc::invalid_data, fmt::format("{}: corrupt or truncated gzip data", path));
+  return got;
 }
 
 }  // namespace
 
-std::size_t inflated_size_guess(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  struct stat st {};
-  unsigned char head[2] = {0, 0}, tail[4] = {0, 0, 0, 0};
-  std::size_t guess = 0;
-  if (::fstat(fd, &st) == 0 && st.st_size >= 18 && ::pread(fd, head, 2, 0) == 2) {
-    const auto size = static_cast<std::size_t>(st.st_size);
-    if (head[0] != 0x1f || head[1] != 0x8b)
-      guess = size;
-    else if (::pread(fd, tail, 4, st.st_size - 4) == 4 && trailer_size(tail, 4) <= 16 * size)
-      guess = trailer_size(tail, 4);
-  }
-  ::close(fd);
-  return guess;
-}
-
-expected<gz_reader> gz_reader::open(const std::string& path) {
+expected<file_head> peek(const std::string& path, std::size_t n) {
   std::size_t size = 0;
   auto fd = open_file(path, size);
   if (!fd) return unexpected(fd.error());
+  file_head head;
+  head.file_size = size;
+  unsigned char magic[2] = {0, 0};
+  head.gzip = size >= 2 && ::pread(*fd, magic, 2, 0) == 2 && gzip_magic(magic, 2);
+  head.bytes.resize(n);
+  auto* out = reinterpret_cast<unsigned char*>(head.bytes.data());
+  expected<std::size_t> got = std::size_t{0};
+  if (head.gzip) {
+    got = inflate_head(*fd, path, out, n);
+  } else {
+    const ssize_t r = ::pread(*fd, out, n, 0);
+    if (r < 0)
+      got = make_error(errc::io, fmt::format("cannot read {}: {}", path, strerror(errno)));
+    else
+      got = static_cast<std::size_t>(r);
+  }
+  ::close(*fd);
+  if (!got) return unexpected(got.error());
+  head.bytes.resize(*got);
+  return head;
+}
+
+expected<gz_reader> gz_reader::open(const std::string& path, std::size_t max_size) {
+  std::size_t size = 0;
+  auto fd = open_file(path, size);
+  if (!fd) return unexpected(fd.error());
+  const std::string too_long =
+      max_size != 0
+          ? fmt::format("{}: unexpected data after the end (more than the {} bytes expected)", path,
+                        max_size)
+          : fmt::format("{}: more data than the {} of memory of this host", path,
+                        format_bytes(static_cast<double>(physical_memory())));
+  if (max_size == 0) max_size = static_cast<std::size_t>(physical_memory());
   ::posix_fadvise(*fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  auto data = read_content(*fd, size, path);
+  auto data = read_content(*fd, size, path, max_size, too_long);
   ::close(*fd);
   if (!data) return unexpected(data.error());
   return gz_reader(std::move(data->data), data->size, path);

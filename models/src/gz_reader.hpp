@@ -13,16 +13,24 @@
 
 namespace sgmc::models::detail {
 
-/// The size `path` will have once inflated, from its gzip trailer (or its own size for a plain
-/// file), when that is plausible: at most 16 times the compressed size. 0 when unknown. A
-/// guess to prepare memory early (a multi-member or corrupt file can make it wrong).
-std::size_t inflated_size_guess(const std::string& path);
+/// The first bytes of a file's content, inflated when it is gzip (streamed with zlib: only as
+/// much input as they need is read and inflated), to read a header before the whole file.
+struct file_head {
+  std::string bytes;          // up to the n asked for; fewer when the content is shorter
+  std::size_t file_size = 0;  // bytes on disk
+  bool gzip = false;          // starts with the gzip magic (1f 8b)
+};
+
+/// errc::io naming `path` when it cannot be opened or read; errc::invalid_data naming it when
+/// its gzip data are corrupt where they start.
+expected<file_head> peek(const std::string& path, std::size_t n);
 
 class gz_reader {
  public:
   /// errc::io naming `path` when it cannot be opened or read; errc::invalid_data naming it
-  /// when its gzip data are corrupt or truncated.
-  static expected<gz_reader> open(const std::string& path);
+  /// when its gzip data are corrupt or truncated, or when its content is longer than
+  /// `max_size` bytes (0: the memory of this host), which is never exceeded in memory.
+  static expected<gz_reader> open(const std::string& path, std::size_t max_size = 0);
 
   const std::string& path() const { return path_; }
 

@@ -5,6 +5,7 @@
 
 #include "gz_reader.hpp"
 #include "huge_pages.hpp"
+#include "memory_bound.hpp"
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -22,6 +23,15 @@ namespace {
 constexpr unsigned char kUnsignedByte = 0x08;
 // Refuse absurd headers before allocating: at most 2^36 bytes of payload.
 constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 36;
+// Deflate's largest expansion: a 258-byte match per bit pair, about 1032:1 (zlib's tech notes).
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+
+// What an IDX header says: the dimensions, the header's own bytes and the elements' count.
+struct idx_header {
+  std::vector<std::uint64_t> dims;
+  std::size_t bytes = 0;
+  std::uint64_t count = 1;
+};
 
 // The dimensions and a view of the payload inside the (inflated) file it keeps.
 struct idx_array {
@@ -31,51 +41,86 @@ struct idx_array {
   std::size_t count = 0;
 };
 
-expected<std::vector<std::uint64_t>> read_header(detail::gz_reader& in, std::size_t min_rank,
-                                                 std::size_t max_rank) {
-  std::array<unsigned char, 4> magic{};
-  if (auto ok = in.read_exact(magic.data(), 4, "IDX magic"); !ok) return unexpected(ok.error());
+expected<void> truncated(const std::string& path, std::size_t need, const char* what,
+                         std::size_t got) {
+  return make_error(
+      errc::invalid_data,
+      fmt::format("{}: truncated: expected {} bytes of {}, got {}", path, need, what, got));
+}
+
+std::uint64_t big_endian(const char* b) {
+  const auto* u = reinterpret_cast<const unsigned char*>(b);
+  return (std::uint64_t{u[0]} << 24) | (std::uint64_t{u[1]} << 16) | (std::uint64_t{u[2]} << 8) |
+         u[3];
+}
+
+expected<idx_header> parse_header(const std::string& head, const std::string& path,
+                                  std::size_t min_rank, std::size_t max_rank) {
+  if (head.size() < 4) return unexpected(truncated(path, 4, "IDX magic", head.size()).error());
+  const auto* magic = reinterpret_cast<const unsigned char*>(head.data());
   if (magic[0] != 0 || magic[1] != 0)
     return make_error(errc::invalid_data,
-                      fmt::format("{}: not an IDX file (magic {:02x} {:02x} {:02x} {:02x})",
-                                  in.path(), magic[0], magic[1], magic[2], magic[3]));
+                      fmt::format("{}: not an IDX file (magic {:02x} {:02x} {:02x} {:02x})", path,
+                                  magic[0], magic[1], magic[2], magic[3]));
   if (magic[2] != kUnsignedByte)
     return make_error(errc::invalid_data,
                       fmt::format("{}: IDX element type 0x{:02x} is not supported (only 0x08, "
                                   "unsigned byte)",
-                                  in.path(), magic[2]));
+                                  path, magic[2]));
   const std::size_t rank = magic[3];
   if (rank < min_rank || rank > max_rank)
     return make_error(errc::invalid_data, fmt::format("{}: IDX rank {} where {}..{} was expected",
-                                                      in.path(), rank, min_rank, max_rank));
-  std::vector<std::uint64_t> dims(rank);
-  for (auto& d : dims) {
-    std::array<unsigned char, 4> b{};
-    if (auto ok = in.read_exact(b.data(), 4, "IDX dimensions"); !ok) return unexpected(ok.error());
-    d = (std::uint64_t{b[0]} << 24) | (std::uint64_t{b[1]} << 16) | (std::uint64_t{b[2]} << 8) |
-        b[3];
-    if (d == 0)
-      return make_error(errc::invalid_data, fmt::format("{}: an IDX dimension is 0", in.path()));
+                                                      path, rank, min_rank, max_rank));
+  idx_header h;
+  h.bytes = 4 + 4 * rank;
+  if (head.size() < h.bytes)
+    return unexpected(truncated(path, 4 * rank, "IDX dimensions", head.size() - 4).error());
+  for (std::size_t i = 0; i < rank; ++i) {
+    h.dims.push_back(big_endian(head.data() + 4 + 4 * i));
+    if (h.dims.back() == 0)
+      return make_error(errc::invalid_data, fmt::format("{}: an IDX dimension is 0", path));
+    h.count *= h.dims.back();
+    if (h.count > kMaxElements)
+      return make_error(errc::invalid_data, fmt::format("{}: IDX dimensions too large", path));
   }
-  return dims;
+  return h;
+}
+
+// The header, read before the whole file, and its sizes checked against what the file can
+// hold: so that the whole file is inflated into exactly the bytes its header promises.
+expected<idx_header> read_header(const std::string& path, std::size_t min_rank,
+                                 std::size_t max_rank) {
+  auto head = detail::peek(path, 4 + 4 * max_rank);
+  if (!head) return unexpected(head.error());
+  auto h = parse_header(head->bytes, path, min_rank, max_rank);
+  if (!h) return h;
+  const std::uint64_t total = h->bytes + h->count;
+  const std::uint64_t most = head->gzip ? kMaxDeflateRatio * head->file_size : head->file_size;
+  if (total > most)
+    return make_error(errc::invalid_data,
+                      fmt::format("{}: truncated: its IDX dimensions need {} bytes, more than "
+                                  "its {} bytes on disk can hold",
+                                  path, total, head->file_size));
+  if (auto ok =
+          detail::check_memory(static_cast<double>(total),
+                               fmt::format("{} (its IDX dimensions)", path), errc::invalid_data);
+      !ok)
+    return unexpected(ok.error());
+  return h;
 }
 
 expected<idx_array> read_array(const std::string& path, std::size_t min_rank, std::size_t max_rank,
                                const char* what) {
-  auto in = detail::gz_reader::open(path);
+  auto h = read_header(path, min_rank, max_rank);
+  if (!h) return unexpected(h.error());
+  // Never more in memory than the header promises: more data is an error, not a larger buffer.
+  auto in = detail::gz_reader::open(path, h->bytes + h->count);
   if (!in) return unexpected(in.error());
-  auto dims = read_header(*in, min_rank, max_rank);
-  if (!dims) return unexpected(dims.error());
-  std::uint64_t count = 1;
-  for (const auto d : *dims) {
-    count *= d;
-    if (count > kMaxElements)
-      return make_error(errc::invalid_data, fmt::format("{}: IDX dimensions too large", path));
-  }
-  auto payload = in->view_exact(count, what);
+  if (auto skip = in->view_exact(h->bytes, "IDX header"); !skip) return unexpected(skip.error());
+  auto payload = in->view_exact(h->count, what);
   if (!payload) return unexpected(payload.error());
   if (auto ok = in->expect_end(); !ok) return unexpected(ok.error());
-  return idx_array{std::move(*dims), std::move(*in), *payload, count};
+  return idx_array{std::move(h->dims), std::move(*in), *payload, h->count};
 }
 
 // out[i] = src[i] / divisor, in parallel chunks (the pass also faults in out's pages).
@@ -117,16 +162,15 @@ expected<std::size_t> check_labels(const idx_array& lab, const std::string& labe
 
 expected<dataset> read_idx(const std::string& images, const std::string& labels,
                            std::size_t classes, float divisor) {
-  // The images' size is guessed from the gzip trailer, less the rank-3 header: when right, x's
+  // The images' size is known from their header (read again: it costs microseconds): x's
   // pages are mapped while the images inflate, and the resize below keeps that memory.
-  constexpr std::size_t kHeader = 16;
   dataset out;
   std::optional<expected<idx_array>> img, lab;
   tbb::parallel_invoke([&] { img = read_array(images, 2, 4, "image data"); },
                        [&] {
                          lab = read_array(labels, 1, 1, "labels");
-                         const std::size_t guess = detail::inflated_size_guess(images);
-                         if (guess > kHeader) prefault(out.x, guess - kHeader);
+                         if (const auto h = read_header(images, 2, 4); h)
+                           prefault(out.x, static_cast<std::size_t>(h->count));
                        });
   if (!*img) return unexpected(img->error());
   if (!*lab) return unexpected(lab->error());
