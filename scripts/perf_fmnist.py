@@ -65,8 +65,11 @@ def accuracy_rows(f):
             f"process start to pred. accuracy ≥ {t['target']} (median) | min – max | "
             "at step (median) |", "| --- | ---: | ---: | ---: |"]
     labels = {"sgmc": "sgmc run (2 cores)", "pytorch-1": "PyTorch, 1 thread",
-              "pytorch-2": "PyTorch, 2 threads"}
+              "pytorch-2": "PyTorch, 2 threads",
+              "pytorch-2-passive": "PyTorch, 2 threads, OpenMP passive wait"}
     for key, label in labels.items():
+        if key not in t["detail"]:
+            continue
         d = [x for x in t["detail"][key] if x["seconds"] is not None]
         if not d:
             rows.append(f"| {label} | not reached | – | – |")
