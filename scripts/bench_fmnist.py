@@ -14,9 +14,10 @@ Writes OUT_DIR/fmnist.json with
   time_to_accuracy: seconds from process start to the first evaluation whose
            posterior-predictive test accuracy is >= 0.85, for `sgmc run
            examples/fmnist-mlp.toml --set run.eval_every=E` (from this script's clock when it
-           started the process to the moment that record appears in metrics.jsonl) and for bench/pytorch/fmnist_sgld.py (the same model,
-           batch, step size, burn-in and thinning, from the parent's clock at its start) with 1
-           and 2 threads on the BLAS of its best MLP step (OpenMP OpenBLAS).
+           started the process to the moment that record appears in metrics.jsonl) and for
+           bench/pytorch/fmnist_sgld.py (the same model, batch, step size, burn-in and
+           thinning, from this script's clock at its start) with 1 and 2 threads (2 also with
+           OpenMP's passive wait) on OpenMP OpenBLAS.
 """
 import json
 import os
