@@ -25,6 +25,11 @@ struct file_head {
 /// its gzip data are corrupt where they start.
 expected<file_head> peek(const std::string& path, std::size_t n);
 
+/// The whole content of `path` (inflated when it is gzip) into dst[0, size), in one pass and
+/// no buffer of its own: errors as gz_reader::open, and errc::invalid_data naming the file when
+/// the content is not exactly `size` bytes (shorter: "truncated"; longer: "unexpected data").
+expected<void> read_into(const std::string& path, unsigned char* dst, std::size_t size);
+
 class gz_reader {
  public:
   /// errc::io naming `path` when it cannot be opened or read; errc::invalid_data naming it

@@ -132,17 +132,60 @@ void convert(const unsigned char* src, std::size_t n, float divisor, float* out)
   });
 }
 
-// Maps x's memory now (one write per page: the kernel zeroes each page on its first touch, which
-// on these VMs costs about as much as inflating): run while the other thread inflates.
-void prefault(row_matrix& x, std::size_t count) {
-  x.resize(1, static_cast<Eigen::Index>(count));
-  detail::advise_huge_pages(x.data(), count * sizeof(float));
+// Converts in place. The IDX file (header, then n bytes) was read into the floats' own memory,
+// its n bytes in the last quarter: src = bytes + 3n. Float i overwrites source bytes 4i - 3n ..
+// 4i - 3n + 3 (when 4i >= 3n), so [lo, hi) converts in parallel once every source byte below
+// 4hi - 3n has been read, i.e. hi <= (lo + 3n) / 4: phases of 3/4, 3/16, ... of the bytes,
+// and the last few thousand in order (each byte is read before its own float is written).
+void convert_in_place(float* out, std::size_t n, float divisor) {
+  const unsigned char* src = reinterpret_cast<const unsigned char*>(out) + 3 * n;
+  constexpr std::size_t kChunk = std::size_t{1} << 18, kSerial = std::size_t{1} << 16;
+  std::size_t lo = 0;
+  while (n - lo > kSerial) {
+    const std::size_t hi = (lo + 3 * n) / 4;
+    tbb::parallel_for(std::size_t{0}, (hi - lo + kChunk - 1) / kChunk, [&](std::size_t c) {
+      const std::size_t end = std::min(hi, lo + (c + 1) * kChunk);
+      for (std::size_t i = lo + c * kChunk; i < end; ++i)
+        out[i] = static_cast<float>(src[i]) / divisor;
+    });
+    lo = hi;
+  }
+  for (std::size_t i = lo; i < n; ++i) out[i] = static_cast<float>(src[i]) / divisor;
+}
+
+// Maps p[0, count) now (one write per page: the kernel zeroes each page on its first touch,
+// which on these VMs costs about as much as inflating): run while the other thread inflates.
+void prefault(float* p, std::size_t count) {
   constexpr std::size_t kChunk = std::size_t{1} << 20, kPage = 4096 / sizeof(float);
-  float* p = x.data();
   tbb::parallel_for(std::size_t{0}, (count + kChunk - 1) / kChunk, [&](std::size_t c) {
     const std::size_t end = std::min(count, (c + 1) * kChunk);
     for (std::size_t i = c * kChunk; i < end; i += kPage) p[i] = 0.0f;
   });
+}
+
+// The images straight into x's memory (no buffer of their own, whose fresh pages the kernel
+// would zero too), converted there; the labels and the rest of x's pages meanwhile.
+expected<idx_array> read_images_into(const std::string& images, const idx_header& h,
+                                     const std::string& labels, row_matrix& x, float divisor) {
+  const std::size_t n = h.count;
+  x.resize(static_cast<Eigen::Index>(h.dims[0]), static_cast<Eigen::Index>(n / h.dims[0]));
+  detail::advise_huge_pages(x.data(), n * sizeof(float));
+  auto* file = reinterpret_cast<unsigned char*>(x.data()) + 3 * n - h.bytes;
+  expected<void> img = {};
+  std::optional<expected<idx_array>> lab;
+  tbb::parallel_invoke([&] { img = detail::read_into(images, file, h.bytes + n); },
+                       [&] {
+                         lab = read_array(labels, 1, 1, "labels");
+                         prefault(x.data(), (3 * n - h.bytes) / sizeof(float));
+                       });
+  if (!img) return unexpected(img.error());
+  // The header read in full must be the one read first (the file did not change meanwhile).
+  auto again = parse_header(std::string(reinterpret_cast<const char*>(file), h.bytes), images,
+                            h.dims.size(), h.dims.size());
+  if (!again || again->dims != h.dims)
+    return make_error(errc::invalid_data, fmt::format("{}: changed while being read", images));
+  convert_in_place(x.data(), n, divisor);
+  return std::move(*lab);
 }
 
 expected<std::size_t> check_labels(const idx_array& lab, const std::string& labels,
@@ -162,29 +205,27 @@ expected<std::size_t> check_labels(const idx_array& lab, const std::string& labe
 
 expected<dataset> read_idx(const std::string& images, const std::string& labels,
                            std::size_t classes, float divisor) {
-  // The images' size is known from their header (read again: it costs microseconds): x's
-  // pages are mapped while the images inflate, and the resize below keeps that memory.
+  auto h = read_header(images, 2, 4);
+  if (!h) return unexpected(h.error());
   dataset out;
-  std::optional<expected<idx_array>> img, lab;
-  tbb::parallel_invoke([&] { img = read_array(images, 2, 4, "image data"); },
-                       [&] {
-                         lab = read_array(labels, 1, 1, "labels");
-                         if (const auto h = read_header(images, 2, 4); h)
-                           prefault(out.x, static_cast<std::size_t>(h->count));
-                       });
-  if (!*img) return unexpected(img->error());
+  std::optional<expected<idx_array>> lab;
+  if (3 * h->count >= h->bytes) {  // room for the file in x's memory: all but tiny arrays
+    lab = read_images_into(images, *h, labels, out.x, divisor);
+  } else {
+    expected<idx_array> img = read_array(images, 2, 4, "image data");
+    if (!img) return unexpected(img.error());
+    lab = read_array(labels, 1, 1, "labels");
+    out.x.resize(static_cast<Eigen::Index>(h->dims[0]),
+                 static_cast<Eigen::Index>(h->count / h->dims[0]));
+    convert(img->bytes, img->count, divisor, out.x.data());
+  }
   if (!*lab) return unexpected(lab->error());
-  const std::uint64_t n = (*img)->dims[0];
+  const std::uint64_t n = h->dims[0];
   if ((*lab)->dims[0] != n)
     return make_error(errc::dimension_mismatch, fmt::format("{} has {} labels but {} has {} images",
                                                             labels, (*lab)->dims[0], images, n));
   auto k = check_labels(**lab, labels, classes);
   if (!k) return unexpected(k.error());
-  const auto features = static_cast<Eigen::Index>((*img)->count / n);
-  if (static_cast<std::size_t>(out.x.size()) != (*img)->count) out.x.resize(0, 0);
-  out.x.resize(static_cast<Eigen::Index>(n), features);  // the same memory if the guess was right
-  detail::advise_huge_pages(out.x.data(), static_cast<std::size_t>(out.x.size()) * sizeof(float));
-  convert((*img)->bytes, (*img)->count, divisor, out.x.data());
   out.y.resize(static_cast<Eigen::Index>(n));
   std::transform((*lab)->bytes, (*lab)->bytes + n, out.y.data(),
                  [](unsigned char b) { return static_cast<float>(b); });

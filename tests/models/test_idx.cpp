@@ -260,6 +260,32 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("read_idx converts images read into the floats' own memory exactly, in every phase",
+          "[models][idx]") {
+  // 1000 images of 28 x 28: 784,000 bytes, converted in place in two parallel phases of
+  // several chunks and an ordered tail; every value is checked against its byte.
+  tmp_dir dir("idx-inplace");
+  const std::uint32_t n = 1000, side = 28;
+  bytes img = idx_header(3, {n, side, side});
+  const std::size_t count = std::size_t{n} * side * side;
+  for (std::size_t i = 0; i < count; ++i)
+    img.push_back(static_cast<unsigned char>((i * 7 + i / 251) % 256));
+  write_plain(dir.file("img"), img);
+  write_gz(dir.file("img.gz"), img);
+  write_plain(dir.file("lab"), labels(n, 10));
+  for (const char* name : {"img", "img.gz"}) {
+    const auto d = read_idx(dir.file(name), dir.file("lab"), 0, 255.0f);
+    REQUIRE(d);
+    REQUIRE(d->x.rows() == n);
+    REQUIRE(d->x.cols() == side * side);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < count; ++i)
+      wrong += d->x.data()[i] != static_cast<float>(img[16 + i]) / 255.0f;
+    CHECK(wrong == 0);
+    CHECK(d->y[999] == 9.0f);
+  }
+}
+
 TEST_CASE("Fashion-MNIST loads with the default data params", "[models][idx][slow]") {
   const data_params p;
   if (!std::filesystem::exists(p.train_images)) {
