@@ -79,6 +79,16 @@ def run_sgmc(sgmc, out, sets):
     return float(m.group(1)), float(m.group(2)), total, metrics
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a running process, all threads (/proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def watch_sgmc(sgmc, out, sets, target=TARGET):
     """Runs sgmc and watches its metrics.jsonl from this process's clock: the seconds from the
     moment it started the process to the first record (chain 0) whose predictive accuracy is
@@ -110,6 +120,7 @@ def watch_sgmc(sgmc, out, sets, target=TARGET):
                     single = (time.perf_counter() - start, r["step"])
                 if (r.get("pred_accuracy") or 0) >= target:
                     found = (time.perf_counter() - start, r)
+                    r["cpu_s"] = cpu_seconds(p.pid)
                     break
         if done:
             break
@@ -167,13 +178,14 @@ def time_to_accuracy(sgmc, reps, eval_every, tmp):
         found = watch_sgmc(sgmc, os.path.join(tmp, f"tta-{i}"), [f"run.eval_every={eval_every}"])
         t, rec, single = found if found else (None, {}, None)
         cases["sgmc"].append(t)
-        detail["sgmc"].append({"seconds": t, "step": rec.get("step"),
+        detail["sgmc"].append({"seconds": t, "step": rec.get("step"), "cpu_s": rec.get("cpu_s"),
                                "sampling_wall_s": rec.get("wall_s"), "single_draw": single})
         for name, (threads, wait) in torch_cases.items():
             recs = run_torch(threads, eval_every, wait)
             t, step = first_at(recs, "pred_accuracy")
+            cpu = next((r.get("cpu_s") for r in recs if r.get("step") == step), None)
             cases[name].append(t)
-            detail[name].append({"seconds": t, "step": step,
+            detail[name].append({"seconds": t, "step": step, "cpu_s": cpu,
                                  "single_draw": first_at(recs, "accuracy")})
     out = {"eval_every": eval_every, "target": TARGET, "detail": detail}
     for name, ts in cases.items():
