@@ -232,6 +232,7 @@ expected<file_head> peek(const std::string& path, std::size_t n) {
   file_head head;
   head.file_size = size;
   head.gzip = is_gzip(*fd, size);
+  if (head.gzip && size >= 18) head.isize = static_cast<std::uint32_t>(trailer_size_of(*fd, size));
   head.bytes.resize(n);
   auto* out = reinterpret_cast<unsigned char*>(head.bytes.data());
   expected<std::size_t> got = std::size_t{0};

@@ -8,6 +8,7 @@
 #include "sgmc/core/error.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@ struct file_head {
   std::string bytes;          // up to the n asked for; fewer when the content is shorter
   std::size_t file_size = 0;  // bytes on disk
   bool gzip = false;          // starts with the gzip magic (1f 8b)
+  std::uint32_t isize = 0;    // gzip: the last member's size from the trailer (mod 2^32)
 };
 
 /// errc::io naming `path` when it cannot be opened or read; errc::invalid_data naming it when

@@ -31,6 +31,10 @@ struct idx_header {
   std::vector<std::uint64_t> dims;
   std::size_t bytes = 0;
   std::uint64_t count = 1;
+  // The size is plausible beyond the header's word: a plain file that long, or a gzip file
+  // whose trailer agrees and which is no more than 16 times smaller. Only then are x's pages
+  // faulted in before the content has arrived (a lying header costs no memory).
+  bool plausible = false;
 };
 
 // The dimensions and a view of the payload inside the (inflated) file it keeps.
@@ -106,6 +110,8 @@ expected<idx_header> read_header(const std::string& path, std::size_t min_rank,
                                fmt::format("{} (its IDX dimensions)", path), errc::invalid_data);
       !ok)
     return unexpected(ok.error());
+  h->plausible = !head->gzip || (total <= 16 * std::uint64_t{head->file_size} &&
+                                 head->isize == static_cast<std::uint32_t>(total));
   return h;
 }
 
@@ -176,7 +182,7 @@ expected<idx_array> read_images_into(const std::string& images, const idx_header
   tbb::parallel_invoke([&] { img = detail::read_into(images, file, h.bytes + n); },
                        [&] {
                          lab = read_array(labels, 1, 1, "labels");
-                         prefault(x.data(), (3 * n - h.bytes) / sizeof(float));
+                         if (h.plausible) prefault(x.data(), (3 * n - h.bytes) / sizeof(float));
                        });
   if (!img) return unexpected(img.error());
   // The header read in full must be the one read first (the file did not change meanwhile).
