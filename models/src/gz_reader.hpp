@@ -3,7 +3,9 @@
 // is mapped and inflated at once with libdeflate (every member of a multi-member file, each
 // checked against its CRC-32 and size) into a buffer that is never zero-filled first; any
 // other file is read as it is. Reads then copy (or view) out of memory; short or corrupt data
-// are errors naming the file.
+// are errors naming the file, and so is content beyond a bound the caller gives (never held
+// in memory). `read_into` puts the content into the caller's memory instead; `peek` inflates
+// only the first bytes (a header) with zlib.
 
 #include "sgmc/core/error.hpp"
 
