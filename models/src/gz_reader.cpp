@@ -131,8 +131,9 @@ expected<std::size_t> inflate(const unsigned char* in, std::size_t n, const std:
   return out_pos;
 }
 
-// Reads to the end into `out`; the bytes read. `size` is only a hint (pipes and special files
-// report 0, and /dev/zero never ends): a byte beyond what `out` may hold is an error.
+// Reads to the end into `out`; the bytes read. The file's size is not trusted (pipes and
+// special files report 0, and /dev/zero never ends): a byte beyond what `out` may hold is an
+// error.
 expected<std::size_t> read_plain(int fd, const std::string& path, sink& out) {
   std::size_t done = 0;
   for (;;) {
