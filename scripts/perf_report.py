@@ -228,6 +228,10 @@ def main():
     out.extend(rows)
     out.append("")
     out.extend(gemm_rows)
+    pairs_path = os.path.join(d, "step_pairs.md")
+    if os.path.exists(pairs_path):  # scripts/bench_step_pairs.py: the same load for both
+        with open(pairs_path) as f:
+            out += [""] + [f"- {line.strip()}" for line in f if line.startswith("SGLD step")]
     if torch_runs:
         out.append("")
         out.append(f"PyTorch {torch_runs[0].get('torch', '?')} (Debian's python3-torch); the "

@@ -133,6 +133,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--layers", nargs="*", default=["784,100,10", "784,400,400,10"])
     ap.add_argument("--blas", nargs="*", default=list(BLAS), help="the BLAS builds to try")
+    ap.add_argument("--no-gemm", action="store_true", help="time the steps only")
     ap.add_argument("--threads", type=int, default=0,
                     help="run one case in this process (used by the parent run)")
     args = ap.parse_args()
@@ -156,7 +157,7 @@ def main():
     if os.environ.get("OMP_WAIT_POLICY"):
         blas["omp_wait"] = os.environ["OMP_WAIT_POLICY"].lower()
     common = {"threads": args.threads, "torch": torch.__version__, "blas": blas}
-    for m, k, n in ((1024, 1024, 1024), (100, 784, 100)):
+    for m, k, n in () if args.no_gemm else ((1024, 1024, 1024), (100, 784, 100)):
         print(json.dumps({"name": f"pytorch/gemm/{m}x{k}x{n}",
                           "flops_per_second": time_gemm(args.threads, m, k, n), **common}),
               flush=True)
