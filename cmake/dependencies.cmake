@@ -2,8 +2,9 @@
 # Every include directory is SYSTEM so that -Werror on our code does not trip on theirs.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
-# zlib streams the text formats with bounds (models/src/text_file.cpp) and writes the gzip files
-# of the IDX loader's tests; IDX files inflate with libdeflate.
+# zlib streams the text formats with bounds (models/src/text_file.cpp), reads an IDX file's
+# header (a few bytes) and writes the gzip files of the IDX loader's tests; IDX files inflate
+# whole with libdeflate.
 find_package(ZLIB REQUIRED)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)

@@ -6,7 +6,8 @@ def blas_name(r):
     b = r.get("blas", {})
     lib = b.get("libblas", "?").split("/")[-2] if "/" in b.get("libblas", "") else "?"
     kernel = f", kernel {b['kernel']}" if b.get("kernel") else ""
-    return f"{lib}{kernel}"
+    wait = f", OpenMP wait {b['omp_wait']}" if b.get("omp_wait") else ""
+    return f"{lib}{kernel}{wait}"
 
 
 def best_torch(torch_runs):
@@ -62,17 +63,22 @@ def accuracy_rows(f):
     t = f["time_to_accuracy"]
     rows = [f"| `examples/fmnist-mlp.toml`, eval every {t['eval_every']} steps | seconds from "
             f"process start to pred. accuracy ≥ {t['target']} (median) | min – max | "
-            "at step (median) |", "| --- | ---: | ---: | ---: |"]
+            "at step (median) | CPU s by then (median) |", "| --- | ---: | ---: | ---: | ---: |"]
     labels = {"sgmc": "sgmc run (2 cores)", "pytorch-1": "PyTorch, 1 thread",
-              "pytorch-2": "PyTorch, 2 threads"}
+              "pytorch-2": "PyTorch, 2 threads",
+              "pytorch-2-passive": "PyTorch, 2 threads, OpenMP passive wait"}
     for key, label in labels.items():
+        if key not in t["detail"]:
+            continue
         d = [x for x in t["detail"][key] if x["seconds"] is not None]
         if not d:
-            rows.append(f"| {label} | not reached | – | – |")
+            rows.append(f"| {label} | not reached | – | – | – |")
             continue
         secs, steps = [x["seconds"] for x in d], sorted(x["step"] for x in d)
+        cpu = sorted(x["cpu_s"] for x in d if x.get("cpu_s") is not None)
+        cpu_txt = f"{cpu[len(cpu) // 2]:.2f}" if cpu else "–"
         rows.append(f"| {label} | {t[key]:.2f} | {min(secs):.2f} – {max(secs):.2f} | "
-                    f"{steps[len(steps) // 2]:,} |")
+                    f"{steps[len(steps) // 2]:,} | {cpu_txt} |")
     if t.get("ratio"):
         rows += ["", f"PyTorch at its best / sgmc: **{t['ratio']:.2f}x** (the time PyTorch "
                  "takes to the same accuracy, over sgmc's)."]

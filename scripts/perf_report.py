@@ -82,7 +82,9 @@ def mlp_table(models, torch_runs):
             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     best, _ = best_torch(torch_runs)  # the reference at its best: its fastest BLAS
     torch = {key: r["steps_per_second"] for key, r in best.items()}
-    which = {key: f"{blas_name(r).split(',')[0]}, {r['threads']} thr." for key, r in best.items()}
+    which = {key: f"{blas_name(r).split(',')[0]}"
+                  f"{', passive wait' if r['blas'].get('omp_wait') else ''}, {r['threads']} thr."
+             for key, r in best.items()}
     summary = {}
     for net in ("784-100-10", "784-400-400-10"):
         for t in (1, 2):
@@ -232,7 +234,9 @@ def main():
         sys.exit("usage: perf_report.py RESULTS_DIR")
     d = sys.argv[1]
     try:
-        samplers, _ = load_runs(os.path.join(d, "samplers.json"))
+        samplers = {}  # absent when only the MLP and the references were run
+        if os.path.exists(os.path.join(d, "samplers.json")):
+            samplers, _ = load_runs(os.path.join(d, "samplers.json"))
         models, ctx = load_runs(os.path.join(d, "models.json"))  # the session's start
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f"perf_report.py: cannot read the benchmark results in {d}: {e}")
@@ -246,17 +250,22 @@ def main():
             torch_runs = [json.loads(line) for line in f if line.strip()]
 
     out = [f"Machine: {machine(ctx)}", ""]
-    out.append("### Sampler kernels over 16M floats (2 threads) against STREAM triad")
-    out.append("")
-    rows, _ = kernel_table(samplers)
-    out.extend(rows)
-    out.append("")
+    if samplers:
+        out.append("### Sampler kernels over 16M floats (2 threads) against STREAM triad")
+        out.append("")
+        rows, _ = kernel_table(samplers)
+        out.extend(rows)
+        out.append("")
     out.append("### MLP at batch 100 against the GEMM bound and a PyTorch loop")
     out.append("")
     rows, gemm_rows, _ = mlp_table(models, torch_runs)
     out.extend(rows)
     out.append("")
     out.extend(gemm_rows)
+    pairs_path = os.path.join(d, "step_pairs.md")
+    if os.path.exists(pairs_path):  # scripts/bench_step_pairs.py: the same load for both
+        with open(pairs_path) as f:
+            out += [""] + [f"- {line.strip()}" for line in f if line.startswith("SGLD step")]
     if torch_runs:
         out.append("")
         out.append(f"PyTorch {torch_runs[0].get('torch', '?')} (Debian's python3-torch); the "

@@ -8,7 +8,8 @@ from Debian's gzip files, x / 255), batch (100, random reshuffling every epoch),
 (2000), thinning (50) and posterior predictive (the mean of the draws' class probabilities on
 the 10,000 test images) as sgmc's run. Evaluates every --eval-every steps and prints one JSON
 object per evaluation: {"step", "wall_s" (seconds since --t0, the parent's time.time() when it
-started this process; else since this interpreter started), "accuracy" (the current θ alone),
+started this process; else since this interpreter started), "cpu_s" (this process's CPU
+seconds so far, all threads), "accuracy" (the current θ alone),
 "pred_accuracy" (the predictive average, null before the first draw)}. Stops at --steps or
 once the predictive accuracy reaches --target (or after --max-seconds).
 
@@ -76,7 +77,8 @@ def main():
                 acc = (net(xt).argmax(1) == yt).float().mean().item()
                 pred = (pred_sum.argmax(1) == yt).float().mean().item() if draws else None
                 print(json.dumps({"step": step, "wall_s": time.time() - args.t0, "accuracy": acc,
-                                  "pred_accuracy": pred, "draws": draws}), flush=True)
+                                  "pred_accuracy": pred, "draws": draws,
+                                  "cpu_s": time.process_time()}), flush=True)
                 if (pred is not None and pred >= args.target) or \
                         time.time() - args.t0 > args.max_seconds:
                     break

@@ -11,7 +11,7 @@ between the two is measured on the same machine at the same time.
 The reference at its best: Debian's python3-torch calls whatever libblas.so.3 it finds first,
 so each Debian-packaged BLAS is tried in a process of its own (LD_LIBRARY_PATH pointing at its
 directory, one process per thread count): the OpenMP build of OpenBLAS, the pthread build (the
-alternative Debian selects by default) and BLIS (OpenMP). Each child prints the BLAS it loaded
+alternative Debian selects by default) and BLIS (OpenMP and pthread builds). Each child prints the BLAS it loaded
 ("blas": the libblas.so.3 mapped into the process, OpenBLAS's kernel name, threading layer).
 scripts/bench unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only, so that
 OpenBLAS picks its own kernel. perf_report.py compares sgmc against the fastest of them.
@@ -90,7 +90,8 @@ BLAS_DIR = "/usr/lib/x86_64-linux-gnu"
 # name -> directory holding its libblas.so.3 (found first through LD_LIBRARY_PATH)
 BLAS = {"openblas-openmp": BLAS_DIR + "/openblas-openmp",
         "openblas-pthread": BLAS_DIR + "/openblas-pthread",
-        "blis-openmp": BLAS_DIR + "/blis-openmp"}
+        "blis-openmp": BLAS_DIR + "/blis-openmp",
+        "blis-pthread": BLAS_DIR + "/blis-pthread"}
 
 
 def blas_info():
@@ -115,11 +116,15 @@ def blas_info():
     return info
 
 
-def child_env(blas, threads):
+def child_env(blas, threads, wait=None):
+    """The reference's environment: its BLAS first on the library path, its thread count, and
+    OpenMP's wait policy when `wait` is given (PASSIVE: idle threads sleep instead of spinning)."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                BLIS_NUM_THREADS=str(threads), LD_LIBRARY_PATH=BLAS[blas])
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # let OpenBLAS detect its kernel
-        env.pop(var, None)
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_WAIT_POLICY"):
+        env.pop(var, None)  # OpenBLAS detects its own kernel; OpenMP's default policy
+    if wait:
+        env["OMP_WAIT_POLICY"] = wait
     return env
 
 
@@ -128,6 +133,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--layers", nargs="*", default=["784,100,10", "784,400,400,10"])
     ap.add_argument("--blas", nargs="*", default=list(BLAS), help="the BLAS builds to try")
+    ap.add_argument("--no-gemm", action="store_true", help="time the steps only")
     ap.add_argument("--threads", type=int, default=0,
                     help="run one case in this process (used by the parent run)")
     args = ap.parse_args()
@@ -139,15 +145,19 @@ def main():
             if not os.path.exists(os.path.join(BLAS[blas], "libblas.so.3")):
                 print(f"sgld_mlp.py: {blas} is not installed; skipped", file=sys.stderr)
                 continue
-            for threads in (1, 2):
+            # With 2 threads also OpenMP's passive wait: on a loaded 2-core machine spinning
+            # threads (the default) make PyTorch's and the BLAS's barriers 10-30x slower.
+            for threads, wait in ((1, None), (2, None), (2, "PASSIVE")):
                 subprocess.run([sys.executable, __file__, "--seconds", str(args.seconds),
                                 "--threads", str(threads), "--layers", *args.layers],
-                               env=child_env(blas, threads), check=True)
+                               env=child_env(blas, threads, wait), check=True)
         return
     import torch
     blas = blas_info()
+    if os.environ.get("OMP_WAIT_POLICY"):
+        blas["omp_wait"] = os.environ["OMP_WAIT_POLICY"].lower()
     common = {"threads": args.threads, "torch": torch.__version__, "blas": blas}
-    for m, k, n in ((1024, 1024, 1024), (100, 784, 100)):
+    for m, k, n in () if args.no_gemm else ((1024, 1024, 1024), (100, 784, 100)):
         print(json.dumps({"name": f"pytorch/gemm/{m}x{k}x{n}",
                           "flops_per_second": time_gemm(args.threads, m, k, n), **common}),
               flush=True)

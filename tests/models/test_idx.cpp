@@ -202,6 +202,90 @@ TEST_CASE("read_idx: missing, truncated, corrupt and inconsistent files give err
   check_error(read_idx(dir.file("img"), dir.file("img")), errc::invalid_data, dir.file("img"));
 }
 
+TEST_CASE(
+    "read_idx: a lying gzip size, more data than the header says and a header that "
+    "promises more than the file holds are errors naming the file",
+    "[models][idx]") {
+  tmp_dir dir("idx-bounds");
+  write_plain(dir.file("lab"), labels(5, 3));
+  const auto img = images(5, 3, 4);
+  write_gz(dir.file("full.gz"), img);
+  const auto gz = read_file(dir.file("full.gz"));
+  REQUIRE(read_idx(dir.file("full.gz"), dir.file("lab")));
+  // The trailer's ISIZE (the last 4 bytes) says too little, too much, or nearly 4 GiB.
+  for (const std::uint32_t isize : {std::uint32_t{3}, std::uint32_t{1000}, 0xfffffff0u}) {
+    auto lie = gz;
+    for (int i = 0; i < 4; ++i)
+      lie[lie.size() - 4 + static_cast<std::size_t>(i)] =
+          static_cast<unsigned char>(isize >> (8 * i));
+    write_plain(dir.file("isize.gz"), lie);
+    check_error(read_idx(dir.file("isize.gz"), dir.file("lab")), errc::invalid_data,
+                dir.file("isize.gz"));
+  }
+  // Two members, the first shorter than the IDX header: the header is read across them.
+  write_gz(dir.file("a.gz"), bytes(img.begin(), img.begin() + 5));
+  write_gz(dir.file("b.gz"), bytes(img.begin() + 5, img.end()));
+  auto two = read_file(dir.file("a.gz"));
+  const auto b = read_file(dir.file("b.gz"));
+  two.insert(two.end(), b.begin(), b.end());
+  write_plain(dir.file("two.gz"), two);
+  const auto multi = read_idx(dir.file("two.gz"), dir.file("lab"));
+  REQUIRE(multi);
+  CHECK(multi->x == read_idx(dir.file("full.gz"), dir.file("lab"))->x);
+  // Megabytes of zeros after the promised bytes (a small file on disk): refused, in a member
+  // of its own or in the same one.
+  auto more = img;
+  more.resize(more.size() + (std::size_t{8} << 20), 0);
+  write_gz(dir.file("more.gz"), more);
+  CHECK(read_file(dir.file("more.gz")).size() < 100000);
+  check_error(read_idx(dir.file("more.gz"), dir.file("lab")), errc::invalid_data,
+              dir.file("more.gz"));
+  write_gz(dir.file("zeros.gz"), bytes(std::size_t{8} << 20, 0));
+  auto tail = gz;
+  const auto zeros = read_file(dir.file("zeros.gz"));
+  tail.insert(tail.end(), zeros.begin(), zeros.end());
+  write_plain(dir.file("tail.gz"), tail);
+  check_error(read_idx(dir.file("tail.gz"), dir.file("lab")), errc::invalid_data,
+              dir.file("tail.gz"));
+  // A header promising 60000 x 28 x 28 images in a file of a few hundred bytes, gzip or plain:
+  // refused before allocating, as truncated.
+  auto big = idx_header(3, {60000, 28, 28});
+  big.resize(big.size() + 200, 7);
+  write_gz(dir.file("big.gz"), big);
+  write_plain(dir.file("big"), big);
+  for (const char* name : {"big.gz", "big"}) {
+    const auto r = read_idx(dir.file(name), dir.file("lab"));
+    check_error(r, errc::invalid_data, dir.file(name));
+    CHECK_THAT(r.error().message, Catch::Contains("truncated"));
+  }
+}
+
+TEST_CASE("read_idx converts images read into the floats' own memory exactly, in every phase",
+          "[models][idx]") {
+  // 1000 images of 28 x 28: 784,000 bytes, converted in place in two parallel phases of
+  // several chunks and an ordered tail; every value is checked against its byte.
+  tmp_dir dir("idx-inplace");
+  const std::uint32_t n = 1000, side = 28;
+  bytes img = idx_header(3, {n, side, side});
+  const std::size_t count = std::size_t{n} * side * side;
+  for (std::size_t i = 0; i < count; ++i)
+    img.push_back(static_cast<unsigned char>((i * 7 + i / 251) % 256));
+  write_plain(dir.file("img"), img);
+  write_gz(dir.file("img.gz"), img);
+  write_plain(dir.file("lab"), labels(n, 10));
+  for (const char* name : {"img", "img.gz"}) {
+    const auto d = read_idx(dir.file(name), dir.file("lab"), 0, 255.0f);
+    REQUIRE(d);
+    REQUIRE(d->x.rows() == n);
+    REQUIRE(d->x.cols() == side * side);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < count; ++i)
+      wrong += d->x.data()[i] != static_cast<float>(img[16 + i]) / 255.0f;
+    CHECK(wrong == 0);
+    CHECK(d->y[999] == 9.0f);
+  }
+}
+
 TEST_CASE("Fashion-MNIST loads with the default data params", "[models][idx][slow]") {
   const data_params p;
   if (!std::filesystem::exists(p.train_images)) {
