@@ -17,6 +17,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 
 SUITES = [
     ("bench/samplers/sgmc_bench_samplers",
@@ -31,11 +32,14 @@ SUITES = [
 
 
 def run_suite(build, binary, flt, extra):
-    cmd = [f"{build}/{binary}", f"--benchmark_filter={flt}", "--benchmark_format=json",
-           "--benchmark_report_aggregates_only=true"] + extra
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        # A file, not stdout: the binaries print lines of their own (Eigen's cache sizes).
+        cmd = [f"{build}/{binary}", f"--benchmark_filter={flt}", f"--benchmark_out={out.name}",
+               "--benchmark_out_format=json", "--benchmark_report_aggregates_only=true"] + extra
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        report = json.load(out)
     times = {}
-    for b in json.loads(out)["benchmarks"]:
+    for b in report["benchmarks"]:
         if b.get("aggregate_name") != "median":
             continue
         name = b["run_name"].replace("/repeats:10", "").replace("/repeats:5", "")
