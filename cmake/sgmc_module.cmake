@@ -1,4 +1,5 @@
-# Flags for sgmc's own code: warnings as errors, optional -march=native and sanitizers.
+# Flags for sgmc's own code: warnings as errors, the target CPU (the portable baseline, or
+# -march=native) and optional sanitizers.
 add_library(sgmc_flags INTERFACE)
 target_compile_options(sgmc_flags INTERFACE -Wall -Wextra -Wpedantic -Werror
   -Wno-error=deprecated-declarations)
@@ -7,8 +8,13 @@ target_compile_options(sgmc_flags INTERFACE -Wall -Wextra -Wpedantic -Werror
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
   target_compile_options(sgmc_flags INTERFACE -Wno-uninitialized -Wno-maybe-uninitialized)
 endif()
+# The portable default: every translation unit is compiled for SGMC_BASELINE, and only the files
+# of the faster paths (core/src/rng_avx512.cpp) for more, each called after a run-time check of
+# the CPU. -mtune=generic: no scheduling for the build host either.
 if(SGMC_NATIVE)
   target_compile_options(sgmc_flags INTERFACE -march=native)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND SGMC_BASELINE)
+  target_compile_options(sgmc_flags INTERFACE -march=${SGMC_BASELINE} -mtune=generic)
 endif()
 if(SGMC_SANITIZE)
   target_compile_options(sgmc_flags INTERFACE -fsanitize=address,undefined

@@ -145,6 +145,11 @@ int register_all() {
   add("samplers/sgld/256K/1thread", [](benchmark::State& s) {
     kernel(s, sgmc::samplers::sampler_kind::sgld, 12, std::size_t{1} << 18, 1);
   });
+  // The same update without noise, in L2: what the update's own arithmetic costs next to the
+  // noise (docs/PERFORMANCE.md, "Portable and native builds").
+  add("samplers/sgd/256K/1thread", [](benchmark::State& s) {
+    kernel(s, sgmc::samplers::sampler_kind::sgd, 12, std::size_t{1} << 18, 1);
+  });
   add("core/fill_normal/64K", fill_normal_cached);
   add("core/fill_normal/16M", fill_normal_memory);
   return 0;

@@ -53,7 +53,7 @@ path_table table_of(detail::rng_path p) {
     case detail::rng_path::avx2:
       return {avx2::normal_groups, avx2::uniform_groups, avx2::bits_groups};
 #endif
-#if defined(__AVX512F__)
+#if defined(SGMC_RNG_AVX512)
     case detail::rng_path::avx512:
       return {avx512::normal_groups, avx512::uniform_groups, avx512::bits_groups};
 #endif
@@ -150,7 +150,7 @@ bool rng_path_supported(rng_path p) {
       return false;
 #endif
     case rng_path::avx512:
-#if defined(__AVX512F__)
+#if defined(SGMC_RNG_AVX512)
       __builtin_cpu_init();
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
 #else

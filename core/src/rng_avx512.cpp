@@ -1,13 +1,17 @@
 #include "rng_paths.hpp"
 
-#if defined(__AVX512F__)
+#if defined(SGMC_RNG_AVX512) && defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 
 // The AVX-512 path: Philox on 16 counters per register and Box–Muller on 16 pairs at once, with
-// the scalar path's arithmetic operation for operation (rng_paths.hpp), hence its bits.
+// the scalar path's arithmetic operation for operation (rng_paths.hpp), hence its bits. This file
+// alone is compiled with -mavx512f -mavx512dq, in every build, and only called after a run-time
+// check of the CPU (rng.cpp): every helper stays in an unnamed namespace, so that no AVX-512 copy
+// of an inline function can be picked by the linker for the rest of the library.
 
 namespace sgmc::core::paths {
 namespace avx512 {
+namespace {
 
 inline __m512i bcast(u32 v) { return _mm512_set1_epi32(static_cast<int>(v)); }
 
@@ -146,6 +150,8 @@ void run_groups(const plan& p, u64 first_block, std::size_t n_groups, Out* out, 
     store(s[0], out + kGroup * g);
   }
 }
+
+}  // namespace
 
 void normal_groups(const rng_key&, const plan& p, u64 first_block, std::size_t n_groups,
                    float* out) {

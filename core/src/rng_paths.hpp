@@ -88,7 +88,7 @@ void bits_groups(const rng_key& key, const constants& c, u64 first_block, std::s
 }  // namespace avx2
 #endif
 
-#if defined(__AVX512F__)
+#if defined(SGMC_RNG_AVX512)
 namespace avx512 {
 void normal_groups(const rng_key& key, const constants& c, u64 first_block, std::size_t n_groups,
                    float* out);

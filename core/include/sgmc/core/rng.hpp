@@ -17,7 +17,7 @@
 // Paths, all with the very same arithmetic and therefore the same bits (tests/core compares them
 // for many keys, offsets and lengths); their speeds are in docs/PERFORMANCE.md:
 //   avx512  Philox on 16 counters per register, Box–Muller on 16 pairs (core/src/rng_avx512.cpp);
-//           linked only when the build targets AVX-512 (-march=native on such a CPU)
+//           that file alone is compiled with -mavx512f -mavx512dq, so every x86-64 build has it
 //   avx2    8 counters per register, with FMA (core/src/rng_avx2.cpp); that file alone is compiled
 //           with -mavx2 -mfma, so every x86-64 build has it
 //   scalar  one counter at a time (core/src/rng_scalar.cpp): the reference, and the fallback
