@@ -3,10 +3,11 @@
 //
 // Target: weights 0.3 / 0.7, means −2 / +2, unit variances. The basin boundary is the potential's
 // maximum between the modes; its exact mass on the left is Σ_k w_k Φ((b − μ_k)/σ_k). At this
-// separation the barrier is low (ΔU ≈ 0.8 from the minor mode), so a chain crosses every ~50
-// steps of ε = 0.05 and 1,000,000 steps give a Monte Carlo error of about 0.005 on the fraction.
-// The discretisation bias of SGLD at ε = 0.05 (variances ≈ 1.3 % too large) moves it by less
-// than 0.005. Tolerance kMassTol = 0.025; an unweighted mixture (0.5 / 0.5) is 0.19 away.
+// separation the barrier is low and chains cross often: the fraction over 1,000,000 steps of
+// ε = 0.05 has a standard deviation of 0.015 (measured over 8 chains with `sgmc run`), so
+// 3,000,000 steps give about 0.0085. The discretisation bias of SGLD at ε = 0.05 (variances
+// ≈ 1.3 % too large) moves it by less than 0.005. Tolerance kMassTol = 0.03 (3.5 standard
+// deviations); an unweighted mixture (0.5 / 0.5) is 0.2 away.
 #include "sgmc/models/mixture.hpp"
 #include "sgmc/samplers/chain.hpp"
 #include "sgmc/samplers/sampler.hpp"
@@ -22,7 +23,7 @@ namespace {
 namespace sm = sgmc::samplers;
 namespace md = sgmc::models;
 
-constexpr double kMassTol = 0.025;
+constexpr double kMassTol = 0.03;
 
 // The basin boundary of the 1-D mixture: where U' = 0 between the two means (bisection).
 double barrier(const md::mixture& m) {
@@ -70,7 +71,7 @@ TEST_CASE("sgld on a two-component mixture puts the exact mass in each basin",
     CHECK(theta0[0] < b);  // init_component = 0: the minor mode
     sm::chain c(src, **kernel, sm::schedule::constant(p.step_size), cp, theta0);
     REQUIRE(c.status().has_value());
-    const std::size_t burnin = 10000, steps = 1000000;
+    const std::size_t burnin = 10000, steps = 3000000;
     std::size_t left = 0;
     for (std::size_t s = 0; s < burnin + steps; ++s) {
       auto ok = c.step();
