@@ -243,7 +243,7 @@ def verdicts(z, rows, land):
     ok = [r for r in rows if abs(r["err"]) <= 3 * r["se"] + 0.02]
     worst = max(rows, key=lambda r: abs(r["err"]))
     out.append(
-        f"- **Every method finds both modes with the right mass:** {len(ok)} of {len(rows)} "
+        f"- **Mass found in each mode:** every run found both modes; {len(ok)} of {len(rows)} "
         "runs are within 3 standard errors + 0.02 of the exact minor-mode mass "
         f"{land['minor_mass']:.3f}; the worst is {worst['label']} at h = {worst['h']} "
         f"({worst['err']:+.3f}).")
