@@ -23,13 +23,13 @@ unexpected prefixed(const std::string& source, const error& e) {
 
 expected<problem> load_problem(const run_config& cfg, const std::string& source) {
   problem p;
-  if (cfg.model.kind != models::model_kind::gaussian) {
+  if (!models::is_data_free(cfg.model.kind)) {
     auto data = models::load_data(cfg.data, cfg.seed);
     if (!data) return prefixed(source, data.error());
     p.data = std::move(*data);
   }
   // The model shares the training set; only the test set stays here.
-  auto m = cfg.model.kind == models::model_kind::gaussian
+  auto m = models::is_data_free(cfg.model.kind)
                ? models::make_model(cfg.model, p.data)
                : models::make_model(
                      cfg.model, std::make_shared<const models::dataset>(std::move(p.data.train)));

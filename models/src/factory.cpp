@@ -3,6 +3,7 @@
 #include "sgmc/models/gaussian.hpp"
 #include "sgmc/models/linreg.hpp"
 #include "sgmc/models/logreg.hpp"
+#include "sgmc/models/mixture.hpp"
 #include "sgmc/models/mlp.hpp"
 #include "sgmc/models/softmax.hpp"
 
@@ -50,6 +51,53 @@ expected<std::unique_ptr<model>> make_gaussian(const model_params& p) {
   return upcast(gaussian::dense(mean, cov, p.grad_noise));
 }
 
+// Rows of equal length into a [rows, cols] matrix, or an error naming `key`.
+expected<Eigen::MatrixXd> to_matrix(const std::vector<std::vector<double>>& rows, const char* key) {
+  const std::size_t cols = rows.empty() ? 0 : rows[0].size();
+  Eigen::MatrixXd m(rows.size(), cols);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].size() != cols)
+      return make_error(
+          errc::dimension_mismatch,
+          fmt::format("{}: row {} has {} entries but row 0 has {}", key, i, rows[i].size(), cols));
+    for (std::size_t j = 0; j < cols; ++j)
+      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j];
+  }
+  return m;
+}
+
+expected<std::unique_ptr<model>> make_mixture(const model_params& p) {
+  if (p.means.empty())
+    return make_error(errc::invalid_config,
+                      "model.means: empty; the mixture target needs one mean per component");
+  auto means = to_matrix(p.means, "model.means");
+  if (!means) return unexpected(means.error());
+  const auto K = means->rows(), d = means->cols();
+  // weights: default equal; variances: default 1, a row of one entry is isotropic.
+  const Eigen::VectorXd w = p.weights.empty() ? Eigen::VectorXd::Ones(K) : to_vector(p.weights);
+  Eigen::MatrixXd var = Eigen::MatrixXd::Ones(K, d);
+  if (!p.variances.empty()) {
+    if (static_cast<Eigen::Index>(p.variances.size()) != K)
+      return make_error(errc::dimension_mismatch,
+                        fmt::format("model.variances: has {} rows but model.means has {} "
+                                    "(one row per component)",
+                                    p.variances.size(), K));
+    for (Eigen::Index k = 0; k < K; ++k) {
+      const auto& row = p.variances[static_cast<std::size_t>(k)];
+      if (row.size() == 1)
+        var.row(k).setConstant(row[0]);
+      else if (static_cast<Eigen::Index>(row.size()) == d)
+        var.row(k) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), d);
+      else
+        return make_error(errc::dimension_mismatch,
+                          fmt::format("model.variances: row {} has {} entries; give 1 "
+                                      "(isotropic) or {} (the means' dimension)",
+                                      k, row.size(), d));
+    }
+  }
+  return upcast(mixture::create(w, *means, var, p.grad_noise, p.init_component));
+}
+
 }  // namespace
 
 expected<std::unique_ptr<model>> make_model(const model_params& params,
@@ -57,6 +105,8 @@ expected<std::unique_ptr<model>> make_model(const model_params& params,
   switch (params.kind) {
     case model_kind::gaussian:
       return make_gaussian(params);
+    case model_kind::mixture:
+      return make_mixture(params);
     case model_kind::linreg:
       return upcast(
           linreg::create(std::move(train), params.prior_precision, params.noise_precision));
@@ -75,6 +125,7 @@ expected<std::unique_ptr<model>> make_model(const model_params& params,
 
 expected<std::unique_ptr<model>> make_model(const model_params& params, const data_split& data) {
   if (params.kind == model_kind::gaussian) return make_gaussian(params);
+  if (params.kind == model_kind::mixture) return make_mixture(params);
   return make_model(params, std::make_shared<const dataset>(data.train));
 }
 

@@ -85,7 +85,8 @@ void check_names(const char* const (&names)[N], Parse parse, const std::string& 
 TEST_CASE("every model and data kind parses from its one table of names", "[models][factory]") {
   check_names<model_kind>(
       model_kind_names, parse_model_kind,
-      "model.kind must be one of gaussian | linreg | logreg | softmax | mlp, got \"resnet\"");
+      "model.kind must be one of gaussian | linreg | logreg | softmax | mlp | mixture, got "
+      "\"resnet\"");
   check_names<activation>(activation_names, parse_activation,
                           "model.activation must be one of relu | tanh, got \"resnet\"");
   check_names<data_format>(

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using sgmc::errc;
 using sgmc::engine::run_config;
@@ -94,8 +95,8 @@ TEST_CASE("an out-of-range value is one line naming file, key, rule and value", 
   CHECK(error_of("[model]\nlayers = [784, 0, 10]\n") ==
         "exp.toml: model.layers[1] must be in [1, 16777216] (got 0)");
   CHECK(error_of("[model]\nkind = \"cnn\"\n") ==
-        "exp.toml: model.kind must be one of \"gaussian\", \"linreg\", \"logreg\", \"softmax\" or "
-        "\"mlp\" (got \"cnn\")");
+        "exp.toml: model.kind must be one of \"gaussian\", \"linreg\", \"logreg\", \"softmax\", "
+        "\"mlp\" or \"mixture\" (got \"cnn\")");
 }
 
 TEST_CASE("a value of the wrong type names the expected type", "[config]") {
@@ -213,6 +214,10 @@ TEST_CASE("checks across keys name both keys", "[config]") {
   CHECK(error_of("[model]\nkind = \"gaussian\"\nmean = [0.0]\nvariance = [1.0]\n"
                  "covariance = [[1.0]]\n")
             .find("not both") != std::string::npos);
+  CHECK(error_of("[model]\nkind = \"mixture\"\n").find("model.means must be given") !=
+        std::string::npos);
+  CHECK(error_of("[model]\ninit_component = -2\n").find("model.init_component") !=
+        std::string::npos);
   CHECK(error_of("name = \"a/b\"\n").find("name must be") != std::string::npos);
   CHECK(error_of("[data]\nclasses = 1\n").find("data.classes") != std::string::npos);
   CHECK(error_of("seed = 1\n[run]\nseed = 2\n").find("disagree") != std::string::npos);
@@ -307,6 +312,30 @@ thin = 7
   for (const char* line : {"kind = \"gaussian\"", "activation = \"tanh\"", "format = \"libsvm\"",
                            "standardize = \"zscore\"", "generator = \"softmax\""})
     CHECK(text.find(line) != std::string::npos);
+}
+
+TEST_CASE("a mixture target's keys load back to the same values", "[config]") {
+  auto cfg = parse_config(R"(
+[model]
+kind = "mixture"
+weights = [0.3, 0.7]
+means = [[-3.0, 0.5], [3.0, 0.0]]
+variances = [[1.0], [0.5, 2.0]]
+init_component = 0
+grad_noise = 1.0
+)",
+                          "exp.toml");
+  REQUIRE(cfg);
+  const std::string text = to_toml(*cfg);
+  auto again = parse_config(text, "config.toml");
+  INFO(text);
+  REQUIRE(again);
+  CHECK(to_toml(*again) == text);
+  CHECK(again->model.kind == sgmc::models::model_kind::mixture);
+  CHECK(again->model.weights == std::vector<double>{0.3, 0.7});
+  CHECK(again->model.means == cfg->model.means);
+  CHECK(again->model.variances == cfg->model.variances);
+  CHECK(again->model.init_component == 0);
 }
 
 TEST_CASE("the resolved config lists every key with its default", "[config]") {

@@ -105,7 +105,7 @@ TEST_CASE("the key table takes its kind names from the modules that own them", "
   CHECK(range_of("sampler.kind") ==
         "sgld | sghmc | sghmc-euler | sghmc-exact | sgld-fp | psgld | sgd | sgd-momentum");
   CHECK(range_of("sampler.schedule") == "constant | polynomial | cyclical");
-  CHECK(range_of("model.kind") == "gaussian | linreg | logreg | softmax | mlp");
+  CHECK(range_of("model.kind") == "gaussian | linreg | logreg | softmax | mlp | mixture");
   CHECK(range_of("data.format") == "idx | csv | libsvm | synthetic");
   CHECK(range_of("protocol.workers") == "in [1, 4096]");
   CHECK(find(keys, "run.seed")->alias);

@@ -274,7 +274,8 @@ config_key enum_key(std::string_view s, std::string_view n, const char* const (&
 void add_model_keys(std::vector<config_key>& keys) {
   const std::string_view s = "model";
   keys.push_back(enum_key(s, "kind", models::model_kind_names, models::parse_model_kind,
-                          SGMC_FIELD(model.kind), "the target; `gaussian` needs no data"));
+                          SGMC_FIELD(model.kind),
+                          "the target; `gaussian` and `mixture` need no data"));
   keys.push_back(size_list_key(s, "layers", k_width, SGMC_FIELD(model.layers),
                                "`mlp`: layer widths, input to output; the first must equal the "
                                "data's features, the last its classes"));
@@ -290,9 +291,19 @@ void add_model_keys(std::vector<config_key>& keys) {
   keys.push_back(matrix_key(s, "covariance", SGMC_FIELD(model.covariance), "`gaussian`: dense Σ"));
   keys.push_back(real_list_key(s, "variance", k_positive, SGMC_FIELD(model.variance),
                                "`gaussian`: diagonal Σ"));
-  keys.push_back(
-      real_key(s, "grad_noise", k_non_negative, SGMC_FIELD(model.grad_noise),
-               "`gaussian`: std of synthetic Gaussian noise added to every minibatch gradient"));
+  keys.push_back(real_key(s, "grad_noise", k_non_negative, SGMC_FIELD(model.grad_noise),
+                          "`gaussian`, `mixture`: std of synthetic Gaussian noise added to every "
+                          "minibatch gradient"));
+  keys.push_back(real_list_key(s, "weights", k_positive, SGMC_FIELD(model.weights),
+                               "`mixture`: w_k, one per component, normalised to sum 1"));
+  keys.push_back(matrix_key(s, "means", SGMC_FIELD(model.means),
+                            "`mixture`: μ_k, one row per component (required for `mixture`)"));
+  keys.push_back(matrix_key(s, "variances", SGMC_FIELD(model.variances),
+                            "`mixture`: diagonal Σ_k, one row per component"));
+  keys.push_back(int_key(s, "init_component", int_range{-1, INT32_MAX},
+                         SGMC_FIELD(model.init_component),
+                         "`mixture`: every chain starts with an exact draw from this component; "
+                         "-1: from the mixture"));
 }
 
 void add_data_file_keys(std::vector<config_key>& keys) {

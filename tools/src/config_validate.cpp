@@ -37,6 +37,10 @@ expected<void> validate_model(const models::model_params& model) {
   if (model.kind == models::model_kind::mlp && model.layers.size() < 2)
     return invalid(fmt::format("model.layers must list at least 2 widths, input to output (got {})",
                                model.layers.size()));
+  if (model.kind == models::model_kind::mixture && model.means.empty())
+    return invalid(
+        "model.means must be given for kind = \"mixture\", one row per component (e.g. means "
+        "= [[-3.0], [3.0]])");
   if (model.kind != models::model_kind::gaussian) return {};
   if (model.mean.empty())
     return invalid("model.mean must be given for kind = \"gaussian\" (e.g. mean = [0.0, 0.0])");

@@ -56,6 +56,12 @@ struct model_params {
   std::vector<std::vector<double>> covariance;
   std::vector<double> variance;
   double grad_noise = 0.0;  ///< std of synthetic Gaussian noise added to every gradient
+  // mixture target Σ_k w_k N(means[k], diag(variances[k])); empty variances: all 1; a row of
+  // one entry: isotropic
+  std::vector<double> weights;
+  std::vector<std::vector<double>> means;
+  std::vector<std::vector<double>> variances;
+  int init_component = -1;  ///< mixture: chains start in this component (-1: a mixture draw)
 };
 
 /// Loads (or generates) train and test sets; errors name the file and what is wrong with it.

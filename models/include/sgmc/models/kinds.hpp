@@ -10,9 +10,13 @@
 namespace sgmc::models {
 
 /// `model.kind`
-enum class model_kind { gaussian, linreg, logreg, softmax, mlp };
-inline constexpr const char* model_kind_names[] = {"gaussian", "linreg", "logreg", "softmax",
-                                                   "mlp"};
+enum class model_kind { gaussian, linreg, logreg, softmax, mlp, mixture };
+inline constexpr const char* model_kind_names[] = {"gaussian", "linreg", "logreg",
+                                                   "softmax",  "mlp",    "mixture"};
+/// True for the targets without data (`gaussian`, `mixture`): no `[data]` is read for them.
+inline constexpr bool is_data_free(model_kind kind) {
+  return kind == model_kind::gaussian || kind == model_kind::mixture;
+}
 expected<model_kind> parse_model_kind(const std::string& name);
 const char* to_string(model_kind kind);
 
