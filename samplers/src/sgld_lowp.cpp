@@ -159,7 +159,8 @@ bool sgld_lowp::block_low(std::size_t b, std::size_t n, float* theta, const floa
     const std::size_t m = std::min(gsz, n - s);
     float delta = fixed_step_;
     if (bfp) {
-      const int e = lowp::bfp_exponent(max_abs(mu + s, m));
+      const float top = max_abs(mu + s, m);
+      const int e = vc ? lowp::bfp_exponent_vc(top, sd) : lowp::bfp_exponent(top);
       exp_[(b + s) / p_.block_size] = static_cast<std::int8_t>(e);
       delta = lowp::bfp_step(e);
     }

@@ -69,6 +69,21 @@ inline int bfp_exponent(float max_abs) {
   return e < kBfpExpMin ? kBfpExpMin : (e > 127 ? 127 : e);
 }
 
+/// |z| of core::fill_normal never reaches this (Box–Muller on 32-bit words: |z| < 6.7).
+inline constexpr float kNormalBound = 7.0f;
+/// Headroom of the variance-corrected bfp8 grid: a value up to 128/1.03 < 124.3 grid steps,
+/// rounded and moved by one step, stays within [−126, 126].
+inline constexpr float kVcRoom = 1.03f;
+
+/// bfp8 with the VC quantiser: the block exponent for means of largest magnitude max_abs and
+/// noise of std sd (√(εT)): ⌊log2(1.03 (max_abs + 7 sd))⌋. Every draw of Q_vc then lies inside
+/// the block's range, so no value is ever clamped and Q_vc keeps its exact mean and variance.
+/// (A grid from max|μ| alone would clamp the block's largest value at 127Δ < 2^(e+1), and the
+/// exponent could then never grow again: the block's spread would only shrink.)
+inline int bfp_exponent_vc(float max_abs, float sd) {
+  return bfp_exponent(kVcRoom * (max_abs + kNormalBound * sd));
+}
+
 /// bfp8: Δ of a block with exponent e.
 inline float bfp_step(int e) { return std::ldexp(1.0f, e - kBfpShift); }
 

@@ -30,10 +30,13 @@
 // and θ (10 bytes); full reads ∇Û and a, writes a and θ (12 bytes).
 //
 // Grids: fixed8 Δ = 2^−f for all elements; bfp8 Δ = 2^(e−6) per block of block_size elements
-// (block b covers elements [b·block, (b+1)·block) of the slice), e from the largest magnitude
-// of the values being rounded: the new a (full), μ (vc), μ + √(εT)ξ (naive). The authors' code
-// re-derives the block exponent from x = μ + noise in Q_vc's first case; here the grid is the
-// one of μ for both cases, and values beyond it clamp to ±127Δ.
+// (block b covers elements [b·block, (b+1)·block) of the slice), e = ⌊log2 max|x|⌋ over the
+// values x being rounded: the new a (full), μ + √(εT)ξ (naive), as QPyTorch's block rounding;
+// values rounding past 127Δ clamp. For vc, e = ⌊log2(1.03 (max|μ| + 7√(εT)))⌋
+// (quantize.hpp, bfp_exponent_vc): one grid per block and step, known before the draws, wide
+// enough that no draw of Q_vc is ever clamped, so its mean and variance stay exact. (The
+// authors' code re-derives the exponent from x = μ + noise in Q_vc's first case; a grid from
+// max|μ| alone would clamp the block's largest value below 2^(e+1) and never let e grow.)
 //
 // Randomness: element i's normal is core::fill_normal({info.key, noise}, offset + i), its
 // uniforms fill_uniform({info.key, rounding}) and ({info.key, rounding2}) at offset + i, so a
