@@ -22,7 +22,10 @@ std::string name_of(const precision_params& p) {
 
 float max_abs(const float* x, std::size_t n) {
   float m = 0.0f;
-  for (std::size_t j = 0; j < n; ++j) m = std::fmax(m, std::fabs(x[j]));
+  for (std::size_t j = 0; j < n; ++j) {
+    const float a = std::fabs(x[j]);
+    m = a > m ? a : m;  // NaN is skipped (the kernel reports it); vectorises, unlike fmax
+  }
   return m;
 }
 
@@ -138,12 +141,16 @@ bool sgld_lowp::block_full(std::size_t b, std::size_t n, float* theta, const flo
 bool sgld_lowp::block_low(std::size_t b, std::size_t n, float* theta, const float* grad,
                           const step_info& info) {
   const bool vc = p_.quantizer == quantizer_kind::vc;
-  block_draws d;
-  d.fill(info, info.offset + b, n, is_stochastic(), vc);
-  const auto drift = static_cast<float>(0.5 * info.step_size);
-  const double var = info.step_size * temperature_;
-  const auto sd = static_cast<float>(std::sqrt(var));
   const bool bfp = p_.weights == weights_format::bfp8;
+  const double var = info.step_size * temperature_;
+  // u2 serves Q_vc's second case only: with fixed8 it is known per step whether it occurs
+  // (the same expression as v below, so that both agree on the case)
+  const float inv_fixed = 1.0f / fixed_step_;
+  const auto v_fixed = static_cast<float>(var * inv_fixed * inv_fixed);
+  block_draws d;
+  d.fill(info, info.offset + b, n, is_stochastic(), vc && (bfp || !(v_fixed > 0.25f)));
+  const auto drift = static_cast<float>(0.5 * info.step_size);
+  const auto sd = static_cast<float>(std::sqrt(var));
   const std::size_t gsz = bfp ? p_.block_size : n;
   std::int8_t* q = q_.data() + b;
   alignas(64) float mu[kBlock];
@@ -166,11 +173,20 @@ bool sgld_lowp::block_low(std::size_t b, std::size_t n, float* theta, const floa
     }
     const float inv = 1.0f / delta;
     const auto v = static_cast<float>(var * inv * inv);  // εT in grid units²
+    alignas(64) float r[kBlock];  // the new θ in grid units; one branch-free loop per case
+    if (!vc) {
+      for (std::size_t j = s; j < s + m; ++j) r[j] = lowp::round_stochastic(mu[j] * inv, d.u1[j]);
+    } else if (v > 0.25f) {
+      const float sd_extra = std::sqrt(v - 0.25f);
+      for (std::size_t j = s; j < s + m; ++j)
+        r[j] = lowp::quantize_vc_wide(mu[j] * inv, sd_extra, d.z[j], d.u1[j]);
+    } else {
+      for (std::size_t j = s; j < s + m; ++j)
+        r[j] = lowp::quantize_vc_narrow(mu[j] * inv, v, d.u1[j], d.u2[j]);
+    }
     for (std::size_t j = s; j < s + m; ++j) {
-      const float r = vc ? lowp::quantize_vc(mu[j] * inv, v, d.z[j], d.u1[j], d.u2[j])
-                         : lowp::round_stochastic(mu[j] * inv, d.u1[j]);
-      q[j] = static_cast<std::int8_t>(r);
-      theta[b + j] = r * delta;
+      q[j] = static_cast<std::int8_t>(r[j]);
+      theta[b + j] = r[j] * delta;
     }
   }
   return finite;

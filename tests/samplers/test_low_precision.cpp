@@ -176,6 +176,11 @@ TEST_CASE("8-bit kernels store theta as int8: one byte per parameter plus block 
       if (a == accumulator_kind::full) {
         CHECK(k.state_bytes() == 4 * dim);  // the fp32 accumulator of SGLDLP-F
         CHECK(k.weights().empty());
+        for (float x : th) {  // the view is the rounded accumulator: 8 significant bits at most
+          if (w == weights_format::fixed8) REQUIRE(x * 8.0f == std::floor(x * 8.0f));
+          const float m = x == 0.0f ? 0.0f : std::ldexp(x, 6 - std::ilogb(x));
+          REQUIRE(m == std::floor(m));
+        }
         continue;
       }
       const std::size_t blocks = w == weights_format::bfp8 ? (dim + 31) / 32 : 0;

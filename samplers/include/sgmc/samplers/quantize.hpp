@@ -21,7 +21,9 @@ inline constexpr int kBfpShift = 6;
 /// bfp8: the exponent of an all-zero block (any e would do; this one keeps Δ a normal float).
 inline constexpr int kBfpExpMin = -120;
 
-inline float clamp_q(float s) { return std::fmin(std::fmax(s, kQmin), kQmax); }
+/// Clamps to [−128, 127] with compares (they vectorise, where fmin/fmax become calls); NaN
+/// gives −128.
+inline float clamp_q(float s) { return !(s >= kQmin) ? kQmin : (s > kQmax ? kQmax : s); }
 
 /// Round to nearest (half up): ⌊s + 1/2⌋.
 inline float round_nearest(float s) { return clamp_q(std::floor(s + 0.5f)); }
@@ -41,24 +43,29 @@ inline float round_stochastic(float s, float u) { return clamp_q(std::floor(s + 
 ///            q = q0 ± 1 each w.p. w/2  (variance max(v, p(1 − p)): exact unless SR alone
 ///            already exceeds v)
 /// z ~ N(0, 1) is used when v > 1/4, u1 always, u2 when v ≤ 1/4.
-inline float quantize_vc(float mu, float v, float z, float u1, float u2) {
-  if (v > 0.25f) {
-    const float x = mu + std::sqrt(v - 0.25f) * z;
-    const float n = std::floor(x + 0.5f);
-    const float r = x - n;
-    const float m = std::fabs(r);
-    const float p_toward = 0.5f * (0.25f + m * m + m);
-    const float p_away = 0.5f * (0.25f + m * m - m);
-    const float dir = r < 0.0f ? -1.0f : 1.0f;
-    const float s = u1 < p_toward ? dir : (u1 < p_toward + p_away ? -dir : 0.0f);
-    return clamp_q(n + s);
-  }
+inline float quantize_vc_wide(float mu, float sd_extra, float z, float u1) {
+  const float x = mu + sd_extra * z;  // sd_extra = √(v − 1/4)
+  const float n = std::floor(x + 0.5f);
+  const float r = x - n;
+  const float m = std::fabs(r);
+  const float p_toward = 0.5f * (0.25f + m * m + m);
+  const float p_away = 0.5f * (0.25f + m * m - m);
+  const float dir = r < 0.0f ? -1.0f : 1.0f;
+  const float s = u1 < p_toward ? dir : (u1 < p_toward + p_away ? -dir : 0.0f);
+  return clamp_q(n + s);
+}
+inline float quantize_vc_narrow(float mu, float v, float u1, float u2) {
   const float lo = std::floor(mu);
   const float p = mu - lo;
   const float q0 = lo + (u1 < p ? 1.0f : 0.0f);
-  const float half_w = 0.5f * std::fmax(v - p * (1.0f - p), 0.0f);
+  const float w = v - p * (1.0f - p);
+  const float half_w = w > 0.0f ? 0.5f * w : 0.0f;
   const float s = u2 < half_w ? 1.0f : (u2 < 2.0f * half_w ? -1.0f : 0.0f);
   return clamp_q(q0 + s);
+}
+inline float quantize_vc(float mu, float v, float z, float u1, float u2) {
+  return v > 0.25f ? quantize_vc_wide(mu, std::sqrt(v - 0.25f), z, u1)
+                   : quantize_vc_narrow(mu, v, u1, u2);
 }
 
 /// bfp8: the block exponent e of values whose largest magnitude is max_abs (≥ 0, finite):
