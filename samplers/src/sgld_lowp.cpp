@@ -132,8 +132,9 @@ bool sgld_lowp::block_full(std::size_t b, std::size_t n, float* theta, const flo
     const std::size_t m = std::min(gsz, n - s);
     const float delta = bfp ? lowp::bfp_step(lowp::bfp_exponent(max_abs(a + s, m))) : fixed_step_;
     const float inv = 1.0f / delta;
+    const float* u1 = d.u1;  // a plain pointer: GCC vectorises no access to d's arrays
     for (std::size_t j = s; j < s + m; ++j)
-      theta[b + j] = lowp::round_stochastic(a[j] * inv, d.u1[j]) * delta;
+      theta[b + j] = lowp::round_stochastic(a[j] * inv, u1[j]) * delta;
   }
   return finite;
 }
@@ -174,15 +175,16 @@ bool sgld_lowp::block_low(std::size_t b, std::size_t n, float* theta, const floa
     const float inv = 1.0f / delta;
     const auto v = static_cast<float>(var * inv * inv);  // εT in grid units²
     alignas(64) float r[kBlock];  // the new θ in grid units; one branch-free loop per case
+    const float *z = d.z, *u1 = d.u1, *u2 = d.u2;  // plain pointers: these loops vectorise
     if (!vc) {
-      for (std::size_t j = s; j < s + m; ++j) r[j] = lowp::round_stochastic(mu[j] * inv, d.u1[j]);
+      for (std::size_t j = s; j < s + m; ++j) r[j] = lowp::round_stochastic(mu[j] * inv, u1[j]);
     } else if (v > 0.25f) {
       const float sd_extra = std::sqrt(v - 0.25f);
       for (std::size_t j = s; j < s + m; ++j)
-        r[j] = lowp::quantize_vc_wide(mu[j] * inv, sd_extra, d.z[j], d.u1[j]);
+        r[j] = lowp::quantize_vc_wide(mu[j] * inv, sd_extra, z[j], u1[j]);
     } else {
       for (std::size_t j = s; j < s + m; ++j)
-        r[j] = lowp::quantize_vc_narrow(mu[j] * inv, v, d.u1[j], d.u2[j]);
+        r[j] = lowp::quantize_vc_narrow(mu[j] * inv, v, u1[j], u2[j]);
     }
     for (std::size_t j = s; j < s + m; ++j) {
       q[j] = static_cast<std::int8_t>(r[j]);

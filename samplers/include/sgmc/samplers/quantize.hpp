@@ -50,9 +50,11 @@ inline float quantize_vc_wide(float mu, float sd_extra, float z, float u1) {
   const float m = std::fabs(r);
   const float p_toward = 0.5f * (0.25f + m * m + m);
   const float p_away = 0.5f * (0.25f + m * m - m);
-  const float dir = r < 0.0f ? -1.0f : 1.0f;
-  const float s = u1 < p_toward ? dir : (u1 < p_toward + p_away ? -dir : 0.0f);
-  return clamp_q(n + s);
+  // s = dir (u1 < p_toward), −dir (p_toward <= u1 < p_toward + p_away), else 0: as 2a − b of
+  // two indicators, which vectorises where nested branches do not
+  const float a = u1 < p_toward ? 1.0f : 0.0f;
+  const float b = u1 < p_toward + p_away ? 1.0f : 0.0f;
+  return clamp_q(n + std::copysign(1.0f, r) * (2.0f * a - b));
 }
 inline float quantize_vc_narrow(float mu, float v, float u1, float u2) {
   const float lo = std::floor(mu);
@@ -60,8 +62,9 @@ inline float quantize_vc_narrow(float mu, float v, float u1, float u2) {
   const float q0 = lo + (u1 < p ? 1.0f : 0.0f);
   const float w = v - p * (1.0f - p);
   const float half_w = w > 0.0f ? 0.5f * w : 0.0f;
-  const float s = u2 < half_w ? 1.0f : (u2 < 2.0f * half_w ? -1.0f : 0.0f);
-  return clamp_q(q0 + s);
+  const float a = u2 < half_w ? 1.0f : 0.0f;  // +1 w.p. w/2, −1 w.p. w/2 (2a − b as above)
+  const float b = u2 < 2.0f * half_w ? 1.0f : 0.0f;
+  return clamp_q(q0 + (2.0f * a - b));
 }
 inline float quantize_vc(float mu, float v, float z, float u1, float u2) {
   return v > 0.25f ? quantize_vc_wide(mu, std::sqrt(v - 0.25f), z, u1)
