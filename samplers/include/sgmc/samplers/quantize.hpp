@@ -9,6 +9,7 @@
 // as the reference). Results are clamped to [−128, 127]; NaN becomes −128 (the kernel reports
 // non-finite inputs itself).
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -74,9 +75,11 @@ inline float quantize_vc(float mu, float v, float z, float u1, float u2) {
 /// bfp8: the block exponent e of values whose largest magnitude is max_abs (≥ 0, finite):
 /// ⌊log2 max_abs⌋, clamped to [kBfpExpMin, 127]; kBfpExpMin for 0.
 inline int bfp_exponent(float max_abs) {
-  if (!(max_abs > 0.0f) || !std::isfinite(max_abs)) return kBfpExpMin;
-  const int e = std::ilogb(max_abs);
-  return e < kBfpExpMin ? kBfpExpMin : (e > 127 ? 127 : e);
+  // from the bits: the exponent field of a normal float (subnormals count as kBfpExpMin)
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(max_abs);
+  if (!(max_abs > 0.0f) || (bits & 0x7f800000u) == 0x7f800000u) return kBfpExpMin;
+  const int e = static_cast<int>((bits >> 23) & 0xffu) - 127;
+  return e < kBfpExpMin ? kBfpExpMin : e;  // a finite float has e <= 127
 }
 
 /// |z| of core::fill_normal never reaches this (Box–Muller on 32-bit words: |z| < 6.7).
@@ -95,6 +98,8 @@ inline int bfp_exponent_vc(float max_abs, float sd) {
 }
 
 /// bfp8: Δ of a block with exponent e.
-inline float bfp_step(int e) { return std::ldexp(1.0f, e - kBfpShift); }
+inline float bfp_step(int e) {
+  return std::bit_cast<float>(static_cast<std::uint32_t>(e - kBfpShift + 127) << 23);  // 2^(e−6)
+}
 
 }  // namespace sgmc::samplers::lowp
