@@ -4,6 +4,10 @@
 //                               bandwidth reference (12 bytes per element counted, as STREAM)
 //   samplers/<kind>/16M         one kernel step over 16M floats, 2 threads; bytes = what the
 //                               kernel must move (sgld/sgd: θ, g, θ' = 12 B; with v or V: 20 B)
+//   samplers/sgld-<fixed8|bfp8>-<naive|vc>-low/16M, samplers/sgld-<fixed8|bfp8>-full/16M
+//                               low-precision SGLD (sgld_lowp.hpp), 2 threads; bytes: low reads
+//                               ∇Û and int8 θ, writes int8 θ and the float view (10 B); full
+//                               reads ∇Û and the fp32 accumulator, writes it and the view (16 B)
 //   samplers/sgld/256K/1thread  SGLD on one core with its data in L2: the compute ceiling
 //   samplers/{stream_triad,sgld}/16M/1thread   both on one thread, for the 1-thread ratio
 //   core/fill_normal/...        the normal generator alone: 64K floats (cache-resident, one
@@ -86,6 +90,31 @@ void kernel(benchmark::State& state, sgmc::samplers::sampler_kind kind, int byte
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
 }
 
+void kernel_lowp(benchmark::State& state, sgmc::samplers::precision_params prec,
+                 int bytes_per_element) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, kThreads);
+  sgmc::samplers::sampler_params p;
+  p.step_size = 1e-4;
+  p.precision = prec;
+  auto made = sgmc::samplers::make_sampler(p, k16M);
+  if (!made) {
+    state.SkipWithError(made.error().message.c_str());
+    return;
+  }
+  sgmc::samplers::sampler& k = **made;
+  auto theta = filled(k16M, 1), grad = filled(k16M, 2);
+  std::uint64_t step = 0;
+  for (auto _ : state) {
+    const sgmc::samplers::step_info info{step, 1e-4f, sgmc::core::rng_key{7, 0, step}};
+    benchmark::DoNotOptimize(k.step(theta.span(), grad.span(), info));
+    ++step;
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * k16M * bytes_per_element));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * k16M));
+}
+
+void add_lowp_kernels();
+
 void fill_normal_cached(benchmark::State& state) {
   std::vector<float> z(std::size_t{1} << 16);
   std::uint64_t step = 0;
@@ -137,6 +166,7 @@ int register_all() {
     add(std::string("samplers/") + sgmc::samplers::to_string(k) + "/16M",
         [k, b](benchmark::State& s) { kernel(s, k, b); });
   }
+  add_lowp_kernels();
   // The compute ceiling: θ and ∇Û (2 MB) stay in one core's L2.
   // One core: SGLD against the triad, both on 1 thread.
   add("samplers/stream_triad/16M/1thread", [](benchmark::State& s) { stream_triad(s, 1); });
@@ -153,6 +183,27 @@ int register_all() {
   add("core/fill_normal/64K", fill_normal_cached);
   add("core/fill_normal/16M", fill_normal_memory);
   return 0;
+}
+
+void add_lowp_kernels() {
+  using namespace sgmc::samplers;
+  for (auto w : {weights_format::fixed8, weights_format::bfp8}) {
+    for (auto a : {accumulator_kind::low, accumulator_kind::full}) {
+      for (auto q : {quantizer_kind::naive, quantizer_kind::vc}) {
+        if (a == accumulator_kind::full && q == quantizer_kind::naive) continue;  // q unused
+        precision_params prec;
+        prec.weights = w;
+        prec.quantizer = q;
+        prec.accumulator = a;
+        const std::string name =
+            a == accumulator_kind::full
+                ? std::string("samplers/sgld-") + to_string(w) + "-full/16M"
+                : std::string("samplers/sgld-") + to_string(w) + "-" + to_string(q) + "-low/16M";
+        const int bytes = a == accumulator_kind::full ? 16 : 10;
+        add(name, [prec, bytes](benchmark::State& s) { kernel_lowp(s, prec, bytes); });
+      }
+    }
+  }
 }
 
 const int registered = register_all();

@@ -5,6 +5,7 @@
 #include "sgmc/samplers/sghmc_euler.hpp"
 #include "sgmc/samplers/sghmc_exact.hpp"
 #include "sgmc/samplers/sgld.hpp"
+#include "sgmc/samplers/sgld_lowp.hpp"
 
 #include <fmt/format.h>
 
@@ -83,6 +84,12 @@ expected<void> validate(const sampler_params& p) {
   if (!(p.temperature >= 0.0) || !std::isfinite(p.temperature))
     return bad("temperature", ">= 0 and finite", p.temperature);
   if (p.batch_size == 0) return bad("batch_size", "> 0", 0.0);
+  if (auto ok = validate(p.precision); !ok) return ok;
+  if (p.precision.weights != weights_format::fp32 && p.kind != sampler_kind::sgld)
+    return make_error(errc::invalid_config,
+                      fmt::format("precision.weights = \"{}\" needs sampler.kind = \"sgld\" "
+                                  "(the low-precision kernels are SGLD's), got \"{}\"",
+                                  to_string(p.precision.weights), to_string(p.kind)));
   return validate_kind_specific(p);
 }
 
@@ -91,6 +98,12 @@ expected<std::unique_ptr<sampler>> make_sampler(const sampler_params& p, std::si
   std::unique_ptr<sampler> s;
   switch (p.kind) {
     case sampler_kind::sgld:
+      if (p.precision.weights != weights_format::fp32) {
+        s = std::make_unique<sgld_lowp>(dim, p.temperature, p.precision);
+        break;
+      }
+      s = std::make_unique<sgld>(dim, p.temperature, to_string(p.kind));
+      break;
     case sampler_kind::sgld_fp:
       s = std::make_unique<sgld>(dim, p.temperature, to_string(p.kind));
       break;

@@ -144,7 +144,7 @@ TEST_CASE("bad input exits with code 2 and a message naming the key or file", "[
       {"[sampler]\nstep_size = \"big\"\n", "", "sampler.step_size must be a number"},
       {"[sampler]\nstep_size = -1\n", "", "exp.toml: sampler.step_size must be > 0 (got -1)"},
       {"name = \"x\"\n[run\n", "", "exp.toml:2:"},
-      {"[precision]\nweights = \"fp32\"\n", "", "section [precision] is not yet supported"},
+      {"[precision]\nweights = \"fp16\"\n", "", "precision.weights"},
       {"[codec]\npush = \"gzip\"\n", "", "codec.push"},
       {"[protocol]\nkind = \"async\"\nworkers = 2\n[staleness]\ndelay = \"fixed:x\"\n", "",
        "staleness.delay"},

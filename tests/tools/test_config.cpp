@@ -118,14 +118,42 @@ TEST_CASE("an unknown key is an error that suggests the nearest known key", "[co
   CHECK(error_of("nme = \"x\"\n") == "exp.toml: unknown key nme (did you mean name?)");
 }
 
-TEST_CASE("unknown and not-yet-supported sections are rejected", "[config]") {
+TEST_CASE("unknown sections are rejected", "[config]") {
   CHECK(error_of("[modle]\nkind = \"mlp\"\n").find("exp.toml: unknown section [modle]") == 0);
-  CHECK(error_of("[precision]\nweights = \"fp32\"\n") ==
-        "exp.toml: section [precision] is not yet supported");
+  CHECK(error_of("[precision]\nweights = \"fp32\"\n").empty());
   CHECK(error_of("[codec]\npush = \"identity\"\n").empty());
   CHECK(error_of("[codec]\npush = \"zip\"\n").find("codec.push") != std::string::npos);
   CHECK(error_of("[protocol]\nkind = \"none\"\n").empty());
   CHECK(error_of("[protocol]\nkind = \"gossip\"\n").find("protocol.kind") != std::string::npos);
+}
+
+TEST_CASE("[precision] is read, checked against the sampler and protocol, and written back",
+          "[config]") {
+  auto cfg = parse_config(
+      "[precision]\nweights = \"bfp8\"\nquantizer = \"naive\"\naccumulator = \"low\"\n"
+      "fraction_bits = 4\nblock_size = 64\n",
+      "exp.toml");
+  REQUIRE(cfg.has_value());
+  const auto& p = cfg->sampler.precision;
+  CHECK(p.weights == sgmc::samplers::weights_format::bfp8);
+  CHECK(p.quantizer == sgmc::samplers::quantizer_kind::naive);
+  CHECK(p.accumulator == sgmc::samplers::accumulator_kind::low);
+  CHECK(p.fraction_bits == 4);
+  CHECK(p.block_size == 64);
+  const auto text = to_toml(*cfg);
+  CHECK(text.find("weights = \"bfp8\"") != std::string::npos);
+  auto again = parse_config(text, "again.toml");
+  REQUIRE(again.has_value());
+  CHECK(again->sampler.precision.block_size == 64);
+  CHECK(error_of("[precision]\nweights = \"int4\"\n").find("precision.weights") !=
+        std::string::npos);
+  CHECK(error_of("[precision]\nblock_size = 48\n").find("precision.block_size must be a power") !=
+        std::string::npos);
+  CHECK(error_of("[sampler]\nkind = \"sghmc\"\n[precision]\nweights = \"fixed8\"\n")
+            .find("needs sampler.kind = \"sgld\"") != std::string::npos);
+  CHECK(error_of("[precision]\nweights = \"fixed8\"\n[protocol]\nkind = \"async\"\n").empty());
+  CHECK(error_of("[precision]\nweights = \"fixed8\"\n[protocol]\nkind = \"downpour\"\n")
+            .find("precision.weights = \"fixed8\" runs with protocol.kind") != std::string::npos);
 }
 
 TEST_CASE("[codec] is read per direction, its hyperparameters shared, and written back",
@@ -259,7 +287,9 @@ TEST_CASE("errors in overrides name the --set argument and the key", "[config]")
   CHECK(error_of("", {"nosuch.key=1"}).find("unknown key nosuch.key") != std::string::npos);
   CHECK(error_of("", {"sampler.step_size"}).find("expected section.key=value") !=
         std::string::npos);
-  CHECK(error_of("", {"precision.weights=x"}).find("not yet supported") != std::string::npos);
+  CHECK(
+      error_of("", {"precision.weights=x"}).find("--set precision.weights=x: precision.weights") ==
+      0);
   // Checks across keys run after the overrides; an error only they bring names them.
   CHECK(error_of("", {"run.burnin=5000"}) ==
         "--set run.burnin=5000: run.burnin (5000) must be < run.steps (1000)");

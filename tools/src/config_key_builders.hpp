@@ -100,6 +100,22 @@ std::vector<std::string_view> names(const char* const (&list)[N]) {
   return {std::begin(list), std::end(list)};
 }
 
+/// A key whose value is one of a module's enums: the names come from the module's table `list`
+/// (indexed by the enum; read_choice gives the messages), `parse` turns a name into the enum and
+/// the module's to_string writes it back.
+template <class Enum, std::size_t N, class Get>
+config_key enum_key(std::string_view s, std::string_view n, const char* const (&list)[N],
+                    expected<Enum> (*parse)(const std::string&), Get get, std::string_view d) {
+  std::vector<std::string_view> c = names(list);
+  auto read = [c, parse](const toml::node& v, std::string_view k) -> expected<Enum> {
+    auto text = read_choice(v, k, c);
+    if (!text) return unexpected(text.error());
+    return parse(*text);
+  };
+  return make_key(s, n, {"string", describe_choices(c), d}, read, get,
+                  [](Enum x) { return toml_string(to_string(x)); });
+}
+
 template <class Get>
 config_key choice_key(std::string_view s, std::string_view n, std::vector<std::string_view> c,
                       Get get, std::string_view d) {
@@ -150,5 +166,7 @@ config_key index_map_key(std::string_view s, std::string_view n, real_range r, G
 
 /// Adds the keys of [sim] (config_table_sim.cpp).
 void add_sim_keys(std::vector<config_key>& keys);
+/// Adds the keys of [precision] (config_table_precision.cpp).
+void add_precision_keys(std::vector<config_key>& keys);
 
 }  // namespace sgmc::tools::detail

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace sgmc::tools::detail {
 namespace {
@@ -38,14 +39,16 @@ const config_key* find_key(std::string_view section, std::string_view name) {
 
 const std::vector<std::string_view>& config_sections() {
   static const std::vector<std::string_view> sections = {
-      "model", "data",  "sampler", "run", "protocol", "staleness",
-      "codec", "trace", "cluster", "sim", "output"};
+      "model", "data",      "sampler", "run",     "protocol", "staleness",
+      "codec", "precision", "trace",   "cluster", "sim",      "output"};
   return sections;
 }
 
 bool is_future_section(std::string_view section) {
-  constexpr std::string_view future[] = {"precision"};
-  return std::find(std::begin(future), std::end(future), section) != std::end(future);
+  // Sections of later work, refused as "not yet supported": none at present ([precision]
+  // landed with low-precision SGLD).
+  constexpr std::array<std::string_view, 0> future{};
+  return std::find(future.begin(), future.end(), section) != future.end();
 }
 
 std::string suggest_key(std::string_view full_name) {

@@ -255,22 +255,6 @@ void add_top_keys(std::vector<config_key>& keys) {
                          "step), synthetic data (unless `data.seed`)"));
 }
 
-/// A key whose value is one of a module's enums: the names come from the module's table `list`
-/// (indexed by the enum; read_choice gives the messages), `parse` turns a name into the enum and
-/// the module's to_string writes it back.
-template <class Enum, std::size_t N, class Get>
-config_key enum_key(std::string_view s, std::string_view n, const char* const (&list)[N],
-                    expected<Enum> (*parse)(const std::string&), Get get, std::string_view d) {
-  std::vector<std::string_view> c = names(list);
-  auto read = [c, parse](const toml::node& v, std::string_view k) -> expected<Enum> {
-    auto text = read_choice(v, k, c);
-    if (!text) return unexpected(text.error());
-    return parse(*text);
-  };
-  return make_key(s, n, {"string", describe_choices(c), d}, read, get,
-                  [](Enum x) { return toml_string(to_string(x)); });
-}
-
 void add_model_keys(std::vector<config_key>& keys) {
   const std::string_view s = "model";
   keys.push_back(enum_key(s, "kind", models::model_kind_names, models::parse_model_kind,
@@ -446,6 +430,7 @@ std::vector<config_key> build_config_keys() {
   add_data_synthetic_keys(keys);
   add_sampler_keys(keys);
   add_schedule_keys(keys);
+  add_precision_keys(keys);
   add_run_keys(keys);
   add_protocol_keys(keys);
   add_staleness_keys(keys);

@@ -65,6 +65,14 @@ expected<void> validate_protocol(const engine::run_config& cfg) {
   if (cfg.sampler.kind == samplers::sampler_kind::sgld_fp)
     return invalid(fmt::format(
         "sampler.kind = \"sgld-fp\" needs protocol.kind = \"none\" (got \"{}\")", kind));
+  const auto pk = cfg.protocol.params.kind;
+  if (cfg.sampler.precision.weights != samplers::weights_format::fp32 &&
+      (pk == protocols::protocol_kind::downpour || pk == protocols::protocol_kind::elastic))
+    return invalid(fmt::format(
+        "precision.weights = \"{}\" runs with protocol.kind = \"none\", \"sync\", \"async\" or "
+        "\"ssp\" (got \"{}\"): the 8-bit kernel owns θ between steps, and {} workers overwrite "
+        "their θ with the master's",
+        samplers::to_string(cfg.sampler.precision.weights), kind, kind));
   if (auto r = protocols::validate(cfg.protocol.params); !r) return r;
   return engine::validate(cfg.staleness, cfg.protocol.params.workers);
 }

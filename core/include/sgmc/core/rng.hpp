@@ -43,6 +43,8 @@ enum class rng_stream : std::uint32_t {
   grad_noise = 3,  ///< synthetic gradient noise of the gaussian model
   init = 4,        ///< initial parameters
   codec = 5,       ///< randomised codecs (sparsification, stochastic rounding)
+  rounding = 6,    ///< a kernel's stochastic rounding of θ (low-precision SGLD)
+  rounding2 = 7,   ///< a second uniform per element in the same step (its VC quantiser)
   user = 16,       ///< first value free for other uses
 };
 

@@ -2,6 +2,7 @@
 // The update-kernel interface and its factory. One sampler object per chain: it holds the
 // per-chain state (momentum, preconditioner). Each kernel's header gives its update rule:
 //   sgld.hpp  sghmc.hpp  sghmc_euler.hpp  sghmc_exact.hpp  psgld.hpp
+//   sgld_lowp.hpp (`sgld` with `[precision] weights = fixed8 | bfp8`)
 // The kinds "sgd" and "sgd-momentum" are sgld and sghmc at temperature 0.
 //
 // Kernels run over the flat vector in core::for_each_chunk's fixed chunks (TBB), draw their noise
@@ -10,6 +11,7 @@
 
 #include "sgmc/core/error.hpp"
 #include "sgmc/core/rng.hpp"
+#include "sgmc/samplers/precision.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +58,8 @@ struct sampler_params {
   /// N, the training set's size (psgld scales its gradient average by 1/N, as Li et al.); set
   /// by the caller from the model, not a config key. 0: a data-free target.
   std::size_t data_size = 0;
+  /// `[precision]`: 8-bit θ for `sgld` (sgld_lowp.hpp); fp32, the default, changes nothing.
+  precision_params precision;
 };
 
 /// Where a step stands: its index, step size and noise stream.
@@ -88,7 +92,8 @@ class sampler {
 };
 
 /// Checks every field that params.kind uses; errc::invalid_config naming the key as
-/// `sampler.<key>` ("sampler.step_size must be > 0, got -1").
+/// `sampler.<key>` ("sampler.step_size must be > 0, got -1"), and params.precision (8-bit
+/// weights only with kind sgld).
 expected<void> validate(const sampler_params& params);
 
 /// Builds the kernel named by params.kind for vectors of length dim, after validate(). For
