@@ -1,6 +1,7 @@
 # The two commands of the README. Both install what is missing first (scripts/install-deps).
 #   make demo   build in Release and run the default experiment
-#   make test   build, run every test, then the unit tests again under ASan + UBSan
+#   make test   build, run every test, then the unit tests and the multi-process node tests
+#               again under ASan + UBSan
 #   make experiments   build sgmc, then run every experiments/*/run.py (docs/experiments/NAME.md)
 JOBS ?= $(shell nproc)
 BUILD ?= build/release
@@ -43,9 +44,13 @@ experiments: deps $(BUILD)/CMakeCache.txt
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The unit and actor tests, then the multi-process `sgmc node` tests ([nodes]: a master,
+# workers and a collector as separate sanitized processes on loopback).
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -L "unit|actors" -LE slow
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ./tests/tools/sgmc_tools_system_tests "[nodes]"
 
 test: test-release test-asan
 
