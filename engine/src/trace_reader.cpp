@@ -4,8 +4,6 @@
 // explained by a slow path), so that tools summarise traces at disk or page-cache speed.
 #include "trace_format.hpp"
 
-#include "sgmc/core/parallel.hpp"
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -212,25 +210,6 @@ void huge_pages(void* p, std::size_t bytes) {
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
-// Faults the fresh pages of [p, p + bytes) in on every core (MADV_POPULATE_WRITE, Linux 5.14;
-// nothing where the kernel lacks it) before the records are decoded into them: the kernel
-// zeroing fresh pages was half the time of reading a large trace, and it spreads over cores.
-void populate(void* p, std::size_t bytes) {
-#ifdef MADV_POPULATE_WRITE
-  constexpr std::uintptr_t kPage = 4096;
-  constexpr std::size_t kPiece = std::size_t{8} << 20;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kPage - 1);
-  if (end <= begin + kPiece) return;  // small: not worth the threads
-  core::for_each_chunk(end - begin, kPiece, [&](std::size_t b, std::size_t e) {
-    ::madvise(reinterpret_cast<void*>(begin + b), e - b, MADV_POPULATE_WRITE);
-  });
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
 }  // namespace
 
 expected<trace_file> read_trace(const std::filesystem::path& path) {
@@ -265,7 +244,6 @@ expected<trace_file> read_trace(const std::filesystem::path& path) {
   out.truncated = body % rb != 0;
   out.events.reserve(n);
   huge_pages(out.events.data(), n * sizeof(trace_event));
-  populate(out.events.data(), n * sizeof(trace_event));
 
   // The records, in chunks of whole records (what the header read took first is reused).
   // Uninitialised: a zeroing pass would cost as much as reading from the page cache.
