@@ -238,8 +238,8 @@ def verdict(z, rows):
     lines.append(
         "- Whether this agrees with the papers: they claim that the unbiased codecs converge "
         "(optimisation) at a fraction of the bytes at moderate budgets; for `async`, where the "
-        "codec compresses gradients, sgmc's sampler agrees: every unbiased codec but the "
-        "coarsest fixed point keeps the accuracy within a point at 10–25 % of the bytes. For "
+        "codec compresses gradients, sgmc's sampler agrees: every codec but `fixed8` at f = 0 "
+        "(its range ±128 clips the gradients: biased) keeps the accuracy within a point at 10–25 % of the bytes. For "
         "`downpour` the codec compresses accumulated updates Δθ, which are small (of the order "
         "of √ε per value): the likely reason the sparsifiers and especially `fixed8` (a grid "
         "step of 1 or 16, so stochastic rounding sends 0 or ±1 with the right mean and a "
