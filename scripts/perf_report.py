@@ -174,7 +174,9 @@ def codec_table(codecs, msg):
         d_ms = median_of(dec, "real_time")[0]
         ratio = median_of(enc, "ratio")[0]
         n_bytes = median_of(enc, "bytes_per_second")[0] * e_ms / 1e3  # 4 B per float of x
-        if wire_bps:
+        if ratio >= 1.0:
+            verdict, saved = "– (sends every byte)", "0"
+        elif wire_bps:
             saved_ms = 1e3 * n_bytes * (1.0 - ratio) / wire_bps
             verdict = "yes" if e_ms + d_ms < saved_ms else \
                 "**no**: encode + decode cost more than the bytes they save"
