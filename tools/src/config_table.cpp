@@ -236,6 +236,13 @@ void add_cluster_keys(std::vector<config_key>& keys) {
                          "MB of payloads that may wait in a node's data-channel inbox for their "
                          "messages; a payload beyond it, or waiting longer than "
                          "`data_channel_timeout_s`, is dropped and counted"));
+  keys.push_back(real_key(s, "heartbeat_s", k_positive, SGMC_FIELD(cluster.heartbeat_s),
+                          "every node sends a heartbeat on each of its connections this often"));
+  keys.push_back(real_key(s, "connection_timeout_s", k_positive,
+                          SGMC_FIELD(cluster.connection_timeout_s),
+                          "a connection that received nothing (not even a heartbeat) this long is "
+                          "closed and its peer counted as lost (a cut link, a vanished host); at "
+                          "least twice `heartbeat_s`"));
 }
 
 void add_output_keys(std::vector<config_key>& keys) {

@@ -149,6 +149,15 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   c.node.channel.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
   c.node.channel.max_payload_floats = prob->model->dim();  // a full θ: the largest payload
   c.node.channel.max_pending_bytes = cfg.cluster.data_channel_max_pending_mb << 20;
+  if (cfg.cluster.connection_timeout_s < 2 * cfg.cluster.heartbeat_s)
+    return make_error(
+        errc::invalid_config,
+        fmt::format("{}: cluster.connection_timeout_s = {} must be at least twice "
+                    "cluster.heartbeat_s = {} (a heartbeat late by one interval "
+                    "must not close a connection)",
+                    o.source, cfg.cluster.connection_timeout_s, cfg.cluster.heartbeat_s));
+  c.node.heartbeat = millis(cfg.cluster.heartbeat_s);
+  c.node.connection_timeout = millis(cfg.cluster.connection_timeout_s);
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());
   c.node.trace_folder = *dir;

@@ -57,6 +57,8 @@ struct cluster_config {
   std::uint64_t data_channel_min_bytes = 65536;
   double data_channel_timeout_s = 30.0;  ///< wait for a payload whose message has arrived
   std::uint64_t data_channel_max_pending_mb = 1024;  ///< the inbox's bound (payloads waiting)
+  double heartbeat_s = 1.0;                          ///< BASP heartbeat interval of every node
+  double connection_timeout_s = 15.0;  ///< a connection silent this long is closed (peer lost)
 };
 
 /// Everything `sgmc run` needs. Each value is stored once: the schedule takes its first step
