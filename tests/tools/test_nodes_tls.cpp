@@ -220,6 +220,26 @@ TEST_CASE("a BASP header claiming 4 GiB sent to a TLS master's port allocates no
   const long after = rss_kb(master->pid());
   INFO("VmRSS before " << before << " kB, after " << after << " kB");
   CHECK(after - before < 64 * 1024);
+  // TLS clients that send the header as soon as their side of the handshake is done: one
+  // without a certificate, one with a certificate of another CA (it trusts both CAs, so only
+  // the master's check can stop it). Both are refused before a byte of BASP is read.
+  const std::string client = "/usr/bin/python3 " + std::string(SGMC_SOURCE_DIR) +
+                             "/tests/tools/tls_basp_client.py " + std::to_string(port) + " ";
+  const auto other = dir.file("other");
+  make_certs(other, "intruder");
+  const auto both = dir.file("both.pem");
+  REQUIRE(run_command("cat " + certs + "/ca.pem " + other + "/ca.pem > " + both).status == 0);
+  for (const auto& who :
+       {certs + "/ca.pem", both + " " + other + "/intruder.pem " + other + "/intruder.key"}) {
+    auto r = run_command(client + who);
+    const long now = rss_kb(master->pid());
+    INFO(who << ": " << r.output << "VmRSS before " << before << " kB, now " << now << " kB");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("refused") != std::string::npos);
+    CHECK(now - before < 64 * 1024);
+  }
+  // (The same client with a certificate of the cluster's CA passes, and then the master does
+  // reserve the claimed 4 GiB: TLS keeps out who has no certificate, nothing more.)
   // Without TLS the same header makes CAF 0.17 reserve the claimed payload (1.86 GB of
   // VmRSS measured): docs/cluster.md#tls.
   master->signal(SIGTERM);
