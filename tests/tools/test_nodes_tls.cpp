@@ -170,6 +170,17 @@ TEST_CASE("a TLS cluster runs with each node's own certificate and refuses other
   CHECK(intruder->output().find("sgmc: error: cannot connect to the master at " + address) !=
         std::string::npos);
   CHECK(intruder->output().find("the TLS handshake failed") != std::string::npos);
+  // One that trusts both CAs, so that only the master's check of its certificate stops it.
+  const auto both = dir.file("both.pem");
+  REQUIRE(run_command("cat " + ca + " " + rogue + "/ca.pem > " + both).status == 0);
+  auto sly =
+      start("worker", concat(concat(k_run, {"--connect", address, "--timeout", "5", "--out", out}),
+                             tls(rogue, "worker", both)));
+  CHECK(sly->wait_exit(k_run_timeout) == 2);
+  INFO(sly->output());
+  CHECK(sly->output().find("sgmc: error: cannot connect to the master at " + address) !=
+        std::string::npos);
+  CHECK(sly->output().find("the TLS handshake failed") != std::string::npos);
   // A node without TLS cannot join either.
   auto plain =
       start("worker", concat(k_run, {"--connect", address, "--timeout", "5", "--out", out}));
@@ -308,4 +319,10 @@ TEST_CASE("without TLS a master listens on loopback unless told, and warns beyon
   CHECK(r.status == 2);
   CHECK(r.output.find("sgmc: warning: listening on 192.0.2.1:0 without TLS: anyone who can reach "
                       "this port can join the run") == 0);
+  // A worker connecting beyond loopback without TLS warns likewise (and then finds no master).
+  auto w = run_command(k_sgmc + " node worker " + k_gauss +
+                       " --connect 192.0.2.1:7000 --timeout 1 --set protocol.kind=async");
+  INFO(w.output);
+  CHECK(w.status == 2);
+  CHECK(w.output.find("sgmc: warning: connecting to 192.0.2.1:7000 without TLS: ") == 0);
 }

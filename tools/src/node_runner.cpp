@@ -80,6 +80,12 @@ void warn_open_ports(node_role role, const engine::run_config& cfg, const actors
                     "join the run, and one message can make this process allocate gigabytes; "
                     "set cluster.tls = true to expose a port (docs/cluster.md#tls)",
                     actors::to_string(a)));
+  if (role != node_role::master && !cfg.cluster.tls && !actors::is_loopback_host(a.host))
+    o.log(
+        fmt::format("warning: connecting to {} without TLS: the run's traffic is neither "
+                    "encrypted nor authenticated, and this node's ports are open to anyone who "
+                    "reaches them; set cluster.tls = true across hosts (docs/cluster.md#tls)",
+                    actors::to_string(a)));
   if (cfg.cluster.tls && cfg.cluster.data_channel)
     o.log(
         "warning: cluster.tls secures CAF's connections only: the data channel "
