@@ -6,6 +6,9 @@ find_package(Threads REQUIRED)
 # header (a few bytes) and writes the gzip files of the IDX loader's tests; IDX files inflate
 # whole with libdeflate.
 find_package(ZLIB REQUIRED)
+# libssl checks a node's TLS certificate, key and CA before CAF's OpenSSL module uses them
+# (actors/src/tls.cpp); libcaf_openssl links it too.
+find_package(OpenSSL 1.1 REQUIRED)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)
 find_package(fmt REQUIRED)
