@@ -260,55 +260,87 @@ matters here; the chain is the same):
     common.write_page(args, NAME, text)
 
 
+def best(res, kind, p, xs):
+    """(x, time) of the fastest run to the target among xs, or None."""
+    hit = [(x, res[(kind, p, x)]["t_target"]) for x in xs
+           if res[(kind, p, x)]["t_target"] is not None]
+    return min(hit, key=lambda h: h[1]) if hit else None
+
+
 def verdict(z, res):
     lines = []
     ws = z["workers"]
     w0, w1 = ws[0], ws[-1]
     a0, a1 = res[("workers", "async", w0)], res[("workers", "async", w1)]
     s0, s1 = res[("workers", "sync", w0)], res[("workers", "sync", w1)]
+    bs, ba = best(res, "workers", "sync", ws), best(res, "workers", "async", ws)
+    never = [w for w in ws if res[("workers", "async", w)]["t_target"] is None]
+    agree2 = a1["error"] > s1["error"] + 0.02 and a1["end"] < s1["end"]
     lines.append(
-        f"- **Workers (claim 2)**: from W = {w0} to {w1}, async's run took {a0['end']:.3g} → "
-        f"{a1['end']:.3g} virtual s and its final error went {a0['error']:.3f} → "
-        f"{a1['error']:.3f}; sync's took {s0['end']:.3g} → {s1['end']:.3g} s with error "
-        f"{s0['error']:.3f} → {s1['error']:.3f} (each for the same {z['grads']} gradients). "
-        + ("Agree: " if a1["error"] > s1["error"] + 0.02 and a1["end"] < s1["end"] else
-           "Partly: ")
-        + "async finishes the gradients sooner (every push applied on arrival, no barrier) but "
-        "its master chain sees staleness W − 1, and once ε times the curvature passes the stale "
-        "scheme's stability bound its error rises, here to chance at the largest W; sync applies "
-        "one average of W gradients per version — a W-times batch with the same noise — which "
-        "lowers the gradient noise but not the number of steps, so at equal gradients it makes "
-        "W times fewer steps: its error stays low only while that many steps suffice.")
-    b = z["batches"]
-    e = z["steps"]
+        f"- **Workers (claim 2): {'agree' if agree2 else 'disagree'}.** From W = {w0} to {w1}, "
+        f"async's {z['grads']} gradients took {a0['end']:.3g} → {a1['end']:.3g} virtual s and "
+        f"its final error went {a0['error']:.3f} → {a1['error']:.3f}; sync's took "
+        f"{s0['end']:.3g} → {s1['end']:.3g} s with error {s0['error']:.3f} → {s1['error']:.3f}. "
+        f"Time to accuracy {z['target']}: sync fastest at "
+        + (f"W = {bs[0]} ({bs[1]:.3g} s against {s0['t_target'] or float('nan'):.3g} s at W = "
+           f"{w0})" if bs else "no W")
+        + ", async fastest at " + (f"W = {ba[0]} ({ba[1]:.3g} s)" if ba else "no W")
+        + (f" and never reached at W = {', '.join(map(str, never))}" if never else "")
+        + ". Async finishes its gradients sooner (each push applied on arrival, no barrier; "
+        "beyond about 8 workers the master's link, one θ per answer, sets its pace) but its "
+        "master chain sees staleness W − 1, and once ε times the curvature passes the stale "
+        "scheme's stability bound (protocols.md) the error rises to chance. Sync applies one "
+        "average of W gradients per version — a W-times batch with the same injected noise — "
+        "so at equal gradients it makes W times fewer, less noisy steps: its error creeps up "
+        "only because the steps run out, and its speed-up stops once the broadcast of W "
+        "messages outgrows the 1 ms gradient.")
+    b, e = z["batches"], z["steps"]
+    err = {(k, p, x): res[(k, p, x)]["error"] for k, xs in (("batch", b), ("step", e))
+           for x in xs for p in PROTOCOLS}
+    unstable = [x for x in e if err[("step", "async", x)] > err[("step", "sync", x)] + 0.1]
+    bse = best(res, "step", "sync", e)
+    async_big_b = err[("batch", "async", b[-1])] > err[("batch", "async", b[0])] + 0.02
+    bsb = best(res, "batch", "sync", b)
     lines.append(
-        "- **Batch size and step size (claim 1)**: final error, sync / async, at "
-        + ", ".join(f"b = {x}: {res[('batch', 'sync', x)]['error']:.3f} / "
-                    f"{res[('batch', 'async', x)]['error']:.3f}" for x in b)
-        + "; at " + ", ".join(f"ε = {x:g}: {res[('step', 'sync', x)]['error']:.3f} / "
-                               f"{res[('step', 'async', x)]['error']:.3f}" for x in e)
-        + ". A larger ε speeds both chains up until async's stale chain loses stability "
-        "first, as the poster says for the learning rate. The batch size does not enter SGLD's "
-        "step the way it enters SGD's: the gradient is scaled by N/b, so a larger batch only "
-        "lowers the gradient noise (and costs b/100 ms); it does not make async less stable, "
-        "and at equal gradients it buys nothing in steps. Where the poster's async "
-        "deterioration with large batches comes from a larger effective step (summed rather "
-        "than averaged gradients), sgmc does not reproduce it, by construction.")
+        "- **Step size and batch size (claim 1).** Final error, sync / async: "
+        + ", ".join(f"ε = {x:g}: {err[('step', 'sync', x)]:.3f} / {err[('step', 'async', x)]:.3f}"
+                    for x in e)
+        + "; " + ", ".join(f"b = {x}: {err[('batch', 'sync', x)]:.3f} / "
+                           f"{err[('batch', 'async', x)]:.3f}" for x in b) + ". "
+        + ("Step size: **agree** for async, whose stale chain falls apart at ε ≥ "
+           f"{min(unstable):g} while sync's does not" if unstable else
+           "Step size: **disagree** for async: no ε tried made it much worse than sync")
+        + (f"; sync reaches the target fastest at ε = {bse[0]:g}" if bse else "")
+        + " (at equal gradients a larger ε moves faster but samples a wider, noisier law, so "
+        "the gain stops). Batch size: "
+        + ("**agree**: async's error grows with b" if async_big_b else
+           "**disagree**: async's error does not grow with b")
+        + (f", and sync reaches the target fastest at b = {bsb[0]}" if bsb else "")
+        + ". The likely reason it differs: in SGLD the batch size does not enter the step — the "
+        "minibatch gradient is scaled by N/b, so a larger b only lowers the gradient noise "
+        "(here it also sees b/100 times the data per gradient and costs b/100 ms) and does "
+        "not push the stale chain towards instability, while a larger learning rate does; "
+        "the poster does not say how its batch size entered the SVI step.")
     sh = []
     for w in z["shard_workers"]:
         for p in PROTOCOLS:
             t = [res[("shards", p, w, s)]["end"] / res[("shards", p, w, s)]["steps"]
                  for s in z["shards"]]
-            sh.append(f"{p} W = {w}: {t[-1] / t[0]:.2f}×")
+            sh.append((w, p, t[-1] / t[0]))
+    w_lo, w_hi = min(z["shard_workers"]), max(z["shard_workers"])
+    lo = max(r for w, _, r in sh if w == w_lo)
+    hi = min(r for w, _, r in sh if w == w_hi)
     lines.append(
-        f"- **Shards (claim 3): agree.** Time per master version at S = {z['shards'][-1]} "
-        f"against S = 1: {', '.join(sh)}. With many workers the master's link (it sends one "
-        "318 kB θ per answer, 0.25 ms at 10 Gbit/s) is the bottleneck, and S shards each send "
-        "1/S of it in parallel; with 2 workers the gradient (1 ms) dominates and shards change "
-        "little. These are virtual times: the simulator models the link of every node, not a "
-        "real network.")
+        f"- **Shards (claim 3): {'agree' if hi < lo else 'disagree'}.** Time per master version "
+        f"at S = {z['shards'][-1]} against S = 1: "
+        + ", ".join(f"{p} W = {w}: {r:.2f}×" for w, p, r in sh)
+        + f". With {w_hi} workers the master's link (one 318 kB message per answer or "
+        "broadcast, 0.25 ms at 10 Gbit/s) is the bottleneck, and S shards each send 1/S of it "
+        f"in parallel; with {w_lo} workers the 1 ms gradient dominates and shards save much "
+        "less — what is left is the transmission time of the one θ each version still waits "
+        "for. These are virtual times: the simulator models each node's link (its bandwidth "
+        "and per-message overhead), not a real network's switches or the receiving side.")
     return "\n".join(lines)
-
 
 if __name__ == "__main__":
     main()
