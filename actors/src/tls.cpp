@@ -3,13 +3,16 @@
 
 #include <fmt/format.h>
 
+#include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -145,3 +148,50 @@ expected<void> check_tls(const tls_options& t) {
 }
 
 }  // namespace sgmc::actors
+
+// CAF 0.17.6's OpenSSL session (libcaf_openssl, session.cpp) asks SSL_get_error() about every
+// SSL_accept, SSL_connect, SSL_read and SSL_write that returns ≤ 0 without emptying the thread's
+// OpenSSL error queue first, and empties it only when its logging is compiled in (Debian's build
+// has it off). SSL_get_error() reports SSL_ERROR_SSL whenever that queue holds an earlier error.
+// So one failed handshake on the multiplexer thread (a connection that closes before its
+// handshake, such as a node's plain TCP probe; a peer of another CA) leaves an error behind, and
+// the next call there that merely has to wait for data (SSL_ERROR_WANT_READ), a concurrent
+// handshake or an established connection's read, counts as failed and its connection is closed:
+// with four nodes starting at once, one of them was lost in 6 of 8 runs ("lost the master ...
+// remote_link_unreachable"). OpenSSL requires the queue to be empty before each of these calls.
+// These definitions in the executable come before libssl's in the dynamic linker's search
+// order, so libcaf_openssl's calls reach them; each empties the queue and calls libssl's.
+namespace {
+template <class F>
+F next_symbol(const char* name) {
+  void* f = ::dlsym(RTLD_NEXT, name);
+  if (f == nullptr) {
+    std::fprintf(stderr, "sgmc: error: cannot find %s in libssl: %s\n", name, ::dlerror());
+    std::abort();
+  }
+  return reinterpret_cast<F>(f);
+}
+}  // namespace
+
+extern "C" {
+int SSL_accept(SSL* s) {
+  static const auto real = next_symbol<int (*)(SSL*)>("SSL_accept");
+  ERR_clear_error();
+  return real(s);
+}
+int SSL_connect(SSL* s) {
+  static const auto real = next_symbol<int (*)(SSL*)>("SSL_connect");
+  ERR_clear_error();
+  return real(s);
+}
+int SSL_read(SSL* s, void* buf, int num) {
+  static const auto real = next_symbol<int (*)(SSL*, void*, int)>("SSL_read");
+  ERR_clear_error();
+  return real(s, buf, num);
+}
+int SSL_write(SSL* s, const void* buf, int num) {
+  static const auto real = next_symbol<int (*)(SSL*, const void*, int)>("SSL_write");
+  ERR_clear_error();
+  return real(s, buf, num);
+}
+}

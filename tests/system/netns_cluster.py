@@ -146,6 +146,12 @@ def main():
     ap.add_argument("--config", required=True)
     ap.add_argument("--keep", help="keep the run folders here")
     ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--scenario", choices=["run", "link-cut"], default="run",
+                    help="link-cut: worker 1's interface goes down mid-run; the master must "
+                         "notice within cluster.connection_timeout_s and finish with worker 0")
+    ap.add_argument("--tls", action="store_true",
+                    help="[cluster] tls = true, each host with its own certificate "
+                         "(scripts/make-cluster-certs)")
     args = ap.parse_args()
 
     if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("unshare") is None:
@@ -175,15 +181,31 @@ def main():
 
     try:
         cluster.build()
+        cut = args.scenario == "link-cut"
+        timeout_s, heartbeat_s = 3.0, 0.5
         sets = ["--set", "protocol.kind=async", "--set", "protocol.workers=2",
-                "--set", "run.steps=4000", "--set", "run.burnin=200", "--set", "run.thin=10",
-                "--set", "cluster.data_channel_min_bytes=0"]
+                "--set", f"run.steps={100000 if cut else 4000}", "--set", "run.burnin=200",
+                "--set", "run.thin=10", "--set", "cluster.data_channel_min_bytes=0",
+                "--set", f"cluster.connection_timeout_s={timeout_s}",
+                "--set", f"cluster.heartbeat_s={heartbeat_s}"]
         for s in args.set:
             sets += ["--set", s]
+        per_host = {h: [] for h in hosts}
+        if args.tls:
+            certs = os.path.join(work, "certs")
+            script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                  "scripts", "make-cluster-certs")
+            subprocess.run([script, certs, *hosts], check=True, capture_output=True)
+            for h in hosts:
+                per_host[h] = ["--set", "cluster.tls=true",
+                               "--set", f"cluster.certificate={certs}/{h}.pem",
+                               "--set", f"cluster.key={certs}/{h}.key",
+                               "--set", f"cluster.ca={certs}/ca.pem"]
         out = {h: os.path.join(work, h) for h in hosts}
         master_addr = cluster.address(0)
-        master = cluster.run_on(0, [sgmc, "node", "master", config, *sets, "--listen",
-                                    f"{master_addr}:0", "--wait", "60", "-q", "--out",
+        master = cluster.run_on(0, [sgmc, "node", "master", config, *sets,
+                                    *per_host["host-m"], "--listen",
+                                    f"{master_addr}:0", "--wait", "20", "-q", "--out",
                                     out["host-m"]])
         procs.append(master)
         m = master.wait_line(re.compile(r"master listening on (\S+):(\d+)"), 30)
@@ -192,9 +214,26 @@ def main():
         port = m.group(2)
         roles = [(1, ["worker", "--id", "0"]), (2, ["worker", "--id", "1"]), (3, ["collector"])]
         for i, role in roles:
-            p = cluster.run_on(i, [sgmc, "node", role[0], config, *sets, *role[1:], "--connect",
+            p = cluster.run_on(i, [sgmc, "node", role[0], config, *sets, *per_host[hosts[i]],
+                                   *role[1:], "--connect",
                                    f"{master_addr}:{port}", "-q", "--out", out[hosts[i]]])
             procs.append(p)
+        if cut:
+            master.wait_line(re.compile(r"starting async"), 60)
+            time.sleep(1.0)
+            t_cut = time.monotonic()
+            cluster.ip("link", "set", "eth0", "down", ns=cluster.hosts[2])
+            master.wait_line(re.compile(r"worker 1 lost; carrying on with 1"), timeout_s + 30)
+            noticed = time.monotonic() - t_cut
+            # The connection closes after timeout_s of silence, checked once per heartbeat.
+            if noticed > timeout_s + 2 * heartbeat_s + 3.0:
+                fail(f"the master noticed the cut link after {noticed:.1f} s; "
+                     f"cluster.connection_timeout_s = {timeout_s}")
+            if noticed < timeout_s - heartbeat_s - 0.5:
+                fail(f"the master lost worker 1 {noticed:.1f} s after the cut, before the "
+                     f"{timeout_s} s timeout: not by the heartbeat")
+            print(f"netns_cluster: the cut link was noticed after {noticed:.2f} s "
+                  f"(timeout {timeout_s} s, heartbeat {heartbeat_s} s)")
         results = []
         for p in procs:
             try:
@@ -202,17 +241,29 @@ def main():
             except subprocess.TimeoutExpired:
                 fail("a node did not finish within 120 s")
         for (rc, so, se), h in zip(results, hosts):
+            if cut and h == "host-w1":
+                if rc != 2 or "lost the master" not in se:
+                    fail(f"the cut worker exited {rc} ({se.strip()[-500:]}), not 2 with "
+                         f"'lost the master'")
+                continue
             if rc != 0:
-                fail(f"{h} exited {rc}: {se.strip()[-2000:]}")
+                others = "; ".join(f"{hh}: exit {r[0]}: {r[2].strip()[-400:]!r}"
+                                   for r, hh in zip(results, hosts) if hh != h)
+                fail(f"{h} exited {rc}: {se.strip()[-2000:]} (the others: {others})")
         master_out = results[0][1]
         for who, host in (("worker 0", "host-w0"), ("worker 1", "host-w1"),
                           ("the collector", "host-c")):
             if not re.search(rf"{who} joined from {host} \(pid \d+\)", master_out):
                 fail(f"the master did not see {who} join from {host}: {master_out!r}")
+        if args.tls != ("without TLS" not in master_out and "warning: listening" not in
+                        master_out):
+            fail(f"tls = {args.tls}, but the master's warnings say otherwise: {master_out!r}")
         if "done: versions" not in master_out:
             fail(f"the master did not finish the run: {master_out!r}")
         # The payloads travelled over the data channels, between the hosts' own addresses.
         for (rc, so, se), i in zip(results, range(len(hosts))):
+            if cut and hosts[i] == "host-w1":
+                continue
             text = so + "\n" + se
             m = re.search(r"data channel tcp://([0-9.]+):\d+: sent (\d+) payloads? .*received (\d+)",
                           text)
@@ -251,6 +302,8 @@ def main():
             fail(f"expected the traces of 4 nodes, got {sorted(nodes)}")
         between = [l for l in s["links"] if l["from"] != l["to"] and l["messages"] > 0]
         pairs = {(l["from"], l["to"]) for l in between}
+        if cut and "lost: worker 1" not in master_out:
+            fail(f"the master's summary does not name worker 1 as lost: {master_out!r}")
         for w in ("worker 0", "worker 1"):
             if ("master 0", w) not in pairs or (w, "master 0") not in pairs:
                 fail(f"no messages both ways between master 0 and {w}: {sorted(pairs)}")
@@ -262,7 +315,7 @@ def main():
         applied = sum(w["applied"] for w in s["workers"])
         if applied == 0:
             fail("the master applied no push")
-        print(f"netns_cluster: ok: 4 hosts on {cluster.net}.0/24, "
+        print(f"netns_cluster: ok{' (TLS)' if args.tls else ''}: 4 hosts on {cluster.net}.0/24, "
               f"{sum(l['messages'] for l in between)} messages between them "
               f"({paired} paired), {applied} pushes applied, {len(lines)} metric lines")
         return 0
