@@ -8,7 +8,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build build-asan demo experiments test test-release test-asan bench clean
+.PHONY: deps build build-asan demo experiments test test-release test-asan soak bench clean
 
 deps:
 	@./scripts/install-deps
@@ -53,6 +53,10 @@ test-asan: build-asan
 	  ./tests/tools/sgmc_tools_system_tests "[nodes]"
 
 test: test-release test-asan
+
+# The soak alone (also part of test-release): tests/system/soak.py, 8 workers for 60 s.
+soak: build
+	cd $(BUILD) && ctest --output-on-failure -L soak
 
 bench: build
 	./scripts/install-deps --bench

@@ -48,15 +48,16 @@ expected<void> check_options(node_role role, const engine::run_config& cfg,
   return {};
 }
 
-// Creates OUT/trace when the node writes a trace there; its path (empty: no trace).
+// Creates OUT, and OUT/trace when the node writes a trace there; the trace folder's path (empty:
+// no trace).
 expected<fs::path> make_trace_folder(const engine::run_config& cfg, const fs::path& out) {
-  if (!cfg.trace.enabled) return fs::path{};
+  const fs::path dir = cfg.trace.enabled ? out / "trace" : out;
   std::error_code ec;
-  fs::create_directories(out / "trace", ec);
+  fs::create_directories(dir, ec);
   if (ec)
-    return make_error(errc::io, fmt::format("cannot create output folder {}: {}",
-                                            (out / "trace").string(), ec.message()));
-  return out / "trace";
+    return make_error(
+        errc::io, fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
+  return cfg.trace.enabled ? dir : fs::path{};
 }
 
 // The config the nodes compare (its hash): `[cluster]` is per node (TLS files, timeouts, the
