@@ -30,7 +30,8 @@ class master_actor final : public detail::peer_actor {
         progress_every_(std::max<std::uint64_t>(1, mc.progress_every)),
         checkpoint_every_(mc.checkpoint_every_s),
         last_checkpoint_(std::chrono::steady_clock::now()),
-        checkpoint_version_(proto_->version()) {}
+        checkpoint_version_(proto_->version()),
+        computed_(std::move(mc.computed)) {}
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });

@@ -58,6 +58,7 @@ expected<void> resume_parts(run_parts& parts, const checkpoint& c) {
   for (std::size_t k = 0; k < parts.masters.size(); ++k)
     if (auto ok = parts.masters[k]->restore(c.shards[k]); !ok) return ok;
   parts.first_draws = c.draws;
+  parts.computed = c.computed;
   const auto theta = c.theta();
   for (std::size_t i = 0; i < parts.workers.size(); ++i)
     if (auto ok = parts.workers[i]->resume(i < c.computed.size() ? c.computed[i] : 0, theta); !ok)

@@ -34,6 +34,9 @@ struct master_actor_config {
   /// Wall seconds between two checkpoint requests to the collector (0: none): sent after an
   /// event that moved the version, on the ordered link behind the samples of that version.
   double checkpoint_every_s = 0.0;
+  /// Per worker: gradients computed before a resumed run started (the checkpoint's counts, kept
+  /// for workers that push nothing before the next checkpoint); empty: none.
+  std::vector<std::uint64_t> computed;
 };
 
 struct worker_actor_config {

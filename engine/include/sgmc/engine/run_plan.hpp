@@ -65,6 +65,8 @@ struct run_parts {
   double checkpoint_every_s = 0.0;
   /// Per chain: the first draw index the collector hands on (resume_parts; empty: 0).
   std::vector<std::uint64_t> first_draws;
+  /// Per worker: the gradients it had computed at the checkpoint (resume_parts; empty: 0).
+  std::vector<std::uint64_t> computed;
 };
 
 /// Every part of a run of `plan` (validated first), its draws going to `sink`.
