@@ -28,8 +28,12 @@ class collector_actor final : public detail::peer_actor {
       : peer_actor(cfg, std::move(ctx), protocols::collector(), kCollectorRngOwner),
         coll_(cc.chains, cc.slices, cc.dim),
         sink_(cc.sink),
+        checkpoints_(cc.checkpoints),
         masters_done_(cc.masters, false),
-        workers_done_(cc.workers, false) {}
+        workers_done_(cc.workers, false) {
+    for (std::uint32_t k = 0; k < cc.first_draws.size() && k < cc.chains; ++k)
+      coll_.resume(k, cc.first_draws[k]);
+  }
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
@@ -53,6 +57,7 @@ class collector_actor final : public detail::peer_actor {
           // A master's last word after its last sample; its done report follows.
           trace_received(m, sender_or(protocols::master_shard(0)), id, trace_clock());
         },
+        [this](const engine::checkpoint_request& r) { on_checkpoint(r); },
         [this](done_atom, const engine::shard_report& r) {
           if (r.shard < masters_done_.size()) masters_done_[r.shard] = true;
           check_done();
@@ -72,6 +77,13 @@ class collector_actor final : public detail::peer_actor {
       if (auto r = sink_->on_draw(d); !r) return fail(r.error());
       ++draws_;
     }
+  }
+
+  // Every sample the master sent before its request has been handed to the sink (one ordered
+  // link), so the output files hold the draws the checkpoint counts.
+  void on_checkpoint(const engine::checkpoint_request& r) {
+    if (failed() || done_ || checkpoints_ == nullptr) return;
+    if (auto ok = checkpoints_->write(r); !ok) return fail(ok.error());
   }
 
   void check_done() {
@@ -104,6 +116,7 @@ class collector_actor final : public detail::peer_actor {
   // `class`: protocols::collector() is also the function naming the collector endpoint.
   class protocols::collector coll_;
   engine::sample_sink* sink_;
+  const engine::checkpoint_writer* checkpoints_;
   std::vector<protocols::draw> ready_;
   std::vector<bool> masters_done_;
   std::vector<bool> workers_done_;

@@ -73,6 +73,10 @@ expected<engine::run_report> run_embedded(const engine::run_plan& s, const embed
                                           engine::sample_sink& sink) {
   auto rp = engine::make_run_parts(s, sink);
   if (!rp) return unexpected(rp.error());
+  if (o.resume != nullptr)
+    if (auto ok = engine::resume_parts(*rp, *o.resume); !ok) return unexpected(ok.error());
+  rp->checkpoints = o.checkpoints;
+  rp->checkpoint_every_s = o.checkpoint_every_s;
   std::unique_ptr<engine::trace_writer> trace;
   if (!o.trace_path.empty()) {
     const auto run_id = o.run_id != engine::trace_run_id{} ? o.run_id : engine::new_trace_run_id();

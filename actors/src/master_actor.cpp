@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -25,7 +27,11 @@ class master_actor final : public detail::peer_actor {
       : peer_actor(cfg, std::move(ctx), protocols::master_shard(mc.shard), mc.shard),
         proto_(std::move(mc.protocol)),
         history_(inj_.history_depth()),
-        progress_every_(std::max<std::uint64_t>(1, mc.progress_every)) {}
+        progress_every_(std::max<std::uint64_t>(1, mc.progress_every)),
+        checkpoint_every_(mc.checkpoint_every_s),
+        last_checkpoint_(std::chrono::steady_clock::now()),
+        checkpoint_version_(proto_->version()),
+        computed_(std::move(mc.computed)) {}
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
@@ -54,6 +60,8 @@ class master_actor final : public detail::peer_actor {
   // Each handler reads the trace clock once on arrival (the received record and the start of
   // an apply span) and once after the protocol event, if it applied or sends anything.
   void on_push(const protocols::push& m, std::uint64_t id) {
+    if (computed_.size() <= m.worker) computed_.resize(m.worker + 1, 0);
+    computed_[m.worker] = std::max(computed_[m.worker], m.seq + 1);
     const auto t0 = trace_clock();
     auto in = received(m, id, t0);
     handle([&](protocols::outbox& out) { return proto_->on_push(m, out); }, t0,
@@ -161,6 +169,7 @@ class master_actor final : public detail::peer_actor {
       serve_old_versions();
     }
     if (auto r = deliver(out_.send, t_ns); !r) return fail(r.error());
+    maybe_checkpoint(v);
     if (v >= last_progress_ + progress_every_ || !progressed_) {
       progressed_ = true;
       last_progress_ = v;
@@ -174,6 +183,20 @@ class master_actor final : public detail::peer_actor {
       for (const auto& w : waiting_) trace(w);  // never applied
       waiting_.clear();
     }
+  }
+
+  // A checkpoint request only right after an event that moved the version: then no push waits
+  // in a sync barrier, and the samples of the version are already on their way to the collector.
+  void maybe_checkpoint(protocols::version_t v) {
+    const bool moved = v != checkpoint_version_;
+    checkpoint_version_ = v;
+    if (checkpoint_every_ <= 0.0 || !moved || out_.finished || proto_->finished()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last_checkpoint_).count() < checkpoint_every_) return;
+    last_checkpoint_ = now;
+    engine::checkpoint_request r{proto_->save(), computed_};
+    r.computed.resize(std::max<std::size_t>(r.computed.size(), applied_.size()), 0);
+    send_ordered(protocols::collector(), std::move(r));
   }
 
   void snapshot(protocols::version_t v) { history_.keep(v, proto_->theta()); }
@@ -212,6 +235,10 @@ class master_actor final : public detail::peer_actor {
   std::vector<engine::trace_event> waiting_;  // received pushes not yet applied (sync)
   engine::version_history history_;
   std::uint64_t progress_every_;
+  double checkpoint_every_;
+  std::chrono::steady_clock::time_point last_checkpoint_;
+  protocols::version_t checkpoint_version_;
+  std::vector<std::uint64_t> computed_;  // per worker: highest push seq + 1 seen
   protocols::version_t last_progress_ = 0;
   bool progressed_ = false;
   bool reported_ = false;

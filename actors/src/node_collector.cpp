@@ -25,9 +25,15 @@ expected<std::string> run_collector_node(const engine::run_plan& s, const node_o
     const auto coll = protocols::collector::for_protocol(s.protocol, dim);
     actor_context ctx{agent,      st.trace.get(),   log,   s.staleness,
                       s.run.seed, st.channel.get(), st.ids};
-    st.role = spawn_collector(
-        sys, ctx,
-        {coll.chains(), coll.shards(), s.protocol.shards, s.protocol.workers, dim, &sink});
+    st.role = spawn_collector(sys, ctx,
+                              {coll.chains(),
+                               coll.shards(),
+                               s.protocol.shards,
+                               s.protocol.workers,
+                               dim,
+                               &sink,
+                               nullptr,
+                               {}});
     if (log)
       log(fmt::format("collector: welcomed ({} workers, {} shard{}, dim {})", w.workers, w.shards,
                       w.shards == 1 ? "" : "s", w.dim));

@@ -1,5 +1,7 @@
 #include "sgmc/actors/runtime.hpp"
 
+#include "sgmc/engine/checkpoint.hpp"
+
 #include "sgmc/engine/run_report.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -13,6 +15,7 @@ namespace sgmc::actors {
 void register_runtime_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<engine::shard_report>("sgmc.shard_report");
   cfg.add_message_type<engine::worker_report>("sgmc.worker_report");
+  cfg.add_message_type<engine::checkpoint_request>("sgmc.checkpoint_request");
 }
 
 directory::directory(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c)

@@ -31,8 +31,9 @@ std::string to_json(const metrics_record& r) {
   return out + "}";
 }
 
-expected<metrics_writer> metrics_writer::create(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+expected<metrics_writer> metrics_writer::create(const std::string& path, bool append) {
+  const int fd = ::open(path.c_str(),
+                        O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC) | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
     return make_error(errc::io, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
   return metrics_writer(fd, path);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace sgmc::engine {
@@ -55,6 +56,45 @@ expected<npy_writer> npy_writer::open(npy_writer w) {
   const std::string h = w.current_header(0);
   if (auto r = w.write_at(h.data(), h.size(), 0); !r) return unexpected(r.error());
   return w;
+}
+
+expected<npy_writer> npy_writer::keep(npy_writer w, std::uint64_t rows) {
+  struct stat st {};
+  if (::fstat(w.fd_, &st) != 0)
+    return make_error(errc::io, fmt::format("cannot stat {}: {}", w.path_, std::strerror(errno)));
+  const std::uint64_t want = w.header_size_ + rows * w.row_bytes_;
+  if (static_cast<std::uint64_t>(st.st_size) < want)
+    return make_error(errc::invalid_data,
+                      fmt::format("{} holds {} bytes, fewer than the {} rows the checkpoint "
+                                  "counts ({} bytes)",
+                                  w.path_, st.st_size, rows, want));
+  if (::ftruncate(w.fd_, static_cast<off_t>(want)) != 0)
+    return make_error(errc::io, fmt::format("cannot cut {}: {}", w.path_, std::strerror(errno)));
+  const std::string h = w.current_header(rows);
+  if (auto r = w.write_at(h.data(), h.size(), 0); !r) return unexpected(r.error());
+  w.rows_ = rows;
+  return w;
+}
+
+expected<npy_writer> npy_writer::reopen(const std::string& path, std::size_t dim,
+                                        std::uint64_t rows) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error(errc::io, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  return keep(npy_writer(fd, path, dim), rows);
+}
+
+expected<npy_writer> npy_writer::reopen_records(const std::string& path, std::string descr,
+                                                std::size_t row_bytes, std::uint64_t rows) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error(errc::io, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  npy_writer w(fd, path, 0);
+  w.row_bytes_ = row_bytes;
+  const std::size_t longest = kPreamble + records_dict(descr, UINT64_MAX).size() + 1;
+  w.header_size_ = (longest + 63) / 64 * 64;
+  w.descr_ = std::move(descr);
+  return keep(std::move(w), rows);
 }
 
 expected<npy_writer> npy_writer::create(const std::string& path, std::size_t dim) {

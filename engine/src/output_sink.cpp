@@ -4,12 +4,12 @@
 
 namespace sgmc::engine {
 
-expected<std::unique_ptr<output_sink>> output_sink::create(const output_context& out,
-                                                           const samplers::schedule& sched,
-                                                           std::uint32_t chains) {
+expected<std::unique_ptr<output_sink>> output_sink::create(
+    const output_context& out, const samplers::schedule& sched, std::uint32_t chains,
+    const std::vector<chain_resume>& resume) {
   std::unique_ptr<output_sink> sink(new output_sink(out, sched));
   for (std::uint32_t k = 0; k < chains; ++k) {
-    auto c = chain_output::create(out, k);
+    auto c = chain_output::create(out, k, k < resume.size() ? &resume[k] : nullptr);
     if (!c) return unexpected(c.error());
     sink->chains_.push_back(std::move(*c));
   }

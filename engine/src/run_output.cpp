@@ -28,18 +28,36 @@ chain_output::chain_output(const output_context& ctx, std::uint32_t chain)
 chain_output::~chain_output() { abandon(); }
 
 expected<std::unique_ptr<chain_output>> chain_output::create(const output_context& ctx,
-                                                             std::uint32_t chain) {
+                                                             std::uint32_t chain,
+                                                             const chain_resume* resume) {
   std::unique_ptr<chain_output> out(new chain_output(ctx, chain));
-  auto npy = npy_writer::create(out->summary_.samples_path, ctx.model.dim());
+  const std::string& path = out->summary_.samples_path;
+  const std::string stats_path = draw_stats_path(path).string();
+  auto npy = resume ? npy_writer::reopen(path, ctx.model.dim(), resume->draws)
+                    : npy_writer::create(path, ctx.model.dim());
   if (!npy) return unexpected(npy.error());
-  auto stats = npy_writer::create_records(draw_stats_path(out->summary_.samples_path).string(),
-                                          k_draw_stats_descr, k_draw_stats_bytes);
+  auto stats = resume
+                   ? npy_writer::reopen_records(stats_path, k_draw_stats_descr, k_draw_stats_bytes,
+                                                resume->draws)
+                   : npy_writer::create_records(stats_path, k_draw_stats_descr, k_draw_stats_bytes);
   if (!stats) return unexpected(stats.error());
   auto& s = *out->impl_;
   s.npy.emplace(std::move(*npy));
   s.stats.emplace(std::move(*stats));
   s.eval = evaluator::make(ctx.model, ctx.test);
   s.worker = std::make_unique<detail::eval_worker>(*s.eval, ctx.metrics, ctx.progress);
+  if (resume) {
+    // The posterior predictive average covers the draws before the checkpoint too.
+    if (resume->draws > 0) {
+      auto kept = read_npy_f32(path);
+      if (!kept) return unexpected(kept.error());
+      for (std::uint64_t r = 0; r < resume->draws; ++r)
+        s.worker->add_draw({kept->row(r), kept->cols});
+    }
+    out->summary_.draws = resume->draws;
+    out->summary_.steps = resume->step;
+    out->next_eval_ = (resume->step / ctx.eval_every + 1) * ctx.eval_every;
+  }
   return out;
 }
 

@@ -114,6 +114,8 @@ class coded_master final : public master {
   slice owned() const override { return inner_->owned(); }
   std::uint32_t live_workers() const override { return inner_->live_workers(); }
   bool finished() const override { return inner_->finished(); }
+  master_state save() const override { return inner_->save(); }
+  expected<void> restore(const master_state& state) override { return inner_->restore(state); }
 
  private:
   std::string what(const char* type, worker_id w) const {
@@ -179,6 +181,9 @@ class coded_worker final : public worker {
   worker_id id() const override { return inner_->id(); }
   std::span<const float> theta() const override { return inner_->theta(); }
   std::uint64_t computed() const override { return inner_->computed(); }
+  expected<void> resume(std::uint64_t computed, std::span<const float> theta) override {
+    return inner_->resume(computed, theta);
+  }
   bool finished() const override { return inner_->finished(); }
 
  private:

@@ -26,6 +26,36 @@ std::string master_core::who() const {
 
 expected<void> master_core::start(outbox&) { return {}; }
 
+master_state master_core::save() const {
+  master_state s;
+  s.version = version_;
+  s.theta = theta_;
+  if (setup_.kernel) s.kernel_state = setup_.kernel->save_state();
+  s.potential = potential_;
+  return s;
+}
+
+expected<void> master_core::restore(const master_state& state) {
+  if (state.theta.size() != theta_.size())
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: the saved slice has {} values, the shard owns {}", who(),
+                                  state.theta.size(), theta_.size()));
+  if (state.version >= setup_.run.steps)
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: the saved version {} is not before run.steps = {}", who(),
+                                  state.version, setup_.run.steps));
+  if (setup_.kernel ? !setup_.kernel->load_state(state.kernel_state) : !state.kernel_state.empty())
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: the saved kernel state ({} values) does not fit the {} "
+                                  "kernel",
+                                  who(), state.kernel_state.size(),
+                                  setup_.kernel ? setup_.kernel->name() : "absent"));
+  version_ = state.version;
+  theta_ = state.theta;
+  potential_ = state.potential;
+  return check_finite("restoring a checkpoint");
+}
+
 expected<void> master_core::check_worker(worker_id worker, const char* what) const {
   if (worker >= live_.size())
     return make_error(errc::protocol,

@@ -30,6 +30,8 @@ class master_core : public master {
   slice owned() const override { return slice_; }
   std::uint32_t live_workers() const override { return live_count_; }
   bool finished() const override { return finished_; }
+  master_state save() const override;
+  expected<void> restore(const master_state& state) override;
 
  protected:
   /// The protocol's handlers, called after the common checks (not after the run finished).

@@ -22,6 +22,17 @@ worker_core::worker_core(worker_setup setup)
   theta_.assign(setup_.theta0);
 }
 
+expected<void> worker_core::resume(std::uint64_t computed, std::span<const float> theta) {
+  if (theta.size() != setup_.dim)
+    return make_error(
+        errc::invalid_argument,
+        fmt::format("{}: the saved θ has {} values, dim is {}", who(), theta.size(), setup_.dim));
+  for (std::uint64_t k = computed_; k < computed; ++k) (void)batches_.next();
+  computed_ = std::max(computed_, computed);
+  theta_.assign(theta);
+  return {};
+}
+
 std::string worker_core::who() const {
   return fmt::format("{} worker {}", to_string(setup_.protocol.kind), setup_.id);
 }

@@ -27,6 +27,7 @@ class worker_core : public worker {
   std::span<const float> theta() const override { return theta_.span(); }
   std::uint64_t computed() const override { return computed_; }
   bool finished() const override { return finished_; }
+  expected<void> resume(std::uint64_t computed, std::span<const float> theta) override;
 
  protected:
   /// The protocol's part of compute(), after the checks.

@@ -197,4 +197,35 @@ bool sgld_lowp::block_low(std::size_t b, std::size_t n, float* theta, const floa
   return finite;
 }
 
+std::vector<float> sgld_lowp::save_state() const {
+  std::vector<float> s{loaded_ ? 1.0f : 0.0f, static_cast<float>(q_.size()),
+                       static_cast<float>(exp_.size()), static_cast<float>(acc_.size())};
+  s.insert(s.end(), q_.begin(), q_.end());
+  s.insert(s.end(), exp_.begin(), exp_.end());
+  s.insert(s.end(), acc_.begin(), acc_.end());
+  return s;
+}
+
+bool sgld_lowp::load_state(std::span<const float> state) {
+  if (state.size() < 4) return false;
+  const auto nq = static_cast<std::size_t>(state[1]);
+  const auto ne = static_cast<std::size_t>(state[2]);
+  const auto na = static_cast<std::size_t>(state[3]);
+  if ((nq != 0 && nq != dim_) || (na != 0 && na != dim_) || ne > dim_ ||
+      state.size() != 4 + nq + ne + na)
+    return false;
+  const auto q = state.subspan(4, nq);
+  const auto e = state.subspan(4 + nq, ne);
+  const auto a = state.subspan(4 + nq + ne, na);
+  q_.assign(q.size(), 0);
+  std::transform(q.begin(), q.end(), q_.begin(),
+                 [](float x) { return static_cast<std::int8_t>(x); });
+  exp_.assign(e.size(), 0);
+  std::transform(e.begin(), e.end(), exp_.begin(),
+                 [](float x) { return static_cast<std::int8_t>(x); });
+  acc_.assign(a.begin(), a.end());
+  loaded_ = state[0] != 0.0f;
+  return true;
+}
+
 }  // namespace sgmc::samplers

@@ -69,6 +69,8 @@ class fake_master final : public master {
     return static_cast<std::uint32_t>(std::count(live_.begin(), live_.end(), true));
   }
   bool finished() const override { return finished_; }
+  protocols::master_state save() const override { return {}; }
+  expected<void> restore(const protocols::master_state&) override { return {}; }
 
  private:
   payload data() const { return payload{theta_}; }
@@ -161,6 +163,7 @@ class fake_worker final : public worker {
   std::span<const float> theta() const override { return theta_; }
   std::uint64_t computed() const override { return computed_; }
   bool finished() const override { return finished_; }
+  expected<void> resume(std::uint64_t, std::span<const float>) override { return {}; }
 
  private:
   fake_worker_params p_;

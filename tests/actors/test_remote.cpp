@@ -58,7 +58,7 @@ struct collector_rig {
     ctx.supervisor = supervisor;
     ctx.log = log.fn();
     ctx.channel = channel.get();
-    collector = a::spawn_collector(f.sys, ctx, {1, 1, 1, 1, 3, &sink});
+    collector = a::spawn_collector(f.sys, ctx, {1, 1, 1, 1, 3, &sink, nullptr, {}});
     const auto at = channel->endpoint();
     caf::anon_send(collector, a::init_atom::value, std::vector<caf::actor>{master},
                    std::vector<caf::actor>{worker}, collector,

@@ -52,7 +52,13 @@ expected<void> validate_model(const models::model_params& model) {
 }
 
 expected<void> validate_protocol(const engine::run_config& cfg) {
-  if (!cfg.protocol.distributed()) return {};
+  if (!cfg.protocol.distributed()) {
+    if (cfg.run.checkpoint_every > 0)
+      return invalid(
+          "run.checkpoint_every needs a protocol (protocol.kind other than \"none\"): "
+          "the master writes the checkpoints");
+    return {};
+  }
   const char* kind = protocols::to_string(cfg.protocol.params.kind);
   if (cfg.run.chains != 1)
     return invalid(fmt::format(
@@ -73,6 +79,15 @@ expected<void> validate_protocol(const engine::run_config& cfg) {
         "\"ssp\" (got \"{}\"): the 8-bit kernel owns θ between steps, and {} workers overwrite "
         "their θ with the master's",
         samplers::to_string(cfg.sampler.precision.weights), kind, kind));
+  if (cfg.run.checkpoint_every > 0 && pk == protocols::protocol_kind::elastic)
+    return invalid(
+        "run.checkpoint_every needs protocol.kind = \"sync\", \"async\", \"ssp\" or "
+        "\"downpour\" (got \"elastic\": its workers' chains are not checkpointed yet)");
+  if (cfg.run.checkpoint_every > 0 && cfg.protocol.params.shards != 1)
+    return invalid(
+        fmt::format("run.checkpoint_every needs protocol.shards = 1 (got {}): "
+                    "checkpoints of sharded masters are not written yet",
+                    cfg.protocol.params.shards));
   if (auto r = protocols::validate(cfg.protocol.params); !r) return r;
   return engine::validate(cfg.staleness, cfg.protocol.params.workers);
 }

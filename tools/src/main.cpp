@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <new>
 #include <optional>
@@ -48,6 +49,7 @@ struct run_args {
   std::string config;
   std::vector<std::string> sets;
   std::string out;
+  std::string resume;
   unsigned threads = 0;
   bool quiet = false;
   bool flat = false;
@@ -55,7 +57,11 @@ struct run_args {
 
 void add_run_command(CLI::App& app, run_args& args) {
   auto* cmd = app.add_subcommand("run", "Run the chains of one experiment in this process");
-  cmd->add_option("config", args.config, "Experiment config (TOML)")->required();
+  cmd->add_option("config", args.config,
+                  "Experiment config (TOML); with --resume, default RUN_DIR/config.toml");
+  cmd->add_option("--resume", args.resume,
+                  "Continue the run in RUN_DIR from its checkpoint (run.checkpoint_every)")
+      ->type_name("RUN_DIR");
   cmd->add_option("--set", args.sets, "Override a config key: section.key=value (repeatable)")
       ->allow_extra_args(false)
       ->type_name("KEY=VALUE");
@@ -236,12 +242,21 @@ void print_summary(const sgmc::engine::run_config& cfg, const sgmc::tools::run_s
 
 int run_command(const run_args& args) {
   sgmc::models::configure_eigen();
+  if (args.config.empty() && args.resume.empty())
+    return fail({sgmc::errc::invalid_argument, "sgmc run needs a config (or --resume RUN_DIR)"});
+  if (!args.resume.empty() && !args.out.empty())
+    return fail({sgmc::errc::invalid_argument,
+                 "--out and --resume both name the output folder: give only --resume RUN_DIR"});
+  const std::string config = args.config.empty()
+                                 ? (std::filesystem::path(args.resume) / "config.toml").string()
+                                 : args.config;
   std::vector<std::string> sets = args.sets;
   if (args.flat) sets.push_back("output.posterior_flat=true");
-  auto cfg = sgmc::tools::load_config(args.config, sets);
+  auto cfg = sgmc::tools::load_config(config, sets);
   if (!cfg) return fail(cfg.error());
   sgmc::tools::run_options options;
-  options.source = args.config;
+  options.resume = args.resume;
+  options.source = config;
   options.out_dir = args.out;
   options.threads = args.threads;
   options.progress.quiet = args.quiet;

@@ -116,6 +116,8 @@ expected<std::string> run_master(node_context& c) {
   c.node.on_listening = [&](const actors::net_address& a) {
     if (c.o.log) c.o.log(fmt::format("master listening on {}", actors::to_string(a)));
   };
+  if (c.cfg.run.checkpoint_every > 0 && c.o.log)
+    c.o.log("run.checkpoint_every: sgmc node writes no checkpoints yet (only sgmc run does)");
   auto r = actors::run_master_node(c.plan, c.node);
   if (prog) prog->finish();
   if (!r) return unexpected(r.error());

@@ -3,6 +3,7 @@
 #include "sgmc/actors/embedded.hpp"
 #include "sgmc/actors/node.hpp"
 #include "sgmc/engine/chain_runner.hpp"
+#include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
 #include "sgmc/engine/netcdf_writer.hpp"
@@ -34,15 +35,32 @@ double seconds_since(clock_type::time_point t) {
 expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run_options& options,
                                         const engine::problem& prob,
                                         const samplers::schedule& sched, run_summary summary,
-                                        const engine::output_context& out) {
+                                        const engine::output_context& out,
+                                        const engine::checkpoint* resume) {
   const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
   const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
   const fs::path dir = summary.out_dir;
   const auto t1 = clock_type::now();
-  auto sink = engine::output_sink::create(out, sched, chains);
+  std::vector<engine::chain_resume> resumed;
+  std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
+  if (resume != nullptr) {
+    shown = resume->shards.at(0).version;
+    for (std::uint32_t k = 0; k < chains; ++k)
+      resumed.push_back({shown, k < resume->draws.size() ? resume->draws[k] : 0});
+    out.progress.advance(shown);
+  }
+  auto sink = engine::output_sink::create(out, sched, chains, resumed);
   if (!sink) return unexpected(sink.error());
   const auto plan = engine::make_plan(cfg, *prob.model, sched);
   actors::embedded_options opts;
+  opts.resume = resume;
+  std::optional<engine::checkpoint_writer> checkpoints;
+  if (cfg.run.checkpoint_every > 0) {
+    const auto text = to_toml(cfg);
+    checkpoints.emplace(dir / "checkpoint", text, actors::config_hash(text), plan.run, chains);
+    opts.checkpoints = &*checkpoints;
+    opts.checkpoint_every_s = cfg.run.checkpoint_every;
+  }
   if (cfg.trace.enabled) {
     std::error_code ec;
     fs::create_directories(dir / "trace", ec);
@@ -53,7 +71,6 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
   }
   if (options.threads > 0) opts.threads = options.threads;
   opts.log = [](const std::string& line) { std::fprintf(stderr, "sgmc: %s\n", line.c_str()); };
-  std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
   if (!elastic)
     opts.on_progress = [&](std::uint32_t shard, std::uint64_t version) {
       if (shard == 0 && version > shown)
@@ -76,6 +93,24 @@ std::string output_dir(const engine::run_config& cfg, const run_options& options
   return options.out_dir.empty() ? fmt::format("runs/{}", cfg.name) : options.out_dir;
 }
 
+namespace {
+
+/// The checkpoint in `dir`, checked against `cfg`.
+expected<engine::checkpoint> load_checkpoint(const engine::run_config& cfg, const fs::path& dir) {
+  if (!cfg.protocol.distributed())
+    return make_error(errc::invalid_argument,
+                      "--resume needs a protocol run (protocol.kind other than \"none\")");
+  const auto path = dir / "checkpoint";
+  auto c = engine::read_checkpoint(path);
+  if (!c) return c;
+  const auto text = to_toml(cfg);
+  if (auto ok = engine::check_config(*c, text, actors::config_hash(text), path.string()); !ok)
+    return unexpected(ok.error());
+  return c;
+}
+
+}  // namespace
+
 expected<run_summary> run(const engine::run_config& cfg, const run_options& options) {
   std::optional<tbb::global_control> threads;
   if (options.threads > 0)
@@ -86,12 +121,24 @@ expected<run_summary> run(const engine::run_config& cfg, const run_options& opti
   auto sched = engine::check_sampler(cfg, *prob->model, options.source);
   if (!sched) return unexpected(sched.error());
   run_summary summary;
-  const fs::path out = output_dir(cfg, options);
+  const bool resuming = !options.resume.empty();
+  const fs::path out = resuming ? fs::path(options.resume) : fs::path(output_dir(cfg, options));
   summary.out_dir = out.string();
   summary.config_path = (out / "config.toml").string();
   summary.metrics_path = (out / "metrics.jsonl").string();
-  if (auto r = engine::prepare_output(out, to_toml(cfg), true); !r) return unexpected(r.error());
-  auto metrics = engine::metrics_writer::create(summary.metrics_path);
+  std::optional<engine::checkpoint> resume;
+  if (resuming) {
+    auto c = load_checkpoint(cfg, out);
+    if (!c) return unexpected(c.error());
+    resume = std::move(*c);
+    std::error_code ec;
+    fs::remove(out / "posterior.nc", ec);  // written again when the run succeeds
+    if (auto r = engine::resume_metrics(summary.metrics_path, resume->shards.at(0).version); !r)
+      return unexpected(r.error());
+  } else if (auto r = engine::prepare_output(out, to_toml(cfg), true); !r) {
+    return unexpected(r.error());
+  }
+  auto metrics = engine::metrics_writer::create(summary.metrics_path, resuming);
   if (!metrics) return unexpected(metrics.error());
   summary.load_s = seconds_since(t0);
   summary.headline = engine::evaluator::make(*prob->model, prob->data.test)->headline();
@@ -106,7 +153,8 @@ expected<run_summary> run(const engine::run_config& cfg, const run_options& opti
   const engine::output_context octx{
       cfg.run.eval_every, *prob->model, prob->data.test, *metrics, prog, time, out / "samples"};
   if (cfg.protocol.distributed()) {
-    auto r = run_with_protocol(cfg, options, *prob, *sched, std::move(summary), octx);
+    auto r = run_with_protocol(cfg, options, *prob, *sched, std::move(summary), octx,
+                               resume ? &*resume : nullptr);
     prog.finish();
     return r;
   }

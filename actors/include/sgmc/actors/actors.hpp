@@ -15,6 +15,7 @@
 // supervisor (fail_atom) on an error of its protocol or the loss of a peer it cannot do
 // without. A master that loses a worker calls on_worker_lost and carries on.
 #include "sgmc/actors/runtime.hpp"
+#include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/engine/sample_sink.hpp"
 #include "sgmc/protocols/master.hpp"
 #include "sgmc/protocols/worker.hpp"
@@ -30,6 +31,12 @@ struct master_actor_config {
   std::unique_ptr<protocols::master> protocol;  ///< not null
   protocols::shard_id shard = 0;
   std::uint64_t progress_every = 1;  ///< versions between progress messages (>= 1)
+  /// Wall seconds between two checkpoint requests to the collector (0: none): sent after an
+  /// event that moved the version, on the ordered link behind the samples of that version.
+  double checkpoint_every_s = 0.0;
+  /// Per worker: gradients computed before a resumed run started (the checkpoint's counts, kept
+  /// for workers that push nothing before the next checkpoint); empty: none.
+  std::vector<std::uint64_t> computed;
 };
 
 struct worker_actor_config {
@@ -44,6 +51,10 @@ struct collector_actor_config {
   std::uint32_t workers = 1;
   std::size_t dim = 0;
   engine::sample_sink* sink = nullptr;  ///< not null; outlives the actor
+  /// Writes the checkpoints the masters request (null: requests are ignored); outlives the actor.
+  const engine::checkpoint_writer* checkpoints = nullptr;
+  /// Per chain: the first draw index to hand on (a resumed run); empty: 0.
+  std::vector<std::uint64_t> first_draws;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, actor_context ctx, master_actor_config cfg);

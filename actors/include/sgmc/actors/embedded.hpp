@@ -18,6 +18,7 @@
 // use TBB's own threads inside them.
 #include "sgmc/actors/runtime.hpp"
 #include "sgmc/core/error.hpp"
+#include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/engine/run_plan.hpp"
 #include "sgmc/engine/run_report.hpp"
 #include "sgmc/engine/sample_sink.hpp"
@@ -42,6 +43,11 @@ struct embedded_options {
   /// No progress (new master version, report) for this long ends the run with errc::timeout.
   std::chrono::milliseconds watchdog{60000};
   log_fn log;  ///< log lines ("worker 2 lost; ..."); called under a lock, from actor threads
+  /// Checkpoints: written through `checkpoints` every checkpoint_every_s seconds (null: none).
+  const engine::checkpoint_writer* checkpoints = nullptr;
+  double checkpoint_every_s = 0.0;
+  /// Continue from this checkpoint (engine::resume_parts) instead of θ_0; null: a fresh run.
+  const engine::checkpoint* resume = nullptr;
   /// Progress (shard, version), from the supervisor's thread.
   std::function<void(std::uint32_t, std::uint64_t)> on_progress;
 };

@@ -32,8 +32,8 @@ std::string to_json(const metrics_record& record);
 
 class metrics_writer {
  public:
-  /// Creates (truncates) the file at `path`.
-  static expected<metrics_writer> create(const std::string& path);
+  /// Creates (truncates) the file at `path`; with `append`, keeps what it holds.
+  static expected<metrics_writer> create(const std::string& path, bool append = false);
 
   metrics_writer(metrics_writer&& other) noexcept;
   metrics_writer& operator=(metrics_writer&& other) noexcept;

@@ -31,6 +31,12 @@ class npy_writer {
   static expected<npy_writer> create_records(const std::string& path, std::string descr,
                                              std::size_t row_bytes);
 
+  /// Reopens a file that create() (or create_records()) made, keeping its first `rows` rows and
+  /// cutting the rest (resuming a run from a checkpoint): errc::invalid_data when the file
+  /// holds fewer than `rows` rows.
+  static expected<npy_writer> reopen(const std::string& path, std::size_t dim, std::uint64_t rows);
+  static expected<npy_writer> reopen_records(const std::string& path, std::string descr,
+                                             std::size_t row_bytes, std::uint64_t rows);
   npy_writer(npy_writer&& other) noexcept;
   npy_writer& operator=(npy_writer&& other) noexcept;
   npy_writer(const npy_writer&) = delete;
@@ -53,6 +59,7 @@ class npy_writer {
   npy_writer(int fd, std::string path, std::size_t dim)
       : fd_(fd), path_(std::move(path)), dim_(dim), row_bytes_(dim * sizeof(float)) {}
   static expected<npy_writer> open(npy_writer w);
+  static expected<npy_writer> keep(npy_writer w, std::uint64_t rows);
   std::string current_header(std::uint64_t rows) const;
   expected<void> append_bytes(const void* row);
   expected<void> write_at(const void* data, std::size_t bytes, std::uint64_t offset);

@@ -16,9 +16,10 @@ namespace sgmc::engine {
 class output_sink final : public sample_sink {
  public:
   /// Creates every chain's output. `out` and `sched` outlive the sink.
-  static expected<std::unique_ptr<output_sink>> create(const output_context& out,
-                                                       const samplers::schedule& sched,
-                                                       std::uint32_t chains);
+  /// With `resume` (one per chain): every chain continues its files (chain_output::create).
+  static expected<std::unique_ptr<output_sink>> create(
+      const output_context& out, const samplers::schedule& sched, std::uint32_t chains,
+      const std::vector<chain_resume>& resume = {});
 
   expected<void> on_draw(const protocols::draw& d) override;
   expected<void> on_finish(const run_report& r) override;

@@ -65,6 +65,8 @@ class protocol_driver {
 
   void hold(protocols::worker_id w);
   void release(protocols::worker_id w);
+  /// A resumed run: the collector's next draw of `chain` is `next` (protocols::collector::resume).
+  void resume_draws(std::uint32_t chain, std::uint64_t next) { collector_.resume(chain, next); }
   void set_params_lag(protocols::version_t lag) { params_lag_ = lag; }
   expected<void> lose(protocols::worker_id w);
 

@@ -23,6 +23,8 @@ struct run_params {
   std::uint64_t thin = 1;          ///< keep every thin-th step after burnin (>= 1)
   std::uint64_t eval_every = 100;  ///< steps between two metrics records (>= 1)
   std::uint32_t chains = 1;        ///< independent chains, run in parallel (1..256)
+  /// Seconds between two checkpoints of the master (engine/checkpoint.hpp); 0: none.
+  double checkpoint_every = 0.0;
 };
 
 /// The protocol parameters of a run that runs no protocol by default (`protocol.kind = none`).

@@ -50,11 +50,21 @@ struct output_context {
   std::filesystem::path samples_dir;
 };
 
+/// Where a resumed chain continues (engine/checkpoint.hpp): after `step`, with `draws` rows.
+struct chain_resume {
+  std::uint64_t step = 0;
+  std::uint64_t draws = 0;
+};
+
 class chain_output {
  public:
-  /// Creates OUT/samples/chain-K.npy (truncating it) and the chain's evaluator.
+  /// Creates OUT/samples/chain-K.npy (truncating it) and the chain's evaluator. With `resume`,
+  /// keeps the first resume->draws rows of the chain's .npy files instead (cutting any later
+  /// ones; errc::invalid_data when fewer are there), feeds them to the posterior predictive
+  /// average again, and records metrics from the first multiple of eval_every after the step.
   static expected<std::unique_ptr<chain_output>> create(const output_context& ctx,
-                                                        std::uint32_t chain);
+                                                        std::uint32_t chain,
+                                                        const chain_resume* resume = nullptr);
   ~chain_output();
   chain_output(const chain_output&) = delete;
   chain_output& operator=(const chain_output&) = delete;

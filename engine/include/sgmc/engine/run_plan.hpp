@@ -28,6 +28,9 @@
 
 namespace sgmc::engine {
 
+class checkpoint_writer;
+struct checkpoint;
+
 struct run_plan {
   protocols::protocol_params protocol;
   protocols::run_length run;
@@ -56,6 +59,14 @@ struct run_parts {
   std::size_t dim = 0;
   sample_sink* sink = nullptr;       ///< not null; outlives the run
   std::uint64_t progress_every = 1;  ///< master versions between progress messages
+  /// Checkpoints (engine/checkpoint.hpp): written by the collector at the masters' request
+  /// every checkpoint_every_s seconds; null: none. Set by the caller; outlives the run.
+  const checkpoint_writer* checkpoints = nullptr;
+  double checkpoint_every_s = 0.0;
+  /// Per chain: the first draw index the collector hands on (resume_parts; empty: 0).
+  std::vector<std::uint64_t> first_draws;
+  /// Per worker: the gradients it had computed at the checkpoint (resume_parts; empty: 0).
+  std::vector<std::uint64_t> computed;
 };
 
 /// Every part of a run of `plan` (validated first), its draws going to `sink`.
@@ -73,6 +84,12 @@ struct worker_part {
   std::unique_ptr<protocols::worker> worker;
   std::unique_ptr<samplers::gradient_source> source;
 };
+/// Sets the parts of a run back to checkpoint `c` (engine/checkpoint.hpp) before they start:
+/// every master shard restores its state, the collector starts at the checkpoint's draw counts
+/// (first_draws), every worker skips the gradients it had computed and
+/// holds the checkpoint's θ. errc::invalid_argument when the shard or worker counts differ.
+expected<void> resume_parts(run_parts& parts, const checkpoint& c);
+
 expected<worker_part> make_worker_part(const run_plan& plan, std::span<const float> theta0,
                                        protocols::worker_id i);
 

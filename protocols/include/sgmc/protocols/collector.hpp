@@ -46,6 +46,9 @@ class collector {
   /// errc::protocol for a slice that does not fit (chain, shard, offset, length, draw).
   expected<void> on_sample(const sample& msg, std::vector<draw>& ready);
 
+  /// A run resumed from a checkpoint: the next draw of `chain` to hand on is `next` (the ones
+  /// before were handed on before the restart). Before any sample of the chain.
+  void resume(std::uint32_t chain, std::uint64_t next) { next_.at(chain) = next; }
   /// Draws still incomplete (slices missing).
   std::size_t pending() const { return parts_.size(); }
   /// Draws handed on so far for `chain`.

@@ -29,8 +29,20 @@
 
 #include <memory>
 #include <span>
+#include <vector>
 
 namespace sgmc::protocols {
+
+/// What a shard must keep to continue after a restart (engine/checkpoint.hpp): its version, its
+/// slice of θ (elastic: of θ̃), its kernel's per-chain state and the potential of the last push.
+/// Only the state between events is kept: a sync barrier's pushes for the current version, ssp's
+/// clocks and deferred answers start afresh (workers pull again after a restart).
+struct master_state {
+  version_t version = 0;
+  std::vector<float> theta;         ///< the shard's slice
+  std::vector<float> kernel_state;  ///< samplers::sampler::save_state(); empty without a kernel
+  double potential = 0.0;           ///< Û of the last push applied (NaN before the first)
+};
 
 class master {
  public:
@@ -52,6 +64,12 @@ class master {
   /// Workers still taking part.
   virtual std::uint32_t live_workers() const = 0;
   virtual bool finished() const = 0;
+
+  /// The state a checkpoint keeps.
+  virtual master_state save() const = 0;
+  /// Continues from `state` (before start()): errc::invalid_argument when the slice, the
+  /// kernel state or the version (>= run.steps) does not fit this shard.
+  virtual expected<void> restore(const master_state& state) = 0;
 };
 
 /// Everything a master shard is built from. `kernel` updates vectors of the slice's length

@@ -49,6 +49,11 @@ class worker {
   /// Gradients computed so far.
   virtual std::uint64_t computed() const = 0;
   virtual bool finished() const = 0;
+  /// Continues a run from a checkpoint (before start()): the worker has computed `computed`
+  /// gradients — its minibatch stream skips as many batches and its next gradient's noise is
+  /// the `computed`-th — and holds θ = `theta` (length dim; sync, async and ssp pull θ anyway).
+  /// errc::invalid_argument for θ of another length.
+  virtual expected<void> resume(std::uint64_t computed, std::span<const float> theta) = 0;
 };
 
 /// Everything a worker is built from. `source` outlives the worker; θ_0 and the rows are

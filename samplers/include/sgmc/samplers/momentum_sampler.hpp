@@ -7,6 +7,7 @@
 #include "sgmc/samplers/float_buffer.hpp"
 #include "sgmc/samplers/sampler.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -19,6 +20,12 @@ class momentum_sampler : public sampler {
   std::string name() const override { return name_; }
   std::size_t dim() const override { return dim_; }
   void reset() override { v_.fill(0.0f); }
+  std::vector<float> save_state() const override { return {v_.span().begin(), v_.span().end()}; }
+  bool load_state(std::span<const float> state) override {
+    if (state.size() != dim_) return false;
+    std::copy(state.begin(), state.end(), v_.span().begin());
+    return true;
+  }
   bool is_stochastic() const override { return temperature_ > 0.0; }
 
   /// The momentum v (dim floats).

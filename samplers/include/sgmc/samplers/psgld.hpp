@@ -14,6 +14,7 @@
 #include "sgmc/samplers/float_buffer.hpp"
 #include "sgmc/samplers/sampler.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -29,6 +30,14 @@ class psgld final : public sampler {
   std::size_t dim() const override { return dim_; }
   bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) override;
   void reset() override { mean_square_.fill(0.0f); }
+  std::vector<float> save_state() const override {
+    return {mean_square_.span().begin(), mean_square_.span().end()};
+  }
+  bool load_state(std::span<const float> state) override {
+    if (state.size() != dim_) return false;
+    std::copy(state.begin(), state.end(), mean_square_.span().begin());
+    return true;
+  }
   bool is_stochastic() const override { return temperature_ > 0.0; }
 
   /// V, the running average of g ⊙ g.

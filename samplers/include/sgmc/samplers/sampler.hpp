@@ -18,6 +18,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace sgmc::samplers {
 
@@ -87,6 +88,12 @@ class sampler {
   virtual bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) = 0;
   /// Forget the per-chain state (momentum back to zero, ...).
   virtual void reset() = 0;
+  /// The per-chain state as floats, for a checkpoint (momentum, preconditioner, 8-bit weights;
+  /// empty for a stateless kernel such as sgld).
+  virtual std::vector<float> save_state() const { return {}; }
+  /// Restores what save_state() gave on a kernel of the same kind and dim; false (nothing
+  /// changed) when `state` does not fit.
+  virtual bool load_state(std::span<const float> state) { return state.empty(); }
   /// True when the kernel injects noise (false for sgd, sgd-momentum, or temperature 0).
   virtual bool is_stochastic() const = 0;
 };

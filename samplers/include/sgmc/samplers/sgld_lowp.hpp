@@ -63,6 +63,9 @@ class sgld_lowp final : public sampler {
   std::size_t dim() const override { return dim_; }
   bool step(std::span<float> theta, std::span<const float> grad, const step_info& info) override;
   void reset() override { loaded_ = false; }
+  /// [loaded, |q|, |exp|, |acc|, q..., exp..., acc...] (int8 values are exact in float).
+  std::vector<float> save_state() const override;
+  bool load_state(std::span<const float> state) override;
   bool is_stochastic() const override { return temperature_ > 0.0; }
 
   /// Bytes of the kernel's own state: int8 weights and block exponents (low), or the fp32

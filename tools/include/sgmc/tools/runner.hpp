@@ -26,6 +26,9 @@ struct run_options {
   std::string out_dir;            ///< "" → runs/<name>
   unsigned threads = 0;           ///< worker threads for TBB; 0 = all cores
   progress_options progress;
+  /// A run folder to resume from its checkpoint (RUN_DIR/checkpoint, docs/cluster.md): the
+  /// outputs there are continued, not replaced; "" → a fresh run.
+  std::string resume;
 };
 
 struct run_summary {
@@ -44,7 +47,8 @@ struct run_summary {
 /// The output folder a run writes to: options.out_dir, or runs/<name>.
 std::string output_dir(const engine::run_config& cfg, const run_options& options);
 
-/// Runs every chain to the end. A failing chain (errc::diverged: "chain K diverged at step N
+/// Runs every chain to the end (with options.resume: from the checkpoint on, after checking
+/// that it belongs to `cfg`). A failing chain (errc::diverged: "chain K diverged at step N
 /// ...; hint: ...") stops the others; all draws and metrics written so far stay readable.
 expected<run_summary> run(const engine::run_config& cfg, const run_options& options);
 

@@ -1,0 +1,103 @@
+#pragma once
+// Checkpoints: what a protocol run needs to continue after its process stopped (docs/cluster.md,
+// "Checkpoints and resuming"). The master's state goes to RUN_DIR/checkpoint every
+// `run.checkpoint_every` seconds, atomically (a temporary file, fsync, rename, fsync of the
+// folder), so that the file is always a complete old checkpoint or a complete new one.
+//
+// File layout (little-endian):
+//   "SGMCCKPT" (8 bytes) | format u32 = 1 | payload length u64 | payload | FNV-1a 64 of payload
+// payload:
+//   config_hash u64 | config text (u64 length, bytes) | shards u32, then per shard:
+//   version u64, potential f64, θ slice (u64 n, n × f32), kernel state (u64 n, n × f32) |
+//   workers u32, gradients computed per worker u64 | chains u32, draws written per chain u64
+//
+// The draws of a chain written by version v are ⌊(v − burnin)/thin⌋ for v > burnin (0 before):
+// the collector writes a checkpoint only after it handed every draw up to v to the output, so
+// the samples files hold at least that many rows; resume_outputs cuts them (and metrics.jsonl)
+// back to the checkpoint, which makes a resumed run write no draw twice and lose none.
+#include "sgmc/core/error.hpp"
+#include "sgmc/protocols/master.hpp"
+#include "sgmc/protocols/protocol.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sgmc::protocols {
+template <class Inspector>
+auto inspect(Inspector& f, master_state& x) {
+  return f(x.version, x.theta, x.kernel_state, x.potential);
+}
+}  // namespace sgmc::protocols
+
+namespace sgmc::engine {
+
+struct checkpoint {
+  std::uint64_t config_hash = 0;
+  std::string config;  ///< the resolved config (config.toml) the run was started with
+  std::vector<protocols::master_state> shards;  ///< shard k at index k
+  std::vector<std::uint64_t> computed;          ///< per worker: gradients computed
+  std::vector<std::uint64_t> draws;             ///< per chain: draws written
+  /// The full θ (the shards' slices in order).
+  std::vector<float> theta() const;
+};
+
+/// Draws a chain of `run` has written once the master reached version v.
+std::uint64_t draws_at(const protocols::run_length& run, protocols::version_t v);
+
+/// The bytes of a checkpoint file, and back. decode: errc::invalid_data naming `source` for a file
+/// that is not a checkpoint, of another format version, truncated, or whose checksum fails.
+std::string encode_checkpoint(const checkpoint& c);
+expected<checkpoint> decode_checkpoint(std::string_view bytes, const std::string& source);
+
+/// Writes `c` to `path` atomically (path.tmp, fsync, rename, fsync of the folder).
+expected<void> write_checkpoint(const std::filesystem::path& path, const checkpoint& c);
+/// Reads and decodes `path` (errc::io when it cannot be read).
+expected<checkpoint> read_checkpoint(const std::filesystem::path& path);
+
+/// errc::invalid_config unless `c` was written for `config` (hash and text): the message names
+/// the first line that differs ("… has `steps = 2000` where this config has `steps = 3000`").
+expected<void> check_config(const checkpoint& c, std::string_view config, std::uint64_t config_hash,
+                            const std::string& source);
+
+/// What a master shard actor sends its run's collector to have a checkpoint written: its state,
+/// and the gradients each worker had computed (the highest push seq + 1 it saw).
+struct checkpoint_request {
+  protocols::master_state state;
+  std::vector<std::uint64_t> computed;
+};
+template <class Inspector>
+auto inspect(Inspector& f, checkpoint_request& x) {
+  return f(x.state, x.computed);
+}
+
+/// Writes the checkpoints of one run: `path`, the config (text and hash) and run length fixed.
+/// The collector calls write() once every draw up to the request's version was handed on.
+class checkpoint_writer {
+ public:
+  checkpoint_writer(std::filesystem::path path, std::string config, std::uint64_t config_hash,
+                    protocols::run_length run, std::uint32_t chains);
+  expected<void> write(const checkpoint_request& r) const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::string config_;
+  std::uint64_t hash_;
+  protocols::run_length run_;
+  std::uint32_t chains_;
+};
+
+}  // namespace sgmc::engine
+
+namespace sgmc::engine {
+
+/// Cuts the metrics file at `path` back to a checkpoint at `step`: keeps the records of steps
+/// <= step (a missing file is left missing). Records the run had not written when it stopped
+/// are not made up.
+expected<void> resume_metrics(const std::filesystem::path& path, std::uint64_t step);
+
+}  // namespace sgmc::engine

@@ -1,0 +1,160 @@
+// Resuming from a checkpoint (master::save/restore, worker::resume): a sync run restored at
+// version v continues with the bits of the run that never stopped.
+
+#include "helpers.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include "sgmc/engine/checkpoint.hpp"
+#include "sgmc/models/linreg.hpp"
+
+namespace {
+
+using namespace sgmc::test;
+namespace md = sgmc::models;
+
+// 300 rows, 5 features: a linreg posterior with data, so that minibatch positions matter.
+std::shared_ptr<md::linreg> resume_model() {
+  const std::size_t n = 300, d = 5;
+  auto data = std::make_shared<md::dataset>();
+  data->x.resize(n, d);
+  data->y.resize(n);
+  std::vector<float> x(n * d), e(n);
+  sgmc::core::fill_normal({71, 0, 0, sgmc::core::rng_stream::user}, 0, x);
+  sgmc::core::fill_normal({72, 0, 0, sgmc::core::rng_stream::user}, 0, e);
+  for (std::size_t i = 0; i < n; ++i) {
+    float y = 0.5f * e[i];
+    for (std::size_t j = 0; j < d; ++j) {
+      data->x(i, j) = x[i * d + j];
+      y += (0.2f * float(j) - 0.4f) * x[i * d + j];
+    }
+    data->y(i) = y;
+  }
+  data->source = "test: synthetic linreg";
+  auto m = md::linreg::create(data, 1.0, 4.0);
+  REQUIRE(m.has_value());
+  return std::shared_ptr<md::linreg>(std::move(*m));
+}
+
+protocol_driver_config sghmc_config(const std::shared_ptr<md::linreg>& model,
+                                    pr::protocol_kind kind) {
+  protocol_driver_config cfg;
+  cfg.protocol.kind = kind;
+  cfg.protocol.workers = 3;
+  cfg.run.steps = 80;
+  cfg.run.burnin = 10;
+  cfg.run.thin = 2;
+  cfg.run.seed = 5;
+  cfg.sampler.kind = sgmc::samplers::sampler_kind::sghmc;  // momentum: kernel state to keep
+  cfg.sampler.step_size = 1e-4;
+  cfg.batch_size = 7;  // 100 rows per worker: epochs of 14 batches, so v = 37 is mid-epoch
+  cfg.data_size = model->data_size();
+  cfg.theta0.assign(model->dim(), 0.1f);
+  cfg.source = [model](pr::worker_id) { return std::make_unique<model_source>(*model, 7); };
+  return cfg;
+}
+
+struct saved {
+  pr::master_state master;
+  std::vector<std::uint64_t> computed;
+  std::vector<float> theta;
+};
+
+// Runs until the shard reaches version v and keeps what a checkpoint keeps.
+saved run_until(protocol_driver& d, pr::version_t v) {
+  SGMC_REQUIRE_OK(d.start());
+  while (d.master(0).version() < v) {
+    auto more = d.step();
+    SGMC_REQUIRE_OK(more);
+    REQUIRE(*more);
+  }
+  saved s{d.master(0).save(), {}, d.theta()};
+  for (pr::worker_id i = 0; i < 3; ++i) s.computed.push_back(d.worker(i).computed());
+  return s;
+}
+
+enum class restore_mode { all, no_kernel_state, no_worker_skip };
+
+std::vector<pr::draw> resumed_draws(const protocol_driver_config& cfg, const saved& s,
+                                    restore_mode mode) {
+  auto d = make_driver(cfg);
+  d->resume_draws(0, sgmc::engine::draws_at(cfg.run, s.master.version));
+  pr::master_state m = s.master;
+  if (mode == restore_mode::no_kernel_state)
+    std::fill(m.kernel_state.begin(), m.kernel_state.end(), 0.0f);
+  SGMC_REQUIRE_OK(d->master(0).restore(m));
+  for (pr::worker_id i = 0; i < 3; ++i)
+    SGMC_REQUIRE_OK(
+        d->worker(i).resume(mode == restore_mode::no_worker_skip ? 0 : s.computed[i], s.theta));
+  SGMC_REQUIRE_OK(d->start());
+  SGMC_REQUIRE_OK(d->run());
+  REQUIRE(d->finished());
+  return d->draws();
+}
+
+bool same_bits(const pr::draw& a, const pr::draw& b) {
+  return a.step == b.step && a.index == b.index && a.theta.size() == b.theta.size() &&
+         std::memcmp(a.theta.data(), b.theta.data(), a.theta.size() * sizeof(float)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a sync run restored at version v gives the uninterrupted run's draws bit for bit",
+          "[protocols][resume]") {
+  const auto model = resume_model();
+  const auto cfg = sghmc_config(model, pr::protocol_kind::sync);
+  auto whole = make_driver(cfg);
+  SGMC_REQUIRE_OK(whole->start());
+  SGMC_REQUIRE_OK(whole->run());
+  const auto& all = whole->draws();
+  REQUIRE(all.size() == 35);
+
+  auto first = make_driver(cfg);
+  const saved s = run_until(*first, 37);
+  CHECK(s.master.version == 37);
+  CHECK(s.computed == std::vector<std::uint64_t>{37, 37, 37});
+  REQUIRE_FALSE(s.master.kernel_state.empty());
+
+  const auto rest = resumed_draws(cfg, s, restore_mode::all);
+  // Draws after version 37: steps 38, 40, ..., 80 are draws 13..34.
+  REQUIRE(rest.size() == 22);
+  for (std::size_t k = 0; k < rest.size(); ++k) {
+    INFO("draw " << k);
+    CHECK(same_bits(rest[k], all[13 + k]));
+  }
+
+  // Negative controls: without the momentum, or with the workers' streams restarted, the
+  // resumed chain is another chain.
+  const auto no_momentum = resumed_draws(cfg, s, restore_mode::no_kernel_state);
+  CHECK_FALSE(same_bits(no_momentum.back(), all.back()));
+  const auto no_skip = resumed_draws(cfg, s, restore_mode::no_worker_skip);
+  CHECK_FALSE(same_bits(no_skip.back(), all.back()));
+}
+
+TEST_CASE("an async run restored at version v continues from v", "[protocols][resume]") {
+  const auto model = resume_model();
+  const auto cfg = sghmc_config(model, pr::protocol_kind::async);
+  auto first = make_driver(cfg);
+  const saved s = run_until(*first, 41);
+  const auto rest = resumed_draws(cfg, s, restore_mode::all);
+  REQUIRE_FALSE(rest.empty());
+  CHECK(rest.front().step == 42);
+  CHECK(rest.front().index == 15);
+  CHECK(rest.back().step == 80);
+}
+
+TEST_CASE("restore refuses a state that does not fit the shard", "[protocols][resume]") {
+  const auto model = resume_model();
+  const auto cfg = sghmc_config(model, pr::protocol_kind::sync);
+  auto d = make_driver(cfg);
+  pr::master_state s = d->master(0).save();
+  s.theta.pop_back();
+  CHECK_FALSE(d->master(0).restore(s));
+  s = d->master(0).save();
+  s.kernel_state.push_back(1.0f);
+  CHECK_FALSE(d->master(0).restore(s));
+  s = d->master(0).save();
+  s.version = 80;
+  CHECK_FALSE(d->master(0).restore(s));
+  CHECK_FALSE(d->worker(0).resume(3, std::vector<float>(2, 0.0f)));
+}
