@@ -93,7 +93,7 @@ struct sample {
 /// whenever a message's fields change; a node whose hello names another is refused (the hello
 /// is framed so that its version and sgmc's travel first and stay readable across versions:
 /// actors/src/wire.cpp).
-inline constexpr std::uint32_t kWireVersion = 3;
+inline constexpr std::uint32_t kWireVersion = 4;
 
 struct hello {
   std::string role;               ///< "worker" | "collector"
