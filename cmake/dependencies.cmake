@@ -6,6 +6,8 @@ find_package(Threads REQUIRED)
 # header (a few bytes) and writes the gzip files of the IDX loader's tests; IDX files inflate
 # whole with libdeflate.
 find_package(ZLIB REQUIRED)
+# SHA-256 of the data files a node reads (models/data_digest.hpp): libcrypto of libssl-dev.
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)
 find_package(fmt REQUIRED)
