@@ -11,6 +11,7 @@
 
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -119,7 +120,10 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   auto outcome = std::make_shared<once_result<expected<engine::run_report>>>();
   auto node =
       spawn_master_node(sys, s, o, std::move(*protos), trace.get(), run_id, data.get(), outcome);
-  auto port = sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
+  auto port =
+      o.tls.enabled
+          ? caf::openssl::publish(node.gate, o.address.port, o.address.host.c_str(), true)
+          : sys.middleman().publish(node.gate, o.address.port, o.address.host.c_str(), true);
   if (!port)
     outcome->set(make_error(errc::io, fmt::format("cannot listen on {}: {}", to_string(o.address),
                                                   sys.render(port.error()))));

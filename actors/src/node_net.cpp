@@ -7,6 +7,7 @@
 #include "sgmc/actors/wire.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <fmt/format.h>
@@ -162,6 +163,15 @@ node_config::node_config(unsigned threads, const node_options& o) {
   set("scheduler.max-threads", static_cast<std::size_t>(threads));
   set("middleman.workers", std::size_t{0});
   set("logger.verbosity", caf::atom("quiet"));
+  if (o.tls.enabled) {
+    // Checked by check_tls() first: CAF loads them only at the first connection, and throws
+    // there on a bad file or passphrase.
+    load<caf::openssl::manager>();
+    set("openssl.certificate", o.tls.certificate);
+    set("openssl.key", o.tls.key);
+    set("openssl.cafile", o.tls.ca);
+    if (!o.tls.passphrase.empty()) set("openssl.passphrase", o.tls.passphrase);
+  }
   if (o.heartbeat.count() > 0) {
     set("middleman.heartbeat-interval", caf::timespan{o.heartbeat});
     set("middleman.connection-timeout", caf::timespan{o.connection_timeout});
@@ -196,8 +206,18 @@ expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
       errc::timeout, fmt::format("no sgmc master answered at {} within {:.1f} s (is it an sgmc "
                                  "master of the same version?)",
                                  to_string(a), static_cast<double>(timeout.count()) / 1000.0));
+  const bool tls = sys.has_openssl_manager();
+  if (tls)
+    result = make_error(
+        errc::timeout,
+        fmt::format("no TLS connection to an sgmc master at {} within {:.1f} s (is the master "
+                    "running with cluster.tls = true, and are both nodes' certificates signed by "
+                    "the same CA, cluster.ca?)",
+                    to_string(a), static_cast<double>(timeout.count()) / 1000.0));
+  // The OpenSSL module's middleman actor speaks TLS; it answers the same messages.
+  const auto mm = tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   caf::scoped_actor self{sys};
-  self->request(sys.middleman().actor_handle(), left, caf::connect_atom::value, a.host, a.port)
+  self->request(mm, left, caf::connect_atom::value, a.host, a.port)
       .receive(
           [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
             if (ptr)
@@ -208,8 +228,15 @@ expected<caf::actor> connect_gate(caf::actor_system& sys, const net_address& a,
           },
           [&](caf::error& err) {
             if (err == caf::sec::request_timeout) return;  // the message above
-            result = make_error(errc::io, fmt::format("cannot connect to the master at {}: {}",
-                                                      to_string(a), sys.render(err)));
+            result = make_error(
+                errc::io,
+                fmt::format("cannot connect to the master at {}: {}{}", to_string(a),
+                            sys.render(err),
+                            tls ? " (the TLS handshake failed: are both nodes' certificates "
+                                  "signed by the same CA, cluster.ca, and does the master run "
+                                  "with cluster.tls = true?)"
+                                : " (if the master runs with cluster.tls = true, this node "
+                                  "needs it too)"));
           });
   return result;
 }

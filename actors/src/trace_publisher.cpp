@@ -31,8 +31,10 @@ void encode_wire(const engine::trace_event& e, unsigned char* out) {
   put(out + 16, e.version, 8);
   put(out + 24, static_cast<std::uint64_t>(e.staleness), 8);
   put(out + 32, e.seq, 8);
-  put(out + 40, e.duration_ns, 8);
-  put(out + 48, e.realtime_ns, 8);
+  // One field in the event (a span's length or an anchor's realtime), two on this wire.
+  const bool anchor = e.type == engine::trace_type::anchor;
+  put(out + 40, anchor ? 0 : e.duration_ns, 8);
+  put(out + 48, anchor ? e.realtime_ns : 0, 8);
   put(out + 56, e.actor.index, 4);
   put(out + 60, e.peer.index, 4);
   out[64] = static_cast<unsigned char>(e.actor.role);
@@ -51,12 +53,14 @@ expected<engine::trace_event> decode_wire(const unsigned char* p) {
   e.version = get(p + 16, 8);
   e.staleness = static_cast<std::int64_t>(get(p + 24, 8));
   e.seq = get(p + 32, 8);
-  e.duration_ns = get(p + 40, 8);
-  e.realtime_ns = get(p + 48, 8);
   e.actor = {static_cast<engine::trace_role>(p[64]), static_cast<std::uint32_t>(get(p + 56, 4))};
   e.peer = {static_cast<engine::trace_role>(p[65]), static_cast<std::uint32_t>(get(p + 60, 4))};
   e.type = static_cast<engine::trace_type>(p[66]);
   e.dir = static_cast<engine::trace_direction>(p[67]);
+  if (e.type == engine::trace_type::anchor)
+    e.realtime_ns = get(p + 48, 8);
+  else
+    e.duration_ns = get(p + 40, 8);
   return e;
 }
 

@@ -151,12 +151,15 @@ std::string describe(const fs::path& path) {
       << a::to_hex(r->run_id) << "\nconfig_hash " << r->config_hash << "\nanchor " << r->anchor_t_ns
       << " " << r->anchor_realtime_ns << "\ntruncated " << r->truncated << "\nrecords "
       << r->events.size() << "\n";
-  for (const auto& e : r->events)
+  for (const auto& e : r->events) {
+    // One field in memory: an anchor's realtime, or a span's (or a message's zero) duration.
+    const bool anchor = e.type == sgmc::engine::trace_type::anchor;
     out << "r " << e.t_ns << " " << e.bytes << " " << e.version << " " << e.staleness << " "
-        << e.seq << " " << e.duration_ns << " " << e.realtime_ns << " "
-        << static_cast<int>(e.actor.role) << " " << e.actor.index << " "
+        << e.seq << " " << (anchor ? 0 : e.duration_ns) << " " << (anchor ? e.realtime_ns : 0)
+        << " " << static_cast<int>(e.actor.role) << " " << e.actor.index << " "
         << static_cast<int>(e.peer.role) << " " << e.peer.index << " " << static_cast<int>(e.type)
         << " " << static_cast<int>(e.dir) << "\n";
+  }
   return out.str();
 }
 

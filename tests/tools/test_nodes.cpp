@@ -571,7 +571,7 @@ TEST_CASE("bad node arguments exit with code 2 and one clear line", "[system][no
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
   }
   CHECK(run_command(k_sgmc + " node").status == 2);
-  CHECK(run_command(k_sgmc + " node master " + k_gauss).status == 2);  // no --listen
+  CHECK(run_command(k_sgmc + " node master " + k_gauss).status == 2);  // protocol none
 }
 
 TEST_CASE("a worker that cannot reach its master gives up after --timeout with exit code 2",

@@ -236,6 +236,29 @@ void add_cluster_keys(std::vector<config_key>& keys) {
                          "MB of payloads that may wait in a node's data-channel inbox for their "
                          "messages; a payload beyond it, or waiting longer than "
                          "`data_channel_timeout_s`, is dropped and counted"));
+  keys.push_back(real_key(s, "heartbeat_s", k_positive, SGMC_FIELD(cluster.heartbeat_s),
+                          "every node sends a heartbeat on each of its connections this often"));
+  keys.push_back(real_key(s, "connection_timeout_s", k_positive,
+                          SGMC_FIELD(cluster.connection_timeout_s),
+                          "a connection that received nothing (not even a heartbeat) this long is "
+                          "closed and its peer counted as lost (a cut link, a vanished host); at "
+                          "least twice `heartbeat_s`"));
+  keys.push_back(bool_key(s, "tls", SGMC_FIELD(cluster.tls),
+                          "TLS between the nodes with mutual authentication (CAF's OpenSSL "
+                          "module): every node needs `certificate`, `key` and `ca` "
+                          "([cluster.md](cluster.md#tls))"));
+  keys.push_back(string_key(s, "certificate", SGMC_FIELD(cluster.certificate),
+                            "`tls`: this node's certificate (PEM), signed by `ca`"));
+  keys.push_back(
+      string_key(s, "key", SGMC_FIELD(cluster.key), "`tls`: this node's private key (PEM)"));
+  keys.push_back(string_key(s, "ca", SGMC_FIELD(cluster.ca),
+                            "`tls`: the cluster's CA certificate (PEM); a peer whose certificate "
+                            "it did not sign is refused"));
+  auto pass = string_key(s, "passphrase", SGMC_FIELD(cluster.passphrase),
+                         "`tls`: the passphrase of an encrypted `key`; never written to "
+                         "`config.toml`");
+  pass.write = [](const engine::run_config&) { return std::string("\"\""); };
+  keys.push_back(std::move(pass));
 }
 
 void add_output_keys(std::vector<config_key>& keys) {

@@ -154,8 +154,8 @@ CLI::App* add_node_role(CLI::App& node, const std::string& role, const std::stri
                     "Others: seconds to wait for the master when connecting (default 10)")
         ->check(k_positive_seconds);
   } else if (role == "master") {
-    cmd->add_option("--listen", args.address, "HOST:PORT to listen on (port 0: any free port)")
-        ->required();
+    cmd->add_option("--listen", args.address,
+                    "HOST:PORT to listen on (port 0: any free port; default 127.0.0.1:0)");
     cmd->add_option("--wait", args.wait_s, "Seconds to wait for every node to join (default 120)")
         ->check(k_positive_seconds);
   } else {
@@ -356,7 +356,7 @@ int node_command(CLI::App& app, const node_args& args) {
   sgmc::tools::node_run_options options;
   options.source = args.config;
   options.out_dir = args.out;
-  options.address = args.address;
+  options.address = args.address.empty() ? "127.0.0.1:0" : args.address;  // --listen's default
   options.worker = worker;
   options.wait_s = args.wait_s;
   options.connect_timeout_s = args.timeout_s;

@@ -60,6 +60,38 @@ expected<fs::path> make_trace_folder(const engine::run_config& cfg, const fs::pa
   return out / "trace";
 }
 
+// The config the nodes compare (its hash): `[cluster]` is per node (TLS files, timeouts, the
+// data channel's sizes), except whether the data channel is on, which every node must agree on.
+engine::run_config shared_part(engine::run_config cfg) {
+  const bool channel = cfg.cluster.data_channel;
+  cfg.cluster = engine::cluster_config{};
+  cfg.cluster.data_channel = channel;
+  return cfg;
+}
+
+// Warnings about ports that anyone who reaches them can use.
+void warn_open_ports(node_role role, const engine::run_config& cfg, const actors::net_address& a,
+                     const node_run_options& o) {
+  if (!o.log) return;
+  if (role == node_role::master && !cfg.cluster.tls && !actors::is_loopback_host(a.host))
+    o.log(
+        fmt::format("warning: listening on {} without TLS: anyone who can reach this port can "
+                    "join the run, and one message can make this process allocate gigabytes; "
+                    "set cluster.tls = true to expose a port (docs/cluster.md#tls)",
+                    actors::to_string(a)));
+  if (role != node_role::master && !cfg.cluster.tls && !actors::is_loopback_host(a.host))
+    o.log(
+        fmt::format("warning: connecting to {} without TLS: the run's traffic is neither "
+                    "encrypted nor authenticated, and this node's ports are open to anyone who "
+                    "reaches them; set cluster.tls = true across hosts (docs/cluster.md#tls)",
+                    actors::to_string(a)));
+  if (cfg.cluster.tls && cfg.cluster.data_channel)
+    o.log(
+        "warning: cluster.tls secures CAF's connections only: the data channel "
+        "(cluster.data_channel) carries payloads unencrypted and unauthenticated; set "
+        "cluster.data_channel = false to send them over TLS too (docs/cluster.md#tls)");
+}
+
 struct node_context {
   const engine::run_config& cfg;
   const node_run_options& o;
@@ -126,6 +158,9 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   const auto option = role == node_role::master ? "--listen" : "--connect";
   auto address = actors::parse_address(o.address, option);
   if (!address) return unexpected(address.error());
+  const actors::tls_options tls{cfg.cluster.tls, cfg.cluster.certificate, cfg.cluster.key,
+                                cfg.cluster.ca, cfg.cluster.passphrase};
+  if (auto r = actors::check_tls(tls); !r) return unexpected(r.error());
   auto prob = engine::load_problem(cfg, o.source);
   if (!prob) return unexpected(prob.error());
   auto sched = engine::check_sampler(cfg, *prob->model, o.source);
@@ -140,7 +175,9 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   if (auto r = engine::validate(c.plan); !r) return prefixed(o.source, r.error());
   c.node.log = o.log;
   c.node.address = *address;
-  c.node.config_hash = actors::config_hash(to_toml(cfg));
+  c.node.config_hash = actors::config_hash(to_toml(shared_part(cfg)));
+  c.node.tls = tls;
+  warn_open_ports(role, cfg, *address, o);
   auto digests = models::digest_data_files(cfg.data);
   if (!digests) return prefixed(o.source, digests.error());
   for (auto& d : *digests)
@@ -154,6 +191,15 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   c.node.channel.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
   c.node.channel.max_payload_floats = prob->model->dim();  // a full θ: the largest payload
   c.node.channel.max_pending_bytes = cfg.cluster.data_channel_max_pending_mb << 20;
+  if (cfg.cluster.connection_timeout_s < 2 * cfg.cluster.heartbeat_s)
+    return make_error(
+        errc::invalid_config,
+        fmt::format("{}: cluster.connection_timeout_s = {} must be at least twice "
+                    "cluster.heartbeat_s = {} (a heartbeat late by one interval "
+                    "must not close a connection)",
+                    o.source, cfg.cluster.connection_timeout_s, cfg.cluster.heartbeat_s));
+  c.node.heartbeat = millis(cfg.cluster.heartbeat_s);
+  c.node.connection_timeout = millis(cfg.cluster.connection_timeout_s);
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());
   c.node.trace_folder = *dir;

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
-#include <unordered_map>
 
 namespace sgmc::tools {
 namespace {
@@ -30,11 +29,70 @@ bool is_message(const trace_event& e) {
   return e.dir == trace_direction::sent || e.dir == trace_direction::received;
 }
 
+// Index of (actor, actor) pairs: open addressing with linear probing. The counters look one up
+// per record, and consecutive records alternate between a handful of keys (a worker's push, the
+// master's reply), which is std::unordered_map's worst case: a node allocation per key and a
+// division per lookup took a third of `trace summary`'s counting time.
+class pair_index {
+ public:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  /// The value of (a, b), or `fresh` inserted (and returned) when the pair is new.
+  std::uint32_t find_or_add(std::uint64_t a, std::uint64_t b, std::uint32_t fresh) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    for (std::size_t i = slot_of(a, b);; i = (i + 1) & mask_) {
+      auto& sl = slots_[i];
+      if (sl.value == kNone) {
+        sl = {a, b, fresh};
+        ++size_;
+        return fresh;
+      }
+      if (sl.a == a && sl.b == b) return sl.value;
+    }
+  }
+
+  std::uint32_t find(std::uint64_t a, std::uint64_t b) const {
+    if (slots_.empty()) return kNone;
+    for (std::size_t i = slot_of(a, b);; i = (i + 1) & mask_) {
+      const auto& sl = slots_[i];
+      if (sl.value == kNone) return kNone;
+      if (sl.a == a && sl.b == b) return sl.value;
+    }
+  }
+
+ private:
+  struct slot {
+    std::uint64_t a = 0, b = 0;
+    std::uint32_t value = kNone;
+  };
+
+  std::size_t slot_of(std::uint64_t a, std::uint64_t b) const {
+    const std::uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full);
+    return static_cast<std::size_t>(h ^ (h >> 29)) & mask_;
+  }
+
+  void grow() {
+    std::vector<slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(64, old.size() * 2), slot{});
+    mask_ = slots_.size() - 1;
+    size_ = 0;
+    for (const auto& sl : old)
+      if (sl.value != kNone) find_or_add(sl.a, sl.b, sl.value);
+  }
+
+  std::vector<slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
 // Send times (aligned) of each sender by message id, for the latency of the receives.
 class send_index {
  public:
   void add(trace_actor sender, std::uint64_t seq, std::int64_t t) {
-    auto& v = by_sender_[actor_key(sender)];
+    const auto k =
+        index_.find_or_add(actor_key(sender), 0, static_cast<std::uint32_t>(by_sender_.size()));
+    if (k == by_sender_.size()) by_sender_.emplace_back();
+    auto& v = by_sender_[k];
     if (seq >= v.size()) {
       if (seq > (std::uint64_t{1} << 34)) return;  // not a plausible sequence number
       v.resize(std::max<std::size_t>(seq + 1, v.size() * 2), kNone);
@@ -42,21 +100,38 @@ class send_index {
     v[seq] = t;
   }
   bool find(trace_actor sender, std::uint64_t seq, std::int64_t& t) const {
-    auto it = by_sender_.find(actor_key(sender));
-    if (it == by_sender_.end() || seq >= it->second.size() || it->second[seq] == kNone)
-      return false;
-    t = it->second[seq];
+    const auto k = index_.find(actor_key(sender), 0);
+    if (k == pair_index::kNone) return false;
+    const auto& v = by_sender_[k];
+    if (seq >= v.size() || v[seq] == kNone) return false;
+    t = v[seq];
     return true;
   }
 
  private:
   static constexpr std::int64_t kNone = INT64_MIN;
-  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> by_sender_;
+  pair_index index_;
+  std::vector<std::vector<std::int64_t>> by_sender_;
 };
+
+// Every receive paired with its send (indexed in `sends`) by message id (sender, seq), in file
+// order.
+template <class Fn>
+void pair_receives(const trace_run& run, const send_index& sends, Fn&& fn) {
+  for (const auto& n : run.nodes)
+    for (const auto& e : n.file.events) {
+      if (e.dir != trace_direction::received || e.seq == 0) continue;
+      std::int64_t sent = 0;
+      if (!sends.find(e.peer, e.seq, sent)) continue;
+      fn(paired_message{e.peer, e.actor, e.type, sent, aligned(n, e.t_ns) - sent});
+    }
+}
 
 class counter {
  public:
-  explicit counter(trace_summary& s) : s_(s) {}
+  /// `sends`, when given, indexes every send with a message id as it is counted (one pass over
+  /// the records fewer than indexing them apart: the records do not fit in any cache).
+  counter(trace_summary& s, send_index* sends) : s_(s), sends_(sends) {}
 
   worker_summary* worker(trace_actor a) {
     if (a.role != trace_role::worker || a.index >= kMaxWorkers) return nullptr;
@@ -70,13 +145,10 @@ class counter {
   }
 
   link_summary& link(trace_actor from, trace_actor to) {
-    const auto key = actor_key(from) << 24 ^ actor_key(to);
-    if (last_index_ < s_.links.size() && key == last_key_) return s_.links[last_index_];
-    auto [it, fresh] = link_index_.try_emplace(key, s_.links.size());
-    if (fresh) s_.links.push_back({from, to, 0, 0, 0, {}});
-    last_key_ = key;
-    last_index_ = it->second;
-    return s_.links[it->second];
+    const auto n = static_cast<std::uint32_t>(s_.links.size());
+    const auto k = link_index_.find_or_add(actor_key(from), actor_key(to), n);
+    if (k == n) s_.links.push_back({from, to, 0, 0, 0, {}});
+    return s_.links[k];
   }
 
   void count(const trace_node& n, node_summary& ns) {
@@ -98,6 +170,8 @@ class counter {
       tc.bytes += e.bytes;
       if (auto* w = worker(e.actor)) on_worker_record(*w, e, t);
       if (e.dir == trace_direction::sent) {
+        if (sends_ != nullptr && e.seq != 0)
+          sends_->add(e.actor, e.seq, static_cast<std::int64_t>(t));
         auto& l = link(e.actor, e.peer);
         ++l.count;
         l.bytes += e.bytes;
@@ -160,9 +234,8 @@ class counter {
   }
 
   trace_summary& s_;
-  std::unordered_map<std::uint64_t, std::size_t> link_index_;
-  std::uint64_t last_key_ = 0;
-  std::size_t last_index_ = SIZE_MAX;
+  send_index* sends_;
+  pair_index link_index_;
 };
 
 }  // namespace
@@ -173,13 +246,7 @@ void for_each_paired(const trace_run& run, const std::function<void(const paired
     for (const auto& e : n.file.events)
       if (e.dir == trace_direction::sent && e.seq != 0)
         sends.add(e.actor, e.seq, aligned(n, e.t_ns));
-  for (const auto& n : run.nodes)
-    for (const auto& e : n.file.events) {
-      if (e.dir != trace_direction::received || e.seq == 0) continue;
-      std::int64_t sent = 0;
-      if (!sends.find(e.peer, e.seq, sent)) continue;
-      fn({e.peer, e.actor, e.type, sent, aligned(n, e.t_ns) - sent});
-    }
+  pair_receives(run, sends, fn);
 }
 
 void int_distribution::add(std::int64_t v) {
@@ -220,9 +287,9 @@ double worker_summary::busy() const {
 std::string describe(engine::trace_actor a) {
   switch (a.role) {
     case trace_role::master:
-      return fmt::format("master {}", a.index);
+      return fmt::format("master {}", std::uint32_t{a.index});
     case trace_role::worker:
-      return fmt::format("worker {}", a.index);
+      return fmt::format("worker {}", std::uint32_t{a.index});
     case trace_role::collector:
       return "collector";
   }
@@ -235,7 +302,8 @@ trace_summary summarize(const trace_run& run) {
   s.notes = run.notes;
   s.has_ids = run.has_ids;
   s.has_spans = run.has_spans;
-  counter c(s);
+  send_index sends;
+  counter c(s, run.has_ids ? &sends : nullptr);
   for (const auto& n : run.nodes) {
     node_summary ns;
     ns.node = n.file.node;
@@ -249,7 +317,7 @@ trace_summary summarize(const trace_run& run) {
     c.count(n, ns);
     s.nodes.push_back(std::move(ns));
   }
-  if (run.has_ids) for_each_paired(run, [&](const paired_message& m) { c.paired(m); });
+  if (run.has_ids) pair_receives(run, sends, [&](const paired_message& m) { c.paired(m); });
   std::sort(s.links.begin(), s.links.end(), [](const link_summary& a, const link_summary& b) {
     return std::make_pair(actor_key(a.from), actor_key(a.to)) <
            std::make_pair(actor_key(b.from), actor_key(b.to));

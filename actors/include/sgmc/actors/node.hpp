@@ -50,6 +50,7 @@
 #include "sgmc/actors/data_channel.hpp"
 #include "sgmc/actors/embedded.hpp"
 #include "sgmc/actors/runtime.hpp"
+#include "sgmc/actors/tls.hpp"
 #include "sgmc/core/error.hpp"
 #include "sgmc/engine/admission.hpp"
 #include "sgmc/engine/run_report.hpp"
@@ -114,6 +115,9 @@ struct node_options {
   /// the master leaves from. false: every payload travels inside its CAF message.
   bool data_channel = true;
   data_channel_params channel;
+  /// BASP over TLS with mutual authentication (tls.hpp); check_tls(tls) must have passed.
+  /// Every node of a run must agree: a plain node and a TLS node cannot talk.
+  tls_options tls;
   /// Status lines ("worker 1 joined from host (pid 42)", "worker 2 lost; ..."); thread-safe;
   /// may be empty.
   log_fn log;

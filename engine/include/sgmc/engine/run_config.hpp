@@ -57,6 +57,16 @@ struct cluster_config {
   std::uint64_t data_channel_min_bytes = 65536;
   double data_channel_timeout_s = 30.0;  ///< wait for a payload whose message has arrived
   std::uint64_t data_channel_max_pending_mb = 1024;  ///< the inbox's bound (payloads waiting)
+  double heartbeat_s = 1.0;                          ///< BASP heartbeat interval of every node
+  double connection_timeout_s = 15.0;  ///< a connection silent this long is closed (peer lost)
+  /// TLS between the nodes (CAF's OpenSSL module), each side verified against `ca`. Like every
+  /// key here but `data_channel`, per node: out of the config hash (node_runner.cpp's
+  /// shared_part), and `passphrase` is never written to a resolved config.
+  bool tls = false;
+  std::string certificate;  ///< this node's certificate (PEM), signed by `ca`
+  std::string key;          ///< its private key (PEM)
+  std::string ca;           ///< the cluster's CA certificate (PEM)
+  std::string passphrase;   ///< of an encrypted `key`; "" for a plain one
 };
 
 /// Everything `sgmc run` needs. Each value is stored once: the schedule takes its first step

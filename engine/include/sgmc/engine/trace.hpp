@@ -38,19 +38,20 @@ enum class trace_direction : std::uint8_t { sent = 0, received = 1, span = 2, no
 
 /// Who sent or received: a role and an index (master shard k, worker i, the collector).
 enum class trace_role : std::uint8_t { master = 0, worker = 1, collector = 2 };
-struct trace_actor {
+/// Packed (5 bytes, no padding): two of them, the type and the direction fit with the 48 bytes
+/// of integers in a 64-byte `trace_event`, the size of a version-2 record. A trace of millions
+/// of records is decoded into fresh pages, and the kernel's zeroing of them is most of the
+/// reading time (docs/PERFORMANCE.md, `sgmc trace summary`).
+struct __attribute__((packed)) trace_actor {
   trace_role role = trace_role::master;
   std::uint32_t index = 0;
   friend bool operator==(const trace_actor&, const trace_actor&) = default;
 };
+static_assert(sizeof(trace_actor) == 5);
 
-/// One record.
+/// One record: 64 bytes, as a version-2 record on disk (not the same layout).
 struct trace_event {
-  std::uint64_t t_ns = 0;  ///< CLOCK_MONOTONIC, ns (comparable across nodes of one host)
-  trace_actor actor;       ///< the recording actor
-  trace_actor peer;        ///< the other end
-  trace_type type = trace_type::push;
-  trace_direction dir = trace_direction::sent;
+  std::uint64_t t_ns = 0;       ///< CLOCK_MONOTONIC, ns (comparable across nodes of one host)
   std::uint64_t bytes = 0;      ///< payload bytes (floats × 4) plus the fixed fields
   std::uint64_t version = 0;    ///< the version the message carries (0 if none)
   std::int64_t staleness = -1;  ///< of an applied push or exchange; −1 when not applicable
@@ -59,9 +60,17 @@ struct trace_event {
   /// `actor` of a sent record and `peer` of a received one, so (sender, seq) pairs a receive
   /// with its send across nodes.
   std::uint64_t seq = 0;
-  std::uint64_t duration_ns = 0;  ///< spans: length (t_ns is the start); 0 otherwise
-  std::uint64_t realtime_ns = 0;  ///< anchors: CLOCK_REALTIME read together with t_ns
+  /// One field, as on disk: a span's length or an anchor's realtime; 0 for a message.
+  union {
+    std::uint64_t duration_ns = 0;  ///< spans: length (t_ns is the start); 0 otherwise
+    std::uint64_t realtime_ns;      ///< anchors: CLOCK_REALTIME read together with t_ns
+  };
+  trace_actor actor;  ///< the recording actor
+  trace_actor peer;   ///< the other end
+  trace_type type = trace_type::push;
+  trace_direction dir = trace_direction::sent;
 };
+static_assert(sizeof(trace_event) == 64);
 
 /// 128-bit run id: the same in every node's trace of one run (version 2; zero in version 1).
 using trace_run_id = std::array<std::uint8_t, 16>;

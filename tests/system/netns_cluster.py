@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""A cluster of real hosts, made of Linux network namespaces (issue 11).
+
+Builds a switch (a namespace holding a bridge) and four hosts (each a namespace with its own
+address and its own UTS namespace, so its own host name) joined to the switch by veth pairs,
+then runs `sgmc node` master, two workers and the collector each on its own host, connecting
+by address, with every payload over the data channel (`cluster.data_channel_min_bytes = 0`).
+Checks that the run completes on every host, that the collector wrote the samples and the
+metrics, that the master saw each node join from its own host, and that the traces (copied
+into one folder, as a user would after the run) show messages between the distinct hosts,
+paired send to receive.
+
+Every namespace and link it made is removed at the end, also when it fails or is interrupted.
+Needs root (CI runs as root) and `ip` (iproute2); without them it exits 77 (ctest: skipped).
+
+  tests/system/netns_cluster.py --sgmc build/release/tools/sgmc --config examples/gaussian-2d.toml
+      [--keep DIR] [--set key=value ...]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SKIP = 77
+
+
+class Cluster:
+    """The switch and the hosts; `close` removes all of it (idempotent)."""
+
+    def __init__(self, hosts):
+        tag = f"{os.getpid() % 100000}"
+        self.prefix = f"sgmc{tag}"
+        # A /24 in 10.0.0.0/8 that no interface of this machine uses.
+        used = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True, text=True).stdout
+        for third in range(os.getpid() % 200 + 20, 256):
+            net = f"10.213.{third}"
+            if f" {net}." not in used:
+                break
+        self.net = net
+        self.switch = f"{self.prefix}-sw"
+        self.hosts = [f"{self.prefix}-{h}" for h in hosts]
+        self.names = list(hosts)
+        self.made = []  # namespaces made, in order
+
+    def ip(self, *args, ns=None):
+        cmd = (["ip", "netns", "exec", ns] if ns else []) + ["ip", *args]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+    def address(self, i):
+        return f"{self.net}.{i + 1}"
+
+    def build(self):
+        subprocess.run(["ip", "netns", "add", self.switch], check=True)
+        self.made.append(self.switch)
+        self.ip("link", "add", "br0", "type", "bridge", ns=self.switch)
+        self.ip("link", "set", "br0", "up", ns=self.switch)
+        for i, ns in enumerate(self.hosts):
+            subprocess.run(["ip", "netns", "add", ns], check=True)
+            self.made.append(ns)
+            # Both ends are made inside the switch (names there are private to it), then one
+            # end moves into the host and becomes its eth0.
+            self.ip("link", "add", f"p{i}", "type", "veth", "peer", "name", f"h{i}",
+                    ns=self.switch)
+            self.ip("link", "set", f"h{i}", "netns", ns, ns=self.switch)
+            self.ip("link", "set", f"p{i}", "master", "br0", ns=self.switch)
+            self.ip("link", "set", f"p{i}", "up", ns=self.switch)
+            self.ip("link", "set", f"h{i}", "name", "eth0", ns=ns)
+            self.ip("addr", "add", f"{self.address(i)}/24", "dev", "eth0", ns=ns)
+            self.ip("link", "set", "eth0", "up", ns=ns)
+            self.ip("link", "set", "lo", "up", ns=ns)
+
+    def close(self):
+        for ns in reversed(self.made):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        self.made = []
+
+    def leftovers(self):
+        out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        return [line.split()[0] for line in out.splitlines() if line.startswith(self.prefix)]
+
+    def run_on(self, i, argv, **kw):
+        """Starts argv on host i: its network namespace and a UTS namespace named after it."""
+        inner = f"hostname {self.names[i]} && exec \"$@\""
+        cmd = ["ip", "netns", "exec", self.hosts[i], "unshare", "--uts", "sh", "-c", inner, "sh",
+               *argv]
+        return Node(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, **kw))
+
+
+def fail(msg):
+    print(f"netns_cluster: FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+class Node:
+    """A started process whose stdout and stderr are read by threads, line by line."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.out, self.err = [], []
+        self.cv = threading.Condition()
+        self.threads = [threading.Thread(target=self._pump, args=(proc.stdout, self.out)),
+                        threading.Thread(target=self._pump, args=(proc.stderr, self.err))]
+        for t in self.threads:
+            t.daemon = True
+            t.start()
+
+    def _pump(self, stream, lines):
+        for line in stream:
+            with self.cv:
+                lines.append(line.rstrip("\n"))
+                self.cv.notify_all()
+
+    def wait_line(self, pattern, timeout):
+        """The first stdout line matching pattern (a compiled regex), within timeout."""
+        deadline = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for line in self.out:
+                    m = pattern.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    fail(f"no line matching {pattern.pattern!r} within {timeout} s; stdout "
+                         f"{self.out}; stderr {self.err}")
+                self.cv.wait(min(left, 0.1))
+
+    def finish(self, timeout):
+        self.proc.wait(timeout=timeout)
+        for t in self.threads:
+            t.join(timeout=5)
+        return self.proc.returncode, "\n".join(self.out), "\n".join(self.err)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sgmc", required=True)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--keep", help="keep the run folders here")
+    ap.add_argument("--set", action="append", default=[])
+    args = ap.parse_args()
+
+    if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("unshare") is None:
+        print("netns_cluster: needs root, ip and unshare; skipped", file=sys.stderr)
+        return SKIP
+
+    sgmc = os.path.abspath(args.sgmc)
+    config = os.path.abspath(args.config)
+    work = args.keep or tempfile.mkdtemp(prefix="sgmc-netns-")
+    os.makedirs(work, exist_ok=True)
+    hosts = ["host-m", "host-w0", "host-w1", "host-c"]
+    cluster = Cluster(hosts)
+    procs = []
+
+    def cleanup(*_):
+        for p in procs:
+            if p.proc.poll() is None:
+                p.proc.kill()
+        cluster.close()
+
+    def on_signal(signum, _frame):
+        cleanup()
+        sys.exit(128 + signum)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+    try:
+        cluster.build()
+        sets = ["--set", "protocol.kind=async", "--set", "protocol.workers=2",
+                "--set", "run.steps=4000", "--set", "run.burnin=200", "--set", "run.thin=10",
+                "--set", "cluster.data_channel_min_bytes=0"]
+        for s in args.set:
+            sets += ["--set", s]
+        out = {h: os.path.join(work, h) for h in hosts}
+        master_addr = cluster.address(0)
+        master = cluster.run_on(0, [sgmc, "node", "master", config, *sets, "--listen",
+                                    f"{master_addr}:0", "--wait", "60", "-q", "--out",
+                                    out["host-m"]])
+        procs.append(master)
+        m = master.wait_line(re.compile(r"master listening on (\S+):(\d+)"), 30)
+        if m.group(1) != master_addr:
+            fail(f"the master listens on {m.group(1)}, not on its host's address {master_addr}")
+        port = m.group(2)
+        roles = [(1, ["worker", "--id", "0"]), (2, ["worker", "--id", "1"]), (3, ["collector"])]
+        for i, role in roles:
+            p = cluster.run_on(i, [sgmc, "node", role[0], config, *sets, *role[1:], "--connect",
+                                   f"{master_addr}:{port}", "-q", "--out", out[hosts[i]]])
+            procs.append(p)
+        results = []
+        for p in procs:
+            try:
+                results.append(p.finish(timeout=120))
+            except subprocess.TimeoutExpired:
+                fail("a node did not finish within 120 s")
+        for (rc, so, se), h in zip(results, hosts):
+            if rc != 0:
+                fail(f"{h} exited {rc}: {se.strip()[-2000:]}")
+        master_out = results[0][1]
+        for who, host in (("worker 0", "host-w0"), ("worker 1", "host-w1"),
+                          ("the collector", "host-c")):
+            if not re.search(rf"{who} joined from {host} \(pid \d+\)", master_out):
+                fail(f"the master did not see {who} join from {host}: {master_out!r}")
+        if "done: versions" not in master_out:
+            fail(f"the master did not finish the run: {master_out!r}")
+        # The payloads travelled over the data channels, between the hosts' own addresses.
+        for (rc, so, se), i in zip(results, range(len(hosts))):
+            text = so + "\n" + se
+            m = re.search(r"data channel tcp://([0-9.]+):\d+: sent (\d+) payloads? .*received (\d+)",
+                          text)
+            if not m:
+                fail(f"{hosts[i]} printed no data channel line: {text!r}")
+            if m.group(1) != cluster.address(i):
+                fail(f"{hosts[i]}'s data channel listens on {m.group(1)}, not {cluster.address(i)}")
+            if int(m.group(2)) + int(m.group(3)) == 0:
+                fail(f"{hosts[i]}'s data channel carried nothing: {m.group(0)}")
+
+        # The collector's outputs, on its own host.
+        samples = os.path.join(out["host-c"], "samples", "chain-0.npy")
+        metrics = os.path.join(out["host-c"], "metrics.jsonl")
+        if not os.path.getsize(samples) > 128:
+            fail(f"no draws in {samples}")
+        with open(metrics) as f:
+            lines = [json.loads(x) for x in f if x.strip()]
+        if not lines:
+            fail(f"no metrics in {metrics}")
+
+        # The traces, gathered as a user would after the run.
+        gathered = os.path.join(work, "gathered")
+        os.makedirs(os.path.join(gathered, "trace"), exist_ok=True)
+        shutil.copy(os.path.join(out["host-c"], "config.toml"), gathered)
+        for h in hosts:
+            tdir = os.path.join(out[h], "trace")
+            for name in os.listdir(tdir):
+                shutil.copy(os.path.join(tdir, name), os.path.join(gathered, "trace", name))
+        summ = subprocess.run([sgmc, "trace", "summary", gathered, "--json"], capture_output=True,
+                              text=True)
+        if summ.returncode != 0:
+            fail(f"trace summary failed: {summ.stderr}")
+        s = json.loads(summ.stdout)
+        nodes = {n["node"] for n in s["nodes"]}
+        if len(nodes) != 4:
+            fail(f"expected the traces of 4 nodes, got {sorted(nodes)}")
+        between = [l for l in s["links"] if l["from"] != l["to"] and l["messages"] > 0]
+        pairs = {(l["from"], l["to"]) for l in between}
+        for w in ("worker 0", "worker 1"):
+            if ("master 0", w) not in pairs or (w, "master 0") not in pairs:
+                fail(f"no messages both ways between master 0 and {w}: {sorted(pairs)}")
+        paired = sum(l.get("paired", 0) for l in between)
+        if paired == 0:
+            fail("no receive was paired with its send across the hosts")
+        # Every applied update is counted on both sides: the master's applied pushes are the
+        # workers' pushes that arrived (the run ended normally, so none was lost in flight).
+        applied = sum(w["applied"] for w in s["workers"])
+        if applied == 0:
+            fail("the master applied no push")
+        print(f"netns_cluster: ok: 4 hosts on {cluster.net}.0/24, "
+              f"{sum(l['messages'] for l in between)} messages between them "
+              f"({paired} paired), {applied} pushes applied, {len(lines)} metric lines")
+        return 0
+    finally:
+        cleanup()
+        left = cluster.leftovers()
+        if left:
+            print(f"netns_cluster: FAIL: namespaces left behind: {left}", file=sys.stderr)
+            sys.exit(1)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
