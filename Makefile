@@ -2,13 +2,14 @@
 #   make demo   build in Release and run the default experiment
 #   make test   build, run every test, then the unit tests and the multi-process node tests
 #               again under ASan + UBSan
+#   make fuzz   build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make experiments   build sgmc, then run every experiments/*/run.py (docs/experiments/NAME.md)
 JOBS ?= $(shell nproc)
 BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build build-asan demo experiments test test-release test-asan soak bench clean
+.PHONY: deps build build-asan demo experiments test test-release test-asan soak bench clean fuzz
 
 deps:
 	@./scripts/install-deps
@@ -57,6 +58,23 @@ test: test-release test-asan
 # The soak alone (also part of test-release): tests/system/soak.py, 8 workers for 60 s.
 soak: build
 	cd $(BUILD) && ctest --output-on-failure -L soak
+
+# libFuzzer targets of the network decoders (tests/fuzz/): built with Debian's clang
+# (-fsanitize=fuzzer,address), each run for FUZZ_SECONDS from an empty corpus kept in
+# $(FUZZ_BUILD)/corpus-NAME; a crash leaves its input in $(FUZZ_BUILD) and fails the target.
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_CXX ?= clang++-14
+fuzz: deps
+	./scripts/install-deps --fuzz
+	cmake -S tests/fuzz/libfuzzer -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@set -e; for t in fuzz_wire fuzz_frame; do \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; mkdir -p $(FUZZ_BUILD)/corpus-$$t; \
+	  $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -malloc_limit_mb=64 -artifact_prefix=$(FUZZ_BUILD)/ \
+	    -print_final_stats=1 $(FUZZ_BUILD)/corpus-$$t; \
+	done
 
 bench: build
 	./scripts/install-deps --bench

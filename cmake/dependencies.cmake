@@ -7,8 +7,9 @@ find_package(Threads REQUIRED)
 # whole with libdeflate.
 find_package(ZLIB REQUIRED)
 # libssl checks a node's TLS certificate, key and CA before CAF's OpenSSL module uses them
-# (actors/src/tls.cpp); libcaf_openssl links it too.
-find_package(OpenSSL 1.1 REQUIRED)
+# (actors/src/tls.cpp); libcaf_openssl links it too. libcrypto digests the data files a node
+# reads (SHA-256, models/data_digest.hpp).
+find_package(OpenSSL 1.1 REQUIRED COMPONENTS SSL Crypto)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)
 find_package(fmt REQUIRED)

@@ -1,5 +1,6 @@
 #include "sgmc/actors/data_channel.hpp"
 
+#include "data_frame.hpp"
 #include "sgmc/actors/wire.hpp"
 
 #include <fmt/format.h>
@@ -21,22 +22,11 @@
 namespace sgmc::actors {
 namespace {
 
-constexpr std::uint32_t kMagic = 0x43444753u;  // "SGDC" in little-endian byte order
-constexpr std::uint32_t kVersion = 1;
+using detail::frame_header;
+using detail::node_hex;
 // Outgoing payloads queued per destination before a send waits: the receiver thread empties
 // its socket into the inbox at once, so only a peer that takes nothing fills this.
 constexpr int kSendQueue = 64;
-
-struct frame_header {
-  std::uint32_t magic = kMagic;
-  std::uint32_t version = kVersion;
-  std::uint64_t channel = 0;
-  std::uint64_t ticket = 0;
-  std::uint64_t n = 0;
-};
-static_assert(sizeof(frame_header) == 32);
-
-std::string node_hex(std::uint64_t id) { return fmt::format("{:016x}", id); }
 
 std::uint64_t random_id() {
   std::random_device rd;
@@ -150,29 +140,12 @@ struct data_channel::impl {
 
   // Checks one received message (its first two parts, `count` parts in all) and files it.
   void file(std::vector<zmq::message_t>& parts, std::size_t count) {
-    if (count != 2)
-      return reject(&parts[0], fmt::format("{} part{} (expected a 32-byte header and a payload)",
-                                           count, count == 1 ? "" : "s"));
     frame_header h;
-    if (parts[0].size() != sizeof h)
-      return reject(&parts[0], fmt::format("a header of {} bytes (expected 32)", parts[0].size()));
-    std::memcpy(&h, parts[0].data(), sizeof h);
-    if (h.magic != kMagic)
-      return reject(&parts[0],
-                    fmt::format("bad magic 0x{:08x} (not an sgmc data channel peer?)", h.magic));
-    if (h.version != kVersion)
-      return reject(&parts[0],
-                    fmt::format("frame version {} (this node speaks {})", h.version, kVersion));
+    if (auto why =
+            detail::check_frame(count, parts[0].data(), parts[0].size(),
+                                count > 1 ? parts[1].size() : 0, params.max_payload_floats, h))
+      return reject(&parts[0], *why);
     const auto& body = parts[1];
-    if (h.n > params.max_payload_floats)
-      return reject(&parts[0],
-                    fmt::format("payload {} from node {} announces {} floats, more "
-                                "than the model's {}",
-                                h.ticket, node_hex(h.channel), h.n, params.max_payload_floats));
-    if (body.size() != h.n * sizeof(float))
-      return reject(&parts[0], fmt::format("payload {} from node {} announces {} floats but "
-                                           "carries {} bytes",
-                                           h.ticket, node_hex(h.channel), h.n, body.size()));
     {
       // Room in the inbox before a byte is copied.
       std::lock_guard<std::mutex> lock(inbox_mutex);

@@ -123,6 +123,8 @@ class master_actor final : public detail::peer_actor {
   // not applied (staleness −1).
   void record_received(engine::trace_event& in, const endpoint& from) {
     if (in.type == engine::trace_type::push || in.type == engine::trace_type::exchange) {
+      for (const auto& r : out_.rejected)
+        if (r.worker == from.index) return trace(in);  // rejected: staleness −1
       bool applied = false;
       for (const auto& a : out_.applied)
         if (a.worker == from.index) {
@@ -157,7 +159,19 @@ class master_actor final : public detail::peer_actor {
     handle(std::forward<Event>(event), t0, from, none);
   }
 
+  // One logged line per rejected push, up to kLoggedRejections per shard; the rest are counted
+  // (the run report's "rejected" and the trace's receive records with staleness −1).
+  void log_rejections() {
+    for (const auto& r : out_.rejected) {
+      if (++rejections_ <= kLoggedRejections)
+        log(fmt::format("rejected ({}): {}", protocols::to_string(r.reason), r.detail));
+      if (rejections_ == kLoggedRejections)
+        log(fmt::format("master shard {}: further rejections are only counted", me_.index));
+    }
+  }
+
   void carry_out(std::uint64_t t_ns) {
+    log_rejections();
     for (const auto& a : out_.applied) {
       stats_.add(a.staleness());
       if (applied_.size() <= a.worker) applied_.resize(a.worker + 1, 0);
@@ -177,7 +191,8 @@ class master_actor final : public detail::peer_actor {
     }
     if ((out_.finished || proto_->finished()) && !reported_) {
       reported_ = true;
-      engine::shard_report r{me_.index, v, stats_, applied_};
+      const auto rejected = proto_->rejected();
+      engine::shard_report r{me_.index, v, stats_, applied_, {rejected.begin(), rejected.end()}};
       send(ctx_.supervisor, done_atom::value, r);
       send_ordered(protocols::collector(), done_atom::value, std::move(r));
       for (const auto& w : waiting_) trace(w);  // never applied
@@ -242,6 +257,8 @@ class master_actor final : public detail::peer_actor {
   protocols::version_t last_progress_ = 0;
   bool progressed_ = false;
   bool reported_ = false;
+  static constexpr std::uint64_t kLoggedRejections = 20;
+  std::uint64_t rejections_ = 0;
 };
 
 }  // namespace

@@ -65,6 +65,7 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   gc.admission.shards = s.protocol.shards;
   gc.admission.dim = s.model->dim();
   gc.admission.config_hash = o.config_hash;
+  gc.admission.data_files = o.data_files;
   gc.admission.protocol = protocols::to_string(s.protocol.kind);
   if (channel != nullptr) gc.admission.data = channel->endpoint();
   gc.masters = n.shards;

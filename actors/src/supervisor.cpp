@@ -132,6 +132,7 @@ class supervisor final : public caf::event_based_actor {
       sum.versions.push_back(s->version);
       sum.staleness.merge(s->staleness);
       engine::merge_applied(sum.applied, s->applied);
+      engine::merge_rejected(sum.rejected, s->rejected);
     }
     if (sum.applied.size() < workers_.size()) sum.applied.resize(workers_.size(), 0);
     for (std::uint32_t i = 0; i < workers_.size(); ++i) {

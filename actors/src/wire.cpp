@@ -72,6 +72,8 @@ constexpr std::size_t kLoadChunkFloats = std::size_t{1} << 20;
 // body two short strings and three numbers), far less than a peer could make us allocate.
 constexpr std::size_t kMaxHelloVersionBytes = 64;
 constexpr std::uint32_t kMaxHelloBodyBytes = 64 * 1024;
+// Data files in a hello: [data] names at most four.
+constexpr std::uint32_t kMaxHelloDataFiles = 16;
 
 // Reads binary32 values from bytes of any alignment. Random access, so that std::copy (which
 // vector::assign uses for trivial types) runs a counted loop the compiler vectorises.
@@ -202,10 +204,16 @@ caf::error inspect(caf::deserializer& f, sample& x) { return apply_bitwise(f, x)
 // version first, then every other field as one length-prefixed block. A receiver of another
 // wire version reads the two versions, skips the block, and refuses the node naming both
 // (engine::admission); it never has to understand the block.
+// The body: role, worker, config hash, dim, data channel, then the data files as a u32 count
+// (at most kMaxHelloDataFiles) and each file's key, path and digest.
 caf::error inspect(caf::serializer& f, hello& x) {
   std::vector<char> body;
   caf::binary_serializer sink{f.context(), body};
-  if (auto err = sink(x.role, x.worker, x.config_hash, x.dim, x.data)) return err;
+  if (x.data_files.size() > kMaxHelloDataFiles) return caf::make_error(caf::sec::invalid_argument);
+  auto files = static_cast<std::uint32_t>(x.data_files.size());
+  if (auto err = sink(x.role, x.worker, x.config_hash, x.dim, x.data, files)) return err;
+  for (auto& d : x.data_files)
+    if (auto err = sink(d.key, d.path, d.sha256)) return err;
   auto n = static_cast<std::uint32_t>(body.size());
   if (auto err = f(x.wire_version, x.sgmc_version, n)) return err;
   return f.apply_raw(body.size(), body.data());
@@ -224,7 +232,16 @@ caf::error inspect(caf::deserializer& f, hello& x) {
     if (auto err = f.apply_raw(n, body.data())) return err;
   if (x.wire_version != kWireVersion) return {};  // left for admission to refuse by name
   caf::binary_deserializer src{f.context(), body};
-  if (auto err = src(x.role, x.worker, x.config_hash, x.dim, x.data)) return err;
+  std::uint32_t files = 0;
+  if (auto err = src(x.role, x.worker, x.config_hash, x.dim, x.data, files)) return err;
+  if (files > kMaxHelloDataFiles) return caf::make_error(caf::sec::invalid_argument);
+  x.data_files.clear();
+  for (std::uint32_t i = 0; i < files; ++i) {
+    // One at a time: a count the body cannot back allocates nothing for it.
+    data_file d;
+    if (auto err = src(d.key, d.path, d.sha256)) return err;
+    x.data_files.push_back(std::move(d));
+  }
   if (src.remaining() != 0) return caf::make_error(caf::sec::invalid_argument);
   return {};
 }

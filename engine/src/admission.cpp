@@ -17,13 +17,14 @@ constexpr std::array<std::pair<node_role, std::string_view>, 3> kRoleNames{{
     {node_role::collector, "collector"},
 }};
 
-constexpr std::array<std::pair<refusal_reason, std::string_view>, 10> kReasonNames{{
+constexpr std::array<std::pair<refusal_reason, std::string_view>, 11> kReasonNames{{
     {refusal_reason::version_mismatch, "version mismatch"},
     {refusal_reason::unknown_role, "unknown role"},
     {refusal_reason::run_started, "run already started"},
     {refusal_reason::wait_over, "wait over"},
     {refusal_reason::config_mismatch, "config mismatch"},
     {refusal_reason::dim_mismatch, "dimension mismatch"},
+    {refusal_reason::data_mismatch, "data mismatch"},
     {refusal_reason::collector_taken, "collector already joined"},
     {refusal_reason::workers_full, "all worker places taken"},
     {refusal_reason::worker_out_of_range, "worker index out of range"},
@@ -64,7 +65,8 @@ std::string describe(node_slot s) {
 }
 
 errc refusal::code() const {
-  return reason == refusal_reason::config_mismatch || reason == refusal_reason::version_mismatch
+  return reason == refusal_reason::config_mismatch || reason == refusal_reason::version_mismatch ||
+                 reason == refusal_reason::data_mismatch
              ? errc::invalid_config
              : errc::protocol;
 }
@@ -103,6 +105,7 @@ std::optional<refusal> admission::check(const protocols::hello& h, std::optional
     return refuse(refusal_reason::dim_mismatch,
                   fmt::format("dimension mismatch: the {}'s model has dim {}, the master's {}",
                               h.role, h.dim, params_.dim));
+  if (auto r = check_data(h, *role)) return r;
   if (role == node_role::collector) {
     if (collector_.at != place::state::free)
       return refuse(refusal_reason::collector_taken,
@@ -110,6 +113,29 @@ std::optional<refusal> admission::check(const protocols::hello& h, std::optional
     return std::nullopt;
   }
   return check_worker(h.worker, index);
+}
+
+std::optional<refusal> admission::check_data(const protocols::hello& h, node_role role) const {
+  const auto hint = "every node must read the same data";
+  for (const auto& mine : params_.data_files) {
+    // Workers read the training set only; the collector evaluates on every file.
+    if (role == node_role::worker && !mine.key.starts_with("train")) continue;
+    const protocols::data_file* theirs = nullptr;
+    for (const auto& d : h.data_files)
+      if (d.key == mine.key) theirs = &d;
+    if (theirs == nullptr)
+      return refuse(refusal_reason::data_mismatch,
+                    fmt::format("data mismatch: the {} sent no digest of data.{} (the master "
+                                "reads {}, sha256 {}); {}",
+                                h.role, mine.key, mine.path, mine.sha256, hint));
+    if (theirs->sha256 != mine.sha256)
+      return refuse(refusal_reason::data_mismatch,
+                    fmt::format("data mismatch: the {}'s data.{} is {} (sha256 {}), the master's "
+                                "is {} (sha256 {}); {}",
+                                h.role, mine.key, theirs->path, theirs->sha256, mine.path,
+                                mine.sha256, hint));
+  }
+  return std::nullopt;
 }
 
 std::optional<refusal> admission::check_worker(std::uint32_t asked,

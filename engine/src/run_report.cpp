@@ -62,6 +62,13 @@ std::string describe(const run_report& s) {
   std::string out = fmt::format("versions {}", fmt::join(s.versions, " "));
   if (!s.applied.empty())
     out += fmt::format(", updates applied {} ({})", sum(s.applied), per_worker(s.applied));
+  if (const auto n = sum(s.rejected); n > 0) {
+    std::vector<std::string> why;
+    for (std::size_t k = 0; k < s.rejected.size() && k < protocols::kRejectionReasons; ++k)
+      if (s.rejected[k] > 0)
+        why.push_back(fmt::format("{} {}", protocols::rejection_reason_names[k], s.rejected[k]));
+    out += fmt::format(", rejected {} ({})", n, fmt::join(why, ", "));
+  }
   out += fmt::format(", gradients {} ({}), staleness mean {:.2f} max {}, draws {}, {:.2f} s",
                      sum(s.gradients), grads, s.staleness.mean(), s.staleness.max, s.draws,
                      s.wall_seconds);
@@ -74,6 +81,11 @@ std::string describe(const run_report& s) {
 void merge_applied(std::vector<std::uint64_t>& applied, const std::vector<std::uint64_t>& shard) {
   if (applied.size() < shard.size()) applied.resize(shard.size(), 0);
   for (std::size_t w = 0; w < shard.size(); ++w) applied[w] = std::max(applied[w], shard[w]);
+}
+
+void merge_rejected(std::vector<std::uint64_t>& rejected, const std::vector<std::uint64_t>& shard) {
+  if (rejected.size() < shard.size()) rejected.resize(shard.size(), 0);
+  for (std::size_t k = 0; k < shard.size(); ++k) rejected[k] += shard[k];
 }
 
 }  // namespace sgmc::engine

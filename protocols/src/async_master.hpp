@@ -26,6 +26,10 @@ class async_master : public master_core {
   expected<void> handle_lost(worker_id worker, outbox& out) override;
   /// Called after each applied push of `worker` (not after the last one).
   virtual void reply(worker_id worker, outbox& out);
+  /// Through reply() (ssp may hold the answer back).
+  void answer_rejected(worker_id worker, std::uint64_t, bool, outbox& out) override {
+    reply(worker, out);
+  }
 };
 
 }  // namespace sgmc::protocols::detail

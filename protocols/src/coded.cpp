@@ -66,7 +66,9 @@ class coded_master final : public master {
 
   expected<void> on_push(const push& msg, outbox& out) override {
     if (codec_.push.kind == codec_kind::identity) {
-      if (auto ok = check_plain(msg.data, what("push", msg.worker)); !ok) return ok;
+      if (auto ok = check_plain(msg.data, what("push", msg.worker)); !ok)
+        return after(inner_->on_malformed(msg.worker, msg.seq, false, ok.error().message, out),
+                     out);
       return after(inner_->on_push(msg, out), out);
     }
     push plain;
@@ -79,7 +81,7 @@ class coded_master final : public master {
     if (auto ok = decode_payload(codec_.push, msg.data, slice_.size, plain.data,
                                  what("push", msg.worker));
         !ok)
-      return ok;
+      return after(inner_->on_malformed(msg.worker, msg.seq, false, ok.error().message, out), out);
     return after(inner_->on_push(plain, out), out);
   }
 
@@ -89,7 +91,9 @@ class coded_master final : public master {
 
   expected<void> on_exchange(const exchange& msg, outbox& out) override {
     if (codec_.push.kind == codec_kind::identity) {
-      if (auto ok = check_plain(msg.theta, what("exchange", msg.worker)); !ok) return ok;
+      if (auto ok = check_plain(msg.theta, what("exchange", msg.worker)); !ok)
+        return after(inner_->on_malformed(msg.worker, msg.step, true, ok.error().message, out),
+                     out);
       return after(inner_->on_exchange(msg, out), out);
     }
     exchange plain;
@@ -100,13 +104,17 @@ class coded_master final : public master {
     if (auto ok = decode_payload(codec_.push, msg.theta, slice_.size, plain.theta,
                                  what("exchange", msg.worker));
         !ok)
-      return ok;
+      return after(inner_->on_malformed(msg.worker, msg.step, true, ok.error().message, out), out);
     return after(inner_->on_exchange(plain, out), out);
   }
 
   expected<void> on_worker_lost(worker_id worker, outbox& out) override {
     encoders_.erase(worker);
     return after(inner_->on_worker_lost(worker, out), out);
+  }
+  expected<void> on_malformed(worker_id worker, std::uint64_t seq, bool exchange,
+                              const std::string& detail, outbox& out) override {
+    return after(inner_->on_malformed(worker, seq, exchange, detail, out), out);
   }
 
   version_t version() const override { return inner_->version(); }
@@ -116,6 +124,9 @@ class coded_master final : public master {
   bool finished() const override { return inner_->finished(); }
   master_state save() const override { return inner_->save(); }
   expected<void> restore(const master_state& state) override { return inner_->restore(state); }
+  std::array<std::uint64_t, kRejectionReasons> rejected() const override {
+    return inner_->rejected();
+  }
 
  private:
   std::string what(const char* type, worker_id w) const {

@@ -21,6 +21,8 @@ class downpour_master final : public master_core {
   expected<void> handle_push(const push& msg, outbox& out) override;
   expected<void> handle_lost(worker_id worker, outbox& out) override;
   push_kind expected_kind() const override { return push_kind::update; }
+  /// Downpour's workers do not wait for an answer to a push.
+  void answer_rejected(worker_id, std::uint64_t, bool, outbox&) override {}
 };
 
 }  // namespace sgmc::protocols::detail

@@ -14,11 +14,6 @@ expected<void> elastic_master::handle_exchange(const exchange& msg, outbox& out)
   if (done_[msg.worker])
     return make_error(errc::protocol, fmt::format("{}: exchange from worker {} after its last one",
                                                   who(), msg.worker));
-  if (msg.version > version_)
-    return make_error(errc::protocol,
-                      fmt::format("{}: exchange from worker {} names centre version {}, ahead "
-                                  "of the shard's version {}",
-                                  who(), msg.worker, msg.version, version_));
   const auto alpha = static_cast<float>(setup_.protocol.elastic_alpha);
   const auto& x = msg.theta.values;
   for (std::size_t j = 0; j < theta_.size(); ++j)
@@ -32,6 +27,15 @@ expected<void> elastic_master::handle_exchange(const exchange& msg, outbox& out)
     finish_if_done(out);
   }
   return {};
+}
+
+void elastic_master::answer_rejected(worker_id worker, std::uint64_t step, bool exchange,
+                                     outbox& out) {
+  send_params(worker, out);
+  if (exchange && step >= setup_.run.steps) {
+    done_[worker] = true;
+    finish_if_done(out);
+  }
 }
 
 expected<void> elastic_master::handle_lost(worker_id, outbox& out) {

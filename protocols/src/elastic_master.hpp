@@ -25,6 +25,8 @@ class elastic_master final : public master_core {
  private:
   expected<void> handle_exchange(const exchange& msg, outbox& out) override;
   expected<void> handle_lost(worker_id worker, outbox& out) override;
+  /// The centre; a rejected last exchange still ends the worker's part.
+  void answer_rejected(worker_id worker, std::uint64_t step, bool exchange, outbox& out) override;
   void finish_if_done(outbox& out);
 
   std::vector<bool> done_;

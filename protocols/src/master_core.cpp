@@ -15,7 +15,8 @@ master_core::master_core(master_setup setup)
       slice_(shard_slice(setup_.dim, setup_.protocol.shards, setup_.shard)),
       live_(setup_.protocol.workers, true),
       live_count_(setup_.protocol.workers),
-      potential_(std::numeric_limits<double>::quiet_NaN()) {
+      potential_(std::numeric_limits<double>::quiet_NaN()),
+      last_seq_(setup_.protocol.workers) {
   const auto init = slice_of(setup_.theta0, slice_);
   theta_.assign(init.begin(), init.end());
 }
@@ -67,34 +68,86 @@ expected<void> master_core::check_worker(worker_id worker, const char* what) con
   return {};
 }
 
-expected<void> master_core::check_slice(shard_id shard, std::size_t length, const char* what,
-                                        worker_id worker) const {
+expected<void> master_core::check_shard(shard_id shard, const char* what, worker_id worker) const {
   if (shard != setup_.shard)
     return make_error(errc::protocol, fmt::format("{}: {} from worker {} is for shard {}", who(),
                                                   what, worker, shard));
-  if (length != slice_.size)
-    return make_error(errc::protocol,
-                      fmt::format("{}: {} from worker {} has {} values, the shard owns {}", who(),
-                                  what, worker, length, slice_.size));
   return {};
+}
+
+std::optional<rejection> master_core::screen(worker_id worker, std::uint64_t seq, version_t version,
+                                             std::span<const float> values, bool exchange) const {
+  const char* what = exchange ? "exchange" : "push";
+  const char* counter = exchange ? "step" : "seq";
+  const auto reject = [&](rejection_reason reason, std::string detail) {
+    return rejection{
+        worker, setup_.shard, reason,
+        fmt::format("{}: {} {} {} from worker {} {}", who(), what, counter, seq, worker, detail)};
+  };
+  if (const auto& last = last_seq_[worker]; last && seq <= *last) {
+    if (seq == *last) return reject(rejection_reason::duplicate, "was accepted before (a replay)");
+    return reject(rejection_reason::out_of_order,
+                  fmt::format("is older than its last accepted {} {}", counter, *last));
+  }
+  if (version > version_)
+    return reject(
+        rejection_reason::ahead,
+        fmt::format("is built on version {}, ahead of the shard's version {}", version, version_));
+  if (values.size() != slice_.size)
+    return reject(rejection_reason::wrong_dimension,
+                  fmt::format("has {} values, the shard owns {}", values.size(), slice_.size));
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]))
+      return reject(rejection_reason::non_finite,
+                    fmt::format("has {} at θ index {}", values[i], slice_.offset + i));
+  return std::nullopt;
+}
+
+expected<void> master_core::reject(rejection r, std::uint64_t seq, bool exchange, outbox& out) {
+  ++rejected_[static_cast<std::size_t>(r.reason)];
+  const auto reason = r.reason;
+  const auto worker = r.worker;
+  out.rejected.push_back(std::move(r));
+  // A replay, an older or an ahead message is not the worker's current one: it gets no answer.
+  if (reason == rejection_reason::non_finite || reason == rejection_reason::wrong_dimension ||
+      reason == rejection_reason::malformed) {
+    // The worker moves on: its next message must be newer than this one.
+    last_seq_[worker] = seq;
+    answer_rejected(worker, seq, exchange, out);
+  }
+  return {};
+}
+
+void master_core::answer_rejected(worker_id worker, std::uint64_t, bool, outbox& out) {
+  send_params(worker, out);
 }
 
 expected<void> master_core::on_push(const push& msg, outbox& out) {
   if (finished_) return {};  // in flight when the run ended
   if (auto ok = check_worker(msg.worker, "push"); !ok) return ok;
-  if (auto ok = check_slice(msg.shard, msg.data.values.size(), "push", msg.worker); !ok) return ok;
+  if (auto ok = check_shard(msg.shard, "push", msg.worker); !ok) return ok;
   if (msg.kind != expected_kind())
     return make_error(
         errc::protocol,
         fmt::format("{}: push from worker {} carries {}, the protocol pushes {}", who(), msg.worker,
                     msg.kind == push_kind::gradient ? "a gradient" : "an update",
                     expected_kind() == push_kind::gradient ? "gradients" : "updates"));
-  if (msg.version > version_)
-    return make_error(errc::protocol,
-                      fmt::format("{}: push from worker {} is built on version {}, ahead of the "
-                                  "shard's version {}",
-                                  who(), msg.worker, msg.version, version_));
+  if (auto r = screen(msg.worker, msg.seq, msg.version, msg.data.values, false))
+    return reject(std::move(*r), msg.seq, false, out);
+  last_seq_[msg.worker] = msg.seq;
   return handle_push(msg, out);
+}
+
+expected<void> master_core::on_malformed(worker_id worker, std::uint64_t seq, bool exchange,
+                                         const std::string& detail, outbox& out) {
+  if (finished_) return {};
+  if (auto ok = check_worker(worker, exchange ? "exchange" : "push"); !ok) return ok;
+  if (const auto& last = last_seq_[worker]; last && seq <= *last) {
+    // A replay of a message accepted before is refused as such, whatever its bytes.
+    auto r = screen(worker, seq, 0, {}, exchange);
+    return reject(std::move(*r), seq, exchange, out);
+  }
+  return reject({worker, setup_.shard, rejection_reason::malformed, detail}, seq, exchange, out);
 }
 
 expected<void> master_core::on_pull(const pull& msg, outbox& out) {
@@ -109,8 +162,11 @@ expected<void> master_core::on_pull(const pull& msg, outbox& out) {
 expected<void> master_core::on_exchange(const exchange& msg, outbox& out) {
   if (finished_) return {};
   if (auto ok = check_worker(msg.worker, "exchange"); !ok) return ok;
-  if (auto ok = check_slice(msg.shard, msg.theta.values.size(), "exchange", msg.worker); !ok)
-    return ok;
+  if (auto ok = check_shard(msg.shard, "exchange", msg.worker); !ok) return ok;
+  if (setup_.protocol.kind != protocol_kind::elastic) return handle_exchange(msg, out);
+  if (auto r = screen(msg.worker, msg.step, msg.version, msg.theta.values, true))
+    return reject(std::move(*r), msg.step, true, out);
+  last_seq_[msg.worker] = msg.step;
   return handle_exchange(msg, out);
 }
 

@@ -10,6 +10,8 @@
 // and to the collector and is finished; events after that are ignored.
 #include "sgmc/protocols/master.hpp"
 
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,8 @@ class master_core : public master {
   expected<void> on_pull(const pull& msg, outbox& out) override;
   expected<void> on_exchange(const exchange& msg, outbox& out) override;
   expected<void> on_worker_lost(worker_id worker, outbox& out) override;
+  expected<void> on_malformed(worker_id worker, std::uint64_t seq, bool exchange,
+                              const std::string& detail, outbox& out) override;
 
   version_t version() const override { return version_; }
   std::span<const float> theta() const override { return theta_; }
@@ -32,6 +36,7 @@ class master_core : public master {
   bool finished() const override { return finished_; }
   master_state save() const override;
   expected<void> restore(const master_state& state) override;
+  std::array<std::uint64_t, kRejectionReasons> rejected() const override { return rejected_; }
 
  protected:
   /// The protocol's handlers, called after the common checks (not after the run finished).
@@ -39,14 +44,22 @@ class master_core : public master {
   virtual expected<void> handle_pull(const pull& msg, outbox& out);
   virtual expected<void> handle_exchange(const exchange& msg, outbox& out);
   virtual expected<void> handle_lost(worker_id worker, outbox& out) = 0;
+  /// The answer to a push or exchange rejected for its payload (master.hpp): θ of the current
+  /// version by default. `seq` is the push's seq or the exchange's step.
+  virtual void answer_rejected(worker_id worker, std::uint64_t seq, bool exchange, outbox& out);
   /// The push kind the protocol expects.
   virtual push_kind expected_kind() const { return push_kind::gradient; }
 
   /// errc::protocol unless `worker` is a live worker of this run.
   expected<void> check_worker(worker_id worker, const char* what) const;
-  /// errc::protocol unless shard and payload length fit this shard.
-  expected<void> check_slice(shard_id shard, std::size_t length, const char* what,
-                             worker_id worker) const;
+  /// errc::protocol unless `shard` is this shard.
+  expected<void> check_shard(shard_id shard, const char* what, worker_id worker) const;
+  /// The first reason to reject a push (`exchange` false) or exchange of `worker` at `seq`
+  /// (an exchange's step), built on `version`, carrying `values` (nullopt: none).
+  std::optional<rejection> screen(worker_id worker, std::uint64_t seq, version_t version,
+                                  std::span<const float> values, bool exchange) const;
+  /// Counts r, lists it in out.rejected and, for a payload refused for its content, answers.
+  expected<void> reject(rejection r, std::uint64_t seq, bool exchange, outbox& out);
   /// One kernel step of the slice with gradient `grad`, at the current version:
   /// step_info{version, ε_version, {seed, 0, version, noise}, slice.offset}. errc::diverged
   /// when θ turns non-finite.
@@ -70,6 +83,9 @@ class master_core : public master {
   std::uint32_t live_count_ = 0;
   bool finished_ = false;
   double potential_;  ///< Û of the last push applied (NaN before)
+  /// Per worker: the seq of its last accepted push (exchanges: step), nullopt before the first.
+  std::vector<std::optional<std::uint64_t>> last_seq_;
+  std::array<std::uint64_t, kRejectionReasons> rejected_{};
 };
 
 /// A slice of a full vector.

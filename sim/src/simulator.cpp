@@ -239,7 +239,11 @@ void simulator::state::master_sends(vtime t, protocols::shard_id k, protocols::o
 
 engine::run_report simulator::state::report(vtime end) const {
   engine::run_report r;
-  for (const auto& m : parts_.masters) r.versions.push_back(m->version());
+  for (const auto& m : parts_.masters) {
+    r.versions.push_back(m->version());
+    const auto n = m->rejected();
+    engine::merge_rejected(r.rejected, {n.begin(), n.end()});
+  }
   for (const auto& w : parts_.workers) r.gradients.push_back(w->computed());
   r.staleness = stats_;
   r.draws = draws_;

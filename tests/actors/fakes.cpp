@@ -55,6 +55,13 @@ class fake_master final : public master {
     return make_error(errc::protocol, "fake master: no exchanges here");
   }
 
+  expected<void> on_malformed(worker_id, std::uint64_t, bool, const std::string&,
+                              outbox&) override {
+    return make_error(errc::protocol, "fake master: a malformed payload");
+  }
+
+  std::array<std::uint64_t, kRejectionReasons> rejected() const override { return {}; }
+
   expected<void> on_worker_lost(worker_id w, outbox& out) override {
     if (w >= p_.workers) return make_error(errc::protocol, "fake master: unknown worker");
     live_[w] = false;

@@ -211,3 +211,43 @@ TEST_CASE("admission: a node of another wire format is refused first, naming bot
   welcomed(a.on_hello(worker_hello(0), "y"));
   CHECK(worker_hello().sgmc_version == sgmc::core::version());
 }
+
+TEST_CASE("admission: a node reading other data is refused naming both files and digests") {
+  const p::data_file train{"train", "/m/train.csv", std::string(64, 'a')};
+  const p::data_file test{"test", "/m/test.csv", std::string(64, 'b')};
+  e::admission_params ap{2, 1, kDim, kHash, "async", ""};
+  ap.data_files = {train, test};
+  e::admission a(ap);
+
+  auto h = worker_hello();
+  h.data_files = {{"train", "/w/train.csv", std::string(64, 'c')}, test};
+  auto r = refused(a.on_hello(h, "w (pid 3)"));
+  CHECK(r.reason == e::refusal_reason::data_mismatch);
+  CHECK(r.code() == errc::invalid_config);
+  CHECK(r.message == fmt::format("data mismatch: the worker's data.train is /w/train.csv (sha256 "
+                                 "{}), the master's is /m/train.csv (sha256 {}); every node must "
+                                 "read the same data",
+                                 std::string(64, 'c'), std::string(64, 'a')));
+  CHECK(r.log_line == "refused a worker from w (pid 3): " + r.message);
+  CHECK(r.message.find("00000000000002a") == std::string::npos);  // never the config hash
+
+  // No digest at all is refused too (a node of a build that sends none, or one that hides it).
+  h.data_files.clear();
+  r = refused(a.on_hello(h, "w"));
+  CHECK(r.reason == e::refusal_reason::data_mismatch);
+  CHECK(
+      r.message.starts_with("data mismatch: the worker sent no digest of data.train (the "
+                            "master reads /m/train.csv, sha256 aaaa"));
+
+  // Workers read only the training set: another test file does not matter to them, the same
+  // file under another path is fine; the collector must match every file.
+  h.data_files = {{"train", "/elsewhere/train.csv", train.sha256},
+                  {"test", "/w/test.csv", std::string(64, 'd')}};
+  CHECK(welcomed(a.on_hello(h, "w")) == e::node_slot{e::node_role::worker, 0});
+  auto c = collector_hello();
+  c.data_files = h.data_files;
+  r = refused(a.on_hello(c, "c"));
+  CHECK(r.message.starts_with("data mismatch: the collector's data.test is /w/test.csv"));
+  c.data_files = {train, test};
+  CHECK(welcomed(a.on_hello(c, "c")) == e::node_slot{e::node_role::collector, 0});
+}

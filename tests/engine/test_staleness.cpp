@@ -181,3 +181,17 @@ TEST_CASE("merge_applied keeps the largest count per worker over the shards") {
   a::merge_applied(applied, {4, 2, 7});
   CHECK(applied == std::vector<std::uint64_t>{4, 5, 7});
 }
+
+TEST_CASE("the run report counts rejected pushes by reason, summed over the shards") {
+  a::run_report r;
+  r.versions = {100, 100};
+  r.applied = {50, 50};
+  a::merge_rejected(r.rejected, {1, 0, 0, 2, 0, 0});  // shard 0: non-finite 1, duplicate 2
+  a::merge_rejected(r.rejected, {1, 0, 0, 0, 0, 0});  // shard 1: non-finite 1
+  const auto line = a::describe(r);
+  INFO(line);
+  CHECK(line.find("updates applied 100 (50 50), rejected 4 (non-finite 2, duplicate 2), ") !=
+        std::string::npos);
+  r.rejected.assign(6, 0);
+  CHECK(a::describe(r).find("rejected") == std::string::npos);
+}

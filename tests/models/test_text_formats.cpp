@@ -1,6 +1,7 @@
 // CSV and LIBSVM readers, label mapping, standardisation, synthetic data and load_data errors.
 #include "helpers.hpp"
 
+#include "sgmc/models/data_digest.hpp"
 #include "sgmc/models/factory.hpp"
 #include "sgmc/models/loaders.hpp"
 
@@ -209,4 +210,32 @@ TEST_CASE("load_data: unknown format, missing files, mismatched test width", "[m
   p.train = dir.file("tr.csv");
   p.test = dir.file("te.csv");
   check_error(load_data(p, 0), errc::dimension_mismatch, dir.file("te.csv"));
+}
+
+TEST_CASE("data files are digested with SHA-256, by key, under their absolute path") {
+  tmp_dir dir("digest");
+  const std::filesystem::path abc = dir.file("abc.csv");
+  std::ofstream(abc) << "abc";
+  auto d = sha256_file(abc);
+  REQUIRE(d);
+  // FIPS 180-2's test vector for "abc".
+  CHECK(*d == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  data_params p;
+  p.format = data_format::csv;
+  p.train = abc.string();
+  auto files = digest_data_files(p);
+  REQUIRE(files);
+  REQUIRE(files->size() == 1);
+  CHECK((*files)[0].key == "train");
+  CHECK((*files)[0].path == abc.string());
+  CHECK((*files)[0].sha256 == *d);
+  std::ofstream(abc) << "abd";  // one byte changed: another digest
+  CHECK(*sha256_file(abc) != *d);
+  p.test = dir.file("missing.csv");
+  auto missing = digest_data_files(p);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("missing.csv: cannot read it to digest it") !=
+        std::string::npos);
+  p.format = data_format::synthetic;
+  CHECK(digest_data_files(p)->empty());
 }

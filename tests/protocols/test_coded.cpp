@@ -89,7 +89,8 @@ TEST_CASE("with a pull codec, a worker holds the θ its params decode to", "[pro
   CHECK(same_bits(got, want));
 }
 
-TEST_CASE("a payload of the wrong form or a broken encoding is refused", "[protocols][codec]") {
+TEST_CASE("a payload of the wrong form or a broken encoding is rejected as malformed",
+          "[protocols][codec][rejections]") {
   const std::size_t dim = 256;
   auto cfg = quadratic_config(protocol_kind::async, 1, 1, dim, 100);
   cfg.protocol.codec.push = codec(codec_kind::random_sparse);
@@ -104,24 +105,34 @@ TEST_CASE("a payload of the wrong form or a broken encoding is refused", "[proto
   auto plain = good;
   plain.data.encoded.clear();
   plain.data.values.assign(dim, 1.0f);
-  auto r = d->master(0).on_push(plain, out);
-  REQUIRE(!r);
-  CHECK(r.error().code == sgmc::errc::protocol);
-  CHECK_THAT(r.error().message, Catch::Contains("plain floats"));
+  const auto malformed = [&] {
+    return d->master(0).rejected()[static_cast<std::size_t>(pr::rejection_reason::malformed)];
+  };
+  SGMC_REQUIRE_OK(d->master(0).on_push(plain, out));
+  REQUIRE(out.rejected.size() == 1);
+  CHECK(out.rejected[0].reason == pr::rejection_reason::malformed);
+  CHECK_THAT(out.rejected[0].detail, Catch::Contains("plain floats"));
+  CHECK(malformed() == 1);
 
   auto cut = good;
+  cut.seq = good.seq + 1;
   cut.data.encoded.resize(cut.data.encoded.size() / 2);
-  r = d->master(0).on_push(cut, out);
-  REQUIRE(!r);
-  CHECK(r.error().code == sgmc::errc::protocol);
-  CHECK_THAT(r.error().message, Catch::Contains("worker 0"));
+  out.clear();
+  SGMC_REQUIRE_OK(d->master(0).on_push(cut, out));
+  REQUIRE(out.rejected.size() == 1);
+  CHECK_THAT(out.rejected[0].detail, Catch::Contains("worker 0"));
+  CHECK(malformed() == 2);
 
   auto both = good;
+  both.seq = good.seq + 2;
   both.data.values.assign(dim, 1.0f);
-  r = d->master(0).on_push(both, out);
-  REQUIRE(!r);
-  CHECK(r.error().code == sgmc::errc::protocol);
+  out.clear();
+  SGMC_REQUIRE_OK(d->master(0).on_push(both, out));
+  CHECK(malformed() == 3);
   CHECK(d->master(0).version() == 0);
+  // Each was answered with θ_0 (the worker computes again).
+  REQUIRE(out.send.size() == 1);
+  CHECK(std::get<pr::theta_reply>(out.send[0].msg).version == 0);
 
   // A worker whose pull codec is identity refuses encoded params.
   pr::theta_reply params{0, 0, {}};

@@ -15,8 +15,8 @@ namespace sgmc::tools::test {
 
 class child_process {
  public:
-  /// Starts argv[0] (a path) with the arguments argv[1..].
-  explicit child_process(const std::vector<std::string>& argv);
+  /// Starts argv[0] (a path) with the arguments argv[1..], in folder `cwd` (empty: this one's).
+  explicit child_process(const std::vector<std::string>& argv, const std::string& cwd = {});
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;

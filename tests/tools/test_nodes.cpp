@@ -5,6 +5,7 @@
 #include "sgmc/engine/trace.hpp"
 #include "sgmc_test/tmp_dir.hpp"
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -491,6 +492,57 @@ TEST_CASE("a node with another config is refused and the master gives up waiting
   CHECK(master->output().find("sgmc: error: waited 2 s for 4 workers and the collector; "
                               "missing: worker 0, worker 1, worker 2, worker 3, the collector") !=
         std::string::npos);
+}
+
+TEST_CASE("a worker reading another train.csv is refused with both files and digests",
+          "[system][nodes]") {
+  // The issue's case: the same config (train = "train.csv") started in two folders, the worker's
+  // targets multiplied by −1000. The config hashes agree; the data digests do not.
+  tmp_dir dir("nodes-data-mismatch");
+  const std::string good = dir.file("good"), bad = dir.file("bad");
+  std::filesystem::create_directories(good);
+  std::filesystem::create_directories(bad);
+  std::ofstream(good + "/train.csv") << "1,2,3\n2,1,4\n3,3,7\n4,0,5\n";
+  std::ofstream(bad + "/train.csv") << "1,2,-3000\n2,1,-4000\n3,3,-7000\n4,0,-5000\n";
+  const std::string config = dir.file("linreg.toml");
+  std::ofstream(config) << "name = \"data-mismatch\"\n[model]\nkind = \"linreg\"\n"
+                           "[data]\nformat = \"csv\"\ntrain = \"train.csv\"\n"
+                           "[sampler]\nbatch_size = 2\nstep_size = 0.001\n"
+                           "[protocol]\nkind = \"async\"\nworkers = 1\n[run]\nsteps = 50\n";
+  const std::string out = dir.file("out");
+  auto master = std::make_unique<child_process>(args{k_sgmc, "node", "master", config, "--listen",
+                                                     "127.0.0.1:0", "--wait", "5", "--out", out},
+                                                good);
+  auto line = master->wait_for_line("master listening on ", k_line_timeout);
+  INFO(master->output());
+  REQUIRE(line);
+  const auto address = line->substr(line->rfind(' ') + 1);
+  auto worker = std::make_unique<child_process>(
+      args{k_sgmc, "node", "worker", config, "--connect", address, "--out", out}, bad);
+  const int w = worker->wait_exit(k_run_timeout);
+  INFO(worker->output() << "---\n" << master->output());
+  CHECK(w == 2);
+  const auto sha = [](const std::string& file) {
+    auto r = run_command("sha256sum " + file);
+    REQUIRE(r.status == 0);
+    return r.output.substr(0, 64);
+  };
+  const auto refusal = fmt::format(
+      "refused this worker: data mismatch: the worker's data.train is {}/train.csv (sha256 {}), "
+      "the master's is {}/train.csv (sha256 {}); every node must read the same data",
+      std::filesystem::canonical(bad).string(), sha(bad + "/train.csv"),
+      std::filesystem::canonical(good).string(), sha(good + "/train.csv"));
+  CHECK(worker->output().find(refusal) != std::string::npos);
+  CHECK(master->wait_for_line("refused a worker from ", k_line_timeout));
+  // The master is unaffected: a worker reading the right data is then admitted (and the run
+  // still needs its collector, which never comes: the master gives up waiting, as it would).
+  auto honest = std::make_unique<child_process>(
+      args{k_sgmc, "node", "worker", config, "--connect", address, "--out", out}, good);
+  CHECK(master->wait_for_line("worker 0 joined from ", k_line_timeout));
+  const int m = master->wait_exit(k_run_timeout);
+  CHECK(m == 2);
+  CHECK(master->output().find("missing: the collector") != std::string::npos);
+  honest->wait_exit(k_run_timeout);
 }
 
 TEST_CASE("bad node arguments exit with code 2 and one clear line", "[system][nodes]") {

@@ -7,6 +7,7 @@
 #include "sgmc/engine/output_sink.hpp"
 #include "sgmc/engine/problem.hpp"
 #include "sgmc/engine/run_plan.hpp"
+#include "sgmc/models/data_digest.hpp"
 #include "sgmc/tools/config_loader.hpp"
 #include "sgmc/tools/progress.hpp"
 #include "sgmc/tools/runner.hpp"
@@ -180,6 +181,10 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   c.node.config_hash = actors::config_hash(to_toml(shared_part(cfg)));
   c.node.tls = tls;
   warn_open_ports(role, cfg, *address, o);
+  auto digests = models::digest_data_files(cfg.data);
+  if (!digests) return prefixed(o.source, digests.error());
+  for (auto& d : *digests)
+    c.node.data_files.push_back({std::move(d.key), std::move(d.path), std::move(d.sha256)});
   c.node.wait = millis(o.wait_s);
   c.node.connect_timeout = millis(o.connect_timeout_s);
   if (o.worker) c.node.worker = *o.worker;

@@ -89,6 +89,9 @@ inline constexpr std::uint32_t kAnyWorker = engine::kAnyWorker;
 struct node_options {
   net_address address;  ///< master: where to listen; worker, collector: the master
   std::uint64_t config_hash = 0;
+  /// The data files the node reads, digested (models::digest_data_files): sent in the hello;
+  /// the master admits only nodes that read the same (engine::admission).
+  std::vector<protocols::data_file> data_files;
   /// Master: how long to wait for every worker and the collector to join.
   std::chrono::milliseconds wait{120000};
   /// Worker, collector: how long connecting and the hello/welcome exchange may take.

@@ -40,6 +40,7 @@ enum class refusal_reason : std::uint8_t {
   wait_over,            ///< the master has stopped waiting for nodes
   config_mismatch,      ///< another config hash
   dim_mismatch,         ///< another model dimension
+  data_mismatch,        ///< other data files (by SHA-256), or a file's digest missing
   collector_taken,      ///< a collector already joined
   workers_full,         ///< any worker index asked for, but every place is taken
   worker_out_of_range,  ///< worker index ≥ protocol.workers
@@ -106,6 +107,9 @@ struct admission_params {
   std::uint64_t config_hash = 0;
   std::string protocol;  ///< its name, for "starting async"
   std::string data;      ///< the master node's data channel endpoint ("" for none)
+  /// The data files the master reads, digested: a worker must send the same digests for the
+  /// training files (keys starting with "train"), the collector for every file.
+  std::vector<protocols::data_file> data_files{};
 };
 
 class admission {
@@ -114,7 +118,8 @@ class admission {
 
   /// A node says hello from `origin` ("host (pid 1)"): it is welcomed into a free slot or
   /// refused. Rules in order: wire version, role, run started, wait over, config hash,
-  /// dimension, slot.
+  /// dimension, data digests, slot. A refused node hears that the configs differ, never the
+  /// master's config hash; a data refusal names both sides' file and digest.
   hello_decision on_hello(const protocols::hello& h, std::string origin);
   /// The node welcomed into `slot` has started its actor.
   join_decision on_join(node_slot slot);
@@ -147,6 +152,7 @@ class admission {
   };
   std::optional<refusal> check(const protocols::hello& h, std::optional<node_role> role,
                                std::optional<std::uint32_t>& index) const;
+  std::optional<refusal> check_data(const protocols::hello& h, node_role role) const;
   std::optional<refusal> check_worker(std::uint32_t asked,
                                       std::optional<std::uint32_t>& index) const;
   place* find(node_slot slot);

@@ -32,6 +32,8 @@ struct shard_report {
   std::uint64_t version = 0;
   staleness_stats staleness;
   std::vector<std::uint64_t> applied;  ///< updates applied per worker (index = worker id)
+  /// Pushes and exchanges the shard rejected, per protocols::rejection_reason (by its code).
+  std::vector<std::uint64_t> rejected{};
 };
 
 /// A worker's account of its run, sent when it finishes.
@@ -49,8 +51,11 @@ struct run_report {
   /// the shards. Known for lost workers too; equals the applied pushes in the master's trace.
   std::vector<std::uint64_t> applied;
   std::vector<std::uint32_t> lost;  ///< ids of the workers lost during the run
-  staleness_stats staleness;        ///< over all shards
-  std::uint64_t draws = 0;          ///< complete draws handed to the sink
+  /// Pushes and exchanges rejected (never applied), summed over the shards, per
+  /// protocols::rejection_reason (by its code); empty or zeros when none was.
+  std::vector<std::uint64_t> rejected{};
+  staleness_stats staleness;  ///< over all shards
+  std::uint64_t draws = 0;    ///< complete draws handed to the sink
   double wall_seconds = 0.0;
 };
 
@@ -58,10 +63,13 @@ struct run_report {
 /// 1000 1000 1000), staleness mean 2.1 max 7, draws 100, 1.20 s"; a lost worker's gradient
 /// count reads "lost" and the line ends with "lost: worker 1" (the ids of the lost workers).
 /// With more than 16 workers the counts are a range: "gradients 40960 (9 to 11 per worker)".
+/// Rejected pushes add ", rejected 3 (non-finite 1, duplicate 2)" after the updates applied.
 std::string describe(const run_report& s);
 
 /// Merges a shard's per-worker applied counts into `applied` (the largest count per worker).
 void merge_applied(std::vector<std::uint64_t>& applied, const std::vector<std::uint64_t>& shard);
+/// Adds a shard's rejection counts (per reason) to `rejected`.
+void merge_rejected(std::vector<std::uint64_t>& rejected, const std::vector<std::uint64_t>& shard);
 
 template <class Inspector>
 auto inspect(Inspector& f, staleness_stats& x) {
@@ -69,7 +77,7 @@ auto inspect(Inspector& f, staleness_stats& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, shard_report& x) {
-  return f(x.shard, x.version, x.staleness, x.applied);
+  return f(x.shard, x.version, x.staleness, x.applied, x.rejected);
 }
 template <class Inspector>
 auto inspect(Inspector& f, worker_report& x) {

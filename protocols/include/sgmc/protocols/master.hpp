@@ -17,16 +17,26 @@
 // worker and the collector at version run.steps; elastic stops once every live worker has sent
 // its last exchange.
 //
-// Every handler returns an error instead of trusting its input: a push for another shard, a
-// payload of the wrong length, an unknown or lost worker, a push kind the protocol does not
-// use, a version ahead of the shard's (errc::protocol naming the field), or an update that
-// turned θ non-finite (errc::diverged "diverged at version N ..."). Events after the run
-// finished are ignored (they were in flight).
+// Every handler returns an error instead of trusting its input: a push for another shard, an
+// unknown or lost worker, a push kind the protocol does not use (errc::protocol naming the
+// field), or an update that turned θ non-finite (errc::diverged "diverged at version N ...").
+// Events after the run finished are ignored (they were in flight).
+//
+// A push or exchange whose payload is hostile or broken is *rejected*: never applied, counted
+// per rejection_reason (rejected()), listed in out.rejected, and the run goes on. In order of
+// the checks: a (worker, seq) equal to or older than the worker's last accepted one (exchanges:
+// its step), a version ahead of the shard's, a payload of the wrong length, a non-finite value
+// (and, through the codec wrapper, an encoded payload its decoder refuses). A replay, an
+// out-of-order or an ahead message gets no answer (the genuine one was or will be answered); a
+// payload refused for its content is answered as a pull would be (sync, async, ssp: θ of the
+// current version, which makes the worker compute again; elastic: the centre; downpour: no
+// answer, its workers do not wait), so an honest worker with one bad gradient goes on.
 #include "sgmc/core/error.hpp"
 #include "sgmc/protocols/protocol.hpp"
 #include "sgmc/samplers/sampler.hpp"
 #include "sgmc/samplers/schedule.hpp"
 
+#include <array>
 #include <memory>
 #include <span>
 #include <vector>
@@ -56,6 +66,11 @@ class master {
   virtual expected<void> on_exchange(const exchange& msg, outbox& out) = 0;
   /// A worker is gone (its process died): stop waiting for it, carry on with the others.
   virtual expected<void> on_worker_lost(worker_id worker, outbox& out) = 0;
+  /// A push (`exchange` false, at `seq`) or exchange (at step `seq`) from `worker` whose payload
+  /// could not be decoded (`detail` says why): rejected as rejection_reason::malformed, answered
+  /// as the class comment says. errc::protocol for an unknown or lost worker.
+  virtual expected<void> on_malformed(worker_id worker, std::uint64_t seq, bool exchange,
+                                      const std::string& detail, outbox& out) = 0;
 
   virtual version_t version() const = 0;
   /// The shard's slice of θ (elastic: of the centre θ̃).
@@ -70,6 +85,8 @@ class master {
   /// Continues from `state` (before start()): errc::invalid_argument when the slice, the
   /// kernel state or the version (>= run.steps) does not fit this shard.
   virtual expected<void> restore(const master_state& state) = 0;
+  /// Pushes and exchanges rejected so far, per rejection_reason (indexed by its code).
+  virtual std::array<std::uint64_t, kRejectionReasons> rejected() const = 0;
 };
 
 /// Everything a master shard is built from. `kernel` updates vectors of the slice's length

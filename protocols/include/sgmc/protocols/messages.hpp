@@ -93,7 +93,16 @@ struct sample {
 /// whenever a message's fields change; a node whose hello names another is refused (the hello
 /// is framed so that its version and sgmc's travel first and stay readable across versions:
 /// actors/src/wire.cpp).
-inline constexpr std::uint32_t kWireVersion = 3;
+inline constexpr std::uint32_t kWireVersion = 4;
+
+/// A data file a node reads: its `[data]` key ("train", "train_images", ...), its absolute path
+/// on the node, and the SHA-256 of its bytes (64 lowercase hex digits).
+struct data_file {
+  std::string key;
+  std::string path;
+  std::string sha256;
+  friend bool operator==(const data_file&, const data_file&) = default;
+};
 
 struct hello {
   std::string role;               ///< "worker" | "collector"
@@ -105,6 +114,8 @@ struct hello {
   std::string data;
   std::uint32_t wire_version = kWireVersion;   ///< the sender's kWireVersion
   std::string sgmc_version = core::version();  ///< the sender's sgmc ("0.1.0")
+  /// The data files the node reads, digested (engine::admission compares them with the master's).
+  std::vector<data_file> data_files{};
 };
 
 /// master → node: accepted, with what the node must know.
@@ -146,7 +157,12 @@ auto inspect(Inspector& f, sample& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, hello& x) {
-  return f(x.role, x.worker, x.config_hash, x.dim, x.data, x.wire_version, x.sgmc_version);
+  return f(x.role, x.worker, x.config_hash, x.dim, x.data, x.wire_version, x.sgmc_version,
+           x.data_files);
+}
+template <class Inspector>
+auto inspect(Inspector& f, data_file& x) {
+  return f(x.key, x.path, x.sha256);
 }
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {

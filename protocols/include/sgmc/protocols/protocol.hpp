@@ -137,10 +137,36 @@ struct staleness_record {
   std::uint64_t staleness() const { return applied_at - built_on; }
 };
 
+/// Why a master shard refused a push or an exchange without applying it (docs/protocols.md,
+/// "Rejected pushes"). The codes are the order of rejection_reason_names.
+enum class rejection_reason : std::uint8_t {
+  non_finite,       ///< a value of the payload is NaN or ±inf
+  wrong_dimension,  ///< the payload's length is not the shard's slice length
+  malformed,        ///< an encoded payload its codec's decoder refused (or plain/encoded mixed)
+  duplicate,        ///< the same (worker, seq) as the last one accepted (a replay)
+  out_of_order,     ///< older than the worker's last accepted (seq, or an exchange's step)
+  ahead,            ///< built on a version the shard has not reached
+};
+inline constexpr std::size_t kRejectionReasons = 6;
+inline constexpr const char* rejection_reason_names[kRejectionReasons] = {
+    "non-finite", "wrong dimension", "malformed", "duplicate", "out of order", "ahead"};
+inline const char* to_string(rejection_reason r) {
+  return rejection_reason_names[static_cast<std::size_t>(r)];
+}
+
+/// One refused push or exchange: never applied to θ, counted by the shard (master::rejected()).
+struct rejection {
+  worker_id worker = 0;
+  shard_id shard = 0;
+  rejection_reason reason = rejection_reason::non_finite;
+  std::string detail;  ///< one line naming the message and what is wrong with it
+};
+
 /// What an event handler asks of its driver. Handlers append; the driver clears.
 struct outbox {
   std::vector<envelope> send;             ///< messages to deliver, in order
   std::vector<staleness_record> applied;  ///< updates applied by this event (masters)
+  std::vector<rejection> rejected;        ///< pushes or exchanges refused by this event (masters)
   bool compute = false;   ///< workers: call compute() when ready (after any injected delay)
   bool finished = false;  ///< this object's part of the run is over
   void clear() { *this = outbox{}; }
