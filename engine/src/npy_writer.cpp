@@ -90,11 +90,16 @@ expected<npy_writer> npy_writer::reopen_records(const std::string& path, std::st
   if (fd < 0)
     return make_error(errc::io, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   npy_writer w(fd, path, 0);
-  w.row_bytes_ = row_bytes;
-  const std::size_t longest = kPreamble + records_dict(descr, UINT64_MAX).size() + 1;
-  w.header_size_ = (longest + 63) / 64 * 64;
-  w.descr_ = std::move(descr);
+  w.use_records(std::move(descr), row_bytes);
   return keep(std::move(w), rows);
+}
+
+void npy_writer::use_records(std::string descr, std::size_t row_bytes) {
+  row_bytes_ = row_bytes;
+  // Room for any row count: the dict with the largest one, rounded up to 64 bytes.
+  const std::size_t longest = kPreamble + records_dict(descr, UINT64_MAX).size() + 1;
+  header_size_ = (longest + 63) / 64 * 64;
+  descr_ = std::move(descr);
 }
 
 expected<npy_writer> npy_writer::create(const std::string& path, std::size_t dim) {
@@ -111,11 +116,7 @@ expected<npy_writer> npy_writer::create_records(const std::string& path, std::st
   if (fd < 0)
     return make_error(errc::io, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
   npy_writer w(fd, path, 0);
-  w.row_bytes_ = row_bytes;
-  // Room for any row count: the dict with the largest one, rounded up to 64 bytes.
-  const std::size_t longest = kPreamble + records_dict(descr, UINT64_MAX).size() + 1;
-  w.header_size_ = (longest + 63) / 64 * 64;
-  w.descr_ = std::move(descr);
+  w.use_records(std::move(descr), row_bytes);
   return open(std::move(w));
 }
 

@@ -60,6 +60,9 @@ class npy_writer {
       : fd_(fd), path_(std::move(path)), dim_(dim), row_bytes_(dim * sizeof(float)) {}
   static expected<npy_writer> open(npy_writer w);
   static expected<npy_writer> keep(npy_writer w, std::uint64_t rows);
+  /// Makes this a writer of structured rows of dtype `descr` (row_bytes each), with a header
+  /// that has room for any row count.
+  void use_records(std::string descr, std::size_t row_bytes);
   std::string current_header(std::uint64_t rows) const;
   expected<void> append_bytes(const void* row);
   expected<void> write_at(const void* data, std::size_t bytes, std::uint64_t offset);
