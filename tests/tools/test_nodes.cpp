@@ -561,6 +561,11 @@ TEST_CASE("bad node arguments exit with code 2 and one clear line", "[system][no
        "--id 7 is out of range: protocol.workers = 4"},
       {"collector " + k_gauss + " --connect 127.0.0.1:7000",
        "protocol.kind = \"none\" runs in one process"},
+      {"master " + k_gauss + async + " --set cluster.heartbeat_s=2" +
+           " --set cluster.connection_timeout_s=3",
+       "cluster.connection_timeout_s = 3 must be at least twice cluster.heartbeat_s = 2"},
+      {"worker " + k_gauss + async + " --set cluster.heartbeat_s=0" + " --connect 127.0.0.1:7000",
+       "cluster.heartbeat_s"},
   };
   for (const auto& c : cases) {
     auto r = run_command(k_sgmc + " node " + c.args);
