@@ -14,7 +14,11 @@ Every namespace and link it made is removed at the end, also when it fails or is
 Needs root (CI runs as root) and `ip` (iproute2); without them it exits 77 (ctest: skipped).
 
   tests/system/netns_cluster.py --sgmc build/release/tools/sgmc --config examples/gaussian-2d.toml
-      [--keep DIR] [--set key=value ...]
+      [--keep DIR] [--set key=value ...] [--tls] [--launcher slurm|mpi] [--scenario link-cut]
+
+--launcher starts every host with one `sgmc node auto` command line, as srun or mpirun would,
+the role coming from the rank variable (SLURM_PROCID or OMPI_COMM_WORLD_RANK) and, with --tls,
+the certificate from $(hostname): the commands docs/cluster.md gives for Slurm and MPI.
 """
 import argparse
 import json
@@ -149,6 +153,10 @@ def main():
     ap.add_argument("--scenario", choices=["run", "link-cut"], default="run",
                     help="link-cut: worker 1's interface goes down mid-run; the master must "
                          "notice within cluster.connection_timeout_s and finish with worker 0")
+    ap.add_argument("--launcher", choices=["none", "slurm", "mpi"], default="none",
+                    help="start every host with `sgmc node auto` and the rank variables Slurm "
+                         "(SLURM_PROCID) or Open MPI (OMPI_COMM_WORLD_RANK) would set, each "
+                         "picking its certificate by $(hostname), as docs/cluster.md shows")
     ap.add_argument("--tls", action="store_true",
                     help="[cluster] tls = true, each host with its own certificate "
                          "(scripts/make-cluster-certs)")
@@ -203,21 +211,53 @@ def main():
                                "--set", f"cluster.ca={certs}/ca.pem"]
         out = {h: os.path.join(work, h) for h in hosts}
         master_addr = cluster.address(0)
-        master = cluster.run_on(0, [sgmc, "node", "master", config, *sets,
-                                    *per_host["host-m"], "--listen",
-                                    f"{master_addr}:0", "--wait", "20", "-q", "--out",
-                                    out["host-m"]])
-        procs.append(master)
-        m = master.wait_line(re.compile(r"master listening on (\S+):(\d+)"), 30)
-        if m.group(1) != master_addr:
-            fail(f"the master listens on {m.group(1)}, not on its host's address {master_addr}")
-        port = m.group(2)
-        roles = [(1, ["worker", "--id", "0"]), (2, ["worker", "--id", "1"]), (3, ["collector"])]
-        for i, role in roles:
-            p = cluster.run_on(i, [sgmc, "node", role[0], config, *sets, *per_host[hosts[i]],
-                                   *role[1:], "--connect",
-                                   f"{master_addr}:{port}", "-q", "--out", out[hosts[i]]])
-            procs.append(p)
+        if args.launcher != "none":
+            # One command line for every rank, as srun or mpirun would start it; the rank
+            # variables decide the role (0 master, 1 collector, 2 + i worker i) and each
+            # process takes its host's certificate by its host name (the UTS namespace's).
+            rank_of = {"host-m": 0, "host-c": 1, "host-w0": 2, "host-w1": 3}
+            names = (("SLURM_PROCID", "SLURM_NTASKS") if args.launcher == "slurm" else
+                     ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"))
+            tls = ""
+            if args.tls:
+                tls = (f" --set cluster.tls=true --set cluster.ca={certs}/ca.pem"
+                       f" --set cluster.certificate={certs}/$(hostname).pem"
+                       f" --set cluster.key={certs}/$(hostname).key")
+            # `sh -c SCRIPT sh SGMC CONFIG MASTER WORK SETS...`: the SETS stay in "$@".
+            script = ('sgmc="$1" config="$2" master="$3" work="$4"; shift 4; '
+                      'exec "$sgmc" node auto "$config" --master "$master:7000" '
+                      f'--out "$work/$(hostname)" --wait 20 -q{tls} "$@"')
+            base = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("SLURM_", "OMPI_", "PMI_", "PMIX_"))}
+            for i, h in enumerate(hosts):
+                env = dict(base, **{names[0]: str(rank_of[h]), names[1]: str(len(hosts))})
+                argv = ["sh", "-c", script, "sh", sgmc, config, master_addr, work, *sets]
+                procs.append(cluster.run_on(i, argv, env=env))
+            master = procs[0]
+            m = master.wait_line(re.compile(r"master listening on (\S+):(\d+)"), 30)
+            if m.group(1) != master_addr or m.group(2) != "7000":
+                fail(f"rank 0 listens on {m.group(1)}:{m.group(2)}, not {master_addr}:7000")
+            for p, h in zip(procs, hosts):
+                want = rank_of[h]
+                p.wait_line(re.compile(rf"rank {want} \({names[0]}\): "), 30)
+        else:
+            master = cluster.run_on(0, [sgmc, "node", "master", config, *sets,
+                                        *per_host["host-m"], "--listen",
+                                        f"{master_addr}:0", "--wait", "20", "-q", "--out",
+                                        out["host-m"]])
+            procs.append(master)
+            m = master.wait_line(re.compile(r"master listening on (\S+):(\d+)"), 30)
+            if m.group(1) != master_addr:
+                fail(f"the master listens on {m.group(1)}, not on its host's address "
+                     f"{master_addr}")
+            port = m.group(2)
+            roles = [(1, ["worker", "--id", "0"]), (2, ["worker", "--id", "1"]),
+                     (3, ["collector"])]
+            for i, role in roles:
+                p = cluster.run_on(i, [sgmc, "node", role[0], config, *sets,
+                                       *per_host[hosts[i]], *role[1:], "--connect",
+                                       f"{master_addr}:{port}", "-q", "--out", out[hosts[i]]])
+                procs.append(p)
         if cut:
             master.wait_line(re.compile(r"starting async"), 60)
             time.sleep(1.0)
