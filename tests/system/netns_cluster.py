@@ -186,7 +186,7 @@ def main():
         cut = args.scenario == "link-cut"
         timeout_s, heartbeat_s = 3.0, 0.5
         sets = ["--set", "protocol.kind=async", "--set", "protocol.workers=2",
-                "--set", f"run.steps={60000 if cut else 4000}", "--set", "run.burnin=200",
+                "--set", f"run.steps={40000 if cut else 4000}", "--set", "run.burnin=200",
                 "--set", "run.thin=10", "--set", "cluster.data_channel_min_bytes=0",
                 "--set", f"cluster.connection_timeout_s={timeout_s}",
                 "--set", f"cluster.heartbeat_s={heartbeat_s}"]

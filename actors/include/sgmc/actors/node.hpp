@@ -24,8 +24,8 @@
 // sequence with master shard 0 (both record as master 0), a node's agent its hello in one with
 // the node's actor (the hello is 1, the actor's first message 2).
 // A node is refused (one line naming both sides) when its config hash or dimension differs
-// from the master's, its worker index is out of range or taken, a collector already joined, or
-// the run has started.
+// from the master's, its worker index is out of range or taken by a live worker, a collector
+// already joined, or it is a collector (or an elastic worker) and the run has started.
 //
 // On the remote nodes a small *agent* actor is the local actors' supervisor: it forwards
 // their done, collected and fail messages to the master's supervisor, monitors the master (the
