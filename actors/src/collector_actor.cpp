@@ -66,7 +66,20 @@ class collector_actor final : public detail::peer_actor {
           if (r.worker < workers_done_.size()) workers_done_[r.worker] = true;
           check_done();
         },
+        [this](rejoin_atom, std::uint32_t w, caf::actor a, std::vector<std::string> data) {
+          // A worker back in the run (never in elastic, the one protocol whose workers send
+          // samples): it sends the collector nothing, so it stays counted as done. Its done
+          // report would also have to find a route from its node, which reconnected to the
+          // master, to this one.
+          replace_worker(w, std::move(a), std::move(data));
+        },
     };
+  }
+
+  // Workers absent at the start (cluster.min_workers) are done until they join.
+  void on_start() override {
+    for (std::size_t i = 0; i < dir().workers.size() && i < workers_done_.size(); ++i)
+      if (!dir().workers[i]) workers_done_[i] = true;
   }
 
   void on_sample(const protocols::sample& m) {

@@ -40,7 +40,28 @@ class master_actor final : public detail::peer_actor {
 
  private:
   void on_start() override {
+    // Workers absent at the start (cluster.min_workers) are not waited for until they join.
+    for (std::uint32_t i = 0; i < dir().workers.size(); ++i)
+      if (!dir().workers[i])
+        handle([&](protocols::outbox& out) { return proto_->on_worker_lost(i, out); },
+               trace_clock(), protocols::worker_at(i));
     handle([this](protocols::outbox& out) { return proto_->start(out); }, trace_clock(), me_);
+  }
+
+  // Worker w's new actor (supervisor.cpp): the protocol takes it back from the current version.
+  void on_rejoin(std::uint32_t w, caf::actor a, std::vector<std::string> data) {
+    replace_worker(w, std::move(a), std::move(data));
+    if (failed()) return;
+    if (reported_) {  // the run is over here: the worker only needs to hear it
+      std::vector<protocols::envelope> bye{{protocols::worker_at(w), protocols::stop{"done"}}};
+      if (auto r = deliver(bye); !r) fail(r.error());
+      return;
+    }
+    handle([&](protocols::outbox& out) { return proto_->on_worker_joined(w, out); }, trace_clock(),
+           protocols::worker_at(w));
+    if (!failed() && me_.index == 0)
+      log(fmt::format("worker {} takes part again; carrying on with {}", w,
+                      proto_->live_workers()));
   }
 
   caf::behavior running() override {
@@ -53,6 +74,9 @@ class master_actor final : public detail::peer_actor {
         },
         [this](std::uint64_t id, detail::remote<protocols::exchange>& r) {
           on_remote(r, [this, id](protocols::exchange& m) { on_exchange(m, id); });
+        },
+        [this](rejoin_atom, std::uint32_t w, caf::actor a, std::vector<std::string> data) {
+          on_rejoin(w, std::move(a), std::move(data));
         },
     };
   }

@@ -122,9 +122,11 @@ class agent final : public caf::event_based_actor {
 
   void on_down(const caf::down_msg& m) {
     if (ended_) return;
-    if (m.source == cfg_.gate.address())
+    if (m.source == cfg_.gate.address()) {
+      if (role_.actor && !role_down_ && cfg_.on_master_lost) cfg_.on_master_lost();
       return end(unexpected(errc::protocol, fmt::format("lost the master at {} ({})", cfg_.master,
                                                         caf::to_string(m.reason))));
+    }
     if (!role_.actor || m.source != role_.actor.address()) return;
     if (m.reason == caf::exit_reason::user_shutdown) {
       // The master's supervisor ended the run; its stop (or failure) is on its way.

@@ -36,6 +36,9 @@ struct agent_config {
   /// `agent` as its supervisor.
   std::function<expected<role_started>(const protocols::welcome&, const caf::actor& agent)>
       start_role;
+  /// Optional: called (before on_end) when the master is lost after this node's actor joined
+  /// and before the run's end: a worker node may connect again and rejoin.
+  std::function<void()> on_master_lost;
   /// Called once: the master's closing line, or why this node ends.
   std::function<void(expected<std::string>)> on_end;
   log_fn log;

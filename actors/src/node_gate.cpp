@@ -115,6 +115,9 @@ class gate final : public caf::event_based_actor {
     monitor(role);
     log(d.log_line);
     if (d.all_joined) start(d.start_line);
+    // A worker joining the run under way: the supervisor hands it on to the actors.
+    if (d.mid_run)
+      send(cfg_.supervisor, rejoin_atom::value, slot->index, role, rules_.data_endpoints());
   }
 
   void start(const std::string& line) {

@@ -31,6 +31,11 @@ struct joining_node {
   std::shared_ptr<std::atomic<std::uint64_t>> ids = std::make_shared<std::atomic<std::uint64_t>>(0);
   trace_publication live;  ///< after trace: detached before the writer goes
   std::unique_ptr<samplers::gradient_source> source;
+  /// Times the node's actor was started: more than 0 when the worker rejoins.
+  std::uint32_t starts = 0;
+  /// A worker's gradients computed so far (worker_actor_config::computed), kept across rejoins.
+  std::shared_ptr<std::atomic<std::uint64_t>> computed =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 /// errc::protocol when the master's welcome does not fit this node's run plan.
@@ -43,7 +48,10 @@ expected<void> open_trace(const node_options& o, const std::string& node,
 
 /// Connects to the master, lets the agent say hello as a `kind` node and `start` the node's actor
 /// once welcomed, waits for the end, then shuts the node's actor down: the master's closing
-/// line or why this node ended.
+/// line or why this node ended. A worker node (o.rejoin) that loses the master during the run
+/// connects again and says hello under its index, for up to o.connect_timeout from the loss
+/// (a refused connection, an unreachable host, or its index still taken because the master
+/// has not noticed the loss yet, are tried again every 0.2 s), then starts a new actor.
 expected<std::string> run_joining_node(caf::actor_system& sys, const engine::run_plan& s,
                                        const node_options& o, engine::node_role kind,
                                        start_fn start, joining_node& st);

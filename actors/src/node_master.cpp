@@ -62,6 +62,9 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   }
   detail::gate_config gc;
   gc.admission.workers = s.protocol.workers;
+  gc.admission.min_workers = o.min_workers;
+  // An elastic worker's chain numbers its draws from its start: it cannot rejoin.
+  gc.admission.joins_mid_run = s.protocol.kind != protocols::protocol_kind::elastic;
   gc.admission.shards = s.protocol.shards;
   gc.admission.dim = s.model->dim();
   gc.admission.config_hash = o.config_hash;

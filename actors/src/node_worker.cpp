@@ -19,15 +19,23 @@ expected<std::string> run_worker_node(const engine::run_plan& s, const node_opti
     if (auto r = detail::check_welcome(s, w); !r) return unexpected(r.error());
     auto part = engine::make_worker_part(s, theta0, w.worker);
     if (!part) return unexpected(part.error());
+    // A rejoin continues the gradient count (its minibatch and noise streams) where the lost
+    // actor was; sync, async, ssp and downpour pull θ first.
+    const bool rejoin = st.starts > 0;
+    const auto computed = st.computed->load(std::memory_order_relaxed);
+    if (rejoin && computed > 0)
+      if (auto r = part->worker->resume(computed, theta0); !r) return unexpected(r.error());
     const auto name = fmt::format("worker-{}", w.worker);
     st.name = fmt::format("worker {}", w.worker);
     if (auto r = detail::open_trace(o, name, w, st); !r) return unexpected(r.error());
     st.source = std::move(part->source);
     actor_context ctx{agent,      st.trace.get(),   log,   s.staleness,
                       s.run.seed, st.channel.get(), st.ids};
-    st.role =
-        spawn_worker(sys, ctx, {std::move(part->worker), w.worker}, s.protocol.shards + w.worker);
-    if (log)
+    st.role = spawn_worker(sys, ctx, {std::move(part->worker), w.worker, o.rejoin, st.computed},
+                           s.protocol.shards + w.worker);
+    if (log && rejoin)
+      log(fmt::format("worker {}: rejoined the run (from gradient {})", w.worker, computed));
+    else if (log)
       log(fmt::format("worker {}: welcomed ({} workers, {} shard{}, dim {})", w.worker, w.workers,
                       w.shards, w.shards == 1 ? "" : "s", w.dim));
     return detail::role_started{st.role, st.trace.get(), {engine::trace_role::worker, w.worker}};

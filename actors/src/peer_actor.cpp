@@ -74,6 +74,14 @@ void peer_actor::set_directory(directory dir, std::vector<std::string> data) {
     if (p) monitor(p);
 }
 
+void peer_actor::replace_worker(std::uint32_t w, caf::actor a, std::vector<std::string> data) {
+  if (w >= dir_.workers.size() || !a) return;
+  dir_.workers[w] = a;
+  dir_.index();
+  if (data.size() == dir_.masters.size() + dir_.workers.size() + 1) data_ = std::move(data);
+  if (me_.who != protocols::endpoint::role::worker) monitor(a);
+}
+
 void peer_actor::on_exit() {
   dir_ = directory{};
   links_.clear();

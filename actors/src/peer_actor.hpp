@@ -70,6 +70,10 @@ class peer_actor : public caf::event_based_actor {
     take_or_wait(r.ref, std::move(done));
   }
 
+  /// Worker `w`'s new actor `a` (it rejoined, or joined a run under way), with every actor's
+  /// data endpoint: the directory names it from now on; a master or the collector monitors it.
+  void replace_worker(std::uint32_t w, caf::actor a, std::vector<std::string> data);
+
   /// Call first in every down handler: remembers the lost peer (its payloads will not come).
   void note_down(const caf::down_msg& m);
   const directory& dir() const { return dir_; }

@@ -20,7 +20,8 @@ class supervisor final : public caf::event_based_actor {
         cfg_(std::move(sc)),
         shards_(cfg_.shards),
         workers_(cfg_.workers),
-        lost_(cfg_.workers, false) {}
+        lost_(cfg_.workers, false),
+        absent_(cfg_.workers, false) {}
 
   // Whatever ends this actor (an exception, the system shutting down) ends the run: nobody
   // waits forever on on_result.
@@ -61,6 +62,9 @@ class supervisor final : public caf::event_based_actor {
         [this](fail_atom, std::uint8_t code, const std::string& message) {
           finish(unexpected(static_cast<errc>(code), message));
         },
+        [this](rejoin_atom, std::uint32_t w, caf::actor a, std::vector<std::string> data) {
+          on_rejoin(w, std::move(a), std::move(data));
+        },
         [this](tick_atom) { on_tick(); },
     };
   }
@@ -71,17 +75,47 @@ class supervisor final : public caf::event_based_actor {
                std::vector<std::string> data) {
     dir_ = directory{std::move(m), std::move(w), std::move(c)};
     dir_.index();
+    data_ = std::move(data);
     versions_.assign(dir_.masters.size(), 0);
     started_ = std::chrono::steady_clock::now();
     note_progress();
+    // A worker absent at the start (cluster.min_workers) counts as lost until it joins.
+    for (std::size_t i = 0; i < dir_.workers.size() && i < lost_.size(); ++i)
+      if (!dir_.workers[i]) lost_[i] = absent_[i] = true;
     auto init = [&](const caf::actor& a) {
+      if (!a) return;
       monitor(a);
-      send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector, data);
+      send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector, data_);
     };
     for (const auto& a : dir_.masters) init(a);
     init(dir_.collector);
     for (const auto& a : dir_.workers) init(a);
     schedule_tick();
+  }
+
+  // Worker w's new actor in a run under way (node_gate.cpp): the masters and the collector
+  // learn of it first, then it gets the directory (its first pull finds the masters ready).
+  void on_rejoin(std::uint32_t w, caf::actor a, std::vector<std::string> data) {
+    if (finished_ || !a || w >= workers_.size() || w >= dir_.workers.size()) return;
+    note_progress();
+    const bool rejoin = !absent_[w];
+    absent_[w] = false;
+    lost_[w] = false;
+    workers_[w].reset();
+    dir_.workers[w] = a;
+    dir_.index();
+    if (!data.empty()) data_ = std::move(data);
+    record(w, rejoin ? engine::membership_event::kind::rejoined
+                     : engine::membership_event::kind::joined);
+    monitor(a);
+    for (const auto& m : dir_.masters) send(m, rejoin_atom::value, w, a, data_);
+    if (dir_.collector) send(dir_.collector, rejoin_atom::value, w, a, data_);
+    send(a, init_atom::value, dir_.masters, dir_.workers, dir_.collector, data_);
+  }
+
+  void record(std::uint32_t w, engine::membership_event::kind what) {
+    const auto at = std::chrono::steady_clock::now() - started_;
+    membership_.push_back({w, what, std::chrono::duration<double>(at).count()});
   }
 
   void note_progress() { last_progress_ = clock().now(); }
@@ -109,7 +143,10 @@ class supervisor final : public caf::event_based_actor {
     const auto why = caf::to_string(m.reason);
     switch (who->who) {
       case protocols::endpoint::role::worker:
-        if (who->index < lost_.size() && !workers_[who->index]) lost_[who->index] = true;
+        if (who->index < lost_.size() && !workers_[who->index] && !lost_[who->index]) {
+          lost_[who->index] = true;
+          record(who->index, engine::membership_event::kind::lost);
+        }
         return try_finish();
       case protocols::endpoint::role::master:
         if (who->index < shards_.size() && shards_[who->index]) return;
@@ -137,8 +174,9 @@ class supervisor final : public caf::event_based_actor {
     if (sum.applied.size() < workers_.size()) sum.applied.resize(workers_.size(), 0);
     for (std::uint32_t i = 0; i < workers_.size(); ++i) {
       sum.gradients.push_back(workers_[i] ? workers_[i]->gradients : 0);
-      if (lost_[i] && !workers_[i]) sum.lost.push_back(i);
+      if (lost_[i] && !workers_[i]) (absent_[i] ? sum.absent : sum.lost).push_back(i);
     }
+    sum.membership = membership_;
     sum.draws = *draws_;
     sum.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
@@ -163,6 +201,9 @@ class supervisor final : public caf::event_based_actor {
   std::vector<std::optional<engine::shard_report>> shards_;
   std::vector<std::optional<engine::worker_report>> workers_;
   std::vector<bool> lost_;
+  std::vector<bool> absent_;       ///< never joined (so far)
+  std::vector<std::string> data_;  ///< the data channel endpoints handed on with the directory
+  std::vector<engine::membership_event> membership_;
   std::vector<std::uint64_t> versions_;
   std::optional<std::uint64_t> draws_;
   caf::actor_clock::time_point last_progress_;

@@ -25,7 +25,9 @@ class worker_actor final : public detail::peer_actor {
   worker_actor(caf::actor_config& cfg, actor_context ctx, worker_actor_config wc,
                std::uint32_t rng_owner)
       : peer_actor(cfg, std::move(ctx), protocols::worker_at(wc.id), rng_owner),
-        proto_(std::move(wc.protocol)) {
+        proto_(std::move(wc.protocol)),
+        rejoins_(wc.rejoins),
+        computed_(std::move(wc.computed)) {
     factor_ = inj_.straggler_factor(me_.index);
   }
 
@@ -77,7 +79,7 @@ class worker_actor final : public detail::peer_actor {
   }
 
   void on_compute() {
-    if (failed() || proto_->finished()) return;
+    if (failed() || orphaned_ || proto_->finished()) return;
     if (held_) {  // one held outbox at a time: compute again once it is out
       compute_after_flush_ = true;
       return;
@@ -90,6 +92,7 @@ class worker_actor final : public detail::peer_actor {
         straggler ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     const auto s0 = trace_clock();
     if (auto r = proto_->compute(out); !r) return fail(r.error());
+    if (computed_) computed_->store(proto_->computed(), std::memory_order_relaxed);
     std::uint64_t s1 = 0;
     if (tracing()) {
       s1 = trace_clock();
@@ -127,6 +130,10 @@ class worker_actor final : public detail::peer_actor {
     if (failed() || reported_ || deliberate(m)) return;
     auto who = dir().find(m.source);
     if (!who || who->who != endpoint::role::master) return;
+    if (rejoins_) {  // the node connects again and starts a new worker actor
+      orphaned_ = true;
+      return;
+    }
     fail({errc::protocol, fmt::format("worker {}: master shard {} is gone ({})", me_.index,
                                       who->index, caf::to_string(m.reason))});
   }
@@ -137,6 +144,9 @@ class worker_actor final : public detail::peer_actor {
   std::uint64_t held_id_ = 0;
   bool compute_after_flush_ = false;
   bool reported_ = false;
+  bool rejoins_ = false;
+  bool orphaned_ = false;  // a master is lost and this worker waits to be replaced
+  std::shared_ptr<std::atomic<std::uint64_t>> computed_;
 };
 
 }  // namespace

@@ -89,8 +89,14 @@ std::optional<refusal> admission::check(const protocols::hello& h, std::optional
   if (role != node_role::worker && role != node_role::collector)
     return refuse(refusal_reason::unknown_role,
                   fmt::format("unknown role \"{}\" (worker or collector)", h.role));
-  if (started_) return refuse(refusal_reason::run_started, "the run has already started");
   if (ended_) return refuse(refusal_reason::wait_over, "the master has stopped waiting for nodes");
+  if (started_ && (role != node_role::worker || !params_.joins_mid_run))
+    return refuse(refusal_reason::run_started,
+                  role == node_role::worker
+                      ? fmt::format("the run has already started (a worker cannot join an {} "
+                                    "run under way)",
+                                    params_.protocol)
+                      : std::string("the run has already started"));
   if (h.config_hash != params_.config_hash) {
     // The refused node hears its own hash; the master's log says both.
     const auto hint = "(start every node with the same config file and the same --set options)";
@@ -141,8 +147,14 @@ std::optional<refusal> admission::check_data(const protocols::hello& h, node_rol
 std::optional<refusal> admission::check_worker(std::uint32_t asked,
                                                std::optional<std::uint32_t>& index) const {
   if (asked == kAnyWorker) {
+    // A place never taken first; during the run, then a lost worker's.
     for (std::uint32_t i = 0; i < workers_.size(); ++i) {
       if (workers_[i].at != place::state::free) continue;
+      index = i;
+      return std::nullopt;
+    }
+    for (std::uint32_t i = 0; i < workers_.size(); ++i) {
+      if (!open(workers_[i])) continue;
       index = i;
       return std::nullopt;
     }
@@ -153,7 +165,7 @@ std::optional<refusal> admission::check_worker(std::uint32_t asked,
     return refuse(refusal_reason::worker_out_of_range,
                   fmt::format("worker index {} is out of range (protocol.workers = {})", asked,
                               workers_.size()));
-  if (workers_[asked].at != place::state::free)
+  if (!open(workers_[asked]))
     return refuse(
         refusal_reason::worker_taken,
         fmt::format("worker index {} is already taken (by {})", asked, workers_[asked].origin));
@@ -170,20 +182,48 @@ hello_decision admission::on_hello(const protocols::hello& h, std::string origin
     return std::move(*r);
   }
   const node_slot slot{*role, index.value_or(0)};
-  *find(slot) = place{place::state::welcomed, std::move(origin), h.data, false};
+  auto* p = find(slot);
+  *p = place{place::state::welcomed, std::move(origin), h.data, false, p->ever_joined};
   return welcomed{slot, {slot.index, params_.dim, params_.shards, params_.workers}};
 }
 
 join_decision admission::on_join(node_slot slot) {
   auto* p = find(slot);
-  if (p == nullptr || p->at != place::state::welcomed || started_ || ended_) return {};
+  if (p == nullptr || p->at != place::state::welcomed || ended_) return {};
+  if (started_ && slot.role != node_role::worker) return {};
   p->at = place::state::joined;
-  join_decision d{true, false, fmt::format("{} joined from {}", describe(slot), p->origin), {}};
+  join_decision d{true, false, false, false, {}, {}};
+  if (started_) {
+    d.mid_run = true;
+    d.rejoined = p->ever_joined;
+    d.log_line =
+        fmt::format("{} {} from {}", describe(slot),
+                    d.rejoined ? "rejoined the run" : "joined the run under way", p->origin);
+    p->ever_joined = true;
+    return d;
+  }
+  d.log_line = fmt::format("{} joined from {}", describe(slot), p->origin);
   if (!everybody_joined()) return d;
   started_ = true;
+  for (auto& w : workers_) w.ever_joined = w.at == place::state::joined;
   d.all_joined = true;
-  d.start_line = fmt::format("all {} worker{} and the collector joined; starting {}",
-                             workers_.size(), workers_.size() == 1 ? "" : "s", params_.protocol);
+  std::uint32_t joined = 0;
+  std::vector<std::string> missing;
+  for (std::uint32_t i = 0; i < workers_.size(); ++i) {
+    if (workers_[i].at == place::state::joined)
+      ++joined;
+    else
+      missing.push_back(std::to_string(i));
+  }
+  if (joined == workers_.size())
+    d.start_line = fmt::format("all {} worker{} and the collector joined; starting {}",
+                               workers_.size(), workers_.size() == 1 ? "" : "s", params_.protocol);
+  else
+    d.start_line = fmt::format(
+        "{} of {} workers (cluster.min_workers = {}) and the collector joined; starting {}; "
+        "worker{} {} may join later",
+        joined, workers_.size(), needed(), params_.protocol, missing.size() == 1 ? "" : "s",
+        fmt::join(missing, ", "));
   return d;
 }
 
@@ -228,6 +268,20 @@ std::vector<node_slot> admission::on_end() {
   return out;
 }
 
+bool admission::open(const place& p) const {
+  if (p.at == place::state::free) return true;
+  return started_ && params_.joins_mid_run && p.lost;
+}
+
+std::uint32_t admission::needed() const {
+  const auto w = static_cast<std::uint32_t>(workers_.size());
+  return params_.min_workers == 0 || params_.min_workers > w ? w : params_.min_workers;
+}
+
+bool admission::ever_joined(std::uint32_t index) const {
+  return index < workers_.size() && workers_[index].ever_joined;
+}
+
 bool admission::taken(node_slot slot) const {
   const auto* p = find(slot);
   return p != nullptr && p->at != place::state::free;
@@ -257,9 +311,9 @@ const admission::place* admission::find(node_slot slot) const {
 }
 
 bool admission::everybody_joined() const {
-  for (const auto& w : workers_)
-    if (w.at != place::state::joined) return false;
-  return collector_.at == place::state::joined;
+  std::uint32_t joined = 0;
+  for (const auto& w : workers_) joined += w.at == place::state::joined;
+  return joined >= needed() && collector_.at == place::state::joined;
 }
 
 }  // namespace sgmc::engine

@@ -75,6 +75,24 @@ std::string describe(const run_report& s) {
   if (!s.lost.empty())
     out +=
         fmt::format(", lost: worker{} {}", s.lost.size() == 1 ? "" : "s", fmt::join(s.lost, " "));
+  if (!s.absent.empty())
+    out += fmt::format(", never joined: worker{} {}", s.absent.size() == 1 ? "" : "s",
+                       fmt::join(s.absent, " "));
+  // One clause per worker, in the order of its first event.
+  std::vector<std::uint32_t> order;
+  for (const auto& e : s.membership)
+    if (std::find(order.begin(), order.end(), e.worker) == order.end()) order.push_back(e.worker);
+  for (const auto w : order) {
+    std::vector<std::string> parts;
+    for (const auto& e : s.membership) {
+      if (e.worker != w) continue;
+      const char* what = e.what == membership_event::kind::joined ? "joined"
+                         : e.what == membership_event::kind::lost ? "lost"
+                                                                  : "rejoined";
+      parts.push_back(fmt::format("{} at {:.1f} s", what, e.at_s));
+    }
+    out += fmt::format("; worker {} {}", w, fmt::join(parts, ", "));
+  }
   return out;
 }
 

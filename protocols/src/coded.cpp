@@ -112,6 +112,10 @@ class coded_master final : public master {
     encoders_.erase(worker);
     return after(inner_->on_worker_lost(worker, out), out);
   }
+  expected<void> on_worker_joined(worker_id worker, outbox& out) override {
+    encoders_.erase(worker);
+    return after(inner_->on_worker_joined(worker, out), out);
+  }
   expected<void> on_malformed(worker_id worker, std::uint64_t seq, bool exchange,
                               const std::string& detail, outbox& out) override {
     return after(inner_->on_malformed(worker, seq, exchange, detail, out), out);

@@ -11,7 +11,10 @@ downpour_worker::downpour_worker(worker_setup setup)
     : worker_core(std::move(setup)), before_(setup_.dim), delta_(setup_.dim, 0.0f) {}
 
 expected<void> downpour_worker::start(outbox& out) {
-  go(out);
+  if (computed_ > 0)
+    pull_all(out);
+  else
+    go(out);
   return {};
 }
 

@@ -14,8 +14,9 @@
 //     to every shard k, and Δ_i = 0 (pushes do not wait for an answer);
 //   if (t + 1) % pull_every == 0: pull from every shard and wait; the params replace θ_i's
 //     slices (Δ_i not yet pushed is kept and pushed later).
-// The worker starts computing at once from θ_0 (every shard holds θ_0 at version 0). The run
-// ends with the masters' stop.
+// The worker starts computing at once from θ_0 (every shard holds θ_0 at version 0); a worker
+// resumed (computed() > 0: from a checkpoint, or rejoining a run it had left) pulls first, so
+// that it starts from the masters' current θ. The run ends with the masters' stop.
 #include "worker_core.hpp"
 
 namespace sgmc::protocols::detail {

@@ -48,6 +48,13 @@ expected<void> elastic_master::handle_lost(worker_id, outbox& out) {
   return {};
 }
 
+expected<void> elastic_master::handle_joined(worker_id worker, outbox&) {
+  return make_error(errc::protocol,
+                    fmt::format("{}: worker {} joined during the run: an elastic worker's chain "
+                                "cannot rejoin or start late",
+                                who(), worker));
+}
+
 void elastic_master::finish_if_done(outbox& out) {
   for (std::size_t i = 0; i < live_.size(); ++i)
     if (live_[i] && !done_[i]) return;

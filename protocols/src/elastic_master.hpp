@@ -11,7 +11,9 @@
 // The workers sample (chain = worker index); the centre does not. An exchange with
 // step >= run.steps is a worker's last: once every live worker has sent its last, the shard
 // sends stop{"done"} to the live workers and the collector and is finished. A lost worker that
-// had not finished is no longer waited for. A non-finite θ̃ is errc::diverged.
+// had not finished is no longer waited for; its chain ends there (a worker cannot rejoin or
+// join late: its chain's draws are numbered from its start). A non-finite θ̃ is
+// errc::diverged.
 #include "master_core.hpp"
 
 #include <vector>
@@ -25,6 +27,7 @@ class elastic_master final : public master_core {
  private:
   expected<void> handle_exchange(const exchange& msg, outbox& out) override;
   expected<void> handle_lost(worker_id worker, outbox& out) override;
+  expected<void> handle_joined(worker_id worker, outbox& out) override;
   /// The centre; a rejected last exchange still ends the worker's part.
   void answer_rejected(worker_id worker, std::uint64_t step, bool exchange, outbox& out) override;
   void finish_if_done(outbox& out);

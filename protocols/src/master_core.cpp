@@ -182,6 +182,23 @@ expected<void> master_core::on_worker_lost(worker_id worker, outbox& out) {
   return handle_lost(worker, out);
 }
 
+expected<void> master_core::on_worker_joined(worker_id worker, outbox& out) {
+  if (worker >= live_.size())
+    return make_error(errc::protocol, fmt::format("{}: unknown worker {} joined (the run has {} "
+                                                  "workers)",
+                                                  who(), worker, live_.size()));
+  if (finished_) {
+    out.send.push_back({worker_at(worker), stop{"done"}});
+    return {};
+  }
+  if (!live_[worker]) {
+    live_[worker] = true;
+    ++live_count_;
+  }
+  last_seq_[worker].reset();
+  return handle_joined(worker, out);
+}
+
 expected<void> master_core::handle_push(const push& msg, outbox&) {
   return make_error(errc::protocol,
                     fmt::format("{}: unexpected push from worker {}", who(), msg.worker));

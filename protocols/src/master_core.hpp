@@ -26,6 +26,7 @@ class master_core : public master {
   expected<void> on_pull(const pull& msg, outbox& out) override;
   expected<void> on_exchange(const exchange& msg, outbox& out) override;
   expected<void> on_worker_lost(worker_id worker, outbox& out) override;
+  expected<void> on_worker_joined(worker_id worker, outbox& out) override;
   expected<void> on_malformed(worker_id worker, std::uint64_t seq, bool exchange,
                               const std::string& detail, outbox& out) override;
 
@@ -44,6 +45,8 @@ class master_core : public master {
   virtual expected<void> handle_pull(const pull& msg, outbox& out);
   virtual expected<void> handle_exchange(const exchange& msg, outbox& out);
   virtual expected<void> handle_lost(worker_id worker, outbox& out) = 0;
+  /// The protocol's part of on_worker_joined, after `worker` is live again (nothing by default).
+  virtual expected<void> handle_joined(worker_id, outbox&) { return {}; }
   /// The answer to a push or exchange rejected for its payload (master.hpp): θ of the current
   /// version by default. `seq` is the push's seq or the exchange's step.
   virtual void answer_rejected(worker_id worker, std::uint64_t seq, bool exchange, outbox& out);

@@ -48,6 +48,15 @@ expected<void> ssp_master::handle_lost(worker_id worker, outbox& out) {
   return {};
 }
 
+expected<void> ssp_master::handle_joined(worker_id worker, outbox&) {
+  std::uint64_t slowest = std::numeric_limits<std::uint64_t>::max();
+  for (std::size_t j = 0; j < live_.size(); ++j)
+    if (live_[j] && j != worker) slowest = std::min(slowest, clock_[j]);
+  clock_[worker] = slowest == std::numeric_limits<std::uint64_t>::max() ? 0 : slowest;
+  deferred_[worker] = false;
+  return {};
+}
+
 void ssp_master::reply(worker_id worker, outbox& out) {
   if (may_proceed(worker))
     send_params(worker, out);

@@ -8,7 +8,8 @@
 // Otherwise the answer is deferred: worker i, which waits for params, is blocked. A deferred
 // worker is answered, with the θ current at that moment, in the outbox of the first event
 // after which the condition holds again: a push of the slowest worker(s), or the loss of a
-// slowest worker (it leaves the minimum). Released workers are answered in index order.
+// slowest worker (it leaves the minimum). Released workers are answered in index order. A
+// worker that (re)joins starts at the slowest live worker's clock (0 if none is live).
 //
 // So a worker's clock never runs more than s + 1 ahead of the slowest's. While worker i
 // computes on the θ it was answered with (c_i − c_min <= s then, and c_min <= c_i until it
@@ -32,6 +33,7 @@ class ssp_master final : public async_master {
   expected<void> handle_push(const push& msg, outbox& out) override;
   expected<void> handle_pull(const pull& msg, outbox& out) override;
   expected<void> handle_lost(worker_id worker, outbox& out) override;
+  expected<void> handle_joined(worker_id worker, outbox& out) override;
   void reply(worker_id worker, outbox& out) override;
   bool may_proceed(worker_id worker) const;
   void release(outbox& out);

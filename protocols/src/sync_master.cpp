@@ -29,6 +29,11 @@ expected<void> sync_master::handle_lost(worker_id worker, outbox& out) {
   return try_step(out);
 }
 
+expected<void> sync_master::handle_joined(worker_id worker, outbox&) {
+  pending_[worker].reset();
+  return {};
+}
+
 expected<void> sync_master::try_step(outbox& out) {
   std::uint32_t arrived = 0;
   for (std::size_t i = 0; i < live_.size(); ++i) arrived += live_[i] && pending_[i].has_value();

@@ -16,7 +16,8 @@
 //
 // A push for another version, or a second one from the same worker for v, is errc::protocol.
 // A lost worker is dropped from the barrier (a push it made for v is discarded), which may
-// complete the barrier at once.
+// complete the barrier at once. A worker that (re)joins (on_worker_joined) is waited for again
+// from the current version on: it pulls θ_v and pushes for v.
 #include "master_core.hpp"
 
 #include <optional>
@@ -31,6 +32,7 @@ class sync_master final : public master_core {
  private:
   expected<void> handle_push(const push& msg, outbox& out) override;
   expected<void> handle_lost(worker_id worker, outbox& out) override;
+  expected<void> handle_joined(worker_id worker, outbox& out) override;
   /// Steps when every live worker has pushed for the current version.
   expected<void> try_step(outbox& out);
 

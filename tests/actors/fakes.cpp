@@ -69,6 +69,13 @@ class fake_master final : public master {
     return p_.mode == fake_mode::sync ? barrier(out) : expected<void>{};
   }
 
+  expected<void> on_worker_joined(worker_id w, outbox&) override {
+    if (w >= p_.workers) return make_error(errc::protocol, "fake master: unknown worker");
+    live_[w] = true;
+    pushed_[w] = false;
+    return {};
+  }
+
   version_t version() const override { return version_; }
   std::span<const float> theta() const override { return theta_; }
   slice owned() const override { return slice_; }

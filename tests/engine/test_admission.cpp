@@ -99,13 +99,16 @@ TEST_CASE("admission: each refusal reason, with its message and error code") {
   CHECK(e::to_string(r.reason) == "collector already joined");
 }
 
-TEST_CASE("admission: nobody is taken once the run has started or the wait is over") {
+TEST_CASE(
+    "admission: nobody is taken into a live place once the run has started or the wait is over") {
   auto a = e::admission({1, 1, kDim, kHash, "sync", ""});
   welcomed(a.on_hello(worker_hello(), "w"));
   welcomed(a.on_hello(collector_hello(), "c"));
   a.on_join({e::node_role::worker, 0});
   REQUIRE(a.on_join({e::node_role::collector, 0}).all_joined);
-  CHECK(refused(a.on_hello(worker_hello(), "late")).reason == e::refusal_reason::run_started);
+  CHECK(refused(a.on_hello(worker_hello(), "late")).reason == e::refusal_reason::workers_full);
+  CHECK(refused(a.on_hello(worker_hello(0), "late")).reason == e::refusal_reason::worker_taken);
+  CHECK(refused(a.on_hello(collector_hello(), "late")).reason == e::refusal_reason::run_started);
 
   auto b = e::admission({1, 1, kDim, kHash, "sync", ""});
   auto err = b.on_wait_over(std::chrono::milliseconds(2000));
@@ -250,4 +253,95 @@ TEST_CASE("admission: a node reading other data is refused naming both files and
   CHECK(r.message.starts_with("data mismatch: the collector's data.test is /w/test.csv"));
   c.data_files = {train, test};
   CHECK(welcomed(a.on_hello(c, "c")) == e::node_slot{e::node_role::collector, 0});
+}
+
+namespace {
+
+// Two workers and the collector joined: the run has started.
+e::admission started(e::admission_params params) {
+  e::admission a(std::move(params));
+  for (std::uint32_t i = 0; i < params.workers; ++i) {
+    welcomed(a.on_hello(worker_hello(i), fmt::format("w{}", i)));
+    a.on_join({e::node_role::worker, i});
+  }
+  welcomed(a.on_hello(collector_hello(), "c"));
+  REQUIRE(a.on_join({e::node_role::collector, 0}).all_joined);
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "admission: a worker lost during the run rejoins under its index, checked as at the start") {
+  auto a = started({2, 1, kDim, kHash, "async", ""});
+  const e::node_slot w1{e::node_role::worker, 1};
+  // Live: its index is refused.
+  CHECK(refused(a.on_hello(worker_hello(1), "again")).reason == e::refusal_reason::worker_taken);
+  REQUIRE(a.on_lost(w1, false, "connection timeout").what == e::loss_decision::kind::lost);
+  auto other = worker_hello(1);
+  other.config_hash = kHash + 1;
+  CHECK(refused(a.on_hello(other, "back")).reason == e::refusal_reason::config_mismatch);
+  CHECK(refused(a.on_hello(worker_hello(0), "w0 again")).reason == e::refusal_reason::worker_taken);
+  CHECK(welcomed(a.on_hello(worker_hello(1), "back (pid 7)")) == w1);
+  auto d = a.on_join(w1);
+  CHECK(d.joined);
+  CHECK(d.mid_run);
+  CHECK(d.rejoined);
+  CHECK_FALSE(d.all_joined);
+  CHECK(d.log_line == "worker 1 rejoined the run from back (pid 7)");
+  CHECK(a.origin(w1) == "back (pid 7)");
+  // Live again: a second node asking for index 1 is refused; the end says goodbye to it.
+  CHECK(refused(a.on_hello(worker_hello(1), "twice")).reason == e::refusal_reason::worker_taken);
+  CHECK(a.on_end().size() == 3);
+}
+
+TEST_CASE("admission: a rejoining worker that reads other data is refused as at the start") {
+  const std::vector<p::data_file> files{{"train", "/a/train.csv", std::string(64, 'a')}};
+  auto a = e::admission({1, 1, kDim, kHash, "async", "", files});
+  auto hello = worker_hello(0);
+  hello.data_files = files;
+  auto col = collector_hello();
+  col.data_files = files;
+  welcomed(a.on_hello(hello, "w"));
+  welcomed(a.on_hello(col, "c"));
+  a.on_join({e::node_role::worker, 0});
+  REQUIRE(a.on_join({e::node_role::collector, 0}).all_joined);
+  a.on_lost({e::node_role::worker, 0}, false, "gone");
+  auto other = hello;
+  other.data_files[0].sha256 = std::string(64, 'b');
+  CHECK(refused(a.on_hello(other, "back")).reason == e::refusal_reason::data_mismatch);
+  CHECK(welcomed(a.on_hello(hello, "back")) == e::node_slot{e::node_role::worker, 0});
+}
+
+TEST_CASE("admission: with min_workers the run starts without the others, who join later") {
+  e::admission_params params{3, 1, kDim, kHash, "sync", ""};
+  params.min_workers = 1;
+  e::admission a(params);
+  welcomed(a.on_hello(worker_hello(1), "w1"));
+  welcomed(a.on_hello(collector_hello(), "c"));
+  CHECK_FALSE(a.on_join({e::node_role::collector, 0}).all_joined);
+  auto d = a.on_join({e::node_role::worker, 1});
+  REQUIRE(d.all_joined);
+  CHECK(d.start_line ==
+        "1 of 3 workers (cluster.min_workers = 1) and the collector joined; starting sync; "
+        "workers 0, 2 may join later");
+  CHECK_FALSE(a.on_wait_over(std::chrono::milliseconds(1)));
+  // Any index: the lowest never taken.
+  CHECK(welcomed(a.on_hello(worker_hello(), "late")) == e::node_slot{e::node_role::worker, 0});
+  auto j = a.on_join({e::node_role::worker, 0});
+  CHECK(j.mid_run);
+  CHECK_FALSE(j.rejoined);
+  CHECK(j.log_line == "worker 0 joined the run under way from late");
+  CHECK(welcomed(a.on_hello(worker_hello(2), "later")) == e::node_slot{e::node_role::worker, 2});
+  CHECK(refused(a.on_hello(worker_hello(), "more")).reason == e::refusal_reason::workers_full);
+}
+
+TEST_CASE("admission: without joins mid-run (elastic) nobody joins a run under way") {
+  e::admission_params params{2, 1, kDim, kHash, "elastic", ""};
+  params.joins_mid_run = false;
+  auto a = started(params);
+  a.on_lost({e::node_role::worker, 1}, false, "gone");
+  auto r = refused(a.on_hello(worker_hello(1), "back"));
+  CHECK(r.reason == e::refusal_reason::run_started);
+  CHECK(r.message == "the run has already started (a worker cannot join an elastic run under way)");
 }

@@ -175,6 +175,24 @@ TEST_CASE("the run report names a lost worker's gradients as lost and lists lost
   CHECK(a::describe(r).find("lost") == std::string::npos);
 }
 
+TEST_CASE("the run report says when workers joined, were lost and rejoined during the run") {
+  using kind = a::membership_event::kind;
+  a::run_report r;
+  r.versions = {100};
+  r.gradients = {60, 40, 0};
+  r.applied = {60, 40, 0};
+  r.absent = {2};
+  r.membership = {{1, kind::lost, 5.04}, {3, kind::joined, 6.0}, {1, kind::rejoined, 9.1}};
+  const auto line = a::describe(r);
+  INFO(line);
+  CHECK(line.find(", never joined: worker 2") != std::string::npos);
+  // One clause per worker, in the order of its first event.
+  CHECK(line.ends_with("; worker 1 lost at 5.0 s, rejoined at 9.1 s; worker 3 joined at 6.0 s"));
+  r.membership.clear();
+  r.absent.clear();
+  CHECK(a::describe(r).find("; worker") == std::string::npos);
+}
+
 TEST_CASE("merge_applied keeps the largest count per worker over the shards") {
   std::vector<std::uint64_t> applied;
   a::merge_applied(applied, {3, 5});

@@ -243,6 +243,10 @@ void add_cluster_keys(std::vector<config_key>& keys) {
                           "a connection that received nothing (not even a heartbeat) this long is "
                           "closed and its peer counted as lost (a cut link, a vanished host); at "
                           "least twice `heartbeat_s`"));
+  keys.push_back(int_key(s, "min_workers", k_non_negative_int, SGMC_FIELD(cluster.min_workers),
+                         "`sgmc node master` starts the run once this many workers and the "
+                         "collector joined; the others may join while it runs (not in "
+                         "`elastic`); 0: every worker; at most `protocol.workers`"));
   keys.push_back(bool_key(s, "tls", SGMC_FIELD(cluster.tls),
                           "TLS between the nodes with mutual authentication (CAF's OpenSSL "
                           "module): every node needs `certificate`, `key` and `ca` "

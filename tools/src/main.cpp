@@ -134,6 +134,7 @@ struct node_args {
   std::optional<std::uint32_t> id;
   double wait_s = 120.0;
   double timeout_s = 10.0;
+  std::optional<std::uint32_t> min_workers;
   unsigned threads = 0;
   bool quiet = false;
 };
@@ -164,6 +165,10 @@ CLI::App* add_node_role(CLI::App& node, const std::string& role, const std::stri
                     "HOST:PORT to listen on (port 0: any free port; default 127.0.0.1:0)");
     cmd->add_option("--wait", args.wait_s, "Seconds to wait for every node to join (default 120)")
         ->check(k_positive_seconds);
+    cmd->add_option("--min-workers", args.min_workers,
+                    "Start once N workers (and the collector) joined; the others may join "
+                    "later (cluster.min_workers; default: all)")
+        ->check(CLI::Range(1u, 1u << 30));
   } else {
     cmd->add_option("--connect", args.address, "The master's HOST:PORT")->required();
     cmd->add_option("--timeout", args.timeout_s,
@@ -348,7 +353,9 @@ int node_command(CLI::App& app, const node_args& args) {
   if (node->got_subcommand("worker")) role = node_role::worker;
   if (node->got_subcommand("collector")) role = node_role::collector;
   sgmc::models::configure_eigen();
-  auto cfg = sgmc::tools::load_config(args.config, args.sets);
+  std::vector<std::string> sets = args.sets;
+  if (args.min_workers) sets.push_back(fmt::format("cluster.min_workers={}", *args.min_workers));
+  auto cfg = sgmc::tools::load_config(args.config, sets);
   if (!cfg) return fail(cfg.error());
   std::optional<std::uint32_t> worker = args.id;
   if (node->got_subcommand("auto")) {

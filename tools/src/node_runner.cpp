@@ -43,6 +43,10 @@ expected<void> check_options(node_role role, const engine::run_config& cfg,
         errc::invalid_argument,
         fmt::format("--id {} is out of range: protocol.workers = {} (ids 0..{})", *o.worker,
                     cfg.protocol.params.workers, cfg.protocol.params.workers - 1));
+  if (cfg.cluster.min_workers > cfg.protocol.params.workers)
+    return make_error(errc::invalid_config,
+                      fmt::format("{}: cluster.min_workers = {} is more than protocol.workers = {}",
+                                  o.source, cfg.cluster.min_workers, cfg.protocol.params.workers));
   if (!(o.wait_s > 0.0) || !(o.connect_timeout_s > 0.0))
     return make_error(errc::invalid_argument,
                       "--wait and --timeout take a positive number of seconds");
@@ -188,6 +192,7 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   c.node.wait = millis(o.wait_s);
   c.node.connect_timeout = millis(o.connect_timeout_s);
   if (o.worker) c.node.worker = *o.worker;
+  c.node.min_workers = static_cast<std::uint32_t>(cfg.cluster.min_workers);
   c.node.threads = o.threads;
   c.node.data_channel = cfg.cluster.data_channel;
   c.node.channel.min_bytes = cfg.cluster.data_channel_min_bytes;

@@ -22,6 +22,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -42,6 +43,11 @@ struct master_actor_config {
 struct worker_actor_config {
   std::unique_ptr<protocols::worker> protocol;  ///< not null
   protocols::worker_id id = 0;
+  /// A worker node that rejoins (node_join.hpp): losing a master does not fail the worker,
+  /// which waits idle to be shut down by its node; `computed`, if set, holds the gradients
+  /// computed so far (updated after each), for the worker that continues it.
+  bool rejoins = false;
+  std::shared_ptr<std::atomic<std::uint64_t>> computed{};
 };
 
 struct collector_actor_config {

@@ -24,8 +24,8 @@
 // sequence with master shard 0 (both record as master 0), a node's agent its hello in one with
 // the node's actor (the hello is 1, the actor's first message 2).
 // A node is refused (one line naming both sides) when its config hash or dimension differs
-// from the master's, its worker index is out of range or taken, a collector already joined, or
-// the run has started.
+// from the master's, its worker index is out of range or taken by a live worker, a collector
+// already joined, or it is a collector (or an elastic worker) and the run has started.
 //
 // On the remote nodes a small *agent* actor is the local actors' supervisor: it forwards
 // their done, collected and fail messages to the master's supervisor, monitors the master (the
@@ -34,10 +34,14 @@
 // Faults: the master monitors every worker and the collector. A lost worker is carried on
 // without (protocols::master::on_worker_lost; the gate tells the collector that the worker is
 // done, since the collector cannot see a worker node it only reaches through the master). A
-// lost collector ends the run with an error. A worker or collector that loses the master ends
-// with an error. On one host a killed process is seen at once (its sockets close); across hosts
-// heartbeats (node_options::heartbeat) and a connection timeout bound the time to notice a
-// host that vanished without closing its connections.
+// lost collector ends the run with an error. A worker node that loses the master during the
+// run connects again (node_options::rejoin, within connect_timeout) and says hello under its
+// index; the master welcomes it as at the start (same checks), and its new worker actor takes
+// part from the current version (protocols::master::on_worker_joined; not in elastic). A worker
+// absent at the start (node_options::min_workers) joins the same way. A collector that loses
+// the master ends with an error. On one host a killed process is seen at once (its sockets close);
+// across hosts heartbeats (node_options::heartbeat) and a connection timeout bound the time to
+// notice a host that vanished without closing its connections.
 //
 // Actor system settings of a node: scheduler.policy = sharing (idle threads sleep rather than
 // poll: on 2 cores, four node processes would otherwise take each other's cycles) and
@@ -101,6 +105,12 @@ struct node_options {
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds connection_timeout{15000};
   std::uint32_t worker = kAnyWorker;  ///< worker: the requested index
+  /// Master: the workers it needs to start (with the collector); the others may join during
+  /// the run. 0: every worker (protocol.workers).
+  std::uint32_t min_workers = 0;
+  /// Worker: after losing the master during the run, connect again and rejoin under the same
+  /// index (bounded by connect_timeout from the loss) instead of ending.
+  bool rejoin = true;
   /// Folder of the node's trace (NODE.trace: master, worker-I, collector); empty: no trace.
   /// Every node's trace header carries the run id (the master's, sent with the welcome) and
   /// config_hash.

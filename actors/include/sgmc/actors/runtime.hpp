@@ -12,6 +12,10 @@
 //                                              with the data channel endpoint of every actor's
 //                                              node (masters, workers, the collector; "" for
 //                                              none; empty in one process)
+//   (rejoin_atom, u32 worker, actor, data)     gate → supervisor → masters and the collector:
+//                                              worker's new actor (a rejoin, or a worker
+//                                              absent at the start) and the data endpoints;
+//                                              the supervisor then sends it the directory
 //   (compute_atom)                             worker → itself: run compute() now
 //   (flush_atom, u64 id)                       straggler worker → itself: send what it held
 //   (done_atom, engine::shard_report | engine::worker_report)  master/worker → supervisor and
@@ -43,6 +47,7 @@ namespace sgmc::actors {
 class data_channel;
 
 using init_atom = caf::atom_constant<caf::atom("sgmc_init")>;
+using rejoin_atom = caf::atom_constant<caf::atom("sgmc_rjoin")>;
 using compute_atom = caf::atom_constant<caf::atom("sgmc_comp")>;
 using flush_atom = caf::atom_constant<caf::atom("sgmc_flush")>;
 using done_atom = caf::atom_constant<caf::atom("sgmc_done")>;

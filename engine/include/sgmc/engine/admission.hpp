@@ -6,8 +6,12 @@
 // gate actor (actors/src/node_gate.cpp) only delivers to it.
 //
 //   hello → refused (reason, message) | welcomed (slot, welcome)
-//   join (welcomed slot) → joined; the last of W workers + 1 collector → all joined (once)
+//   join (welcomed slot) → joined; the last of min_workers workers + 1 collector → all joined
+//     (once: the run starts)
 //   lost before the start → the slot is free for another node; after → lost (once)
+//   after the start (joins_mid_run): a worker hello for a slot never taken, or for a lost
+//     worker's slot (a rejoin), is welcomed as at the start (same checks); its join is
+//     `mid_run`. A live worker's index is still refused, and so is a second collector.
 #include "sgmc/core/error.hpp"
 #include "sgmc/protocols/messages.hpp"
 
@@ -83,6 +87,8 @@ using hello_decision = std::variant<refusal, welcomed>;
 struct join_decision {
   bool joined = false;  ///< false: ignored (not welcomed, joined twice, too late)
   bool all_joined = false;
+  bool mid_run = false;    ///< a worker joining a run under way (rejoining, or late)
+  bool rejoined = false;   ///< mid_run, into the slot of a worker lost during the run
   std::string log_line;    ///< "worker 0 joined from HOST"
   std::string start_line;  ///< when all joined: "all 2 workers and the collector joined; ..."
 };
@@ -110,6 +116,12 @@ struct admission_params {
   /// The data files the master reads, digested: a worker must send the same digests for the
   /// training files (keys starting with "train"), the collector for every file.
   std::vector<protocols::data_file> data_files{};
+  /// Workers needed to start (with the collector); 0: all `workers`. The others may join
+  /// during the run when joins_mid_run.
+  std::uint32_t min_workers = 0;
+  /// Workers may join a run under way: a lost one again, or one absent at the start (false
+  /// for elastic, whose chains cannot).
+  bool joins_mid_run = true;
 };
 
 class admission {
@@ -138,6 +150,8 @@ class admission {
   bool taken(node_slot slot) const;
   /// Where the node in `slot` came from ("" if free).
   const std::string& origin(node_slot slot) const;
+  /// True when worker `index` has joined at some time (live or lost since).
+  bool ever_joined(std::uint32_t index) const;
   /// The data channel endpoints of the directory's actors: one per master shard, the workers,
   /// the collector.
   std::vector<std::string> data_endpoints() const;
@@ -149,12 +163,16 @@ class admission {
     std::string origin;
     std::string data;
     bool lost = false;
+    bool ever_joined = false;  ///< joined once (a later hello into it is a rejoin)
   };
   std::optional<refusal> check(const protocols::hello& h, std::optional<node_role> role,
                                std::optional<std::uint32_t>& index) const;
   std::optional<refusal> check_data(const protocols::hello& h, node_role role) const;
   std::optional<refusal> check_worker(std::uint32_t asked,
                                       std::optional<std::uint32_t>& index) const;
+  /// A place a worker may take: free, or (during the run) lost.
+  bool open(const place& p) const;
+  std::uint32_t needed() const;
   place* find(node_slot slot);
   const place* find(node_slot slot) const;
   bool everybody_joined() const;

@@ -61,6 +61,9 @@ struct cluster_config {
   std::uint64_t data_channel_max_pending_mb = 1024;  ///< the inbox's bound (payloads waiting)
   double heartbeat_s = 1.0;                          ///< BASP heartbeat interval of every node
   double connection_timeout_s = 15.0;  ///< a connection silent this long is closed (peer lost)
+  /// The master starts once this many workers (and the collector) joined; the others may join
+  /// during the run. 0: every worker (protocol.workers).
+  std::uint64_t min_workers = 0;
   /// TLS between the nodes (CAF's OpenSSL module), each side verified against `ca`. Like every
   /// key here but `data_channel`, per node: out of the config hash (node_runner.cpp's
   /// shared_part), and `passphrase` is never written to a resolved config.

@@ -42,6 +42,14 @@ struct worker_report {
   std::uint64_t gradients = 0;
 };
 
+/// A worker joining or leaving a run under way, `at_s` seconds after its start.
+struct membership_event {
+  enum class kind : std::uint8_t { joined, lost, rejoined };
+  std::uint32_t worker = 0;
+  kind what = kind::joined;
+  double at_s = 0.0;
+};
+
 struct run_report {
   std::vector<std::uint64_t> versions;  ///< final version per master shard
   /// Gradients computed per worker, as each worker reported at its end (0 for a lost worker,
@@ -50,7 +58,11 @@ struct run_report {
   /// Updates (pushes or exchanges) of each worker applied by the master: the largest count over
   /// the shards. Known for lost workers too; equals the applied pushes in the master's trace.
   std::vector<std::uint64_t> applied;
-  std::vector<std::uint32_t> lost;  ///< ids of the workers lost during the run
+  std::vector<std::uint32_t> lost;    ///< ids of the workers lost during the run (and not back)
+  std::vector<std::uint32_t> absent;  ///< ids of the workers that never joined the run
+  /// Joins, losses and rejoins during the run, in time order (none for the workers there at
+  /// the start and to the end).
+  std::vector<membership_event> membership{};
   /// Pushes and exchanges rejected (never applied), summed over the shards, per
   /// protocols::rejection_reason (by its code); empty or zeros when none was.
   std::vector<std::uint64_t> rejected{};
@@ -64,6 +76,8 @@ struct run_report {
 /// count reads "lost" and the line ends with "lost: worker 1" (the ids of the lost workers).
 /// With more than 16 workers the counts are a range: "gradients 40960 (9 to 11 per worker)".
 /// Rejected pushes add ", rejected 3 (non-finite 1, duplicate 2)" after the updates applied.
+/// Workers that never joined: ", never joined: worker 3"; then the membership, one clause per
+/// worker: "; worker 2 joined at 3.2 s; worker 1 lost at 5.0 s, rejoined at 9.1 s".
 std::string describe(const run_report& s);
 
 /// Merges a shard's per-worker applied counts into `applied` (the largest count per worker).

@@ -66,6 +66,12 @@ class master {
   virtual expected<void> on_exchange(const exchange& msg, outbox& out) = 0;
   /// A worker is gone (its process died): stop waiting for it, carry on with the others.
   virtual expected<void> on_worker_lost(worker_id worker, outbox& out) = 0;
+  /// A worker lost during the run, or absent at its start, (re)joins: it takes part again from
+  /// the current version. Sends nothing (its worker pulls θ first); its last accepted seq is
+  /// forgotten (a new process numbers its pushes afresh); sync's barrier waits for it again,
+  /// ssp sets its clock to the slowest live worker's. After the run finished: stop{"done"} to
+  /// it. errc::protocol for an unknown worker, and in elastic (a chain does not rejoin).
+  virtual expected<void> on_worker_joined(worker_id worker, outbox& out) = 0;
   /// A push (`exchange` false, at `seq`) or exchange (at step `seq`) from `worker` whose payload
   /// could not be decoded (`detail` says why): rejected as rejection_reason::malformed, answered
   /// as the class comment says. errc::protocol for an unknown or lost worker.
