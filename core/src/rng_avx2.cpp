@@ -64,44 +64,19 @@ inline void philox_rounds(const plan& p, u32 first, words (&s)[H]) {
   }
 }
 
-// table[k & 31] per lane, from a 32-entry table: four in-register permutes chosen by bits 3, 4.
-inline __m256 lookup32(const float* table, __m256i k) {
-  const __m256 t0 = _mm256_permutevar8x32_ps(_mm256_load_ps(table), k);
-  const __m256 t1 = _mm256_permutevar8x32_ps(_mm256_load_ps(table + 8), k);
-  const __m256 t2 = _mm256_permutevar8x32_ps(_mm256_load_ps(table + 16), k);
-  const __m256 t3 = _mm256_permutevar8x32_ps(_mm256_load_ps(table + 24), k);
-  // blendv selects on the sign bit: move bit 3 (then bit 4) of k there.
-  const __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(k, 28));
-  const __m256 b4 = _mm256_castsi256_ps(_mm256_slli_epi32(k, 27));
-  const __m256 lo = _mm256_blendv_ps(t0, t1, b3), hi = _mm256_blendv_ps(t2, t3, b3);
-  return _mm256_blendv_ps(lo, hi, b4);
-}
-
-inline __m256 radius(__m256i w, const bm_tables& t) {
-  // x = float(w | 1), rounded to nearest as the scalar cast: AVX2 converts only signed words,
-  // so x = float(v >> 16)·2^16 + float(v & 0xffff), both terms exact, rounded once by the add.
-  const __m256i v = _mm256_or_si256(w, bcast(1));
-  const __m256 x_hi =
-      _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(v, 16)), _mm256_set1_ps(65536.0f));
-  const __m256 x_lo = _mm256_cvtepi32_ps(_mm256_and_si256(v, bcast(0xffffu)));
-  const __m256i bits = _mm256_castps_si256(_mm256_add_ps(x_hi, x_lo));
-  // m = getmant(x) in [0.75, 1.5): exponent 0, or −1 when mantissa bit 22 is set (m < 1).
-  const __m256i half = _mm256_slli_epi32(_mm256_and_si256(bits, bcast(0x00400000u)), 1);
-  const __m256i mbits = _mm256_or_si256(_mm256_and_si256(bits, bcast(0x007fffffu)),
-                                        _mm256_sub_epi32(bcast(0x3f800000u), half));
-  const __m256 m = _mm256_castsi256_ps(mbits);
-  // d = 32 − exponent(x) − (m < 1), small integers, exact either way: 159 − E − bit 22.
-  const __m256i e = _mm256_srli_epi32(bits, 23);
-  const __m256i below1 = _mm256_srli_epi32(half, 23);
-  const __m256 d = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_sub_epi32(bcast(159), e), below1));
-  const __m256i k = _mm256_srli_epi32(mbits, 18);
-  const __m256 inv = lookup32(t.inv, k), lnc = lookup32(t.lnc, k);
-  const __m256 r = _mm256_fmadd_ps(m, inv, _mm256_set1_ps(2.0f));
-  __m256 q = _mm256_fmadd_ps(r, _mm256_set1_ps(1.0f / 32.0f), _mm256_set1_ps(1.0f / 12.0f));
-  q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.25f));
-  const __m256 p = _mm256_fmadd_ps(_mm256_mul_ps(r, r), q, r);
-  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(d, _mm256_set1_ps(kTwoLn2), lnc), p);
-  return _mm256_sqrt_ps(_mm256_max_ps(y, _mm256_setzero_ps()));
+// √(−2 ln u) on 8 radius words, as the scalar path (rng_paths.hpp).
+inline __m256 radius(__m256i w) {
+  const __m256 u = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(w, 1)),
+                                   _mm256_set1_ps(kTwoPow31Inv), _mm256_set1_ps(kTwoPow32Inv));
+  const __m256i ib = _mm256_sub_epi32(_mm256_castps_si256(u), bcast(kSqrtHalfBits));
+  const __m256 e = _mm256_cvtepi32_ps(_mm256_srai_epi32(ib, 23));
+  const __m256i mbits =
+      _mm256_add_epi32(_mm256_and_si256(ib, bcast(0x007fffffu)), bcast(kSqrtHalfBits));
+  const __m256 f = _mm256_sub_ps(_mm256_castsi256_ps(mbits), _mm256_set1_ps(1.0f));
+  __m256 l = _mm256_set1_ps(kLog[0]);
+  for (std::size_t k = 1; k < std::size(kLog); ++k)
+    l = _mm256_fmadd_ps(l, f, _mm256_set1_ps(kLog[k]));
+  return _mm256_sqrt_ps(_mm256_fnmadd_ps(f, l, _mm256_mul_ps(e, _mm256_set1_ps(kMinusTwoLn2))));
 }
 
 inline void sincos(__m256i w, __m256& sn, __m256& cs) {
@@ -144,11 +119,11 @@ inline void store_transposed(__m256 a, __m256 b, __m256 c, __m256 d, void* out) 
 }
 
 // Box–Muller on one half: pairs (w0, w1) and (w2, w3) of every counter.
-inline void store_normals(const words& s, const bm_tables& t, float* out) {
+inline void store_normals(const words& s, float* out) {
   __m256 s1, c1, s3, c3;
   sincos(s.w[1], s1, c1);
   sincos(s.w[3], s3, c3);
-  const __m256 r0 = radius(s.w[0], t), r2 = radius(s.w[2], t);
+  const __m256 r0 = radius(s.w[0]), r2 = radius(s.w[2]);
   store_transposed(_mm256_mul_ps(r0, c1), _mm256_mul_ps(r0, s1), _mm256_mul_ps(r2, c3),
                    _mm256_mul_ps(r2, s3), out);
 }
@@ -176,9 +151,7 @@ void run_groups(const plan& p, u64 first_block, std::size_t n_groups, Out* out, 
 
 void normal_groups(const rng_key&, const plan& p, u64 first_block, std::size_t n_groups,
                    float* out) {
-  const bm_tables& t = tables();
-  run_groups(p, first_block, n_groups, out,
-             [&t](const words& s, float* o) { store_normals(s, t, o); });
+  run_groups(p, first_block, n_groups, out, [](const words& s, float* o) { store_normals(s, o); });
 }
 
 void uniform_groups(const rng_key&, const plan& p, u64 first_block, std::size_t n_groups,

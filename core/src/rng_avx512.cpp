@@ -61,21 +61,19 @@ inline void philox_rounds(const plan& p, u32 first, words (&s)[G]) {
   }
 }
 
-inline __m512 radius(__m512i w, const bm_tables& t) {
-  const __m512 x = _mm512_cvtepu32_ps(_mm512_or_si512(w, bcast(1)));
-  const __m512 m = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_src);
-  __m512 d = _mm512_sub_ps(_mm512_set1_ps(32.0f), _mm512_getexp_ps(x));
-  const __mmask16 below1 = _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.0f), _CMP_LT_OQ);
-  d = _mm512_mask_sub_ps(d, below1, d, _mm512_set1_ps(1.0f));
-  const __m512i k = _mm512_srli_epi32(_mm512_castps_si512(m), 18);
-  const __m512 inv = _mm512_permutex2var_ps(_mm512_load_ps(t.inv), k, _mm512_load_ps(t.inv + 16));
-  const __m512 lnc = _mm512_permutex2var_ps(_mm512_load_ps(t.lnc), k, _mm512_load_ps(t.lnc + 16));
-  const __m512 r = _mm512_fmadd_ps(m, inv, _mm512_set1_ps(2.0f));
-  __m512 q = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 32.0f), _mm512_set1_ps(1.0f / 12.0f));
-  q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.25f));
-  const __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r);
-  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(d, _mm512_set1_ps(kTwoLn2), lnc), p);
-  return _mm512_sqrt_ps(_mm512_max_ps(y, _mm512_setzero_ps()));
+// √(−2 ln u) on 16 radius words, as the scalar path (rng_paths.hpp).
+inline __m512 radius(__m512i w) {
+  const __m512 u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(w, 1)),
+                                   _mm512_set1_ps(kTwoPow31Inv), _mm512_set1_ps(kTwoPow32Inv));
+  const __m512i ib = _mm512_sub_epi32(_mm512_castps_si512(u), bcast(kSqrtHalfBits));
+  const __m512 e = _mm512_cvtepi32_ps(_mm512_srai_epi32(ib, 23));
+  const __m512i mbits =
+      _mm512_add_epi32(_mm512_and_si512(ib, bcast(0x007fffffu)), bcast(kSqrtHalfBits));
+  const __m512 f = _mm512_sub_ps(_mm512_castsi512_ps(mbits), _mm512_set1_ps(1.0f));
+  __m512 l = _mm512_set1_ps(kLog[0]);
+  for (std::size_t k = 1; k < std::size(kLog); ++k)
+    l = _mm512_fmadd_ps(l, f, _mm512_set1_ps(kLog[k]));
+  return _mm512_sqrt_ps(_mm512_fnmadd_ps(f, l, _mm512_mul_ps(e, _mm512_set1_ps(kMinusTwoLn2))));
 }
 
 inline void sincos(__m512i w, __m512& sn, __m512& cs) {
@@ -118,11 +116,11 @@ inline void store_transposed(__m512 a, __m512 b, __m512 c, __m512 d, void* out) 
 }
 
 // Box–Muller on one group: pairs (w0, w1) and (w2, w3) of every counter.
-inline void store_normals(const words& s, const bm_tables& t, float* out) {
+inline void store_normals(const words& s, float* out) {
   __m512 s1, c1, s3, c3;
   sincos(s.w[1], s1, c1);
   sincos(s.w[3], s3, c3);
-  const __m512 r0 = radius(s.w[0], t), r2 = radius(s.w[2], t);
+  const __m512 r0 = radius(s.w[0]), r2 = radius(s.w[2]);
   store_transposed(_mm512_mul_ps(r0, c1), _mm512_mul_ps(r0, s1), _mm512_mul_ps(r2, c3),
                    _mm512_mul_ps(r2, s3), out);
 }
@@ -155,9 +153,7 @@ void run_groups(const plan& p, u64 first_block, std::size_t n_groups, Out* out, 
 
 void normal_groups(const rng_key&, const plan& p, u64 first_block, std::size_t n_groups,
                    float* out) {
-  const bm_tables& t = tables();
-  run_groups(p, first_block, n_groups, out,
-             [&t](const words& s, float* o) { store_normals(s, t, o); });
+  run_groups(p, first_block, n_groups, out, [](const words& s, float* o) { store_normals(s, o); });
 }
 
 void uniform_groups(const rng_key&, const plan& p, u64 first_block, std::size_t n_groups,

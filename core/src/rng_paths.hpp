@@ -43,22 +43,19 @@ inline constexpr u32 kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // Weyl key incremen
 /// Elements per group: 16 Philox counters of four words each.
 inline constexpr std::size_t kGroup = 64;
 
-// ---- Box–Muller, the arithmetic both paths do -----------------------------------------------
-// radius: √(−2 ln u), u = float(w | 1) / 2^32 in (0, 1]. With x = float(w | 1) = m·2^e,
-// m in [0.75, 1.5), and c_k the centre of m's bin (32 bins from the mantissa's top bits; 1 for
-// the bin just below 1):
-//   −2 ln u = 2 ln2 (32 − e) − 2 ln c_k − 2 ln(1 + r),  r = m/c_k − 1, |r| < 1/64,
-// the last term a degree-4 Taylor polynomial in r' = −2r (truncation error < 1e-9).
+// ---- Box–Muller, the arithmetic every path does ---------------------------------------------
+// radius: √(−2 ln u), u = (⌊w/2⌋ + ½) / 2^31 in (0, 1) (the radius word's top 31 bits), with no
+// table and no branch: u = m·2^e, m in [√½, √2) by integer arithmetic on u's bits, and
+//   −2 ln u = −2 ln2 · e − f L(f),   f = m − 1,   L(f) ≈ 2 ln(1 + f) / f,
+// L a degree-6 polynomial fitted for sgmc on f in [√½ − 1, √2 − 1] (|f L(f) − 2 ln(1 + f)| < 1e-6
+// in float; Horner's rule, one fma per coefficient, highest degree first).
 // angle: 2π w / 2^32 = quadrant·π/2 + φ, φ in [−π/4, π/4), and Cephes' sinf/cosf polynomials.
-struct bm_tables {
-  alignas(64) float inv[32];  ///< −2 / c_k
-  alignas(64) float lnc[32];  ///< −2 ln c_k, consistent with the rounded inv
-};
-
-/// The tables, built once (rng_scalar.cpp).
-const bm_tables& tables();
-
-inline constexpr float kTwoLn2 = static_cast<float>(2.0 * std::numbers::ln2);
+inline constexpr u32 kSqrtHalfBits = 0x3f3504f3u;  // the bits of float(√½)
+inline constexpr float kMinusTwoLn2 = static_cast<float>(-2.0 * std::numbers::ln2);
+inline constexpr float kTwoPow31Inv = 1.0f / 2147483648.0f, kTwoPow32Inv = 0.5f * kTwoPow31Inv;
+inline constexpr float kLog[] = {2.442179024e-01f,  -3.756540120e-01f, 4.090953469e-01f,
+                                 -4.979359210e-01f, 6.663205624e-01f,  -1.000028014e+00f,
+                                 2.000001669e+00f};
 inline constexpr float kAngle = static_cast<float>(2.0 * std::numbers::pi / 17179869184.0);
 inline constexpr float kS3 = -1.9515295891e-4f, kS2 = 8.3321608736e-3f, kS1 = -1.6666654611e-1f;
 inline constexpr float kC3 = 2.443315711809948e-5f, kC2 = -1.388731625493765e-3f,

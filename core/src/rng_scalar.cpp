@@ -5,45 +5,23 @@
 #include <cmath>
 
 // The scalar path: one Philox counter at a time (Random123's own), Box–Muller on one pair at a
-// time. It is the reference the AVX-512 path is tested against, and the path without AVX-512.
+// time. It is the reference the vectorised paths are tested against, and the path without AVX2.
+// Every fma is an explicit std::fma, as the vector paths' are.
 
 namespace sgmc::core::paths {
-
-const bm_tables& tables() {
-  static const bm_tables t = [] {
-    bm_tables r{};
-    for (int k = 0; k < 32; ++k) {
-      // Bin 31 holds m in [63/64, 1), where u is near 1 and −2 ln u tiny: c = 1 there makes
-      // its value exact up to the polynomial's rounding (no cancellation against ln c).
-      const double c = k < 16   ? 1.0 + (k + 0.5) / 32.0
-                       : k < 31 ? 0.75 + (k - 16 + 0.5) / 64.0
-                                : 1.0;
-      const float inv = static_cast<float>(1.0 / c);
-      r.inv[k] = -2.0f * inv;
-      r.lnc[k] = static_cast<float>(2.0 * std::log(static_cast<double>(inv)));
-    }
-    return r;
-  }();
-  return t;
-}
 
 namespace scalar {
 namespace {
 
-float radius_scalar(u32 w, const bm_tables& t) {
-  const float x = static_cast<float>(w | 1u);
-  const u32 bits = std::bit_cast<u32>(x);
-  const u32 mbits = (bits & 0x007fffffu) | ((bits & 0x00400000u) ? 0x3f000000u : 0x3f800000u);
-  const float m = std::bit_cast<float>(mbits);  // getmant, [0.75, 1.5)
-  float d = 32.0f - static_cast<float>(static_cast<int>((bits >> 23) & 0xffu) - 127);
-  if (m < 1.0f) d = d - 1.0f;
-  const u32 k = (mbits >> 18) & 31u;
-  const float r = std::fma(m, t.inv[k], 2.0f);
-  float q = std::fma(r, 1.0f / 32.0f, 1.0f / 12.0f);
-  q = std::fma(q, r, 0.25f);
-  const float p = std::fma(r * r, q, r);
-  const float y = std::fma(d, kTwoLn2, t.lnc[k]) + p;
-  return std::sqrt(y > 0.0f ? y : 0.0f);
+float radius_scalar(u32 w) {
+  const float u =
+      std::fma(static_cast<float>(static_cast<std::int32_t>(w >> 1)), kTwoPow31Inv, kTwoPow32Inv);
+  const u32 ib = std::bit_cast<u32>(u) - kSqrtHalfBits;  // u = m·2^e, m in [√½, √2)
+  const float e = static_cast<float>(static_cast<std::int32_t>(ib) >> 23);
+  const float f = std::bit_cast<float>((ib & 0x007fffffu) + kSqrtHalfBits) - 1.0f;
+  float l = kLog[0];
+  for (std::size_t k = 1; k < std::size(kLog); ++k) l = std::fma(l, f, kLog[k]);
+  return std::sqrt(std::fma(-f, l, e * kMinusTwoLn2));
 }
 
 void sincos_scalar(u32 w, float& sn, float& cs) {
@@ -64,11 +42,10 @@ void sincos_scalar(u32 w, float& sn, float& cs) {
 }  // namespace
 
 void normals_from_words(const u32 w[4], float* out) {
-  const bm_tables& t = tables();
   for (int p = 0; p < 2; ++p) {
     float s, c;
     sincos_scalar(w[2 * p + 1], s, c);
-    const float r = radius_scalar(w[2 * p], t);
+    const float r = radius_scalar(w[2 * p]);
     out[2 * p] = r * c;
     out[2 * p + 1] = r * s;
   }

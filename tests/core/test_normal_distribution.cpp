@@ -1,7 +1,8 @@
-// The distribution of fill_normal: moments, tails out to 6σ, and the Kolmogorov–Smirnov
-// distance, with tolerances from the statistics' standard errors. Each check also runs on a
-// negative control — the same draws scaled by 1.01 — and must fail there, so that every test
-// can fail.
+// The distribution of fill_normal: moments, tails out to 6σ, the Kolmogorov–Smirnov distance, the
+// Anderson–Darling statistic, and the correlation of neighbouring draws (and of their squares),
+// with tolerances from the statistics' standard errors or distributions. Each check also runs on
+// a negative control — the same draws scaled by 1.01, or mixed with their neighbours — and must
+// fail there, so that every test can fail.
 
 #include "sgmc/core/rng.hpp"
 
@@ -86,6 +87,61 @@ bool ks_ok(const generator& gen) {
   return d <= eps;
 }
 
+// Anderson–Darling against the fully specified N(0, 1): A² = −n − (1/n) Σ (2i − 1)
+// [ln Φ(z_(i)) + ln(1 − Φ(z_(n+1−i)))]. Under the null A² → Σ_j χ²₁ / (j(j + 1)); a Chernoff bound
+// on that sum gives P(A² > 17) < 1e-6. Weighted towards the tails, unlike KS.
+constexpr double kAndersonDarlingMax = 17.0;
+
+bool anderson_darling_ok(const generator& gen) {
+  auto z = draws(gen);
+  std::sort(z.begin(), z.end());
+  const std::size_t n = z.size();
+  double sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double lower = std::log(0.5 * std::erfc(-z[i] / std::sqrt(2.0)));         // ln Φ(z_(i))
+    const double upper = std::log(0.5 * std::erfc(z[n - 1 - i] / std::sqrt(2.0)));  // ln(1 − Φ)
+    sum += (2.0 * static_cast<double>(i) + 1.0) * (lower + upper);
+  }
+  const double a2 = -static_cast<double>(n) - sum / static_cast<double>(n);
+  CAPTURE(a2, kAndersonDarlingMax);
+  return a2 <= kAndersonDarlingMax;
+}
+
+// Neighbours: the sample correlation of z_i with z_{i+k}, and of z_i² with z_{i+k}², for lags
+// k = 1..8 (inside a Philox counter, across counters, across Box–Muller pairs). For independent
+// draws each is ≈ N(0, 1/n) (squares: the same after standardising by var z² = 2).
+bool lag_correlations_ok(const generator& gen) {
+  const auto z = draws(gen);
+  const std::size_t n = z.size();
+  bool ok = true;
+  for (std::size_t k = 1; k <= 8; ++k) {
+    double c1 = 0.0, c2 = 0.0;
+    for (std::size_t i = 0; i + k < n; ++i) {
+      const double a = z[i], b = z[i + k];
+      c1 += a * b;
+      c2 += (a * a - 1.0) * (b * b - 1.0);
+    }
+    const double m = static_cast<double>(n - k);
+    const double score1 = c1 / m * std::sqrt(m), score2 = c2 / (2.0 * m) * std::sqrt(m);
+    CAPTURE(k, score1, score2);
+    ok &= std::abs(score1) <= kStandardErrors && std::abs(score2) <= kStandardErrors;
+  }
+  return ok;
+}
+
+// Negative controls for the lag test: each draw leans on its left neighbour, linearly (ρ ≈ 0.02)
+// or only through its scale (corr of squares ≈ 0.04); both keep mean 0 and variance ≈ 1.
+const generator kLinked = [](const rng_key& k, std::size_t first, std::span<float> out) {
+  sgmc::core::fill_normal(k, first, out);
+  for (std::size_t i = out.size() - 1; i > 0; --i)
+    out[i] = (out[i] + 0.02f * out[i - 1]) / std::sqrt(1.0004f);
+};
+const generator kScaleLinked = [](const rng_key& k, std::size_t first, std::span<float> out) {
+  sgmc::core::fill_normal(k, first, out);
+  for (std::size_t i = out.size() - 1; i > 0; --i)
+    out[i] *= std::sqrt(1.0f + 0.04f * (out[i - 1] * out[i - 1] - 1.0f) / (1.0f + 0.04f));
+};
+
 // Sampled tails: the count beyond t is binomial(n, p) with p = P(|Z| > t) = erfc(t/√2).
 bool sampled_tail_ok(const generator& gen, double t) {
   const auto z = draws(gen);
@@ -109,9 +165,21 @@ TEST_CASE("normals pass Kolmogorov-Smirnov against N(0, 1) on 2^24 draws", "[cor
   CHECK_FALSE(ks_ok(kWrong));
 }
 
-TEST_CASE("normals fall beyond 3 and 4 sigma as often as N(0, 1)'s", "[core][normal]") {
+TEST_CASE("normals pass Anderson-Darling against N(0, 1) on 2^24 draws", "[core][normal]") {
+  CHECK(anderson_darling_ok(kRight));
+  CHECK_FALSE(anderson_darling_ok(kWrong));
+}
+
+TEST_CASE("neighbouring normals and their squares are uncorrelated at lags 1 to 8",
+          "[core][normal]") {
+  CHECK(lag_correlations_ok(kRight));
+  CHECK_FALSE(lag_correlations_ok(kLinked));
+  CHECK_FALSE(lag_correlations_ok(kScaleLinked));
+}
+
+TEST_CASE("normals fall beyond 1 to 4 sigma as often as N(0, 1)'s", "[core][normal]") {
   // 2^24 draws: about 45000 beyond 3σ and 1060 beyond 4σ (5σ and 6σ: exact_tail test below).
-  for (double t : {3.0, 4.0}) {
+  for (double t : {1.0, 2.0, 3.0, 4.0}) {
     CHECK(sampled_tail_ok(kRight, t));
     CHECK_FALSE(sampled_tail_ok(kWrong, t));
   }
@@ -155,7 +223,7 @@ double exact_tail(const pair_transform& f, double t) {
 }
 
 // The radius word's grid: near the largest radius for t (at cos a = ±1) about 2^32 e^{−t²/2}
-// words lie beyond t; a count may be off by 2 words there (u = float(w | 1) / 2^32 merges
+// words lie beyond t; a count may be off by 2 words there (u = (⌊w/2⌋ + ½) / 2^31 merges
 // words 2k and 2k + 1), a relative error of 2 / that count, plus the quadrature's.
 double tail_tolerance(double t) { return 1e-5 + 2.0 / (4294967296.0 * std::exp(-t * t / 2)); }
 
@@ -167,9 +235,9 @@ bool exact_tail_ok(const pair_transform& f, double t) {
 
 }  // namespace
 
-TEST_CASE("the transform's tails beyond 3 to 6 sigma are N(0, 1)'s, over all radius words",
+TEST_CASE("the transform's tails beyond 1 to 6 sigma are N(0, 1)'s, over all radius words",
           "[core][normal]") {
-  for (double t : {3.0, 4.0, 5.0, 5.5, 6.0}) {
+  for (double t : {1.0, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0}) {
     CHECK(exact_tail_ok(kRightPair, t));
     CHECK_FALSE(exact_tail_ok(kWrongPair, t));
   }
