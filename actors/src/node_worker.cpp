@@ -19,6 +19,9 @@ expected<std::string> run_worker_node(const engine::run_plan& s, const node_opti
     if (auto r = detail::check_welcome(s, w); !r) return unexpected(r.error());
     auto part = engine::make_worker_part(s, theta0, w.worker);
     if (!part) return unexpected(part.error());
+    if (w.resumed)
+      if (auto r = part->worker->resume(w.resume_computed, w.resume_theta); !r)
+        return unexpected(r.error());
     const auto name = fmt::format("worker-{}", w.worker);
     st.name = fmt::format("worker {}", w.worker);
     if (auto r = detail::open_trace(o, name, w, st); !r) return unexpected(r.error());
@@ -28,8 +31,9 @@ expected<std::string> run_worker_node(const engine::run_plan& s, const node_opti
     st.role =
         spawn_worker(sys, ctx, {std::move(part->worker), w.worker}, s.protocol.shards + w.worker);
     if (log)
-      log(fmt::format("worker {}: welcomed ({} workers, {} shard{}, dim {})", w.worker, w.workers,
-                      w.shards, w.shards == 1 ? "" : "s", w.dim));
+      log(fmt::format("worker {}: welcomed ({} workers, {} shard{}, dim {}){}", w.worker, w.workers,
+                      w.shards, w.shards == 1 ? "" : "s", w.dim,
+                      w.resumed ? fmt::format("; resuming at version {}", w.resume_version) : ""));
     return detail::role_started{st.role, st.trace.get(), {engine::trace_role::worker, w.worker}};
   };
   node_options opts = o;

@@ -136,6 +136,7 @@ struct node_args {
   double timeout_s = 10.0;
   unsigned threads = 0;
   bool quiet = false;
+  std::string resume;
 };
 
 // `sgmc node master|worker|collector`: the options every role shares, then its own.
@@ -164,6 +165,9 @@ CLI::App* add_node_role(CLI::App& node, const std::string& role, const std::stri
                     "HOST:PORT to listen on (port 0: any free port; default 127.0.0.1:0)");
     cmd->add_option("--wait", args.wait_s, "Seconds to wait for every node to join (default 120)")
         ->check(k_positive_seconds);
+    cmd->add_option("--resume", args.resume,
+                    "Continue the run in RUN_DIR from its checkpoint (run.checkpoint_every)")
+        ->type_name("RUN_DIR");
   } else {
     cmd->add_option("--connect", args.address, "The master's HOST:PORT")->required();
     cmd->add_option("--timeout", args.timeout_s,
@@ -377,6 +381,7 @@ int node_command(CLI::App& app, const node_args& args) {
   options.connect_timeout_s = args.timeout_s;
   options.threads = args.threads;
   options.quiet = args.quiet;
+  options.resume = args.resume;
   options.live = ::isatty(STDOUT_FILENO) != 0;
   options.log = print_line;
   auto done = sgmc::tools::run_node(role, *cfg, options);
