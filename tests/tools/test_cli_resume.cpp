@@ -207,3 +207,15 @@ TEST_CASE("a corrupt checkpoint or one of another config is refused", "[system][
   CHECK(none.status == 2);
   CHECK(none.output.find("cannot read checkpoint") != std::string::npos);
 }
+
+TEST_CASE("checkpoints of a sharded asynchronous master are refused by the config check",
+          "[system][resume]") {
+  auto r = run_command(k_sgmc + " run " + k_linreg +
+                       " --quiet --set protocol.kind=async --set protocol.shards=2"
+                       " --set data.synthetic_features=600 --set run.checkpoint_every=1");
+  INFO(r.output);
+  CHECK(r.status == 2);
+  CHECK(r.output.find("run.checkpoint_every with protocol.shards = 2 needs protocol.kind = "
+                      "\"sync\" (got \"async\")") != std::string::npos);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+}
