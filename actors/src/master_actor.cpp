@@ -21,6 +21,10 @@ namespace {
 
 using protocols::endpoint;
 
+// (checkpoint_atom, u64 version): master shard 0 → the other shards of its master (one
+// process): send your part of a checkpoint at this version.
+using checkpoint_atom = caf::atom_constant<caf::atom("sgmc_ckpt")>;
+
 class master_actor final : public detail::peer_actor {
  public:
   master_actor(caf::actor_config& cfg, actor_context ctx, master_actor_config mc)
@@ -78,6 +82,7 @@ class master_actor final : public detail::peer_actor {
         [this](rejoin_atom, std::uint32_t w, caf::actor a, std::vector<std::string> data) {
           on_rejoin(w, std::move(a), std::move(data));
         },
+        [this](checkpoint_atom, protocols::version_t at) { on_checkpoint_at(at); },
     };
   }
 
@@ -226,14 +231,40 @@ class master_actor final : public detail::peer_actor {
 
   // A checkpoint request only right after an event that moved the version: then no push waits
   // in a sync barrier, and the samples of the version are already on their way to the collector.
+  // Shard 0 keeps the time. A sharded master checkpoints at the next version, v + 1: in sync no
+  // shard can be past it (a worker needs θ_{v+1} of every shard before it pushes for v + 2), and
+  // each shard sends its part right after reaching it. The other shards hear of it before any
+  // message that follows from shard 0's next step (one process: mailboxes are filled in order).
   void maybe_checkpoint(protocols::version_t v) {
     const bool moved = v != checkpoint_version_;
     checkpoint_version_ = v;
     if (checkpoint_every_ <= 0.0 || !moved || out_.finished || proto_->finished()) return;
+    if (checkpoint_at_ && v >= *checkpoint_at_) {
+      if (v == *checkpoint_at_) send_checkpoint();
+      checkpoint_at_.reset();
+      return;
+    }
+    if (me_.index != 0) return;
     const auto now = std::chrono::steady_clock::now();
     if (std::chrono::duration<double>(now - last_checkpoint_).count() < checkpoint_every_) return;
     last_checkpoint_ = now;
-    engine::checkpoint_request r{proto_->save(), computed_};
+    const auto shards = static_cast<std::uint32_t>(dir().masters.size());
+    if (shards <= 1) return send_checkpoint();
+    checkpoint_at_ = v + 1;
+    for (std::uint32_t k = 1; k < shards; ++k)
+      send_ordered(protocols::master_shard(k), checkpoint_atom::value, v + 1);
+  }
+
+  // Shard 0's word: this shard's part at version `at` (now, if it is there).
+  void on_checkpoint_at(protocols::version_t at) {
+    if (checkpoint_every_ <= 0.0 || failed() || reported_ || proto_->finished()) return;
+    const auto v = proto_->version();
+    if (v == at) return send_checkpoint();
+    if (v < at) checkpoint_at_ = at;  // past it: this cut is not written (never in sync)
+  }
+
+  void send_checkpoint() {
+    engine::checkpoint_request r{proto_->save(), computed_, me_.index};
     r.computed.resize(std::max<std::size_t>(r.computed.size(), applied_.size()), 0);
     send_ordered(protocols::collector(), std::move(r));
   }
@@ -277,7 +308,8 @@ class master_actor final : public detail::peer_actor {
   double checkpoint_every_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   protocols::version_t checkpoint_version_;
-  std::vector<std::uint64_t> computed_;  // per worker: highest push seq + 1 seen
+  std::optional<protocols::version_t> checkpoint_at_;  // a sharded checkpoint's version
+  std::vector<std::uint64_t> computed_;                // per worker: highest push seq + 1 seen
   protocols::version_t last_progress_ = 0;
   bool progressed_ = false;
   bool reported_ = false;

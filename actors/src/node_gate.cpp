@@ -33,6 +33,20 @@ struct handles {
   caf::actor role;   ///< the node's worker or collector actor, once joined
 };
 
+// What a node of a resumed run needs (`sgmc node master --resume`): a worker its gradient count
+// (its place in its minibatch and noise streams) and the checkpoint's θ; the collector the
+// draws it keeps per chain.
+void set_resume(protocols::welcome& w, const engine::checkpoint& c, node_slot s) {
+  w.resumed = true;
+  w.resume_version = c.shards.at(0).version;
+  if (s.role == node_role::worker) {
+    w.resume_computed = s.index < c.computed.size() ? c.computed[s.index] : 0;
+    w.resume_theta = c.theta();
+  } else {
+    w.resume_draws = c.draws;
+  }
+}
+
 engine::trace_actor trace_actor_of(node_slot s) {
   if (s.role == node_role::collector) return {engine::trace_role::collector, 0};
   return {engine::trace_role::worker, s.index};
@@ -100,6 +114,7 @@ class gate final : public caf::event_based_actor {
     monitor(agent);
     auto welcome = w.welcome;
     set_run_id(welcome, cfg_.run_id);
+    if (cfg_.resume != nullptr) set_resume(welcome, *cfg_.resume, w.slot);
     const auto seq = next_id();
     trace_startup(cfg_.trace, engine::trace_type::welcome, engine::trace_direction::sent, me(),
                   trace_actor_of(w.slot), bytes_of_welcome(), engine::trace_now_ns(), seq);

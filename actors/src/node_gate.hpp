@@ -35,6 +35,8 @@ struct gate_config {
   /// Message ids of the welcomes and stops, shared with master shard 0 (the gate records as it).
   std::shared_ptr<std::atomic<std::uint64_t>> ids;
   log_fn log;
+  /// A resumed run's checkpoint (null: a fresh run): every welcome carries what its node needs.
+  const engine::checkpoint* resume = nullptr;
   /// Called once if not everybody joined within `wait` (errc::timeout, naming who is missing).
   std::function<void(error)> on_fail;
 };

@@ -58,7 +58,10 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   for (std::uint32_t k = 0; k < protos.size(); ++k) {
     auto c = ctx;
     if (k == 0) c.ids = ids;
-    n.shards.push_back(spawn_master(sys, c, {std::move(protos[k]), k, every, 0.0, {}}));
+    n.shards.push_back(
+        spawn_master(sys, c,
+                     {std::move(protos[k]), k, every, o.checkpoint_every_s,
+                      o.resume != nullptr ? o.resume->computed : std::vector<std::uint64_t>{}}));
   }
   detail::gate_config gc;
   gc.admission.workers = s.protocol.workers;
@@ -78,6 +81,7 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   gc.run_id = run_id;
   gc.ids = ids;
   gc.log = log;
+  gc.resume = o.resume;
   gc.on_fail = [outcome](error e) { outcome->set(unexpected(std::move(e))); };
   n.gate = detail::spawn_gate(sys, std::move(gc));
   return n;
@@ -101,6 +105,14 @@ expected<engine::run_report> run_master_node(const engine::run_plan& s, const no
   const auto theta0 = engine::initial_theta(s);
   auto protos = engine::make_master_shards(s, theta0);
   if (!protos) return unexpected(protos.error());
+  if (o.resume != nullptr) {
+    if (o.resume->shards.size() != protos->size())
+      return make_error(errc::invalid_argument,
+                        fmt::format("the checkpoint has {} master shards, the run {}",
+                                    o.resume->shards.size(), protos->size()));
+    for (std::size_t k = 0; k < protos->size(); ++k)
+      if (auto ok = (*protos)[k]->restore(o.resume->shards[k]); !ok) return unexpected(ok.error());
+  }
   const auto run_id = o.run_id != engine::trace_run_id{} ? o.run_id : engine::new_trace_run_id();
   std::unique_ptr<engine::trace_writer> trace;
   if (!o.trace_folder.empty()) {

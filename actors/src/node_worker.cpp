@@ -20,11 +20,16 @@ expected<std::string> run_worker_node(const engine::run_plan& s, const node_opti
     auto part = engine::make_worker_part(s, theta0, w.worker);
     if (!part) return unexpected(part.error());
     // A rejoin continues the gradient count (its minibatch and noise streams) where the lost
-    // actor was; sync, async, ssp and downpour pull θ first.
+    // actor was; sync, async, ssp and downpour pull θ first. A resumed run's first welcome
+    // carries the checkpoint's count and θ.
     const bool rejoin = st.starts > 0;
     const auto computed = st.computed->load(std::memory_order_relaxed);
-    if (rejoin && computed > 0)
+    if (rejoin && computed > 0) {
       if (auto r = part->worker->resume(computed, theta0); !r) return unexpected(r.error());
+    } else if (w.resumed) {
+      if (auto r = part->worker->resume(w.resume_computed, w.resume_theta); !r)
+        return unexpected(r.error());
+    }
     const auto name = fmt::format("worker-{}", w.worker);
     st.name = fmt::format("worker {}", w.worker);
     if (auto r = detail::open_trace(o, name, w, st); !r) return unexpected(r.error());
@@ -36,8 +41,9 @@ expected<std::string> run_worker_node(const engine::run_plan& s, const node_opti
     if (log && rejoin)
       log(fmt::format("worker {}: rejoined the run (from gradient {})", w.worker, computed));
     else if (log)
-      log(fmt::format("worker {}: welcomed ({} workers, {} shard{}, dim {})", w.worker, w.workers,
-                      w.shards, w.shards == 1 ? "" : "s", w.dim));
+      log(fmt::format("worker {}: welcomed ({} workers, {} shard{}, dim {}){}", w.worker, w.workers,
+                      w.shards, w.shards == 1 ? "" : "s", w.dim,
+                      w.resumed ? fmt::format("; resuming at version {}", w.resume_version) : ""));
     return detail::role_started{st.role, st.trace.get(), {engine::trace_role::worker, w.worker}};
   };
   node_options opts = o;

@@ -1,5 +1,6 @@
 #include "sgmc/actors/runtime.hpp"
 
+#include "sgmc/actors/wire.hpp"
 #include "sgmc/engine/checkpoint.hpp"
 
 #include "sgmc/engine/run_report.hpp"

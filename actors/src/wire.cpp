@@ -1,6 +1,7 @@
 #include "sgmc/actors/wire.hpp"
 
 #include "remote_message.hpp"
+#include "sgmc/engine/checkpoint.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
@@ -17,9 +18,12 @@
 namespace sgmc::protocols {
 namespace {
 
+caf::error read_floats(caf::deserializer& f, std::vector<float>& v);
+caf::error write_floats(caf::serializer& f, std::vector<float>& v);
+
 // Forwards every field of a message struct to a CAF processor, except floating-point scalars,
-// which travel as their bit pattern: CAF 0.17's IEEE-754 packing loses NaN and −0 and never
-// returns for ±Inf.
+// which travel as their bit pattern, and float vectors, which travel as one raw block (as a
+// payload's floats): CAF 0.17's IEEE-754 packing loses NaN and −0 and never returns for ±Inf.
 template <class Processor>
 class bitwise {
  public:
@@ -53,6 +57,11 @@ class bitwise {
       return bits_of<std::uint64_t>(x);
     } else if constexpr (std::is_same_v<T, float>) {
       return bits_of<std::uint32_t>(x);
+    } else if constexpr (std::is_same_v<T, std::vector<float>>) {
+      if constexpr (Processor::reads_state)
+        return write_floats(f_, x);
+      else
+        return read_floats(f_, x);
     } else {
       return f_(x);
     }
@@ -136,6 +145,15 @@ caf::error inspect(caf::serializer& f, payload& x) {
 }
 
 namespace {
+
+caf::error write_floats(caf::serializer& f, std::vector<float>& v) {
+  std::size_t n = v.size();
+  if (n > kMaxPayloadFloats) return caf::make_error(caf::sec::invalid_argument);
+  return caf::error::eval(
+      [&] { return f.begin_sequence(n); },
+      [&] { return n > 0 ? f.apply_raw(n * sizeof(float), v.data()) : caf::error{}; },
+      [&] { return f.end_sequence(); });
+}
 
 caf::error read_floats(caf::deserializer& f, std::vector<float>& v) {
   std::size_t n = 0;
@@ -251,6 +269,23 @@ caf::error inspect(caf::serializer& f, stop& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::deserializer& f, stop& x) { return apply_bitwise(f, x); }
 
 }  // namespace sgmc::protocols
+
+namespace sgmc::engine {
+
+// A checkpoint request's θ and sampler state bit for bit (a resumed sync run must equal one that
+// never stopped).
+caf::error inspect(caf::serializer& f, checkpoint_request& x) {
+  protocols::bitwise<caf::serializer> g{f};
+  return g(x.state.version, x.state.theta, x.state.kernel_state, x.state.potential, x.computed,
+           x.shard);
+}
+caf::error inspect(caf::deserializer& f, checkpoint_request& x) {
+  protocols::bitwise<caf::deserializer> g{f};
+  return g(x.state.version, x.state.theta, x.state.kernel_state, x.state.potential, x.computed,
+           x.shard);
+}
+
+}  // namespace sgmc::engine
 
 namespace sgmc::actors {
 

@@ -243,19 +243,40 @@ expected<void> check_config(const checkpoint& c, std::string_view config, std::u
 }
 
 checkpoint_writer::checkpoint_writer(fs::path path, std::string config, std::uint64_t config_hash,
-                                     protocols::run_length run, std::uint32_t chains)
+                                     protocols::run_length run, std::uint32_t chains,
+                                     std::uint32_t shards)
     : path_(std::move(path)),
       config_(std::move(config)),
       hash_(config_hash),
       run_(run),
-      chains_(chains) {}
+      chains_(chains),
+      shards_(std::max<std::uint32_t>(1, shards)),
+      parts_(shards_) {}
 
 expected<void> checkpoint_writer::write(const checkpoint_request& r) const {
+  if (r.shard >= shards_)
+    return make_error(errc::protocol, fmt::format("a checkpoint part of master shard {} (the run "
+                                                  "has {} shards)",
+                                                  r.shard, shards_));
+  // A part of a newer version than the parts kept: those will never be completed.
+  for (auto& p : parts_)
+    if (p && p->state.version < r.state.version) p.reset();
+  auto& mine = parts_[r.shard];
+  if (mine && mine->state.version > r.state.version) return {};  // an older one, late
+  mine = r;
+  for (const auto& p : parts_)
+    if (!p || p->state.version != r.state.version) return {};
   checkpoint c;
   c.config_hash = hash_;
   c.config = config_;
-  c.shards.push_back(r.state);
-  c.computed = r.computed;
+  for (auto& p : parts_) {
+    c.shards.push_back(std::move(p->state));
+    // Every shard counts the pushes it saw; the workers push to every shard alike.
+    c.computed.resize(std::max(c.computed.size(), p->computed.size()), 0);
+    for (std::size_t i = 0; i < p->computed.size(); ++i)
+      c.computed[i] = std::max(c.computed[i], p->computed[i]);
+    p.reset();
+  }
   c.draws.assign(chains_, draws_at(run_, r.state.version));
   return write_checkpoint(path_, c);
 }

@@ -3,6 +3,7 @@
 // payloads round-trip, truncated or lying buffers give an error without a large allocation,
 // and a params message crosses between two actor systems over loopback.
 #include "sgmc/actors/wire.hpp"
+#include "sgmc/engine/checkpoint.hpp"
 
 #include <caf/all.hpp>
 #include <caf/binary_deserializer.hpp>
@@ -14,6 +15,7 @@
 
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -174,6 +176,38 @@ TEST_CASE("every message type round-trips, empty payloads included", "[wire]") {
   p::welcome w{3, 1000, 2, 4}, w_out;
   REQUIRE(!load(save(w), w_out));
   CHECK((w_out.worker == 3 && w_out.dim == 1000 && w_out.shards == 2 && w_out.workers == 4));
+  CHECK_FALSE(w_out.resumed);
+
+  // A resumed run's welcome: θ bit for bit (−0 stays −0), the counts as sent.
+  p::welcome rw{1, 3, 1, 2}, rw_out;
+  rw.resumed = true;
+  rw.resume_version = 1234;
+  rw.resume_computed = 617;
+  rw.resume_theta = {-0.0f, 1e-42f, 2.5f};
+  rw.resume_draws = {112};
+  REQUIRE(!load(save(rw), rw_out));
+  CHECK(rw_out.resumed);
+  CHECK((rw_out.resume_version == 1234 && rw_out.resume_computed == 617));
+  REQUIRE(rw_out.resume_theta.size() == 3);
+  CHECK(std::memcmp(rw_out.resume_theta.data(), rw.resume_theta.data(), 3 * sizeof(float)) == 0);
+  CHECK(rw_out.resume_draws == std::vector<std::uint64_t>{112});
+
+  // A master shard's checkpoint part: θ and the sampler state bit for bit.
+  sgmc::engine::checkpoint_request cr, cr_out;
+  cr.state.version = 99;
+  cr.state.theta = special_floats();
+  cr.state.kernel_state = {-0.0f, 1e-42f};
+  cr.state.potential = -0.0;
+  cr.computed = {99, 98};
+  cr.shard = 1;
+  REQUIRE(!load(save(cr), cr_out));
+  CHECK((cr_out.state.version == 99 && cr_out.shard == 1 && cr_out.computed == cr.computed));
+  REQUIRE(cr_out.state.theta.size() == cr.state.theta.size());
+  CHECK(std::memcmp(cr_out.state.theta.data(), cr.state.theta.data(),
+                    cr.state.theta.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(cr_out.state.kernel_state.data(), cr.state.kernel_state.data(),
+                    2 * sizeof(float)) == 0);
+  CHECK(std::signbit(cr_out.state.potential));
 
   p::stop st{"master lost"}, st_out;
   REQUIRE(!load(save(st), st_out));

@@ -150,3 +150,34 @@ TEST_CASE("resuming cuts metrics records after the checkpoint's step", "[checkpo
         "{\"chain\": 0, \"step\": 100, \"wall_s\": 1}\n{\"chain\": 0, \"step\": 200, \"wall_s\": "
         "2}\n");
 }
+
+TEST_CASE("a sharded checkpoint is written once every shard sent its part of one version",
+          "[checkpoint]") {
+  tmp_dir dir("ckpt_shards");
+  const auto path = dir.path() / "checkpoint";
+  const sgmc::protocols::run_length run{100, 10, 5};
+  checkpoint_writer w(path, "cfg\n", 7, run, 1, 2);
+  auto part = [](std::uint32_t shard, std::uint64_t version, float x,
+                 std::vector<std::uint64_t> computed) {
+    checkpoint_request r;
+    r.shard = shard;
+    r.state.version = version;
+    r.state.theta = {x, x + 1.0f};
+    r.computed = std::move(computed);
+    return r;
+  };
+  REQUIRE(w.write(part(1, 40, 10.0f, {40, 39})));
+  CHECK_FALSE(std::filesystem::exists(path));     // shard 0's part of version 40 is missing
+  REQUIRE(w.write(part(0, 50, 1.0f, {50, 50})));  // a newer cut: version 40's part is dropped
+  CHECK_FALSE(std::filesystem::exists(path));
+  REQUIRE(w.write(part(1, 50, 3.0f, {49, 50})));
+  auto c = read_checkpoint(path);
+  REQUIRE(c);
+  REQUIRE(c->shards.size() == 2);
+  CHECK(c->shards[0].version == 50);
+  CHECK(c->shards[1].version == 50);
+  CHECK(c->theta() == std::vector<float>{1.0f, 2.0f, 3.0f, 4.0f});
+  CHECK(c->computed == std::vector<std::uint64_t>{50, 50});
+  CHECK(c->draws == std::vector<std::uint64_t>{(50 - 10) / 5});
+  CHECK_FALSE(w.write(part(2, 60, 0.0f, {})));  // no shard 2
+}

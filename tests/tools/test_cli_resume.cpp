@@ -32,7 +32,8 @@ const std::string k_linreg = std::string(SGMC_SOURCE_DIR) + "/examples/linreg.to
 
 // Long enough (200K versions, ~2 s here) that the kill lands well before the end. sync runs
 // SGHMC, whose momentum the checkpoint must keep; async SGLD (stale momentum diverges here).
-std::vector<std::string> run_argv(const std::string& kind, const std::string& out) {
+std::vector<std::string> run_argv(const std::string& kind, const std::string& out,
+                                  const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv{k_sgmc, "run", k_linreg, "--quiet", "--out", out};
   for (const std::string& set :
        {"protocol.kind=" + kind, std::string("protocol.workers=2"),
@@ -40,6 +41,10 @@ std::vector<std::string> run_argv(const std::string& kind, const std::string& ou
         std::string("run.steps=200000"), std::string("run.burnin=100"), std::string("run.thin=10"),
         std::string("run.eval_every=20000"), std::string("run.checkpoint_every=0.02"),
         std::string("trace.enabled=false")}) {
+    argv.push_back("--set");
+    argv.push_back(set);
+  }
+  for (const auto& set : extra) {  // later --set options win
     argv.push_back("--set");
     argv.push_back(set);
   }
@@ -53,8 +58,9 @@ std::string slurp(const fs::path& p) {
 
 // Starts the run, waits (bounded) until it has written a checkpoint and more draws after it,
 // then kills it with SIGKILL. True when the run was killed before it finished.
-bool run_and_kill(const std::string& kind, const std::string& out) {
-  child_process run(run_argv(kind, out));
+bool run_and_kill(const std::string& kind, const std::string& out,
+                  const std::vector<std::string>& extra = {}) {
+  child_process run(run_argv(kind, out, extra));
   const auto ckpt = fs::path(out) / "checkpoint";
   const auto samples = fs::path(out) / "samples" / "chain-0.npy";
   const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -116,6 +122,32 @@ TEST_CASE("a sync run killed after a checkpoint and resumed writes the uninterru
   CHECK(last == 200000);
 }
 
+TEST_CASE("a sharded sync run killed after a checkpoint and resumed writes the uninterrupted draws",
+          "[system][resume]") {
+  tmp_dir dir("resume-shards");
+  const std::string whole = dir.file("whole"), cut = dir.file("cut");
+  // A shard owns whole blocks of 256 values: 600 features make two shards.
+  const std::vector<std::string> shards{"protocol.shards=2", "data.synthetic_features=600",
+                                        "sampler.step_size=1e-6", "run.steps=50000"};
+  child_process ref(run_argv("sync", whole, shards));
+  REQUIRE(ref.wait_exit(120s) == 0);
+  REQUIRE(run_and_kill("sync", cut, shards));
+  auto c = sgmc::engine::read_checkpoint(fs::path(cut) / "checkpoint");
+  REQUIRE(c);
+  REQUIRE(c->shards.size() == 2);
+  // One cut: both shards at one version.
+  CHECK(c->shards[0].version == c->shards[1].version);
+  CHECK(c->shards[0].theta.size() + c->shards[1].theta.size() == 600);
+  INFO("checkpoint at version " << c->shards[0].version);
+  auto r = run_command(k_sgmc + " run --resume " + cut + " --quiet");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  for (const std::string f : {"samples/chain-0.npy", "samples/chain-0.stats.npy"}) {
+    INFO(f);
+    CHECK(slurp(fs::path(whole) / f) == slurp(fs::path(cut) / f));
+  }
+}
+
 TEST_CASE("an async run resumed continues from the checkpoint's version", "[system][resume]") {
   tmp_dir dir("resume-async");
   const std::string cut = dir.file("cut");
@@ -174,4 +206,16 @@ TEST_CASE("a corrupt checkpoint or one of another config is refused", "[system][
   auto none = run_command(k_sgmc + " run --resume " + out + " --quiet");
   CHECK(none.status == 2);
   CHECK(none.output.find("cannot read checkpoint") != std::string::npos);
+}
+
+TEST_CASE("checkpoints of a sharded asynchronous master are refused by the config check",
+          "[system][resume]") {
+  auto r = run_command(k_sgmc + " run " + k_linreg +
+                       " --quiet --set protocol.kind=async --set protocol.shards=2"
+                       " --set data.synthetic_features=600 --set run.checkpoint_every=1");
+  INFO(r.output);
+  CHECK(r.status == 2);
+  CHECK(r.output.find("run.checkpoint_every with protocol.shards = 2 needs protocol.kind = "
+                      "\"sync\" (got \"async\")") != std::string::npos);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
 }

@@ -137,6 +137,7 @@ struct node_args {
   std::optional<std::uint32_t> min_workers;
   unsigned threads = 0;
   bool quiet = false;
+  std::string resume;
 };
 
 // `sgmc node master|worker|collector`: the options every role shares, then its own.
@@ -169,6 +170,9 @@ CLI::App* add_node_role(CLI::App& node, const std::string& role, const std::stri
                     "Start once N workers (and the collector) joined; the others may join "
                     "later (cluster.min_workers; default: all)")
         ->check(CLI::Range(1u, 1u << 30));
+    cmd->add_option("--resume", args.resume,
+                    "Continue the run in RUN_DIR from its checkpoint (run.checkpoint_every)")
+        ->type_name("RUN_DIR");
   } else {
     cmd->add_option("--connect", args.address, "The master's HOST:PORT")->required();
     cmd->add_option("--timeout", args.timeout_s,
@@ -384,6 +388,7 @@ int node_command(CLI::App& app, const node_args& args) {
   options.connect_timeout_s = args.timeout_s;
   options.threads = args.threads;
   options.quiet = args.quiet;
+  options.resume = args.resume;
   options.live = ::isatty(STDOUT_FILENO) != 0;
   options.log = print_line;
   auto done = sgmc::tools::run_node(role, *cfg, options);

@@ -1,6 +1,7 @@
 #include "sgmc/tools/node_runner.hpp"
 
 #include "sgmc/actors/node.hpp"
+#include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
 #include "sgmc/engine/netcdf_writer.hpp"
@@ -47,6 +48,12 @@ expected<void> check_options(node_role role, const engine::run_config& cfg,
     return make_error(errc::invalid_config,
                       fmt::format("{}: cluster.min_workers = {} is more than protocol.workers = {}",
                                   o.source, cfg.cluster.min_workers, cfg.protocol.params.workers));
+  if (!o.resume.empty() && role != node_role::master)
+    return make_error(errc::invalid_argument,
+                      "--resume is the master's: start the workers and the collector as usual");
+  if (!o.resume.empty() && !o.out_dir.empty())
+    return make_error(errc::invalid_argument,
+                      "--out and --resume both name the output folder: give only --resume RUN_DIR");
   if (!(o.wait_s > 0.0) || !(o.connect_timeout_s > 0.0))
     return make_error(errc::invalid_argument,
                       "--wait and --timeout take a positive number of seconds");
@@ -97,6 +104,10 @@ void warn_open_ports(node_role role, const engine::run_config& cfg, const actors
         "cluster.data_channel = false to send them over TLS too (docs/cluster.md#tls)");
 }
 
+// The config text a node checkpoint is written for and checked against: the shared part (the
+// collector writes it, the master reads it; their `[cluster]` keys may differ).
+std::string checkpoint_config(const engine::run_config& cfg) { return to_toml(shared_part(cfg)); }
+
 struct node_context {
   const engine::run_config& cfg;
   const node_run_options& o;
@@ -115,14 +126,32 @@ expected<std::string> run_master(node_context& c) {
   std::optional<progress> prog;
   std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
   c.node.on_progress = [&](std::uint32_t shard, std::uint64_t version) {
-    if (!prog) prog.emplace(c.cfg.run.steps, 1, progress_options{c.o.live, c.o.quiet || elastic});
+    if (!prog) {
+      prog.emplace(c.cfg.run.steps, 1, progress_options{c.o.live, c.o.quiet || elastic});
+      prog->advance(shown);  // a resumed run starts at the checkpoint's version
+    }
     if (shard == 0 && version > shown) prog->advance(version - std::exchange(shown, version));
   };
   c.node.on_listening = [&](const actors::net_address& a) {
     if (c.o.log) c.o.log(fmt::format("master listening on {}", actors::to_string(a)));
   };
-  if (c.cfg.run.checkpoint_every > 0 && c.o.log)
-    c.o.log("run.checkpoint_every: sgmc node writes no checkpoints yet (only sgmc run does)");
+  c.node.checkpoint_every_s = c.cfg.run.checkpoint_every;
+  std::optional<engine::checkpoint> resume;
+  if (!c.o.resume.empty()) {
+    const auto path = c.out / "checkpoint";
+    auto cp = engine::read_checkpoint(path);
+    if (!cp) return unexpected(cp.error());
+    if (auto ok =
+            engine::check_config(*cp, checkpoint_config(c.cfg), c.node.config_hash, path.string());
+        !ok)
+      return unexpected(ok.error());
+    resume = std::move(*cp);
+    c.node.resume = &*resume;
+    if (c.o.log)
+      c.o.log(fmt::format("resuming from {} at version {}", path.string(),
+                          resume->shards.at(0).version));
+    shown = resume->shards.at(0).version;
+  }
   auto r = actors::run_master_node(c.plan, c.node);
   if (prog) prog->finish();
   if (!r) return unexpected(r.error());
@@ -134,23 +163,50 @@ expected<std::string> run_master(node_context& c) {
 
 expected<std::string> run_collector(node_context& c) {
   const auto& cfg = c.cfg;
-  if (auto r = engine::prepare_output(c.out, to_toml(cfg), false); !r) return unexpected(r.error());
-  auto metrics = engine::metrics_writer::create((c.out / "metrics.jsonl").string());
-  if (!metrics) return unexpected(metrics.error());
   const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
   const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
   progress prog(cfg.run.steps, chains, {false, true});
   const engine::steady_run_clock time;
-  const engine::output_context out{
-      cfg.run.eval_every, *c.prob.model, c.prob.data.test, *metrics, prog, time, c.out / "samples"};
-  auto sink = engine::output_sink::create(out, c.sched, chains);
-  if (!sink) return unexpected(sink.error());
-  auto r = actors::run_collector_node(c.plan, c.node, **sink);
+  const auto metrics_path = c.out / "metrics.jsonl";
+  std::optional<engine::metrics_writer> metrics;
+  std::optional<engine::output_context> out;
+  std::unique_ptr<engine::output_sink> sink;
+  std::optional<engine::checkpoint_writer> checkpoints;
+  if (cfg.run.checkpoint_every > 0) {
+    checkpoints.emplace(c.out / "checkpoint", checkpoint_config(cfg), c.node.config_hash,
+                        c.plan.run, chains, cfg.protocol.params.shards);
+    c.node.checkpoints = &*checkpoints;
+  }
+  // The outputs are opened at the welcome: a resumed run (the master's --resume) keeps the
+  // checkpoint's draws and metrics, a fresh one starts them afresh.
+  auto make_sink = [&](const protocols::welcome& w) -> expected<engine::sample_sink*> {
+    std::vector<engine::chain_resume> resumed;
+    if (w.resumed) {
+      std::error_code ec;
+      fs::remove(c.out / "posterior.nc", ec);  // written again when the run succeeds
+      if (auto r = engine::resume_metrics(metrics_path, w.resume_version); !r)
+        return unexpected(r.error());
+      for (std::uint32_t k = 0; k < chains; ++k)
+        resumed.push_back({w.resume_version, k < w.resume_draws.size() ? w.resume_draws[k] : 0});
+    } else if (auto r = engine::prepare_output(c.out, to_toml(cfg), false); !r) {
+      return unexpected(r.error());
+    }
+    auto m = engine::metrics_writer::create(metrics_path.string(), w.resumed);
+    if (!m) return unexpected(m.error());
+    metrics.emplace(std::move(*m));
+    out.emplace(engine::output_context{cfg.run.eval_every, *c.prob.model, c.prob.data.test,
+                                       *metrics, prog, time, c.out / "samples"});
+    auto made = engine::output_sink::create(*out, c.sched, chains, resumed);
+    if (!made) return unexpected(made.error());
+    sink = std::move(*made);
+    return sink.get();
+  };
+  auto r = actors::run_collector_node(c.plan, c.node, make_sink);
   if (!r) return r;
   if (auto p = engine::write_run_posterior(cfg, *c.prob.model, c.out, chains); !p)
     return unexpected(p.error());
   std::uint64_t draws = 0;
-  for (const auto& s : (*sink)->chains()) draws += s.draws;
+  for (const auto& s : sink->chains()) draws += s.draws;
   return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{}{})", *r,
                      draws, c.out.string(), elastic ? "chain-K.npy" : "chain-0.npy",
                      cfg.output.posterior_nc ? ", posterior.nc" : "",
@@ -178,7 +234,9 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
                  *sched,
                  engine::make_plan(cfg, *prob->model, *sched),
                  {},
-                 fs::path(o.out_dir.empty() ? fmt::format("runs/{}", cfg.name) : o.out_dir)};
+                 fs::path(!o.resume.empty()   ? o.resume
+                          : o.out_dir.empty() ? fmt::format("runs/{}", cfg.name)
+                                              : o.out_dir)};
   if (auto r = engine::validate(c.plan); !r) return prefixed(o.source, r.error());
   c.node.log = o.log;
   c.node.address = *address;

@@ -57,7 +57,8 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
   std::optional<engine::checkpoint_writer> checkpoints;
   if (cfg.run.checkpoint_every > 0) {
     const auto text = to_toml(cfg);
-    checkpoints.emplace(dir / "checkpoint", text, actors::config_hash(text), plan.run, chains);
+    checkpoints.emplace(dir / "checkpoint", text, actors::config_hash(text), plan.run, chains,
+                        cfg.protocol.params.shards);
     opts.checkpoints = &*checkpoints;
     opts.checkpoint_every_s = cfg.run.checkpoint_every;
   }

@@ -138,6 +138,14 @@ struct node_options {
   std::function<void(std::uint32_t, std::uint64_t)> on_progress;
   /// Master: called once the gate listens (with the actual port).
   std::function<void(const net_address&)> on_listening;
+  /// Checkpoints (docs/cluster.md, "Checkpoints and resuming"). Master: every shard asks the
+  /// collector for one every checkpoint_every_s seconds (0: none), on the link of its samples.
+  double checkpoint_every_s = 0.0;
+  /// Collector: writes the checkpoints the shards ask for (null: requests are ignored).
+  const engine::checkpoint_writer* checkpoints = nullptr;
+  /// Master: continue from this checkpoint (already checked against the config): the shards
+  /// restore it, and every welcome carries what the node needs to continue (welcome::resumed).
+  const engine::checkpoint* resume = nullptr;
   /// Worker, collector: change the hello before it is sent. For tests that play a node of
   /// another build (its wire format and sgmc version); empty in every real node.
   std::function<void(protocols::hello&)> edit_hello;
@@ -157,5 +165,14 @@ expected<std::string> run_worker_node(const engine::run_plan& setup, const node_
 /// holding the draws) or sink.on_error from this thread; returns as run_worker_node.
 expected<std::string> run_collector_node(const engine::run_plan& setup, const node_options& options,
                                          engine::sample_sink& sink);
+
+/// Makes the collector node's sink once the master's welcome says whether the run continues
+/// from a checkpoint (welcome::resumed: the sink keeps welcome::resume_draws rows per chain).
+/// The sink must outlive run_collector_node.
+using sink_factory = std::function<expected<engine::sample_sink*>(const protocols::welcome&)>;
+/// The collector node with its sink made at the welcome; sink.on_error is called only for a
+/// sink that was made.
+expected<std::string> run_collector_node(const engine::run_plan& setup, const node_options& options,
+                                         const sink_factory& make_sink);
 
 }  // namespace sgmc::actors

@@ -72,6 +72,13 @@ typename Inspector::result_type inspect(Inspector& f, payload& x) {
 
 }  // namespace sgmc::protocols
 
+namespace sgmc::engine {
+struct checkpoint_request;
+// A master shard's state for a checkpoint (engine/checkpoint.hpp), floats bit for bit.
+caf::error inspect(caf::serializer& f, checkpoint_request& x);
+caf::error inspect(caf::deserializer& f, checkpoint_request& x);
+}  // namespace sgmc::engine
+
 namespace sgmc::actors {
 
 /// Registers every message struct of protocols/messages.hpp with a CAF config, under the

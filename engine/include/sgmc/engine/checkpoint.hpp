@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,21 +66,26 @@ expected<void> check_config(const checkpoint& c, std::string_view config, std::u
 
 /// What a master shard actor sends its run's collector to have a checkpoint written: its state,
 /// and the gradients each worker had computed (the highest push seq + 1 it saw).
+/// With several shards every shard sends its part at the same version (shard 0 picks it).
 struct checkpoint_request {
   protocols::master_state state;
   std::vector<std::uint64_t> computed;
+  std::uint32_t shard = 0;
 };
 template <class Inspector>
 auto inspect(Inspector& f, checkpoint_request& x) {
-  return f(x.state, x.computed);
+  return f(x.state, x.computed, x.shard);
 }
 
 /// Writes the checkpoints of one run: `path`, the config (text and hash) and run length fixed.
 /// The collector calls write() once every draw up to the request's version was handed on.
+/// With `shards` > 1 write() keeps each shard's part and writes the file once every shard has
+/// sent its part of one version (a consistent cut: each shard's samples up to it arrived first);
+/// parts of older versions still incomplete are dropped. Only the collector actor calls it.
 class checkpoint_writer {
  public:
   checkpoint_writer(std::filesystem::path path, std::string config, std::uint64_t config_hash,
-                    protocols::run_length run, std::uint32_t chains);
+                    protocols::run_length run, std::uint32_t chains, std::uint32_t shards = 1);
   expected<void> write(const checkpoint_request& r) const;
   const std::filesystem::path& path() const { return path_; }
 
@@ -89,6 +95,8 @@ class checkpoint_writer {
   std::uint64_t hash_;
   protocols::run_length run_;
   std::uint32_t chains_;
+  std::uint32_t shards_;
+  mutable std::vector<std::optional<checkpoint_request>> parts_;  // by shard, one version
 };
 
 }  // namespace sgmc::engine

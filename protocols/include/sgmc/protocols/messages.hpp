@@ -93,7 +93,7 @@ struct sample {
 /// whenever a message's fields change; a node whose hello names another is refused (the hello
 /// is framed so that its version and sgmc's travel first and stay readable across versions:
 /// actors/src/wire.cpp).
-inline constexpr std::uint32_t kWireVersion = 4;
+inline constexpr std::uint32_t kWireVersion = 5;
 
 /// A data file a node reads: its `[data]` key ("train", "train_images", ...), its absolute path
 /// on the node, and the SHA-256 of its bytes (64 lowercase hex digits).
@@ -128,6 +128,14 @@ struct welcome {
   /// id, each read as a little-endian word).
   std::uint64_t run_id_lo = 0;
   std::uint64_t run_id_hi = 0;
+  /// A run resumed from a checkpoint (`sgmc node master --resume`, engine/checkpoint.hpp): the
+  /// master's version there; a worker's gradients computed and the full θ (workers only); the
+  /// draws written per chain (the collector only, which cuts its files back to them).
+  bool resumed = false;
+  std::uint64_t resume_version = 0;
+  std::uint64_t resume_computed = 0;
+  std::vector<float> resume_theta{};
+  std::vector<std::uint64_t> resume_draws{};
 };
 
 /// Ends a run (or a node's part in it), with the reason ("done", "master lost", ...).
@@ -166,7 +174,8 @@ auto inspect(Inspector& f, data_file& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {
-  return f(x.worker, x.dim, x.shards, x.workers, x.run_id_lo, x.run_id_hi);
+  return f(x.worker, x.dim, x.shards, x.workers, x.run_id_lo, x.run_id_hi, x.resumed,
+           x.resume_version, x.resume_computed, x.resume_theta, x.resume_draws);
 }
 template <class Inspector>
 auto inspect(Inspector& f, stop& x) {

@@ -34,6 +34,9 @@ struct node_run_options {
   unsigned threads = 0;                 ///< CAF scheduler threads (0: the node's default)
   bool quiet = false;                   ///< no progress lines
   bool live = false;                    ///< progress rewritten in place (a terminal)
+  /// Master: --resume RUN_DIR, continue from RUN_DIR/checkpoint (docs/cluster.md); the output
+  /// folder is then RUN_DIR.
+  std::string resume;
   /// One status line, without a newline ("master listening on 127.0.0.1:7000").
   std::function<void(const std::string&)> log;
 };
