@@ -74,6 +74,13 @@ void peer_actor::set_directory(directory dir, std::vector<std::string> data) {
     if (p) monitor(p);
 }
 
+void peer_actor::replace_collector(caf::actor c, std::string data) {
+  dir_.collector = std::move(c);
+  dir_.index();
+  if (!data_.empty()) data_.back() = std::move(data);
+  if (dir_.collector) monitor(dir_.collector);
+}
+
 void peer_actor::on_exit() {
   dir_ = directory{};
   links_.clear();

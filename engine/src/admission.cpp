@@ -89,7 +89,9 @@ std::optional<refusal> admission::check(const protocols::hello& h, std::optional
   if (role != node_role::worker && role != node_role::collector)
     return refuse(refusal_reason::unknown_role,
                   fmt::format("unknown role \"{}\" (worker or collector)", h.role));
-  if (started_) return refuse(refusal_reason::run_started, "the run has already started");
+  const bool rejoining = role == node_role::collector && collector_away_ && !ended_;
+  if (started_ && !rejoining)
+    return refuse(refusal_reason::run_started, "the run has already started");
   if (ended_) return refuse(refusal_reason::wait_over, "the master has stopped waiting for nodes");
   if (h.config_hash != params_.config_hash) {
     // The refused node hears its own hash; the master's log says both.
@@ -171,14 +173,25 @@ hello_decision admission::on_hello(const protocols::hello& h, std::string origin
   }
   const node_slot slot{*role, index.value_or(0)};
   *find(slot) = place{place::state::welcomed, std::move(origin), h.data, false};
-  return welcomed{slot, {slot.index, params_.dim, params_.shards, params_.workers}};
+  welcomed w{slot, {slot.index, params_.dim, params_.shards, params_.workers}};
+  w.welcome.rejoin = started_;
+  return w;
 }
 
 join_decision admission::on_join(node_slot slot) {
   auto* p = find(slot);
-  if (p == nullptr || p->at != place::state::welcomed || started_ || ended_) return {};
+  if (p == nullptr || p->at != place::state::welcomed || ended_) return {};
+  if (started_) {
+    if (slot.role != node_role::collector || !collector_away_) return {};
+    p->at = place::state::joined;
+    collector_away_ = false;
+    join_decision d{
+        true, false, true, fmt::format("the collector rejoined from {}", p->origin), {}};
+    return d;
+  }
   p->at = place::state::joined;
-  join_decision d{true, false, fmt::format("{} joined from {}", describe(slot), p->origin), {}};
+  join_decision d{
+      true, false, false, fmt::format("{} joined from {}", describe(slot), p->origin), {}};
   if (!everybody_joined()) return d;
   started_ = true;
   d.all_joined = true;
@@ -198,6 +211,14 @@ loss_decision admission::on_lost(node_slot slot, bool shutdown_at_end, std::stri
     return d;
   }
   if (shutdown_at_end || p->lost) return {};
+  if (slot.role == node_role::collector && params_.collector_rejoin && !ended_) {
+    // Its slot waits for a collector that rejoins; the run goes on meanwhile.
+    loss_decision d{loss_decision::kind::lost, false,
+                    fmt::format("the collector from {} is lost ({})", p->origin, why)};
+    *p = place{};
+    collector_away_ = true;
+    return d;
+  }
   p->lost = true;
   const bool tell =
       slot.role == node_role::worker && !ended_ && collector_.at == place::state::joined;

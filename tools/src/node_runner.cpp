@@ -1,6 +1,7 @@
 #include "sgmc/tools/node_runner.hpp"
 
 #include "sgmc/actors/node.hpp"
+#include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/engine/clock.hpp"
 #include "sgmc/engine/metrics_writer.hpp"
 #include "sgmc/engine/netcdf_writer.hpp"
@@ -14,8 +15,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <utility>
@@ -130,23 +133,45 @@ expected<std::string> run_master(node_context& c) {
 
 expected<std::string> run_collector(node_context& c) {
   const auto& cfg = c.cfg;
-  if (auto r = engine::prepare_output(c.out, to_toml(cfg), false); !r) return unexpected(r.error());
-  auto metrics = engine::metrics_writer::create((c.out / "metrics.jsonl").string());
-  if (!metrics) return unexpected(metrics.error());
   const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
   const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
+  // What --out holds already: kept if the master welcomes this collector back into its run.
+  auto kept = engine::kept_draws(c.out / "samples", chains);
+  if (!kept) return unexpected(kept.error());
+  for (const auto& k : *kept) c.node.draws.push_back(k.draws);
   progress prog(cfg.run.steps, chains, {false, true});
   const engine::steady_run_clock time;
-  const engine::output_context out{
-      cfg.run.eval_every, *c.prob.model, c.prob.data.test, *metrics, prog, time, c.out / "samples"};
-  auto sink = engine::output_sink::create(out, c.sched, chains);
-  if (!sink) return unexpected(sink.error());
-  auto r = actors::run_collector_node(c.plan, c.node, **sink);
+  std::optional<engine::metrics_writer> metrics;
+  std::optional<engine::output_context> out;
+  std::unique_ptr<engine::output_sink> sink;
+  // Made once welcomed: afresh for a new run, continuing the files for a rejoin.
+  auto make_sink = [&](bool rejoin) -> expected<engine::sample_sink*> {
+    const auto metrics_path = c.out / "metrics.jsonl";
+    if (rejoin) {
+      std::uint64_t step = UINT64_MAX;
+      for (const auto& k : *kept) step = std::min(step, k.step);
+      // The records after the kept draws come again (metrics are recorded as draws arrive).
+      if (auto r = engine::resume_metrics(metrics_path, step); !r) return unexpected(r.error());
+    } else if (auto r = engine::prepare_output(c.out, to_toml(cfg), false); !r) {
+      return unexpected(r.error());
+    }
+    auto m = engine::metrics_writer::create(metrics_path.string(), rejoin);
+    if (!m) return unexpected(m.error());
+    metrics.emplace(std::move(*m));
+    out.emplace(engine::output_context{cfg.run.eval_every, *c.prob.model, c.prob.data.test,
+                                       *metrics, prog, time, c.out / "samples"});
+    auto s = engine::output_sink::create(*out, c.sched, chains,
+                                         rejoin ? *kept : std::vector<engine::chain_resume>{});
+    if (!s) return unexpected(s.error());
+    sink = std::move(*s);
+    return sink.get();
+  };
+  auto r = actors::run_collector_node(c.plan, c.node, make_sink);
   if (!r) return r;
   if (auto p = engine::write_run_posterior(cfg, *c.prob.model, c.out, chains); !p)
     return unexpected(p.error());
   std::uint64_t draws = 0;
-  for (const auto& s : (*sink)->chains()) draws += s.draws;
+  for (const auto& s : sink->chains()) draws += s.draws;
   return fmt::format("{}; {} draws; outputs {}/ (config.toml, metrics.jsonl, samples/{}{}{})", *r,
                      draws, c.out.string(), elastic ? "chain-K.npy" : "chain-0.npy",
                      cfg.output.posterior_nc ? ", posterior.nc" : "",
@@ -202,6 +227,8 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
                     "must not close a connection)",
                     o.source, cfg.cluster.connection_timeout_s, cfg.cluster.heartbeat_s));
   c.node.heartbeat = millis(cfg.cluster.heartbeat_s);
+  c.node.collector_wait = millis(cfg.cluster.collector_wait_s);
+  c.node.collector_buffer = cfg.cluster.collector_buffer;
   c.node.connection_timeout = millis(cfg.cluster.connection_timeout_s);
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());

@@ -8,6 +8,8 @@
 //   hello → refused (reason, message) | welcomed (slot, welcome)
 //   join (welcomed slot) → joined; the last of W workers + 1 collector → all joined (once)
 //   lost before the start → the slot is free for another node; after → lost (once)
+//   the collector lost during the run, when collector_rejoin: its slot is free for a collector
+//   that rejoins (same checks; welcomed with welcome::rejoin), until the run ends
 #include "sgmc/core/error.hpp"
 #include "sgmc/protocols/messages.hpp"
 
@@ -83,6 +85,7 @@ using hello_decision = std::variant<refusal, welcomed>;
 struct join_decision {
   bool joined = false;  ///< false: ignored (not welcomed, joined twice, too late)
   bool all_joined = false;
+  bool rejoined = false;   ///< the collector rejoined the running run
   std::string log_line;    ///< "worker 0 joined from HOST"
   std::string start_line;  ///< when all joined: "all 2 workers and the collector joined; ..."
 };
@@ -110,6 +113,8 @@ struct admission_params {
   /// The data files the master reads, digested: a worker must send the same digests for the
   /// training files (keys starting with "train"), the collector for every file.
   std::vector<protocols::data_file> data_files{};
+  /// A collector lost during the run frees its slot for one that rejoins (else: it is lost).
+  bool collector_rejoin = false;
 };
 
 class admission {
@@ -133,6 +138,8 @@ class admission {
   std::vector<node_slot> on_end();
 
   bool started() const { return started_; }
+  /// True while the run waits for a collector to rejoin (collector_rejoin).
+  bool collector_away() const { return collector_away_; }
   bool ended() const { return ended_; }
   /// True while a node holds `slot` (welcomed, joined or not, and not freed).
   bool taken(node_slot slot) const;
@@ -164,6 +171,7 @@ class admission {
   place collector_;
   bool started_ = false;
   bool ended_ = false;
+  bool collector_away_ = false;
 };
 
 }  // namespace sgmc::engine

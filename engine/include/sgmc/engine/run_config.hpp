@@ -61,6 +61,11 @@ struct cluster_config {
   std::uint64_t data_channel_max_pending_mb = 1024;  ///< the inbox's bound (payloads waiting)
   double heartbeat_s = 1.0;                          ///< BASP heartbeat interval of every node
   double connection_timeout_s = 15.0;  ///< a connection silent this long is closed (peer lost)
+  /// The master: how long a run waits for a lost collector to rejoin (0: it ends the run).
+  double collector_wait_s = 60.0;
+  /// The master: samples per shard kept until the collector acknowledges them (a full buffer
+  /// makes the shard wait for acknowledgements).
+  std::uint64_t collector_buffer = 4096;
   /// TLS between the nodes (CAF's OpenSSL module), each side verified against `ca`. Like every
   /// key here but `data_channel`, per node: out of the config hash (node_runner.cpp's
   /// shared_part), and `passphrase` is never written to a resolved config.

@@ -93,7 +93,7 @@ struct sample {
 /// whenever a message's fields change; a node whose hello names another is refused (the hello
 /// is framed so that its version and sgmc's travel first and stay readable across versions:
 /// actors/src/wire.cpp).
-inline constexpr std::uint32_t kWireVersion = 4;
+inline constexpr std::uint32_t kWireVersion = 5;
 
 /// A data file a node reads: its `[data]` key ("train", "train_images", ...), its absolute path
 /// on the node, and the SHA-256 of its bytes (64 lowercase hex digits).
@@ -116,6 +116,9 @@ struct hello {
   std::string sgmc_version = core::version();  ///< the sender's sgmc ("0.1.0")
   /// The data files the node reads, digested (engine::admission compares them with the master's).
   std::vector<data_file> data_files{};
+  /// A collector: per chain, the draws its samples files in --out already hold (what it would
+  /// keep if it rejoins a running run); empty for workers and for a collector without files.
+  std::vector<std::uint64_t> draws{};
 };
 
 /// master → node: accepted, with what the node must know.
@@ -128,6 +131,15 @@ struct welcome {
   /// id, each read as a little-endian word).
   std::uint64_t run_id_lo = 0;
   std::uint64_t run_id_hi = 0;
+  /// A collector rejoining a running run (its predecessor was lost): it keeps the draws its
+  /// hello counted instead of starting its files afresh.
+  bool rejoin = false;
+};
+
+/// collector → every master shard: per chain, the number of draws (0..n−1) that are durably in
+/// the samples files; a shard forgets the samples it keeps for resending below these counts.
+struct draws_ack {
+  std::vector<std::uint64_t> draws;
 };
 
 /// Ends a run (or a node's part in it), with the reason ("done", "master lost", ...).
@@ -158,7 +170,7 @@ auto inspect(Inspector& f, sample& x) {
 template <class Inspector>
 auto inspect(Inspector& f, hello& x) {
   return f(x.role, x.worker, x.config_hash, x.dim, x.data, x.wire_version, x.sgmc_version,
-           x.data_files);
+           x.data_files, x.draws);
 }
 template <class Inspector>
 auto inspect(Inspector& f, data_file& x) {
@@ -166,7 +178,11 @@ auto inspect(Inspector& f, data_file& x) {
 }
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {
-  return f(x.worker, x.dim, x.shards, x.workers, x.run_id_lo, x.run_id_hi);
+  return f(x.worker, x.dim, x.shards, x.workers, x.run_id_lo, x.run_id_hi, x.rejoin);
+}
+template <class Inspector>
+auto inspect(Inspector& f, draws_ack& x) {
+  return f(x.draws);
 }
 template <class Inspector>
 auto inspect(Inspector& f, stop& x) {
