@@ -137,7 +137,9 @@ TEST_CASE("a collector killed mid-run and started again writes every draw exactl
   CHECK(w0 == 0);
   CHECK(w1 == 0);
   CHECK(run.master->output().find("the collector rejoined with ") != std::string::npos);
-  CHECK(again->output().find("welcomed back into the running run; keeping ") != std::string::npos);
+  CHECK(again->output().find("collector: welcomed back into the running run (") !=
+        std::string::npos);
+  CHECK(again->output().find("dim 2); keeping ") != std::string::npos);
   auto x = sgmc::engine::read_npy_f32(fs::path(cut) / "samples" / "chain-0.npy");
   REQUIRE(x);
   CHECK(x->rows == k_draws);
