@@ -84,8 +84,8 @@ class master_actor final : public detail::peer_actor {
     maybe_unblock();
   }
 
-  // A collector rejoined, holding a.draws[k] draws of chain k: it is the truth. Draws it lacks
-  // that an earlier collector acknowledged are lost for good: the run cannot go on.
+  // A collector rejoined, holding a.draws[k] draws of chain k. Draws it lacks that an earlier
+  // collector acknowledged are lost for good: the run cannot go on.
   void on_rejoin(caf::actor c, std::string data, const protocols::draws_ack& a) {
     if (buffer_ == 0 || failed()) return;
     for (std::size_t k = 0; k < acked_.size(); ++k) {
@@ -99,7 +99,8 @@ class master_actor final : public detail::peer_actor {
     }
     replace_collector(std::move(c), std::move(data));
     collector_away_ = false;
-    on_ack(a);
+    // Every kept sample goes again, also those the new collector holds but nobody acknowledged
+    // (written just before the loss): it drops what it has, by draw id.
     std::vector<protocols::envelope> resend;
     for (const auto& m : kept_) resend.push_back({protocols::collector(), m});
     if (!resend.empty() && me_.index == 0)
