@@ -2,12 +2,20 @@
 // complete ones to the sample sink. It is done when every master shard and every worker has
 // said so (or is lost); masters send their done after their last sample on the same ordered
 // link, so no sample can arrive after it.
+//
+// With acknowledgements (sgmc node): after handing draws on it syncs the sink (fdatasync) and
+// tells every master shard the draws per chain now durable (protocols::draws_ack), every
+// ack_every draws and otherwise within ack_interval. A master resends its unacknowledged
+// samples to a collector that rejoins: samples of draws already handed on are dropped and
+// counted, never written twice.
 #include "peer_actor.hpp"
 #include "sgmc/actors/actors.hpp"
 #include "sgmc/engine/run_report.hpp"
 #include "sgmc/protocols/collector.hpp"
 
 #include <caf/system_messages.hpp>
+
+#include "sgmc/actors/wire.hpp"
 
 #include <fmt/format.h>
 
@@ -22,6 +30,9 @@ using protocols::endpoint;
 
 constexpr std::uint32_t kCollectorRngOwner = std::numeric_limits<std::uint32_t>::max();
 
+/// The collector to itself: time to acknowledge what it handed on.
+using ack_tick_atom = caf::atom_constant<caf::atom("sgmc_ackt")>;
+
 class collector_actor final : public detail::peer_actor {
  public:
   collector_actor(caf::actor_config& cfg, actor_context ctx, collector_actor_config cc)
@@ -30,14 +41,24 @@ class collector_actor final : public detail::peer_actor {
         sink_(cc.sink),
         checkpoints_(cc.checkpoints),
         masters_done_(cc.masters, false),
-        workers_done_(cc.workers, false) {
-    for (std::uint32_t k = 0; k < cc.first_draws.size() && k < cc.chains; ++k)
+        workers_done_(cc.workers, false),
+        ack_(cc.ack),
+        ack_interval_(cc.ack_interval),
+        ack_every_(std::max<std::uint64_t>(1, cc.ack_every)) {
+    for (std::uint32_t k = 0; k < cc.first_draws.size() && k < cc.chains; ++k) {
       coll_.resume(k, cc.first_draws[k]);
+      draws_ += cc.first_draws[k];
+    }
   }
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
     return startup();
+  }
+
+  // The first acknowledgement says what this collector holds (a rejoining one: what it kept).
+  void on_start() override {
+    if (ack_) acknowledge();
   }
 
  private:
@@ -58,6 +79,10 @@ class collector_actor final : public detail::peer_actor {
           trace_received(m, sender_or(protocols::master_shard(0)), id, trace_clock());
         },
         [this](const engine::checkpoint_request& r) { on_checkpoint(r); },
+        [this](ack_tick_atom) {
+          ack_scheduled_ = false;
+          acknowledge();
+        },
         [this](done_atom, const engine::shard_report& r) {
           if (r.shard < masters_done_.size()) masters_done_[r.shard] = true;
           check_done();
@@ -84,12 +109,34 @@ class collector_actor final : public detail::peer_actor {
 
   void on_sample(const protocols::sample& m) {
     if (failed() || done_) return;
+    if (ack_ && m.chain < coll_.chains() && m.draw < coll_.delivered(m.chain)) {
+      ++duplicates_;  // resent by a master after a rejoin: this draw is written already
+      return;
+    }
     ready_.clear();
     if (auto r = coll_.on_sample(m, ready_); !r) return fail(r.error());
     for (const auto& d : ready_) {
       if (auto r = sink_->on_draw(d); !r) return fail(r.error());
       ++draws_;
     }
+    if (!ack_ || ready_.empty()) return;
+    unacked_ += ready_.size();
+    if (unacked_ >= ack_every_) return acknowledge();
+    if (!ack_scheduled_) {
+      ack_scheduled_ = true;
+      delayed_send(this, ack_interval_, ack_tick_atom::value);
+    }
+  }
+
+  // Makes the draws handed on durable, then tells every master shard.
+  void acknowledge() {
+    if (failed()) return;
+    unacked_ = 0;
+    if (auto r = sink_->sync(); !r) return fail(r.error());
+    protocols::draws_ack a;
+    for (std::uint32_t k = 0; k < coll_.chains(); ++k) a.draws.push_back(coll_.delivered(k));
+    for (const auto& m : dir().masters)
+      if (m) send(m, a);
   }
 
   // Every sample the master sent before its request has been handed to the sink (one ordered
@@ -106,6 +153,9 @@ class collector_actor final : public detail::peer_actor {
     };
     if (!all(masters_done_) || !all(workers_done_)) return;
     done_ = true;
+    if (ack_) acknowledge();
+    if (duplicates_ > 0)
+      log(fmt::format("collector: dropped {} samples resent of draws it had written", duplicates_));
     if (auto n = coll_.pending(); n > 0)
       log(fmt::format("collector: {} incomplete draws left out (slices missing)", n));
     send(ctx_.supervisor, collected_atom::value, draws_);
@@ -135,6 +185,12 @@ class collector_actor final : public detail::peer_actor {
   std::vector<bool> workers_done_;
   std::uint64_t draws_ = 0;
   bool done_ = false;
+  bool ack_;
+  std::chrono::milliseconds ack_interval_;
+  std::uint64_t ack_every_;
+  std::uint64_t unacked_ = 0;     // draws handed on since the last acknowledgement
+  std::uint64_t duplicates_ = 0;  // samples dropped: their draw was handed on already
+  bool ack_scheduled_ = false;
 };
 
 }  // namespace

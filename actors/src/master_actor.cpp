@@ -2,6 +2,13 @@
 // short history of the shard's θ slice (engine/version_history.hpp): after every event that moved
 // the version the actor keeps a copy of the slice, and a params answer at version v with drawn
 // delay k is served from the newest kept copy at version <= v − k.
+//
+// With a collector buffer (sgmc node), every sample the shard sends to the collector is kept
+// until the collector acknowledges its draw (protocols::draws_ack: the draws durably written,
+// per chain). When the collector is lost the shard keeps sampling into the buffer, and when a
+// collector rejoins (collector_atom from the supervisor, with the draws the new one holds) it
+// resends every kept sample the new one lacks, in order. A full buffer makes the shard wait:
+// it takes only acknowledgements and rejoins until there is room again.
 #include "peer_actor.hpp"
 #include "sgmc/actors/actors.hpp"
 #include "sgmc/engine/run_report.hpp"
@@ -13,6 +20,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <utility>
 
@@ -35,7 +43,8 @@ class master_actor final : public detail::peer_actor {
         checkpoint_every_(mc.checkpoint_every_s),
         last_checkpoint_(std::chrono::steady_clock::now()),
         checkpoint_version_(proto_->version()),
-        computed_(std::move(mc.computed)) {}
+        computed_(std::move(mc.computed)),
+        buffer_(mc.collector_buffer) {}
 
   caf::behavior make_behavior() override {
     set_down_handler([this](caf::down_msg& m) { on_down(m); });
@@ -83,7 +92,84 @@ class master_actor final : public detail::peer_actor {
           on_rejoin(w, std::move(a), std::move(data));
         },
         [this](checkpoint_atom, protocols::version_t at) { on_checkpoint_at(at); },
+        [this](const protocols::draws_ack& a) { on_ack(a); },
+        [this](collector_atom, caf::actor& c, std::string& data, const protocols::draws_ack& a) {
+          on_rejoin(std::move(c), std::move(data), a);
+        },
     };
+  }
+
+  // Forgets the kept samples of draws the collector holds durably. Acks of a lost collector
+  // that arrive late are as good: what it acknowledged was on disk.
+  void on_ack(const protocols::draws_ack& a) {
+    if (buffer_ == 0) return;
+    for (std::size_t k = 0; k < a.draws.size(); ++k) {
+      if (acked_.size() <= k) acked_.resize(k + 1, 0);
+      acked_[k] = std::max(acked_[k], a.draws[k]);
+    }
+    std::erase_if(kept_, [&](const protocols::sample& m) {
+      return m.chain < acked_.size() && m.draw < acked_[m.chain];
+    });
+    maybe_unblock();
+  }
+
+  // A collector rejoined, holding a.draws[k] draws of chain k. Draws it lacks that an earlier
+  // collector acknowledged are lost for good: the run cannot go on.
+  void on_rejoin(caf::actor c, std::string data, const protocols::draws_ack& a) {
+    if (buffer_ == 0 || failed()) return;
+    for (std::size_t k = 0; k < acked_.size(); ++k) {
+      const auto have = k < a.draws.size() ? a.draws[k] : 0;
+      if (have < acked_[k])
+        return fail({errc::protocol,
+                     fmt::format("master shard {}: the collector that rejoined holds {} draws of "
+                                 "chain {}, but {} were acknowledged (was it started on another "
+                                 "--out?)",
+                                 me_.index, have, k, acked_[k])});
+    }
+    replace_collector(std::move(c), std::move(data));
+    collector_away_ = false;
+    // Every kept sample goes again, also those the new collector holds but nobody acknowledged
+    // (written just before the loss): it drops what it has, by draw id.
+    std::vector<protocols::envelope> resend;
+    for (const auto& m : kept_) resend.push_back({protocols::collector(), m});
+    if (!resend.empty() && me_.index == 0)
+      log(fmt::format("resending {} samples to the collector", resend.size()));
+    if (auto r = deliver(resend); !r) return fail(r.error());
+    if (reported_) send_ordered(protocols::collector(), done_atom::value, report_);
+  }
+
+  // Keeps every sample of this outbox until it is acknowledged; while the collector is away
+  // they stay here instead of going out.
+  void keep_samples() {
+    if (buffer_ == 0) return;
+    for (const auto& env : out_.send)
+      if (const auto* m = std::get_if<protocols::sample>(&env.msg)) kept_.push_back(*m);
+    if (collector_away_)
+      std::erase_if(out_.send, [](const protocols::envelope& env) {
+        return env.to.who == endpoint::role::collector;
+      });
+  }
+
+  // A full buffer: take nothing but acknowledgements and rejoins (everything else waits in the
+  // mailbox, in order) until there is room.
+  void maybe_block() {
+    if (buffer_ == 0 || blocked_ || kept_.size() < buffer_ || failed()) return;
+    blocked_ = true;
+    set_default_handler(caf::skip);
+    become(caf::keep_behavior, caf::behavior{
+                                   [this](const protocols::draws_ack& a) { on_ack(a); },
+                                   [this](collector_atom, caf::actor& c, std::string& data,
+                                          const protocols::draws_ack& a) {
+                                     on_rejoin(std::move(c), std::move(data), a);
+                                   },
+                               });
+  }
+
+  void maybe_unblock() {
+    if (!blocked_ || kept_.size() >= buffer_) return;
+    blocked_ = false;
+    unbecome();
+    drop_unexpected();
   }
 
   // Each handler reads the trace clock once on arrival (the received record and the start of
@@ -211,7 +297,9 @@ class master_actor final : public detail::peer_actor {
       snapshot(v);
       serve_old_versions();
     }
+    keep_samples();
     if (auto r = deliver(out_.send, t_ns); !r) return fail(r.error());
+    maybe_block();
     maybe_checkpoint(v);
     if (v >= last_progress_ + progress_every_ || !progressed_) {
       progressed_ = true;
@@ -223,7 +311,8 @@ class master_actor final : public detail::peer_actor {
       const auto rejected = proto_->rejected();
       engine::shard_report r{me_.index, v, stats_, applied_, {rejected.begin(), rejected.end()}};
       send(ctx_.supervisor, done_atom::value, r);
-      send_ordered(protocols::collector(), done_atom::value, std::move(r));
+      report_ = r;
+      if (!collector_away_) send_ordered(protocols::collector(), done_atom::value, std::move(r));
       for (const auto& w : waiting_) trace(w);  // never applied
       waiting_.clear();
     }
@@ -281,10 +370,18 @@ class master_actor final : public detail::peer_actor {
 
   void on_down(caf::down_msg& m) {
     note_down(m);
-    if (failed() || reported_ || deliberate(m)) return;
+    if (failed() || deliberate(m)) return;
     auto who = dir().find(m.source);
+    // A finished shard still keeps its samples for a collector that rejoins.
+    if (reported_ && !(who && who->who == endpoint::role::collector)) return;
     if (!who) return;
     if (who->who == endpoint::role::collector) {
+      if (buffer_ > 0) {
+        // The supervisor waits for a collector to rejoin (or ends the run); keep sampling.
+        collector_away_ = true;
+        return;
+      }
+      if (reported_) return;
       return fail({errc::protocol, fmt::format("master shard {}: the collector is gone ({})",
                                                me_.index, caf::to_string(m.reason))});
     }
@@ -313,6 +410,12 @@ class master_actor final : public detail::peer_actor {
   protocols::version_t last_progress_ = 0;
   bool progressed_ = false;
   bool reported_ = false;
+  engine::shard_report report_;  // once reported_: resent after the samples to a new collector
+  std::uint64_t buffer_;         // collector_buffer (0: keep nothing)
+  std::deque<protocols::sample> kept_;  // sent, not yet acknowledged, in order
+  std::vector<std::uint64_t> acked_;    // per chain: draws the collector holds durably
+  bool collector_away_ = false;
+  bool blocked_ = false;
   static constexpr std::uint64_t kLoggedRejections = 20;
   std::uint64_t rejections_ = 0;
 };

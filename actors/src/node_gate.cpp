@@ -29,8 +29,9 @@ using engine::node_slot;
 
 /// The actors of one node: what the admission rules do not know.
 struct handles {
-  caf::actor agent;  ///< the node's agent, once welcomed
-  caf::actor role;   ///< the node's worker or collector actor, once joined
+  caf::actor agent;                  ///< the node's agent, once welcomed
+  caf::actor role;                   ///< the node's worker or collector actor, once joined
+  std::vector<std::uint64_t> draws;  ///< a collector: the draws per chain its hello counted
 };
 
 // What a node of a resumed run needs (`sgmc node master --resume`): a worker its gradient count
@@ -110,7 +111,7 @@ class gate final : public caf::event_based_actor {
     const auto& w = std::get<engine::welcomed>(d);
     trace_startup(cfg_.trace, engine::trace_type::hello, engine::trace_direction::received, me(),
                   trace_actor_of(w.slot), bytes_of_hello(h), t, id);
-    *at(w.slot) = handles{agent, caf::actor{}};
+    *at(w.slot) = handles{agent, caf::actor{}, h.draws};
     monitor(agent);
     auto welcome = w.welcome;
     set_run_id(welcome, cfg_.run_id);
@@ -129,6 +130,9 @@ class gate final : public caf::event_based_actor {
     at(*slot)->role = role;
     monitor(role);
     log(d.log_line);
+    if (d.collector_rejoined)
+      send(cfg_.supervisor, collector_atom::value, role, rules_.data_endpoints().back(),
+           protocols::draws_ack{at(*slot)->draws});
     if (d.all_joined) start(d.start_line);
     // A worker joining the run under way: the supervisor hands it on to the actors.
     if (d.mid_run)

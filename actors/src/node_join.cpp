@@ -79,6 +79,7 @@ expected<std::string> join_once(caf::actor_system& sys, const engine::run_plan& 
   ac.hello = {role, kind == engine::node_role::worker ? index : 0, o.config_hash, s.model->dim(),
               st.channel ? st.channel->endpoint() : std::string()};
   ac.hello.data_files = o.data_files;
+  if (kind == engine::node_role::collector) ac.hello.draws = o.draws;
   if (o.edit_hello) o.edit_hello(ac.hello);
   ac.origin = node_origin();
   ac.ids = st.ids;

@@ -48,6 +48,11 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   sup.watchdog = o.watchdog;
   sup.on_progress = o.on_progress;
   sup.log = log;
+  // Elastic workers send their samples to the collector themselves and keep none: a lost
+  // collector ends an elastic run.
+  const bool rejoin = s.protocol.kind != protocols::protocol_kind::elastic &&
+                      o.collector_wait.count() > 0 && o.collector_buffer > 0;
+  if (rejoin) sup.collector_wait = o.collector_wait;
   sup.on_result = [outcome](expected<engine::run_report> r) { outcome->set(std::move(r)); };
   master_node n;
   n.supervisor = spawn_supervisor(sys, std::move(sup));
@@ -61,7 +66,8 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
     n.shards.push_back(
         spawn_master(sys, c,
                      {std::move(protos[k]), k, every, o.checkpoint_every_s,
-                      o.resume != nullptr ? o.resume->computed : std::vector<std::uint64_t>{}}));
+                      o.resume != nullptr ? o.resume->computed : std::vector<std::uint64_t>{},
+                      rejoin ? o.collector_buffer : 0}));
   }
   detail::gate_config gc;
   gc.admission.workers = s.protocol.workers;
@@ -73,6 +79,7 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   gc.admission.config_hash = o.config_hash;
   gc.admission.data_files = o.data_files;
   gc.admission.protocol = protocols::to_string(s.protocol.kind);
+  gc.admission.collector_rejoin = rejoin;
   if (channel != nullptr) gc.admission.data = channel->endpoint();
   gc.masters = n.shards;
   gc.supervisor = n.supervisor;

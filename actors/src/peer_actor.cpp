@@ -82,6 +82,13 @@ void peer_actor::replace_worker(std::uint32_t w, caf::actor a, std::vector<std::
   if (me_.who != protocols::endpoint::role::worker) monitor(a);
 }
 
+void peer_actor::replace_collector(caf::actor c, std::string data) {
+  dir_.collector = std::move(c);
+  dir_.index();
+  if (!data_.empty()) data_.back() = std::move(data);
+  if (dir_.collector) monitor(dir_.collector);
+}
+
 void peer_actor::on_exit() {
   dir_ = directory{};
   links_.clear();

@@ -77,6 +77,9 @@ class peer_actor : public caf::event_based_actor {
   /// Call first in every down handler: remembers the lost peer (its payloads will not come).
   void note_down(const caf::down_msg& m);
   const directory& dir() const { return dir_; }
+  /// A collector that rejoined the run replaces the lost one (its data channel endpoint `data`;
+  /// "" for none), and is monitored.
+  void replace_collector(caf::actor c, std::string data);
 
   /// Sends every envelope in order, each with its injected delay and this actor's next message
   /// id, and traces it at `t_ns` (0: now). errc::protocol when an envelope names an endpoint

@@ -1,5 +1,7 @@
 #include "sgmc/actors/supervisor.hpp"
 
+#include "sgmc/actors/wire.hpp"
+
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/system_messages.hpp>
@@ -12,6 +14,9 @@
 
 namespace sgmc::actors {
 namespace {
+
+/// The supervisor to itself: the wait for a collector to rejoin (its number) is over.
+using collector_wait_atom = caf::atom_constant<caf::atom("sgmc_cwait")>;
 
 class supervisor final : public caf::event_based_actor {
  public:
@@ -52,6 +57,9 @@ class supervisor final : public caf::event_based_actor {
         },
         [this](done_atom, const engine::worker_report& r) {
           note_progress();
+          // The workers still send theirs to the collector they started with: a collector that
+          // rejoined hears it from here.
+          if (rejoined_ && !away_ && dir_.collector) send(dir_.collector, done_atom::value, r);
           if (r.worker < workers_.size()) workers_[r.worker] = r;
           try_finish();
         },
@@ -66,6 +74,16 @@ class supervisor final : public caf::event_based_actor {
           on_rejoin(w, std::move(a), std::move(data));
         },
         [this](tick_atom) { on_tick(); },
+        [this](collector_atom, caf::actor& c, std::string& data, protocols::draws_ack& a) {
+          on_rejoin(std::move(c), std::move(data), std::move(a));
+        },
+        [this](collector_wait_atom, std::uint64_t n) {
+          if (finished_ || !away_ || n != losses_) return;
+          finish(unexpected(errc::protocol,
+                            fmt::format("the collector is gone ({}) and none rejoined within "
+                                        "{:.1f} s",
+                                        away_why_, cfg_.collector_wait.count() / 1e3)));
+        },
     };
   }
 
@@ -90,6 +108,7 @@ class supervisor final : public caf::event_based_actor {
     for (const auto& a : dir_.masters) init(a);
     init(dir_.collector);
     for (const auto& a : dir_.workers) init(a);
+    data_ = std::move(data);
     schedule_tick();
   }
 
@@ -118,6 +137,33 @@ class supervisor final : public caf::event_based_actor {
     membership_.push_back({w, what, std::chrono::duration<double>(at).count()});
   }
 
+  // A collector rejoined: the directory to it, then what it would have heard from the workers
+  // that are done or lost; then the masters resend what it lacks.
+  void on_rejoin(caf::actor c, std::string data, protocols::draws_ack a) {
+    if (finished_ || !away_ || !c) return;
+    away_ = false;
+    rejoined_ = true;
+    note_progress();
+    dir_.collector = c;
+    dir_.index();
+    monitor(c);
+    if (!data_.empty()) data_.back() = data;
+    send(c, init_atom::value, dir_.masters, dir_.workers, c, data_);
+    for (std::uint32_t i = 0; i < workers_.size(); ++i) {
+      if (workers_[i])
+        send(c, done_atom::value, *workers_[i]);
+      else if (lost_[i])
+        send(c, done_atom::value, engine::worker_report{i, 0});
+    }
+    for (const auto& m : dir_.masters) send(m, collector_atom::value, c, data, a);
+    log(fmt::format("the collector rejoined with {} draws; the masters resend what it lacks",
+                    fmt::join(a.draws, " ")));
+  }
+
+  void log(const std::string& line) const {
+    if (cfg_.log) cfg_.log(line);
+  }
+
   void note_progress() { last_progress_ = clock().now(); }
 
   caf::actor_clock::duration_type tick_interval() const {
@@ -129,6 +175,7 @@ class supervisor final : public caf::event_based_actor {
 
   void on_tick() {
     if (finished_) return;
+    if (away_) note_progress();  // waiting for the collector is no hang
     if (clock().now() - last_progress_ < cfg_.watchdog) return schedule_tick();
     finish(unexpected(errc::timeout,
                       fmt::format("no progress for {} ms (master versions: {}); a peer hangs or "
@@ -154,6 +201,14 @@ class supervisor final : public caf::event_based_actor {
                                  fmt::format("master shard {} is gone ({})", who->index, why)));
       case protocols::endpoint::role::collector:
         if (draws_) return;
+        if (cfg_.collector_wait.count() > 0) {
+          away_ = true;
+          away_why_ = why;
+          log(fmt::format("the collector is gone ({}); waiting up to {:.1f} s for it to rejoin",
+                          why, cfg_.collector_wait.count() / 1e3));
+          delayed_send(this, cfg_.collector_wait, collector_wait_atom::value, ++losses_);
+          return;
+        }
         return finish(unexpected(errc::protocol, fmt::format("the collector is gone ({})", why)));
     }
   }
@@ -206,6 +261,11 @@ class supervisor final : public caf::event_based_actor {
   std::vector<engine::membership_event> membership_;
   std::vector<std::uint64_t> versions_;
   std::optional<std::uint64_t> draws_;
+  std::vector<std::string> data_;  // data channel endpoints: masters, workers, the collector
+  bool away_ = false;              // waiting for a collector to rejoin
+  bool rejoined_ = false;          // the collector is not the one the workers know
+  std::string away_why_;
+  std::uint64_t losses_ = 0;  // collector losses so far (names each wait)
   caf::actor_clock::time_point last_progress_;
   std::chrono::steady_clock::time_point started_;
   bool finished_ = false;

@@ -201,6 +201,21 @@ caf::error read_bytes(caf::deserializer& f, std::vector<std::byte>& v) {
   return f.end_sequence();
 }
 
+// A u32 count (at most kMaxAckChains) and as many u64: one at a time, so that a count the
+// bytes cannot back allocates nothing for it.
+caf::error read_counts(caf::deserializer& f, std::vector<std::uint64_t>& v) {
+  std::uint32_t n = 0;
+  if (auto err = f(n)) return err;
+  if (n > kMaxAckChains) return caf::make_error(caf::sec::invalid_argument);
+  v.clear();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint64_t x = 0;
+    if (auto err = f(x)) return err;
+    v.push_back(x);
+  }
+  return {};
+}
+
 }  // namespace
 
 caf::error inspect(caf::deserializer& f, payload& x) {
@@ -223,7 +238,8 @@ caf::error inspect(caf::deserializer& f, sample& x) { return apply_bitwise(f, x)
 // wire version reads the two versions, skips the block, and refuses the node naming both
 // (engine::admission); it never has to understand the block.
 // The body: role, worker, config hash, dim, data channel, then the data files as a u32 count
-// (at most kMaxHelloDataFiles) and each file's key, path and digest.
+// (at most kMaxHelloDataFiles) and each file's key, path and digest, then the collector's draw
+// counts as a u32 count (at most kMaxAckChains) and one u64 per chain.
 caf::error inspect(caf::serializer& f, hello& x) {
   std::vector<char> body;
   caf::binary_serializer sink{f.context(), body};
@@ -232,6 +248,11 @@ caf::error inspect(caf::serializer& f, hello& x) {
   if (auto err = sink(x.role, x.worker, x.config_hash, x.dim, x.data, files)) return err;
   for (auto& d : x.data_files)
     if (auto err = sink(d.key, d.path, d.sha256)) return err;
+  if (x.draws.size() > kMaxAckChains) return caf::make_error(caf::sec::invalid_argument);
+  auto chains = static_cast<std::uint32_t>(x.draws.size());
+  if (auto err = sink(chains)) return err;
+  for (auto& d : x.draws)
+    if (auto err = sink(d)) return err;
   auto n = static_cast<std::uint32_t>(body.size());
   if (auto err = f(x.wire_version, x.sgmc_version, n)) return err;
   return f.apply_raw(body.size(), body.data());
@@ -260,6 +281,7 @@ caf::error inspect(caf::deserializer& f, hello& x) {
     if (auto err = src(d.key, d.path, d.sha256)) return err;
     x.data_files.push_back(std::move(d));
   }
+  if (auto err = read_counts(src, x.draws)) return err;
   if (src.remaining() != 0) return caf::make_error(caf::sec::invalid_argument);
   return {};
 }
@@ -267,6 +289,16 @@ caf::error inspect(caf::serializer& f, welcome& x) { return apply_bitwise(f, x);
 caf::error inspect(caf::deserializer& f, welcome& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::serializer& f, stop& x) { return apply_bitwise(f, x); }
 caf::error inspect(caf::deserializer& f, stop& x) { return apply_bitwise(f, x); }
+// A u32 count of chains (at most kMaxAckChains), then one u64 per chain.
+caf::error inspect(caf::serializer& f, draws_ack& x) {
+  if (x.draws.size() > kMaxAckChains) return caf::make_error(caf::sec::invalid_argument);
+  auto n = static_cast<std::uint32_t>(x.draws.size());
+  if (auto err = f(n)) return err;
+  for (auto& d : x.draws)
+    if (auto err = f(d)) return err;
+  return {};
+}
+caf::error inspect(caf::deserializer& f, draws_ack& x) { return read_counts(f, x.draws); }
 
 }  // namespace sgmc::protocols
 
@@ -300,6 +332,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<p::hello>("sgmc.hello");
   cfg.add_message_type<p::welcome>("sgmc.welcome");
   cfg.add_message_type<p::stop>("sgmc.stop");
+  cfg.add_message_type<p::draws_ack>("sgmc.draws_ack");
   // Messages whose payload takes the data channel (remote_message.hpp).
   cfg.add_message_type<detail::remote<p::push>>("sgmc.remote_push");
   cfg.add_message_type<detail::remote<p::theta_reply>>("sgmc.remote_theta_reply");

@@ -89,8 +89,9 @@ std::optional<refusal> admission::check(const protocols::hello& h, std::optional
   if (role != node_role::worker && role != node_role::collector)
     return refuse(refusal_reason::unknown_role,
                   fmt::format("unknown role \"{}\" (worker or collector)", h.role));
+  const bool collector_rejoining = role == node_role::collector && collector_away_ && !ended_;
   if (ended_) return refuse(refusal_reason::wait_over, "the master has stopped waiting for nodes");
-  if (started_ && (role != node_role::worker || !params_.joins_mid_run))
+  if (started_ && !collector_rejoining && (role != node_role::worker || !params_.joins_mid_run))
     return refuse(refusal_reason::run_started,
                   role == node_role::worker
                       ? fmt::format("the run has already started (a worker cannot join an {} "
@@ -184,15 +185,27 @@ hello_decision admission::on_hello(const protocols::hello& h, std::string origin
   const node_slot slot{*role, index.value_or(0)};
   auto* p = find(slot);
   *p = place{place::state::welcomed, std::move(origin), h.data, false, p->ever_joined};
-  return welcomed{slot, {slot.index, params_.dim, params_.shards, params_.workers}};
+  welcomed w{slot, {slot.index, params_.dim, params_.shards, params_.workers}};
+  w.welcome.rejoin = started_ && slot.role == node_role::collector;
+  return w;
 }
 
 join_decision admission::on_join(node_slot slot) {
   auto* p = find(slot);
   if (p == nullptr || p->at != place::state::welcomed || ended_) return {};
+  if (started_ && slot.role == node_role::collector) {
+    if (!collector_away_) return {};
+    p->at = place::state::joined;
+    collector_away_ = false;
+    join_decision d;
+    d.joined = true;
+    d.collector_rejoined = true;
+    d.log_line = fmt::format("the collector rejoined from {}", p->origin);
+    return d;
+  }
   if (started_ && slot.role != node_role::worker) return {};
   p->at = place::state::joined;
-  join_decision d{true, false, false, false, {}, {}};
+  join_decision d{true, false, false, false, false, {}, {}};
   if (started_) {
     d.mid_run = true;
     d.rejoined = p->ever_joined;
@@ -238,6 +251,14 @@ loss_decision admission::on_lost(node_slot slot, bool shutdown_at_end, std::stri
     return d;
   }
   if (shutdown_at_end || p->lost) return {};
+  if (slot.role == node_role::collector && params_.collector_rejoin && !ended_) {
+    // Its slot waits for a collector that rejoins; the run goes on meanwhile.
+    loss_decision d{loss_decision::kind::lost, false,
+                    fmt::format("the collector from {} is lost ({})", p->origin, why)};
+    *p = place{};
+    collector_away_ = true;
+    return d;
+  }
   p->lost = true;
   const bool tell =
       slot.role == node_role::worker && !ended_ && collector_.at == place::state::joined;

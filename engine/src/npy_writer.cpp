@@ -174,6 +174,13 @@ expected<void> npy_writer::append_record(std::span<const unsigned char> row) {
   return append_bytes(row.data());
 }
 
+expected<void> npy_writer::sync() {
+  SGMC_ASSERT(fd_ >= 0, "npy_writer::sync on a moved-from writer");
+  if (::fdatasync(fd_) != 0)
+    return make_error(errc::io, fmt::format("cannot sync {}: {}", path_, std::strerror(errno)));
+  return {};
+}
+
 // The row first, then the header's row count: the header never claims a row not on disk.
 expected<void> npy_writer::append_bytes(const void* row) {
   SGMC_ASSERT(fd_ >= 0, "npy_writer::append on a moved-from writer");

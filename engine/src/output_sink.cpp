@@ -34,6 +34,12 @@ expected<void> output_sink::on_draw(const protocols::draw& d) {
   return {};
 }
 
+expected<void> output_sink::sync() {
+  for (auto& c : chains_)
+    if (auto r = c->sync(); !r) return r;
+  return {};
+}
+
 expected<void> output_sink::on_finish(const run_report&) {
   std::optional<error> first;
   for (std::size_t k = 0; k < chains_.size(); ++k) {

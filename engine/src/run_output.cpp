@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace sgmc::engine {
@@ -106,6 +107,34 @@ expected<chain_summary> chain_output::finish(std::span<const float> theta, bool 
   s.worker.reset();
   if (!r) return unexpected(r.error());
   return summary_;
+}
+
+expected<void> chain_output::sync() {
+  auto& s = *impl_;
+  if (s.npy)
+    if (auto r = s.npy->sync(); !r) return r;
+  if (s.stats)
+    if (auto r = s.stats->sync(); !r) return r;
+  return {};
+}
+
+expected<std::vector<chain_resume>> kept_draws(const std::filesystem::path& samples_dir,
+                                               std::uint32_t chains) {
+  std::vector<chain_resume> out(chains);
+  for (std::uint32_t k = 0; k < chains; ++k) {
+    const auto path = samples_dir / fmt::format("chain-{}.npy", k);
+    const auto stats_path = draw_stats_path(path);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) || !std::filesystem::exists(stats_path, ec)) continue;
+    auto m = read_npy_f32(path);
+    if (!m) return unexpected(m.error());
+    auto st = read_draw_stats(stats_path);
+    if (!st) return unexpected(st.error());
+    const auto n = std::min<std::uint64_t>(m->rows, st->size());
+    out[k].draws = n;
+    out[k].step = n > 0 ? (*st)[n - 1].step : 0;
+  }
+  return out;
 }
 
 void chain_output::abandon() {

@@ -118,8 +118,10 @@ TEST_CASE("nodes: a master with two workers and a collector runs async over loop
             "(wire format {})",
             p::kWireVersion + 1, sgmc::core::version(), p::kWireVersion)) != std::string::npos);
   t::memory_sink sink;
-  auto collector =
-      std::async(std::launch::async, [&] { return a::run_collector_node(s, po, sink); });
+  auto collector = std::async(std::launch::async, [&] {
+    return a::run_collector_node(
+        s, po, [&sink](bool) -> sgmc::expected<sgmc::engine::sample_sink*> { return &sink; });
+  });
   auto w0 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
   auto w1 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
   auto summary = master.get();
@@ -162,8 +164,10 @@ TEST_CASE("nodes: every payload takes the data channel when its threshold is 0",
   po.channel.min_bytes = 0;
   po.log = log;
   t::memory_sink sink;
-  auto collector =
-      std::async(std::launch::async, [&] { return a::run_collector_node(s, po, sink); });
+  auto collector = std::async(std::launch::async, [&] {
+    return a::run_collector_node(
+        s, po, [&sink](bool) -> sgmc::expected<sgmc::engine::sample_sink*> { return &sink; });
+  });
   auto w0 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
   auto w1 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
   auto summary = master.get();

@@ -440,3 +440,42 @@ TEST_CASE("a hello carries both versions first, and one of another wire format s
   bytes body = save(h);  // a whole hello as the body: framing plus fields, more than the fields
   CHECK(load(framed(p::kWireVersion, "0.1.0", static_cast<std::uint32_t>(body.size()), body), bad));
 }
+
+TEST_CASE("a collector's draw counts travel in its hello, and a draws_ack is bounded", "[wire]") {
+  p::hello h{"collector", 0, 7, 12, "tcp://c:1"}, h_out;
+  h.draws = {3, 0, std::uint64_t{1} << 40};
+  REQUIRE(!load(save(h), h_out));
+  CHECK(h_out.draws == h.draws);
+  CHECK(h_out.data == "tcp://c:1");
+
+  p::draws_ack a{{5, 6, 7}}, a_out;
+  REQUIRE(!load(save(a), a_out));
+  CHECK(a_out.draws == a.draws);
+  p::welcome w{1, 2, 3, 4, 5, 6, true}, w_out;
+  REQUIRE(!load(save(w), w_out));
+  CHECK(w_out.rejoin);
+
+  // A count beyond kMaxAckChains, or one the bytes cannot back, is an error: nothing allocated
+  // for it.
+  auto counted = [](std::uint32_t n, std::size_t values) {
+    bytes out;
+    caf::binary_serializer sink{nullptr, out};
+    REQUIRE(!sink(n));
+    for (std::size_t i = 0; i < values; ++i) {
+      std::uint64_t x = i;
+      REQUIRE(!sink(x));
+    }
+    return out;
+  };
+  p::draws_ack bad;
+  CHECK(load(counted(sgmc::protocols::kMaxAckChains + 1, 0), bad));
+  CHECK(load(counted(1000, 2), bad));
+  CHECK(bad.draws.size() <= 2);
+  CHECK(!load(counted(2, 2), bad));
+  CHECK(bad.draws == std::vector<std::uint64_t>{0, 1});
+  p::draws_ack too_many;
+  too_many.draws.resize(sgmc::protocols::kMaxAckChains + 1);
+  bytes out;
+  caf::binary_serializer sink{nullptr, out};
+  CHECK(sink(too_many));
+}

@@ -344,4 +344,57 @@ TEST_CASE("admission: without joins mid-run (elastic) nobody joins a run under w
   auto r = refused(a.on_hello(worker_hello(1), "back"));
   CHECK(r.reason == e::refusal_reason::run_started);
   CHECK(r.message == "the run has already started (a worker cannot join an elastic run under way)");
+
+TEST_CASE("admission: with collector_rejoin a collector lost during the run may rejoin once away") {
+  e::admission_params params{2, 1, kDim, kHash, "sync", "tcp://m:1"};
+  params.collector_rejoin = true;
+  e::admission a(params);
+  const auto w0 = welcomed(a.on_hello(worker_hello(0), "h (pid 1)"));
+  const auto w1 = welcomed(a.on_hello(worker_hello(1), "h (pid 2)"));
+  const auto c = welcomed(a.on_hello(collector_hello(), "h (pid 3)"));
+  a.on_join(w0);
+  a.on_join(w1);
+  REQUIRE(a.on_join(c).all_joined);
+  // Not away: a second collector is refused as the run has started.
+  CHECK(refused(a.on_hello(collector_hello(), "h (pid 4)")).reason ==
+        e::refusal_reason::run_started);
+  auto lost = a.on_lost(c, false, "connection lost");
+  CHECK(lost.what == e::loss_decision::kind::lost);
+  CHECK(a.collector_away());
+  CHECK(a.on_lost(c, false, "again").what == e::loss_decision::kind::ignored);
+  // Workers still may not join; a collector of another config is still refused.
+  CHECK(refused(a.on_hello(worker_hello(0), "h (pid 5)")).reason == e::refusal_reason::run_started);
+  auto other = collector_hello();
+  other.config_hash = kHash + 1;
+  CHECK(refused(a.on_hello(other, "h (pid 6)")).reason == e::refusal_reason::config_mismatch);
+  auto back = collector_hello();
+  back.data = "tcp://c:9";
+  auto d = a.on_hello(back, "h (pid 7)");
+  REQUIRE(std::holds_alternative<e::welcomed>(d));
+  CHECK(std::get<e::welcomed>(d).welcome.rejoin);
+  auto j = a.on_join(c);
+  CHECK(j.joined);
+  CHECK(j.rejoined);
+  CHECK_FALSE(j.all_joined);
+  CHECK(j.log_line == "the collector rejoined from h (pid 7)");
+  CHECK_FALSE(a.collector_away());
+  CHECK(a.data_endpoints().back() == "tcp://c:9");
+  CHECK(a.on_end().size() == 3);  // both workers and the collector that rejoined
+}
+
+TEST_CASE("admission: without collector_rejoin a lost collector stays lost and none rejoins") {
+  auto a = two_workers();
+  const auto w0 = welcomed(a.on_hello(worker_hello(0), "h (pid 1)"));
+  const auto w1 = welcomed(a.on_hello(worker_hello(1), "h (pid 2)"));
+  const auto c = welcomed(a.on_hello(collector_hello(), "h (pid 3)"));
+  a.on_join(w0);
+  a.on_join(w1);
+  a.on_join(c);
+  CHECK(a.on_lost(c, false, "gone").what == e::loss_decision::kind::lost);
+  CHECK_FALSE(a.collector_away());
+  CHECK(refused(a.on_hello(collector_hello(), "h (pid 4)")).reason ==
+        e::refusal_reason::run_started);
+  // A collector welcomed before the start never takes the rejoin path.
+  auto b = two_workers();
+  CHECK_FALSE(std::get<e::welcomed>(b.on_hello(collector_hello(), "h")).welcome.rejoin);
 }

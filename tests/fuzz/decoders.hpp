@@ -45,7 +45,8 @@ inline constexpr const char* kMessageNames[] = {"push",
                                                 "remote_exchange",
                                                 "remote_sample",
                                                 "shard_report",
-                                                "worker_report"};
+                                                "worker_report",
+                                                "draws_ack"};
 inline constexpr std::size_t kMessages = std::size(kMessageNames);
 
 template <class T>
@@ -73,8 +74,11 @@ inline bytes seed(std::size_t k, std::size_t v) {
   p::sample s{1, 2, 3, 0, 256, 1.5, -1, some_payload(n, 0)};
   p::hello h{"worker", 2, 0x1234, 300, v % 2 ? "tcp://127.0.0.1:5000" : ""};
   if (v % 2) h.data_files = {{"train", "/d/train.csv", std::string(64, 'a')}};
+  if (v % 3 == 1) h.draws = {7, 0, 1u << 20};
+  p::draws_ack ack;
+  for (std::size_t i = 0; i < v % 4; ++i) ack.draws.push_back(100 * i + v);
   p::pull pull{1, 0, 7};
-  p::welcome w{1, 300, 2, 4, 5, 6};
+  p::welcome w{1, 300, 2, 4, 5, 6, v % 2 == 1};
   p::stop st{v % 2 ? "done" : "master lost"};
   const d::payload_ref ref{0xabcdef, v, n};
   sgmc::engine::shard_report rep{1, 99, {}, {3, 4, 5}, {0, v, 0, 0, 0, 1}};
@@ -137,6 +141,9 @@ inline bytes seed(std::size_t k, std::size_t v) {
     case 13:
       save(wrep, out);
       break;
+    case 14:
+      save(ack, out);
+      break;
     default:
       break;
   }
@@ -156,12 +163,13 @@ inline std::size_t held(const p::stop& x) { return x.reason.size(); }
 inline std::size_t held(const p::hello& x) {
   std::size_t n = x.role.size() + x.data.size() + x.sgmc_version.size();
   for (const auto& f : x.data_files) n += f.key.size() + f.path.size() + f.sha256.size();
-  return n;
+  return n + x.draws.size() * sizeof(std::uint64_t);
 }
 inline std::size_t held(const sgmc::engine::shard_report& x) {
   return (x.staleness.hist.size() + x.applied.size() + x.rejected.size()) * sizeof(std::uint64_t);
 }
 inline std::size_t held(const sgmc::engine::worker_report&) { return 0; }
+inline std::size_t held(const p::draws_ack& x) { return x.draws.size() * sizeof(std::uint64_t); }
 template <class Msg>
 std::size_t held(const d::remote<Msg>& x) {
   return held(x.head);
@@ -232,6 +240,8 @@ inline outcome decode(std::size_t k, const char* data, std::size_t size) {
       return decode_as<sgmc::engine::shard_report>(data, size);
     case 13:
       return decode_as<sgmc::engine::worker_report>(data, size);
+    case 14:
+      return decode_as<p::draws_ack>(data, size);
     default:
       return {};
   }

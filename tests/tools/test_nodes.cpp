@@ -446,10 +446,11 @@ TEST_CASE("losing the master ends the workers and the collector with exit code 2
   CHECK(check("npy " + out + "/samples/chain-0.npy -1 2"));  // what arrived stays readable
 }
 
-TEST_CASE("losing the collector ends the run with exit code 2 on every node", "[system][nodes]") {
+TEST_CASE("losing the collector with collector_wait_s = 0 ends the run with exit code 2 at once",
+          "[system][nodes]") {
   tmp_dir dir("nodes-collector-lost");
   const std::string out = dir.file("out");
-  auto started = start_slow(out, "3000");
+  auto started = start_slow(out, "3000", {"cluster.collector_wait_s=0"});
   cluster& nodes = *started;
   nodes.collector->signal(SIGKILL);
   const int m = nodes.master->wait_exit(k_run_timeout);

@@ -247,6 +247,16 @@ void add_cluster_keys(std::vector<config_key>& keys) {
                          "`sgmc node master` starts the run once this many workers and the "
                          "collector joined; the others may join while it runs (not in "
                          "`elastic`); 0: every worker; at most `protocol.workers`"));
+  keys.push_back(real_key(s, "collector_wait_s", k_non_negative,
+                          SGMC_FIELD(cluster.collector_wait_s),
+                          "the master: how long a run waits for a lost collector to rejoin (`sgmc "
+                          "node collector` again on the same `--out`); then it ends with exit 2. "
+                          "`0`: a lost collector ends the run at once. Not for `elastic`"));
+  keys.push_back(int_key(s, "collector_buffer", int_range{1, 1 << 20},
+                         SGMC_FIELD(cluster.collector_buffer),
+                         "the master: samples each shard keeps until the collector acknowledges "
+                         "them (to resend them to a collector that rejoins); when it is full the "
+                         "shard waits for acknowledgements"));
   keys.push_back(bool_key(s, "tls", SGMC_FIELD(cluster.tls),
                           "TLS between the nodes with mutual authentication (CAF's OpenSSL "
                           "module): every node needs `certificate`, `key` and `ca` "

@@ -15,8 +15,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <utility>
@@ -165,6 +167,10 @@ expected<std::string> run_collector(node_context& c) {
   const auto& cfg = c.cfg;
   const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
   const std::uint32_t chains = elastic ? cfg.protocol.params.workers : 1;
+  // What --out holds already: kept if the master welcomes this collector back into its run.
+  auto kept = engine::kept_draws(c.out / "samples", chains);
+  if (!kept) return unexpected(kept.error());
+  for (const auto& k : *kept) c.node.draws.push_back(k.draws);
   progress prog(cfg.run.steps, chains, {false, true});
   const engine::steady_run_clock time;
   const auto metrics_path = c.out / "metrics.jsonl";
@@ -178,10 +184,17 @@ expected<std::string> run_collector(node_context& c) {
     c.node.checkpoints = &*checkpoints;
   }
   // The outputs are opened at the welcome: a resumed run (the master's --resume) keeps the
-  // checkpoint's draws and metrics, a fresh one starts them afresh.
+  // checkpoint's draws and metrics, a collector welcomed back into a run under way keeps what
+  // --out holds, a fresh one starts them afresh.
   auto make_sink = [&](const protocols::welcome& w) -> expected<engine::sample_sink*> {
     std::vector<engine::chain_resume> resumed;
-    if (w.resumed) {
+    if (w.rejoin) {
+      std::uint64_t step = UINT64_MAX;
+      for (const auto& k : *kept) step = std::min(step, k.step);
+      // The records after the kept draws come again (metrics are recorded as draws arrive).
+      if (auto r = engine::resume_metrics(metrics_path, step); !r) return unexpected(r.error());
+      resumed = *kept;
+    } else if (w.resumed) {
       std::error_code ec;
       fs::remove(c.out / "posterior.nc", ec);  // written again when the run succeeds
       if (auto r = engine::resume_metrics(metrics_path, w.resume_version); !r)
@@ -191,7 +204,7 @@ expected<std::string> run_collector(node_context& c) {
     } else if (auto r = engine::prepare_output(c.out, to_toml(cfg), false); !r) {
       return unexpected(r.error());
     }
-    auto m = engine::metrics_writer::create(metrics_path.string(), w.resumed);
+    auto m = engine::metrics_writer::create(metrics_path.string(), w.rejoin || w.resumed);
     if (!m) return unexpected(m.error());
     metrics.emplace(std::move(*m));
     out.emplace(engine::output_context{cfg.run.eval_every, *c.prob.model, c.prob.data.test,
@@ -265,6 +278,8 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
                     "must not close a connection)",
                     o.source, cfg.cluster.connection_timeout_s, cfg.cluster.heartbeat_s));
   c.node.heartbeat = millis(cfg.cluster.heartbeat_s);
+  c.node.collector_wait = millis(cfg.cluster.collector_wait_s);
+  c.node.collector_buffer = cfg.cluster.collector_buffer;
   c.node.connection_timeout = millis(cfg.cluster.connection_timeout_s);
   auto dir = make_trace_folder(cfg, c.out);
   if (!dir) return unexpected(dir.error());

@@ -23,6 +23,7 @@
 #include <caf/actor_system.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -38,6 +39,10 @@ struct master_actor_config {
   /// Per worker: gradients computed before a resumed run started (the checkpoint's counts, kept
   /// for workers that push nothing before the next checkpoint); empty: none.
   std::vector<std::uint64_t> computed;
+  /// Samples the shard keeps until the collector acknowledges them (protocols::draws_ack), to
+  /// resend them to a collector that rejoins after a loss; a full buffer makes the shard wait
+  /// for acknowledgements. 0: none kept, and losing the collector ends the run.
+  std::uint64_t collector_buffer = 0;
 };
 
 struct worker_actor_config {
@@ -61,6 +66,12 @@ struct collector_actor_config {
   const engine::checkpoint_writer* checkpoints = nullptr;
   /// Per chain: the first draw index to hand on (a resumed run); empty: 0.
   std::vector<std::uint64_t> first_draws;
+  /// Acknowledge durable draws to every master shard (protocols::draws_ack, after
+  /// sample_sink::sync), at most every `ack_interval` and at once every `ack_every` draws, and
+  /// drop samples of draws already handed on (a master resending after a rejoin). false: none.
+  bool ack = false;
+  std::chrono::milliseconds ack_interval{100};
+  std::uint64_t ack_every = 256;
 };
 
 caf::actor spawn_master(caf::actor_system& sys, actor_context ctx, master_actor_config cfg);

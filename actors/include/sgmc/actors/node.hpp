@@ -149,6 +149,13 @@ struct node_options {
   /// Worker, collector: change the hello before it is sent. For tests that play a node of
   /// another build (its wire format and sgmc version); empty in every real node.
   std::function<void(protocols::hello&)> edit_hello;
+  /// Master: how long the run waits for a lost collector to rejoin (0: the loss ends it; elastic
+  /// runs never wait), and the samples each shard keeps until the collector acknowledges them.
+  std::chrono::milliseconds collector_wait{0};
+  std::uint64_t collector_buffer = 4096;
+  /// Collector: per chain, the draws its samples files hold (sent in the hello; kept when it
+  /// is welcomed back into a running run).
+  std::vector<std::uint64_t> draws;
 };
 
 /// The master node: runs until the run ends and returns its summary, or the first error
@@ -161,17 +168,14 @@ expected<engine::run_report> run_master_node(const engine::run_plan& setup,
 /// (master unreachable or lost, refused, a protocol error, errc::diverged).
 expected<std::string> run_worker_node(const engine::run_plan& setup, const node_options& options);
 
-/// The collector node: hands every draw to `sink`, then calls sink.on_finish (with a summary
-/// holding the draws) or sink.on_error from this thread; returns as run_worker_node.
-expected<std::string> run_collector_node(const engine::run_plan& setup, const node_options& options,
-                                         engine::sample_sink& sink);
-
 /// Makes the collector node's sink once the master's welcome says whether the run continues
-/// from a checkpoint (welcome::resumed: the sink keeps welcome::resume_draws rows per chain).
-/// The sink must outlive run_collector_node.
+/// from a checkpoint (welcome::resumed: the sink keeps welcome::resume_draws rows per chain) or
+/// takes this collector back into a run under way (welcome::rejoin: it keeps the draws
+/// node_options::draws counted). The sink must outlive run_collector_node.
 using sink_factory = std::function<expected<engine::sample_sink*>(const protocols::welcome&)>;
-/// The collector node with its sink made at the welcome; sink.on_error is called only for a
-/// sink that was made.
+/// The collector node with its sink made at the welcome: hands it every draw, then calls
+/// sink.on_finish, or sink.on_error for a sink that was made; returns as run_worker_node. It
+/// acknowledges durable draws to the master shards (draws_ack).
 expected<std::string> run_collector_node(const engine::run_plan& setup, const node_options& options,
                                          const sink_factory& make_sink);
 

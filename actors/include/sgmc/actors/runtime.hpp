@@ -55,6 +55,10 @@ using progress_atom = caf::atom_constant<caf::atom("sgmc_prog")>;
 using collected_atom = caf::atom_constant<caf::atom("sgmc_coll")>;
 using fail_atom = caf::atom_constant<caf::atom("sgmc_fail")>;
 using tick_atom = caf::atom_constant<caf::atom("sgmc_tick")>;
+/// A collector rejoined the run: (collector_atom, its actor, its data channel endpoint,
+/// protocols::draws_ack of the draws it holds), from the gate to the supervisor and from the
+/// supervisor to every master shard.
+using collector_atom = caf::atom_constant<caf::atom("sgmc_crej")>;
 
 /// Registers the structs of summary.hpp ("sgmc.shard_report", ...). Call on every node's
 /// config, next to register_messages (wire.hpp).

@@ -29,10 +29,15 @@ struct supervisor_config {
   /// Optional: every progress message (shard, version), from the supervisor's thread.
   std::function<void(std::uint32_t, std::uint64_t)> on_progress;
   log_fn log;
+  /// How long a run waits for a lost collector to rejoin ((collector_atom, actor, data endpoint,
+  /// draws_ack) from the gate); 0: the collector's loss ends the run at once.
+  std::chrono::milliseconds collector_wait{0};
 };
 
 /// Spawns the supervisor. Send it (init_atom, masters, workers, collector, data endpoints) to
 /// start the run: it forwards the directory to the masters, the collector and then the workers.
+/// A collector that rejoins gets the directory, then the reports of the workers that are done
+/// or lost; the master shards get (collector_atom, ...) to resend what it lacks.
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);
 
 }  // namespace sgmc::actors

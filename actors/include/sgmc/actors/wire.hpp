@@ -61,6 +61,11 @@ caf::error inspect(caf::serializer& f, welcome& x);
 caf::error inspect(caf::deserializer& f, welcome& x);
 caf::error inspect(caf::serializer& f, stop& x);
 caf::error inspect(caf::deserializer& f, stop& x);
+caf::error inspect(caf::serializer& f, draws_ack& x);
+caf::error inspect(caf::deserializer& f, draws_ack& x);
+
+/// The most chains a hello's draw counts or a draws_ack may name (elastic: one per worker).
+inline constexpr std::uint32_t kMaxAckChains = 1u << 16;
 
 /// Other inspectors (CAF's to_string): the length only, never the values.
 template <class Inspector>
@@ -83,10 +88,10 @@ namespace sgmc::actors {
 
 /// Registers every message struct of protocols/messages.hpp with a CAF config, under the
 /// names "sgmc.push", "sgmc.pull", "sgmc.theta_reply", "sgmc.exchange", "sgmc.sample",
-/// "sgmc.hello", "sgmc.welcome", "sgmc.stop" (and "sgmc.payload"), and the messages whose
-/// payload takes the data channel ("sgmc.remote_push", ..., see data_channel.hpp). Call on
-/// every node's config before the actor system is constructed. (Atoms need no registration in CAF
-/// 0.17.)
+/// "sgmc.hello", "sgmc.welcome", "sgmc.stop", "sgmc.draws_ack" (and "sgmc.payload"), and the
+/// messages whose payload takes the data channel ("sgmc.remote_push", ..., see data_channel.hpp).
+/// Call on every node's config before the actor system is constructed. (Atoms need no registration
+/// in CAF 0.17.)
 void register_messages(caf::actor_system_config& cfg);
 
 }  // namespace sgmc::actors

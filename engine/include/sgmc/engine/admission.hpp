@@ -12,6 +12,8 @@
 //   after the start (joins_mid_run): a worker hello for a slot never taken, or for a lost
 //     worker's slot (a rejoin), is welcomed as at the start (same checks); its join is
 //     `mid_run`. A live worker's index is still refused, and so is a second collector.
+//   the collector lost during the run, when collector_rejoin: its slot is free for a collector
+//   that rejoins (same checks; welcomed with welcome::rejoin), until the run ends
 #include "sgmc/core/error.hpp"
 #include "sgmc/protocols/messages.hpp"
 
@@ -89,6 +91,7 @@ struct join_decision {
   bool all_joined = false;
   bool mid_run = false;    ///< a worker joining a run under way (rejoining, or late)
   bool rejoined = false;   ///< mid_run, into the slot of a worker lost during the run
+  bool collector_rejoined = false;  ///< the collector rejoined the running run
   std::string log_line;    ///< "worker 0 joined from HOST"
   std::string start_line;  ///< when all joined: "all 2 workers and the collector joined; ..."
 };
@@ -122,6 +125,8 @@ struct admission_params {
   /// Workers may join a run under way: a lost one again, or one absent at the start (false
   /// for elastic, whose chains cannot).
   bool joins_mid_run = true;
+  /// A collector lost during the run frees its slot for one that rejoins (else: it is lost).
+  bool collector_rejoin = false;
 };
 
 class admission {
@@ -145,6 +150,8 @@ class admission {
   std::vector<node_slot> on_end();
 
   bool started() const { return started_; }
+  /// True while the run waits for a collector to rejoin (collector_rejoin).
+  bool collector_away() const { return collector_away_; }
   bool ended() const { return ended_; }
   /// True while a node holds `slot` (welcomed, joined or not, and not freed).
   bool taken(node_slot slot) const;
@@ -182,6 +189,7 @@ class admission {
   place collector_;
   bool started_ = false;
   bool ended_ = false;
+  bool collector_away_ = false;
 };
 
 }  // namespace sgmc::engine

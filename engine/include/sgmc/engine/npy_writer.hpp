@@ -48,6 +48,9 @@ class npy_writer {
   /// Appends one record of a create_records file (row.size() must equal its row_bytes).
   expected<void> append_record(std::span<const unsigned char> row);
 
+  /// Makes every row appended so far durable (fdatasync): they survive a crash of the host.
+  expected<void> sync();
+
   std::size_t dim() const { return dim_; }
   std::uint64_t rows() const { return rows_; }
   const std::string& path() const { return path_; }

@@ -22,6 +22,8 @@ class output_sink final : public sample_sink {
       const std::vector<chain_resume>& resume = {});
 
   expected<void> on_draw(const protocols::draw& d) override;
+  /// fdatasync of every chain's .npy files.
+  expected<void> sync() override;
   expected<void> on_finish(const run_report& r) override;
   void on_error(const error& e) override;
 

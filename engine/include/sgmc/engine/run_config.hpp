@@ -64,6 +64,11 @@ struct cluster_config {
   /// The master starts once this many workers (and the collector) joined; the others may join
   /// during the run. 0: every worker (protocol.workers).
   std::uint64_t min_workers = 0;
+  /// The master: how long a run waits for a lost collector to rejoin (0: it ends the run).
+  double collector_wait_s = 60.0;
+  /// The master: samples per shard kept until the collector acknowledges them (a full buffer
+  /// makes the shard wait for acknowledgements).
+  std::uint64_t collector_buffer = 4096;
   /// TLS between the nodes (CAF's OpenSSL module), each side verified against `ca`. Like every
   /// key here but `data_channel`, per node: out of the config hash (node_runner.cpp's
   /// shared_part), and `passphrase` is never written to a resolved config.

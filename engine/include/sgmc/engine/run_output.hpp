@@ -56,6 +56,13 @@ struct chain_resume {
   std::uint64_t draws = 0;
 };
 
+/// What OUT/samples holds of `chains` chains, to continue them (a collector that rejoins a
+/// run): per chain, the whole rows both chain-K.npy and chain-K.stats.npy hold and the step of
+/// the last of them; {0, 0} for a chain without files. errc::invalid_data for a file that is
+/// there but not one of ours.
+expected<std::vector<chain_resume>> kept_draws(const std::filesystem::path& samples_dir,
+                                               std::uint32_t chains);
+
 class chain_output {
  public:
   /// Creates OUT/samples/chain-K.npy (truncating it) and the chain's evaluator. With `resume`,
@@ -82,6 +89,8 @@ class chain_output {
   expected<chain_summary> finish(std::span<const float> theta, bool theta_is_draw);
   /// Ends without a final record (the run failed): queued evaluations are still written.
   void abandon();
+  /// Makes the draws written so far durable (npy_writer::sync of both files).
+  expected<void> sync();
 
   const chain_summary& summary() const { return summary_; }
   const std::string& samples_path() const { return summary_.samples_path; }

@@ -17,6 +17,8 @@ class sample_sink {
   virtual ~sample_sink() = default;
   /// One complete draw (the full θ). An error (a failed write) ends the run with it.
   virtual expected<void> on_draw(const protocols::draw& d) = 0;
+  /// Makes every draw handed on so far durable (a collector acknowledges draws after this).
+  virtual expected<void> sync() { return {}; }
   /// The run finished; `s` is its summary. An error is reported as the run's error.
   virtual expected<void> on_finish(const run_report& s) = 0;
   /// The run ended with `e`; draws handed on so far are all there is.

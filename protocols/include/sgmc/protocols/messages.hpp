@@ -116,6 +116,9 @@ struct hello {
   std::string sgmc_version = core::version();  ///< the sender's sgmc ("0.1.0")
   /// The data files the node reads, digested (engine::admission compares them with the master's).
   std::vector<data_file> data_files{};
+  /// A collector: per chain, the draws its samples files in --out already hold (what it would
+  /// keep if it rejoins a running run); empty for workers and for a collector without files.
+  std::vector<std::uint64_t> draws{};
 };
 
 /// master → node: accepted, with what the node must know.
@@ -136,6 +139,15 @@ struct welcome {
   std::uint64_t resume_computed = 0;
   std::vector<float> resume_theta{};
   std::vector<std::uint64_t> resume_draws{};
+  /// A collector rejoining a running run (its predecessor was lost): it keeps the draws its
+  /// hello counted instead of starting its files afresh.
+  bool rejoin = false;
+};
+
+/// collector → every master shard: per chain, the number of draws (0..n−1) that are durably in
+/// the samples files; a shard forgets the samples it keeps for resending below these counts.
+struct draws_ack {
+  std::vector<std::uint64_t> draws;
 };
 
 /// Ends a run (or a node's part in it), with the reason ("done", "master lost", ...).
@@ -166,7 +178,7 @@ auto inspect(Inspector& f, sample& x) {
 template <class Inspector>
 auto inspect(Inspector& f, hello& x) {
   return f(x.role, x.worker, x.config_hash, x.dim, x.data, x.wire_version, x.sgmc_version,
-           x.data_files);
+           x.data_files, x.draws);
 }
 template <class Inspector>
 auto inspect(Inspector& f, data_file& x) {
@@ -175,7 +187,11 @@ auto inspect(Inspector& f, data_file& x) {
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {
   return f(x.worker, x.dim, x.shards, x.workers, x.run_id_lo, x.run_id_hi, x.resumed,
-           x.resume_version, x.resume_computed, x.resume_theta, x.resume_draws);
+           x.resume_version, x.resume_computed, x.resume_theta, x.resume_draws, x.rejoin);
+}
+template <class Inspector>
+auto inspect(Inspector& f, draws_ack& x) {
+  return f(x.draws);
 }
 template <class Inspector>
 auto inspect(Inspector& f, stop& x) {
