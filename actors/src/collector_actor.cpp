@@ -56,8 +56,11 @@ class collector_actor final : public detail::peer_actor {
     return startup();
   }
 
-  // The first acknowledgement says what this collector holds (a rejoining one: what it kept).
+  // Workers absent at the start (cluster.min_workers) are done until they join. The first
+  // acknowledgement says what this collector holds (a rejoining one: what it kept).
   void on_start() override {
+    for (std::size_t i = 0; i < dir().workers.size() && i < workers_done_.size(); ++i)
+      if (!dir().workers[i]) workers_done_[i] = true;
     if (ack_) acknowledge();
   }
 
@@ -99,12 +102,6 @@ class collector_actor final : public detail::peer_actor {
           replace_worker(w, std::move(a), std::move(data));
         },
     };
-  }
-
-  // Workers absent at the start (cluster.min_workers) are done until they join.
-  void on_start() override {
-    for (std::size_t i = 0; i < dir().workers.size() && i < workers_done_.size(); ++i)
-      if (!dir().workers[i]) workers_done_[i] = true;
   }
 
   void on_sample(const protocols::sample& m) {

@@ -256,14 +256,14 @@ class supervisor final : public caf::event_based_actor {
   std::vector<std::optional<engine::shard_report>> shards_;
   std::vector<std::optional<engine::worker_report>> workers_;
   std::vector<bool> lost_;
-  std::vector<bool> absent_;       ///< never joined (so far)
-  std::vector<std::string> data_;  ///< the data channel endpoints handed on with the directory
+  std::vector<bool> absent_;  ///< never joined (so far)
+  /// The data channel endpoints handed on with the directory: masters, workers, the collector.
+  std::vector<std::string> data_;
   std::vector<engine::membership_event> membership_;
   std::vector<std::uint64_t> versions_;
   std::optional<std::uint64_t> draws_;
-  std::vector<std::string> data_;  // data channel endpoints: masters, workers, the collector
-  bool away_ = false;              // waiting for a collector to rejoin
-  bool rejoined_ = false;          // the collector is not the one the workers know
+  bool away_ = false;      // waiting for a collector to rejoin
+  bool rejoined_ = false;  // the collector is not the one the workers know
   std::string away_why_;
   std::uint64_t losses_ = 0;  // collector losses so far (names each wait)
   caf::actor_clock::time_point last_progress_;

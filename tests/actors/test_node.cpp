@@ -120,7 +120,10 @@ TEST_CASE("nodes: a master with two workers and a collector runs async over loop
   t::memory_sink sink;
   auto collector = std::async(std::launch::async, [&] {
     return a::run_collector_node(
-        s, po, [&sink](bool) -> sgmc::expected<sgmc::engine::sample_sink*> { return &sink; });
+        s, po,
+        [&sink](const sgmc::protocols::welcome&) -> sgmc::expected<sgmc::engine::sample_sink*> {
+          return &sink;
+        });
   });
   auto w0 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
   auto w1 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
@@ -166,7 +169,10 @@ TEST_CASE("nodes: every payload takes the data channel when its threshold is 0",
   t::memory_sink sink;
   auto collector = std::async(std::launch::async, [&] {
     return a::run_collector_node(
-        s, po, [&sink](bool) -> sgmc::expected<sgmc::engine::sample_sink*> { return &sink; });
+        s, po,
+        [&sink](const sgmc::protocols::welcome&) -> sgmc::expected<sgmc::engine::sample_sink*> {
+          return &sink;
+        });
   });
   auto w0 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });
   auto w1 = std::async(std::launch::async, [&] { return a::run_worker_node(s, po); });

@@ -451,7 +451,8 @@ TEST_CASE("a collector's draw counts travel in its hello, and a draws_ack is bou
   p::draws_ack a{{5, 6, 7}}, a_out;
   REQUIRE(!load(save(a), a_out));
   CHECK(a_out.draws == a.draws);
-  p::welcome w{1, 2, 3, 4, 5, 6, true}, w_out;
+  p::welcome w{1, 2, 3, 4, 5, 6}, w_out;
+  w.rejoin = true;
   REQUIRE(!load(save(w), w_out));
   CHECK(w_out.rejoin);
 

@@ -344,6 +344,7 @@ TEST_CASE("admission: without joins mid-run (elastic) nobody joins a run under w
   auto r = refused(a.on_hello(worker_hello(1), "back"));
   CHECK(r.reason == e::refusal_reason::run_started);
   CHECK(r.message == "the run has already started (a worker cannot join an elastic run under way)");
+}
 
 TEST_CASE("admission: with collector_rejoin a collector lost during the run may rejoin once away") {
   e::admission_params params{2, 1, kDim, kHash, "sync", "tcp://m:1"};
@@ -362,8 +363,9 @@ TEST_CASE("admission: with collector_rejoin a collector lost during the run may 
   CHECK(lost.what == e::loss_decision::kind::lost);
   CHECK(a.collector_away());
   CHECK(a.on_lost(c, false, "again").what == e::loss_decision::kind::ignored);
-  // Workers still may not join; a collector of another config is still refused.
-  CHECK(refused(a.on_hello(worker_hello(0), "h (pid 5)")).reason == e::refusal_reason::run_started);
+  // A live worker's index is still refused; a collector of another config is still refused.
+  CHECK(refused(a.on_hello(worker_hello(0), "h (pid 5)")).reason ==
+        e::refusal_reason::worker_taken);
   auto other = collector_hello();
   other.config_hash = kHash + 1;
   CHECK(refused(a.on_hello(other, "h (pid 6)")).reason == e::refusal_reason::config_mismatch);
@@ -374,7 +376,9 @@ TEST_CASE("admission: with collector_rejoin a collector lost during the run may 
   CHECK(std::get<e::welcomed>(d).welcome.rejoin);
   auto j = a.on_join(c);
   CHECK(j.joined);
-  CHECK(j.rejoined);
+  CHECK(j.collector_rejoined);
+  CHECK_FALSE(j.rejoined);
+  CHECK_FALSE(j.mid_run);
   CHECK_FALSE(j.all_joined);
   CHECK(j.log_line == "the collector rejoined from h (pid 7)");
   CHECK_FALSE(a.collector_away());

@@ -89,10 +89,10 @@ using hello_decision = std::variant<refusal, welcomed>;
 struct join_decision {
   bool joined = false;  ///< false: ignored (not welcomed, joined twice, too late)
   bool all_joined = false;
-  bool mid_run = false;    ///< a worker joining a run under way (rejoining, or late)
-  bool rejoined = false;   ///< mid_run, into the slot of a worker lost during the run
+  bool mid_run = false;             ///< a worker joining a run under way (rejoining, or late)
+  bool rejoined = false;            ///< mid_run, into the slot of a worker lost during the run
   bool collector_rejoined = false;  ///< the collector rejoined the running run
-  std::string log_line;    ///< "worker 0 joined from HOST"
+  std::string log_line;             ///< "worker 0 joined from HOST"
   std::string start_line;  ///< when all joined: "all 2 workers and the collector joined; ..."
 };
 
