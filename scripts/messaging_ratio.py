@@ -19,7 +19,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: messaging_ratio.py MESSAGING_JSON")
     try:
-        runs = load_runs(sys.argv[1])
+        runs, _ = load_runs(sys.argv[1])
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f"messaging_ratio.py: cannot read {sys.argv[1]}: {e}")
     print("\n".join(messaging_table(runs)))
