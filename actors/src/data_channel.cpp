@@ -59,14 +59,16 @@ expected<std::pair<std::string, bool>> numeric_host(const std::string& host) {
   return std::pair{v6 ? fmt::format("[{}]", buf) : std::string(buf), v6};
 }
 
-// A payload handed to ZeroMQ without a copy: the vector lives until ZeroMQ has sent it.
-zmq::message_t owning_message(std::vector<float>&& values) {
+// A payload handed to ZeroMQ without a copy: its vector, or its share of the buffer it adopted
+// (a message received earlier, sent on as it is), lives until ZeroMQ has sent it. ZeroMQ only
+// reads the bytes.
+zmq::message_t owning_message(protocols::float_values&& values) {
   if (values.empty()) return zmq::message_t{};
-  auto owned = std::make_unique<std::vector<float>>(std::move(values));
+  auto owned = std::make_unique<protocols::float_values>(std::move(values));
   const auto bytes = owned->size() * sizeof(float);
   zmq::message_t m(
-      owned->data(), bytes,
-      [](void*, void* hint) { delete static_cast<std::vector<float>*>(hint); }, owned.get());
+      const_cast<float*>(owned->data()), bytes,
+      [](void*, void* hint) { delete static_cast<protocols::float_values*>(hint); }, owned.get());
   owned.release();  // now ZeroMQ's, freed by the callback above
   return m;
 }
@@ -89,7 +91,7 @@ struct data_channel::impl {
   std::mutex inbox_mutex;
   std::condition_variable arrived;
   struct waiting {
-    std::vector<float> values;
+    protocols::float_values values;
     std::chrono::steady_clock::time_point since;
   };
   std::map<std::pair<std::uint64_t, std::uint64_t>, waiting> inbox;
@@ -100,7 +102,7 @@ struct data_channel::impl {
 
   std::thread receiver;
   std::atomic<std::uint64_t> sent{0}, sent_bytes{0}, received{0}, received_bytes{0}, rejected{0},
-      dropped{0};
+      dropped{0}, copied{0};
 
   static std::string peer_of(zmq::message_t& first) {
     try {
@@ -145,7 +147,8 @@ struct data_channel::impl {
             detail::check_frame(count, parts[0].data(), parts[0].size(),
                                 count > 1 ? parts[1].size() : 0, params.max_payload_floats, h))
       return reject(&parts[0], *why);
-    const auto& body = parts[1];
+    auto& body = parts[1];
+    const auto body_bytes = body.size();
     {
       // Room in the inbox before a byte is copied.
       std::lock_guard<std::mutex> lock(inbox_mutex);
@@ -165,15 +168,19 @@ struct data_channel::impl {
       }
       pending_bytes += body.size();
     }
-    std::vector<float> v;
+    protocols::float_values v;
     const auto* src = static_cast<const char*>(body.data());
     if (h.n > 0 && reinterpret_cast<std::uintptr_t>(src) % alignof(float) == 0) {
-      // assign() from float pointers copies straight into fresh storage (no zero-fill pass).
-      const auto* f = reinterpret_cast<const float*>(src);
-      v.assign(f, f + h.n);
+      // The payload is ZeroMQ's message itself: the float_values keeps it (and frees it with
+      // its last copy). Its data is malloc'd, so aligned for floats but not to 64 bytes.
+      auto msg = std::make_shared<zmq::message_t>(std::move(body));
+      const auto* f = static_cast<const float*>(msg->data());
+      v = protocols::float_values::adopt(f, h.n, std::move(msg));
     } else if (h.n > 0) {
-      v.resize(h.n);
-      std::memcpy(v.data(), src, body.size());
+      std::vector<float> c(h.n);
+      std::memcpy(c.data(), src, body_bytes);
+      v = std::move(c);
+      ++copied;
     }
     {
       std::lock_guard<std::mutex> lock(inbox_mutex);
@@ -181,7 +188,7 @@ struct data_channel::impl {
                .emplace(std::pair{h.channel, h.ticket},
                         waiting{std::move(v), std::chrono::steady_clock::now()})
                .second) {
-        pending_bytes -= body.size();
+        pending_bytes -= body_bytes;
         return reject(&parts[0], fmt::format("a second payload {} from node {}", h.ticket,
                                              node_hex(h.channel)));
       }
@@ -264,7 +271,8 @@ void data_channel::receive_loop() {
   p.pull.close();
 }
 
-expected<std::uint64_t> data_channel::send(const std::string& to, std::vector<float>&& values) {
+expected<std::uint64_t> data_channel::send(const std::string& to,
+                                           protocols::float_values&& values) {
   auto& p = *impl_;
   frame_header h;
   h.channel = id_;
@@ -312,9 +320,9 @@ expected<std::uint64_t> data_channel::send(const std::string& to, std::vector<fl
   return h.ticket;
 }
 
-expected<std::vector<float>> data_channel::take(std::uint64_t from, std::uint64_t ticket,
-                                                std::uint64_t n,
-                                                std::chrono::milliseconds timeout) {
+expected<protocols::float_values> data_channel::take(std::uint64_t from, std::uint64_t ticket,
+                                                     std::uint64_t n,
+                                                     std::chrono::milliseconds timeout) {
   auto& p = *impl_;
   const auto key = std::pair{from, ticket};
   std::unique_lock<std::mutex> lock(p.inbox_mutex);
@@ -353,7 +361,8 @@ data_channel_stats data_channel::stats() const {
           impl_->received_bytes.load(),
           impl_->rejected.load(),
           impl_->dropped.load(),
-          pending};
+          pending,
+          impl_->copied.load()};
 }
 
 std::string describe(const data_channel& ch) {
@@ -364,6 +373,8 @@ std::string describe(const data_channel& ch) {
   if (s.rejected > 0)
     line +=
         fmt::format(", rejected {} malformed message{}", s.rejected, s.rejected == 1 ? "" : "s");
+  if (s.copied > 0)
+    line += fmt::format(", copied {} unaligned payload{}", s.copied, s.copied == 1 ? "" : "s");
   if (s.dropped > 0)
     line +=
         fmt::format(", dropped {} payload{} no message took", s.dropped, s.dropped == 1 ? "" : "s");

@@ -20,7 +20,7 @@ namespace sgmc::actors::detail {
 class payload_inbox {
  public:
   /// Handles the message once its payload is there.
-  using resume_fn = std::function<void(std::vector<float>)>;
+  using resume_fn = std::function<void(protocols::float_values)>;
 
   /// A remote message whose payload the actor waits for.
   struct pending {
@@ -43,7 +43,7 @@ class payload_inbox {
 
   /// Ends the wait and handles the awaited message with its payload `v`; meanwhile
   /// resumed_from() names its sender.
-  void resume(std::vector<float> v) {
+  void resume(protocols::float_values v) {
     auto p = std::move(*pending_);
     pending_.reset();
     resumed_from_ = p.from;

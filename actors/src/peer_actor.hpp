@@ -63,7 +63,7 @@ class peer_actor : public caf::event_based_actor {
   /// message when its sender is lost meanwhile (a node killed between its two sends).
   template <class Msg, class F>
   void on_remote(remote<Msg>& r, F handle) {
-    resume_fn done = [head = std::move(r.head), handle](std::vector<float> v) mutable {
+    resume_fn done = [head = std::move(r.head), handle](protocols::float_values v) mutable {
       payload_of(head).values = std::move(v);
       handle(head);
     };

@@ -136,12 +136,17 @@ caf::error inspect(caf::serializer& f, payload& x) {
   std::size_t e = x.encoded.size();
   if (n > kMaxPayloadFloats || e > kMaxPayloadEncodedBytes)
     return caf::make_error(caf::sec::invalid_argument);
-  return caf::error::eval(
-      [&] { return f.begin_sequence(n); },
-      [&] { return n > 0 ? f.apply_raw(n * sizeof(float), x.values.data()) : caf::error{}; },
-      [&] { return f.end_sequence(); }, [&] { return f.begin_sequence(e); },
-      [&] { return e > 0 ? f.apply_raw(e, x.encoded.data()) : caf::error{}; },
-      [&] { return f.end_sequence(); });
+  return caf::error::eval([&] { return f.begin_sequence(n); },
+                          [&] {
+                            // apply_raw takes a non-const pointer for both directions; a serializer
+                            // only reads.
+                            return n > 0 ? f.apply_raw(n * sizeof(float),
+                                                       const_cast<float*>(x.values.data()))
+                                         : caf::error{};
+                          },
+                          [&] { return f.end_sequence(); }, [&] { return f.begin_sequence(e); },
+                          [&] { return e > 0 ? f.apply_raw(e, x.encoded.data()) : caf::error{}; },
+                          [&] { return f.end_sequence(); });
 }
 
 namespace {
@@ -219,7 +224,8 @@ caf::error read_counts(caf::deserializer& f, std::vector<std::uint64_t>& v) {
 }  // namespace
 
 caf::error inspect(caf::deserializer& f, payload& x) {
-  if (auto err = read_floats(f, x.values)) return err;
+  x.values.clear();  // an adopted buffer is let go, never copied
+  if (auto err = read_floats(f, x.values.vec())) return err;
   return read_bytes(f, x.encoded);
 }
 

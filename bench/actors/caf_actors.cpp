@@ -40,7 +40,7 @@ bool side_path(const channel& ch, std::size_t n) {
 // Sends `values` over the data channel to the peer, then `head` as a remote message naming it.
 template <class Msg>
 bool send_remote(caf::event_based_actor* self, const caf::actor& to, const channel& ch, Msg head,
-                 std::vector<float> values) {
+                 sgmc::protocols::float_values values) {
   const auto n = values.size();
   auto ticket = ch.data->send(*ch.peer, std::move(values));
   if (!ticket) return false;
@@ -150,7 +150,7 @@ caf::behavior ping(caf::stateful_actor<ping_state>* self, caf::actor peer, std::
       },
       [=](p::push& r) { on_reply(r.data.values.size(), r.version); },
       [=](a::detail::remote<p::push>& r) {
-        // The reply's payload, copied out of the channel's message into a float vector.
+        // The reply's payload: the channel's message itself, adopted without a copy.
         auto back = ch.data->take(r.ref.channel, r.ref.ticket, r.ref.n, kTimeout);
         if (!back) {
           self->state.done.deliver(caf::make_error(caf::sec::request_timeout));

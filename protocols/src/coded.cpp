@@ -35,9 +35,9 @@ expected<void> decode_payload(const codec_params& params, const payload& in, std
   if (!in.values.empty()) {
     return make_error(errc::protocol, fmt::format("{}: both floats and an encoded payload", what));
   }
-  out.values.resize(n);
+  out.values.vec().resize(n);
   out.encoded = {};
-  if (auto ok = decode(params, in.encoded, out.values); !ok) {
+  if (auto ok = decode(params, in.encoded, out.values.vec()); !ok) {
     return make_error(errc::protocol, fmt::format("{}: {}", what, ok.error().message));
   }
   return {};

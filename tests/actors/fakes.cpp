@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <span>
 
 namespace sgmc::actors::test {
 namespace {
@@ -109,7 +110,7 @@ class fake_master final : public master {
       if (live_[w]) out.send.push_back({worker_at(w), theta_reply{p_.shard, version_, data()}});
   }
 
-  void step(const std::vector<float>& g, outbox& out) {
+  void step(std::span<const float> g, outbox& out) {
     for (std::size_t j = 0; j < slice_.size; ++j) theta_[j] -= 0.1f * g[j];
     ++version_;
     if (version_ % p_.thin == 0)

@@ -18,8 +18,8 @@ TEST_CASE("payload_inbox: the awaited message resumes once, naming its sender me
   inbox.wait({{1, 7, 2},
               caf::actor_addr{},
               p::worker_at(3),
-              [&](std::vector<float> v) {
-                got = std::move(v);
+              [&](p::float_values v) {
+                got = std::move(v).release();
                 seen = inbox.resumed_from();
                 ++calls;
               },
@@ -42,7 +42,7 @@ TEST_CASE("payload_inbox: losing the awaited message's sender ends the wait's ho
   // Nothing awaited: the loss is only remembered.
   CHECK_FALSE(inbox.note_lost(sender));
   CHECK(inbox.lost(sender));
-  inbox.wait({{1, 1, 1}, sender, std::nullopt, [](std::vector<float>) {}, {}});
+  inbox.wait({{1, 1, 1}, sender, std::nullopt, [](p::float_values) {}, {}});
   CHECK(inbox.note_lost(sender));
   CHECK(inbox.cancel());
   CHECK_FALSE(inbox.waiting());

@@ -58,8 +58,8 @@ bool save(T& x, bytes& out) {
 
 inline p::payload some_payload(std::size_t n, std::size_t e) {
   p::payload x;
-  for (std::size_t i = 0; i < n; ++i) x.values.push_back(0.5f * static_cast<float>(i) - 1.0f);
-  if (n > 1) x.values[1] = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t i = 0; i < n; ++i) x.values.vec().push_back(0.5f * static_cast<float>(i) - 1.0f);
+  if (n > 1) x.values.vec()[1] = std::numeric_limits<float>::quiet_NaN();
   for (std::size_t i = 0; i < e; ++i) x.encoded.push_back(static_cast<std::byte>(i * 37));
   return x;
 }

@@ -96,7 +96,10 @@ TEST_CASE("async applies a push as one SGLD step with the version's noise", "[pr
   for (int i = 0; i < 6; ++i) run_first(*d, any_event(), "start-up");
   // Two pushes built on θ_0; capture them, then apply.
   std::vector<std::vector<float>> grads;
-  for (const auto& e : d->pending()) grads.push_back(std::get<pr::push>(e.env.msg).data.values);
+  for (const auto& e : d->pending()) {
+    const auto& v = std::get<pr::push>(e.env.msg).data.values;
+    grads.emplace_back(v.begin(), v.end());
+  }
   REQUIRE(grads.size() == 2);
   std::vector<float> want = cfg.theta0;
   for (pr::version_t v = 0; v < 2; ++v) {

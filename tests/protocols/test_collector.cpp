@@ -21,7 +21,8 @@ pr::sample slice_of(std::uint32_t c, std::uint64_t d, pr::shard_id shard, std::u
   m.shard = shard;
   m.offset = s.offset;
   m.potential = double(d);
-  for (std::size_t i = 0; i < s.size; ++i) m.theta.values.push_back(float(d * 1000 + s.offset + i));
+  for (std::size_t i = 0; i < s.size; ++i)
+    m.theta.values.vec().push_back(float(d * 1000 + s.offset + i));
   return m;
 }
 
@@ -76,7 +77,7 @@ TEST_CASE("the collector rejects slices that do not fit", "[protocols][collector
   CHECK(error_of(c, shifted) ==
         "collector: sample of chain 0 from shard 1 covers [300, 556), the shard owns [256, 512)");
   auto short_one = slice_of(0, 0, 2, 3, dim);
-  short_one.theta.values.pop_back();
+  short_one.theta.values.vec().pop_back();
   CHECK(error_of(c, short_one) ==
         "collector: sample of chain 0 from shard 2 covers [512, 599), the shard owns [512, 600)");
   std::vector<pr::draw> ready;

@@ -117,7 +117,7 @@ TEST_CASE("an update that turns θ non-finite is divergence, named with its vers
   pr::outbox out;
   auto down = master_of(pr::protocol_kind::downpour);
   auto big = gradient_push(0, 300, 0, pr::push_kind::update);
-  big.data.values[3] = std::numeric_limits<float>::max();
+  big.data.values.vec()[3] = std::numeric_limits<float>::max();
   REQUIRE(down->on_push(big, out));  // θ[3] = 0.25 + max rounds to max: still finite
   big.seq = 1;
   auto r2 = down->on_push(big, out);
@@ -241,7 +241,7 @@ TEST_CASE("a NaN gradient in one push is rejected, counted and answered; θ stay
     pr::outbox out;
     auto m = master_of(kind);
     auto bad = gradient_push(1, 300, 0);
-    bad.data.values[17] = std::numeric_limits<float>::quiet_NaN();
+    bad.data.values.vec()[17] = std::numeric_limits<float>::quiet_NaN();
     REQUIRE(m->on_push(bad, out));
     CHECK(m->version() == 0);
     CHECK(all_finite(m->theta()));
@@ -280,7 +280,7 @@ TEST_CASE("pushes of the wrong length, inf updates and exchanges are rejected, n
 
   auto down = master_of(pr::protocol_kind::downpour);
   auto inf = gradient_push(0, 300, 0, pr::push_kind::update);
-  inf.data.values[3] = -std::numeric_limits<float>::infinity();
+  inf.data.values.vec()[3] = -std::numeric_limits<float>::infinity();
   out.clear();
   REQUIRE(down->on_push(inf, out));
   CHECK(count(*down, pr::rejection_reason::non_finite) == 1);
@@ -290,7 +290,7 @@ TEST_CASE("pushes of the wrong length, inf updates and exchanges are rejected, n
 
   auto elastic = master_of(pr::protocol_kind::elastic);
   pr::exchange x{0, 0, 10, 0, {std::vector<float>(300, 0.0f)}};
-  x.theta.values[299] = std::numeric_limits<float>::quiet_NaN();
+  x.theta.values.vec()[299] = std::numeric_limits<float>::quiet_NaN();
   out.clear();
   REQUIRE(elastic->on_exchange(x, out));
   CHECK(count(*elastic, pr::rejection_reason::non_finite) == 1);
@@ -298,7 +298,7 @@ TEST_CASE("pushes of the wrong length, inf updates and exchanges are rejected, n
   CHECK(all_finite(elastic->theta()));
   REQUIRE(out.send.size() == 1);  // the centre, so the worker goes on
   x.step = 10;
-  x.theta.values[299] = 0.0f;
+  x.theta.values.vec()[299] = 0.0f;
   out.clear();
   REQUIRE(elastic->on_exchange(x, out));  // the same step again: a replay
   CHECK(count(*elastic, pr::rejection_reason::duplicate) == 1);

@@ -8,6 +8,7 @@
 // names the shard version its gradient or update was built on; the staleness of an applied
 // push is (shard version at apply time) − (push.version).
 #include "sgmc/core/version.hpp"
+#include "sgmc/protocols/float_values.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,11 +21,12 @@ using worker_id = std::uint32_t;
 using shard_id = std::uint32_t;
 using version_t = std::uint64_t;
 
-/// A slice of θ, a gradient or an update. One contiguous float buffer, or, where `[codec]`
+/// A slice of θ, a gradient or an update. One contiguous float buffer (a vector, or a buffer
+/// adopted from the data channel without a copy: float_values.hpp), or, where `[codec]`
 /// names a codec for the message's direction, what that codec made of it (`encoded`, with
 /// `values` empty): the receiver decodes it (protocols/src/coded.hpp, docs/codecs.md).
 struct payload {
-  std::vector<float> values;
+  float_values values;
   std::vector<std::byte> encoded{};
 };
 inline bool operator==(const payload& a, const payload& b) {
