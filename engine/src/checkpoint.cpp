@@ -74,7 +74,7 @@ class get {
     std::uint64_t n = 0;
     if (!value(n) || n > (in_.size() - pos_) / sizeof(float)) return false;
     v.resize(n);
-    std::memcpy(v.data(), in_.data() + pos_, n * sizeof(float));
+    if (n > 0) std::memcpy(v.data(), in_.data() + pos_, n * sizeof(float));  // data() may be null
     pos_ += n * sizeof(float);
     return true;
   }
