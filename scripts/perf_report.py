@@ -146,6 +146,24 @@ def messaging_table(msg):
                 rows.append(f"| {size} | `actors/{case}` | {setting} | "
                             f"{median_of(e, 'items_per_second')[0]:,.0f} | {bps / 1e9:.2f} | "
                             f"{ratio} |")
+        # With CURVE (cluster.tls): next to plain REQ/REP, and to REQ/REP with CURVE.
+        zc = msg.get(f"zmq/roundtrip_reqrep/{size}/tcp_curve")
+        zc_bps = median_of(zc, "bytes_per_second")[0] if zc else None
+        if zc:
+            plain = f"{100.0 * zc_bps / zmq_bps:.0f} %" if zmq_bps else "–"
+            rows.append(f"| {size} | `zmq/roundtrip_reqrep` | tcp loopback, CURVE | "
+                        f"{median_of(zc, 'items_per_second')[0]:,.0f} | {zc_bps / 1e9:.2f} | "
+                        f"{plain} (CURVE's 100 %) |")
+        for setting in ("default", "1thread", "sharing", "sharing_1thread"):
+            e = msg.get(f"actors/roundtrip_hybrid/{size}/{setting}_curve")
+            if e is None:
+                continue
+            bps = median_of(e, "bytes_per_second")[0]
+            plain = f"{100.0 * bps / zmq_bps:.0f} %" if zmq_bps else "–"
+            of_curve = f" ({100.0 * bps / zc_bps:.0f} % of CURVE's)" if zc_bps else ""
+            rows.append(f"| {size} | `actors/roundtrip_hybrid` | {setting}, CURVE | "
+                        f"{median_of(e, 'items_per_second')[0]:,.0f} | {bps / 1e9:.2f} | "
+                        f"{plain}{of_curve} |")
     trace = msg.get("actors/trace_record/1thread")
     if trace:
         rows.append("")

@@ -1,5 +1,6 @@
 #include "sgmc/actors/data_channel.hpp"
 
+#include "curve_gate.hpp"
 #include "data_frame.hpp"
 #include "sgmc/actors/wire.hpp"
 
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -79,8 +81,16 @@ std::string megabytes(std::uint64_t bytes) {
 
 }  // namespace
 
+// The smallest ZMQ_MAXMSGSIZE of a channel's receiving socket, and what CURVE adds to a frame
+// (at most; 33 bytes in libzmq 4.3).
+constexpr std::uint64_t kMinFrameLimit = 1024;
+constexpr std::uint64_t kCurveOverhead = 64;
+
 struct data_channel::impl {
   zmq::context_t ctx{1};
+  std::unique_ptr<detail::curve_gate> gate;  ///< with params.curve: bound before `pull`
+  std::optional<detail::curve_keypair> keys;
+  bool curve_server = false;  ///< ZMQ_CURVE_SERVER of `pull`, read back
   zmq::socket_t pull{ctx, zmq::socket_type::pull};
   std::function<void(const std::string&)> log;
 
@@ -197,9 +207,11 @@ struct data_channel::impl {
   }
 };
 
-data_channel::data_channel(std::unique_ptr<impl> p, std::string endpoint, std::uint64_t id,
+data_channel::data_channel(std::unique_ptr<impl> p, std::string address, std::uint64_t id,
                            data_channel_params params)
-    : impl_(std::move(p)), endpoint_(std::move(endpoint)), id_(id), params_(params) {
+    : impl_(std::move(p)), address_(std::move(address)), id_(id), params_(params) {
+  endpoint_ = address_;
+  if (impl_->keys) endpoint_ += detail::curve_suffix(impl_->keys->public_key);
   impl_->receiver = std::thread([this] { receive_loop(); });
 }
 
@@ -212,16 +224,37 @@ expected<std::unique_ptr<data_channel>> data_channel::open(
   p->log = std::move(log);
   p->params = params;
   p->swept = std::chrono::steady_clock::now();
+  if (params.curve) {
+    auto keys = detail::make_curve_keypair();
+    if (!keys) return unexpected(keys.error());
+    p->keys = *keys;
+    auto gate = detail::curve_gate::start(p->ctx, params.send_timeout, p->log);
+    if (!gate) return unexpected(gate.error());
+    p->gate = std::move(*gate);
+  }
   std::string endpoint;
   try {
+    if (p->keys) {
+      // Set before bind: every connection then speaks CURVE and asks the gate (ZAP).
+      p->pull.set(zmq::sockopt::curve_server, 1);
+      p->pull.set(zmq::sockopt::curve_secretkey,
+                  zmq::const_buffer(p->keys->secret_key.data(), p->keys->secret_key.size()));
+      p->pull.set(zmq::sockopt::zap_domain, "sgmc");
+      p->curve_server = p->pull.get(zmq::sockopt::curve_server) != 0;
+    }
     p->pull.set(zmq::sockopt::ipv6, numeric->second ? 1 : 0);
     p->pull.set(zmq::sockopt::linger, 0);
     // A peer announcing a larger message is disconnected before it is read into memory.
     const auto max_floats =
         std::min<std::uint64_t>(params.max_payload_floats, protocols::kMaxPayloadFloats);
     p->params.max_payload_floats = max_floats;
-    p->pull.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(std::max<std::uint64_t>(
-                                              max_floats * sizeof(float), sizeof(frame_header))));
+    // ZMQ_MAXMSGSIZE bounds every frame on the wire, the handshake's commands too (CURVE's
+    // HELLO is 200 bytes, its INITIATE about 300; each CURVE message adds 33 bytes of nonce,
+    // MAC and flags): a floor of kMinFrameLimit bytes lets the handshake of a small model's
+    // channel through, and kCurveOverhead the encrypted envelope of its largest payload.
+    p->pull.set(zmq::sockopt::maxmsgsize,
+                static_cast<std::int64_t>(std::max<std::uint64_t>(
+                    max_floats * sizeof(float) + (p->keys ? kCurveOverhead : 0), kMinFrameLimit)));
     p->pull.bind(fmt::format("tcp://{}:*", numeric->first));
     endpoint = p->pull.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -230,6 +263,18 @@ expected<std::unique_ptr<data_channel>> data_channel::open(
   }
   return std::unique_ptr<data_channel>(
       new data_channel(std::move(p), std::move(endpoint), random_id(), params));
+}
+
+expected<void> data_channel::check_curve() { return detail::curve_support(); }
+
+void data_channel::admit(const std::vector<std::string>& endpoints) {
+  if (!impl_->gate) return;
+  std::vector<detail::curve_key> keys;
+  for (const auto& e : endpoints) {
+    auto split = detail::split_endpoint(e);
+    if (split && split->second) keys.push_back(*split->second);
+  }
+  impl_->gate->admit(keys);
 }
 
 data_channel::~data_channel() {
@@ -242,8 +287,9 @@ data_channel::~data_channel() {
     std::lock_guard<std::mutex> lock(impl_->send_mutex);
     impl_->pushes.clear();  // each keeps params.linger to flush what it holds
   }
-  impl_->ctx.shutdown();  // the receiver's blocking recv returns ETERM
+  impl_->ctx.shutdown();  // the receiver's blocking recv returns ETERM, the gate's poll too
   if (impl_->receiver.joinable()) impl_->receiver.join();
+  impl_->gate.reset();
   impl_->ctx.close();
 }
 
@@ -283,19 +329,33 @@ expected<std::uint64_t> data_channel::send(const std::string& to,
   auto it = p.pushes.find(to);
   try {
     if (it == p.pushes.end()) {
+      auto split = detail::split_endpoint(to);
+      if (!split) return unexpected(split.error());
+      const auto& [to_address, server_key] = *split;
+      if (server_key.has_value() != p.keys.has_value())
+        return make_error(
+            errc::protocol,
+            fmt::format("data channel: {} {} a CURVE key but this node's channel {}: does every "
+                        "node run with the same cluster.tls?",
+                        to_address, server_key ? "has" : "has no", p.keys ? "has" : "has none"));
       zmq::socket_t s(p.ctx, zmq::socket_type::push);
+      if (server_key) {
+        s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server_key->data(), 32));
+        s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(p.keys->public_key.data(), 32));
+        s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(p.keys->secret_key.data(), 32));
+      }
       s.set(zmq::sockopt::ipv6, 1);
       s.set(zmq::sockopt::sndtimeo, static_cast<int>(params_.send_timeout.count()));
       s.set(zmq::sockopt::linger, static_cast<int>(params_.linger.count()));
       s.set(zmq::sockopt::sndhwm, kSendQueue);
-      std::string address = to;
+      std::string address = to_address;
       if (!wildcard_host_.empty()) {
         for (const char* any : {"tcp://0.0.0.0:", "tcp://[::]:", "tcp://*:"}) {
-          if (!to.starts_with(any)) continue;
+          if (!to_address.starts_with(any)) continue;
           const auto host = wildcard_host_.find(':') == std::string::npos
                                 ? wildcard_host_
                                 : fmt::format("[{}]", wildcard_host_);
-          address = fmt::format("tcp://{}:{}", host, to.substr(std::strlen(any)));
+          address = fmt::format("tcp://{}:{}", host, to_address.substr(std::strlen(any)));
           break;
         }
       }
@@ -346,7 +406,7 @@ std::string data_channel::missing(std::uint64_t from, std::uint64_t ticket, std:
   return fmt::format(
       "payload {} ({} floats) from node {} did not arrive within {:.1f} s on the "
       "data channel {}",
-      ticket, n, node_hex(from), static_cast<double>(timeout.count()) / 1e3, endpoint_);
+      ticket, n, node_hex(from), static_cast<double>(timeout.count()) / 1e3, address_);
 }
 
 data_channel_stats data_channel::stats() const {
@@ -362,14 +422,16 @@ data_channel_stats data_channel::stats() const {
           impl_->rejected.load(),
           impl_->dropped.load(),
           pending,
-          impl_->copied.load()};
+          impl_->copied.load(),
+          impl_->gate ? impl_->gate->refused() : 0,
+          impl_->curve_server};
 }
 
 std::string describe(const data_channel& ch) {
   const auto s = ch.stats();
-  auto line = fmt::format("data channel {}: sent {} payload{} ({}), received {} ({})",
-                          ch.endpoint(), s.sent, s.sent == 1 ? "" : "s", megabytes(s.sent_bytes),
-                          s.received, megabytes(s.received_bytes));
+  auto line = fmt::format("data channel {}: sent {} payload{} ({}), received {} ({})", ch.address(),
+                          s.sent, s.sent == 1 ? "" : "s", megabytes(s.sent_bytes), s.received,
+                          megabytes(s.received_bytes));
   if (s.rejected > 0)
     line +=
         fmt::format(", rejected {} malformed message{}", s.rejected, s.rejected == 1 ? "" : "s");
@@ -378,6 +440,10 @@ std::string describe(const data_channel& ch) {
   if (s.dropped > 0)
     line +=
         fmt::format(", dropped {} payload{} no message took", s.dropped, s.dropped == 1 ? "" : "s");
+  if (s.curve) line += ", CURVE";
+  if (s.refused > 0)
+    line +=
+        fmt::format(", refused {} peer{} without the key", s.refused, s.refused == 1 ? "" : "s");
   return line;
 }
 

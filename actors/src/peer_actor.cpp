@@ -63,6 +63,8 @@ void peer_actor::set_directory(directory dir, std::vector<std::string> data) {
   dir_ = std::move(dir);
   dir_.index();
   if (data.size() == dir_.masters.size() + dir_.workers.size() + 1) data_ = std::move(data);
+  // With CURVE the node's channel files payloads only from the directory's nodes.
+  if (ctx_.channel != nullptr) ctx_.channel->admit(data_);
   // The peers this actor depends on: a master on the workers and the collector, a worker on
   // the masters, the collector on both.
   using role = protocols::endpoint::role;
@@ -79,6 +81,7 @@ void peer_actor::replace_worker(std::uint32_t w, caf::actor a, std::vector<std::
   dir_.workers[w] = a;
   dir_.index();
   if (data.size() == dir_.masters.size() + dir_.workers.size() + 1) data_ = std::move(data);
+  if (ctx_.channel != nullptr) ctx_.channel->admit(data_);  // the new node's CURVE key
   if (me_.who != protocols::endpoint::role::worker) monitor(a);
 }
 
@@ -86,6 +89,7 @@ void peer_actor::replace_collector(caf::actor c, std::string data) {
   dir_.collector = std::move(c);
   dir_.index();
   if (!data_.empty()) data_.back() = std::move(data);
+  if (ctx_.channel != nullptr) ctx_.channel->admit(data_);  // the new collector's CURVE key
   if (dir_.collector) monitor(dir_.collector);
 }
 

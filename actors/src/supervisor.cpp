@@ -108,7 +108,6 @@ class supervisor final : public caf::event_based_actor {
     for (const auto& a : dir_.masters) init(a);
     init(dir_.collector);
     for (const auto& a : dir_.workers) init(a);
-    data_ = std::move(data);
     schedule_tick();
   }
 

@@ -5,9 +5,9 @@
 // trips/s, bytes_per_second counts the payload in both directions.
 //
 // The binary is also its own server: `sgmc_bench_messaging --serve=caf|hybrid|zmq
-// [--settings=default|1thread|sharing|sharing_1thread] [--traced]` prints its port (or endpoint)
-// and serves until stdin closes; the benchmarks start it as a child process and end it when they
-// finish.
+// [--settings=default|1thread|sharing|sharing_1thread] [--traced] [--curve]` prints its port (or
+// endpoint) and serves until stdin closes; the benchmarks start it as a child process and end it
+// when they finish.
 #include "roundtrips.hpp"
 
 #include <benchmark/benchmark.h>
@@ -49,10 +49,18 @@ void register_all() {
       add("actors/roundtrip_remote" + tail,
           [len, s](benchmark::State& st) { b::caf_remote(st, len, s, false); });
       add("actors/roundtrip_hybrid" + tail,
-          [len, s](benchmark::State& st) { b::caf_hybrid(st, len, s); });
+          [len, s](benchmark::State& st) { b::caf_hybrid(st, len, s, false); });
     }
     add("zmq/roundtrip_reqrep/" + size + "/tcp",
-        [len](benchmark::State& st) { b::zmq_reqrep(st, len); });
+        [len](benchmark::State& st) { b::zmq_reqrep(st, len, false); });
+    // With CURVE on the data channel (cluster.tls), and its reference.
+    if (len >= 100 * 1024) {
+      for (auto s : {b::caf_settings::defaults, b::caf_settings::sharing_one_thread})
+        add("actors/roundtrip_hybrid/" + size + "/" + b::to_string(s) + "_curve",
+            [len, s](benchmark::State& st) { b::caf_hybrid(st, len, s, true); });
+      add("zmq/roundtrip_reqrep/" + size + "/tcp_curve",
+          [len](benchmark::State& st) { b::zmq_reqrep(st, len, true); });
+    }
   }
   add("actors/trace_record/1thread", b::trace_record)->Unit(benchmark::kNanosecond);
   add("actors/trace_record/2threads", b::trace_record)->Unit(benchmark::kNanosecond)->Threads(2);
@@ -78,10 +86,13 @@ std::optional<int> serve(int argc, char** argv) {
   std::string_view mode;
   caf_settings settings = caf_settings::defaults;
   bool traced = false;
+  bool curve = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--traced") {
       traced = true;
+    } else if (arg == "--curve") {
+      curve = true;
     } else if (arg.starts_with("--serve=")) {
       mode = arg.substr(8);
     } else if (arg.starts_with("--settings=")) {
@@ -95,8 +106,8 @@ std::optional<int> serve(int argc, char** argv) {
   }
   if (mode.empty()) return std::nullopt;
   if (mode == "caf") return sgmc::bench::serve_caf(settings, traced);
-  if (mode == "hybrid") return sgmc::bench::serve_hybrid(settings);
-  if (mode == "zmq") return sgmc::bench::serve_zmq();
+  if (mode == "hybrid") return sgmc::bench::serve_hybrid(settings, curve);
+  if (mode == "zmq") return sgmc::bench::serve_zmq(curve);
   std::fprintf(stderr, "sgmc_bench_messaging: --serve must be caf, hybrid or zmq\n");
   return 2;
 }

@@ -109,6 +109,7 @@ caf::behavior echo(caf::event_based_actor* self, channel ch) {
       },
       [=](const std::string& peer_endpoint) {
         *ch.peer = peer_endpoint;
+        if (ch.data != nullptr) ch.data->admit({peer_endpoint});  // with CURVE: its key
         return true;
       },
   };

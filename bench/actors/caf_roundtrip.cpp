@@ -50,8 +50,8 @@ expected<temp_trace> open_trace(bool traced) {
 }
 
 // What a child server runs: payloads over CAF or over the data channel, the settings of both
-// ends, and whether both ends trace.
-using remote_kind = std::tuple<bool, caf_settings, bool>;
+// ends, whether both ends trace, and whether the data channel runs CURVE.
+using remote_kind = std::tuple<bool, caf_settings, bool, bool>;
 
 // A client actor system connected to a child server, kept for the whole run (one per kind of
 // server) so that repetitions do not pay for process start-up.
@@ -74,8 +74,10 @@ struct remote_fixture {
 
 std::map<remote_kind, std::unique_ptr<remote_fixture>> fixtures;
 
-expected<std::unique_ptr<sgmc::actors::data_channel>> open_channel() {
-  return sgmc::actors::data_channel::open("127.0.0.1", {}, [](const std::string& line) {
+expected<std::unique_ptr<sgmc::actors::data_channel>> open_channel(bool curve) {
+  sgmc::actors::data_channel_params params;
+  params.curve = curve;
+  return sgmc::actors::data_channel::open("127.0.0.1", params, [](const std::string& line) {
     std::fprintf(stderr, "sgmc_bench_messaging: %s\n", line.c_str());
   });
 }
@@ -94,17 +96,18 @@ expected<void> introduce(caf::actor_system& sys, const caf::actor& echo,
 }
 
 std::vector<std::string> server_args(const remote_kind& k) {
-  const auto& [hybrid, s, traced] = k;
+  const auto& [hybrid, s, traced, curve] = k;
   std::vector<std::string> args{hybrid ? "--serve=hybrid" : "--serve=caf",
                                 std::string("--settings=") + to_string(s)};
   if (traced) args.emplace_back("--traced");
+  if (curve) args.emplace_back("--curve");
   return args;
 }
 
 expected<remote_fixture*> fixture(const remote_kind& k) {
   auto& slot = fixtures[k];
   if (slot) return slot.get();
-  const auto& [hybrid, s, traced] = k;
+  const auto& [hybrid, s, traced, curve] = k;
   auto f = std::make_unique<remote_fixture>();
   auto trace = open_trace(traced);
   if (!trace) return unexpected(trace.error());
@@ -123,9 +126,10 @@ expected<remote_fixture*> fixture(const remote_kind& k) {
   if (!echo) return unexpected(echo.error());
   f->echo = *echo;
   if (hybrid) {
-    auto ch = open_channel();
+    auto ch = open_channel(curve);
     if (!ch) return unexpected(ch.error());
     f->data = std::move(*ch);
+    f->data->admit({endpoint});  // with CURVE: the server's key may send here
     *f->peer = endpoint;
     if (auto r = introduce(*f->sys, f->echo, f->data->endpoint()); !r) return unexpected(r.error());
   }
@@ -149,7 +153,7 @@ void remote_roundtrips(benchmark::State& state, std::size_t n, const remote_kind
 }
 
 // Serves `echo` on 127.0.0.1 (and the data channel in hybrid mode) until stdin closes.
-int serve(caf_settings s, bool hybrid, bool traced) {
+int serve(caf_settings s, bool hybrid, bool traced, bool curve) {
   auto trace = open_trace(traced);
   if (!trace) {
     std::fprintf(stderr, "serve: %s\n", trace.error().message.c_str());
@@ -159,7 +163,7 @@ int serve(caf_settings s, bool hybrid, bool traced) {
   std::unique_ptr<sgmc::actors::data_channel> data;
   std::string endpoint;
   if (hybrid) {
-    auto ch = open_channel();
+    auto ch = open_channel(curve);
     if (!ch) {
       std::fprintf(stderr, "serve: %s\n", ch.error().message.c_str());
       return 1;
@@ -225,15 +229,15 @@ void caf_inproc(benchmark::State& state, std::size_t n, caf_settings s, bool tra
 }
 
 void caf_remote(benchmark::State& state, std::size_t n, caf_settings s, bool traced) {
-  remote_roundtrips(state, n, {false, s, traced});
+  remote_roundtrips(state, n, {false, s, traced, false});
 }
 
-void caf_hybrid(benchmark::State& state, std::size_t n, caf_settings s) {
-  remote_roundtrips(state, n, {true, s, false});
+void caf_hybrid(benchmark::State& state, std::size_t n, caf_settings s, bool curve) {
+  remote_roundtrips(state, n, {true, s, false, curve});
 }
 
-int serve_caf(caf_settings s, bool traced) { return serve(s, false, traced); }
-int serve_hybrid(caf_settings s) { return serve(s, true, false); }
+int serve_caf(caf_settings s, bool traced) { return serve(s, false, traced, false); }
+int serve_hybrid(caf_settings s, bool curve) { return serve(s, true, false, curve); }
 
 void release_caf_fixtures() { fixtures.clear(); }
 

@@ -13,9 +13,15 @@
 //                                 (actors/data_channel.hpp, ZeroMQ PUSH/PULL with a receiver
 //                                 thread), CAF carrying a small control message per direction;
 //                                 smaller ones (1K) inside the CAF message as in _remote
+//   actors/roundtrip_hybrid/N/S_curve  the same with the data channel's CURVE on, as
+//                                 `sgmc node` runs it with cluster.tls = true (both channels
+//                                 CURVE servers admitting each other's key; CAF's control
+//                                 messages stay plain here, without TLS)
 //   zmq/roundtrip_reqrep/N/tcp    raw ZeroMQ REQ/REP over tcp://127.0.0.1: the client copies
 //                                 θ into each request and the reply out into a float vector,
 //                                 the server echoes the message without copying
+//   zmq/roundtrip_reqrep/N/tcp_curve  the same with CURVE (the server a CURVE server, no ZAP
+//                                 handler), the reference of the _curve cases
 //
 // S is the CAF setting of both ends: `default` (CAF's defaults: a scheduler thread per core,
 // middleman workers), `1thread` (scheduler.max-threads=1, middleman.workers=0). N is the
@@ -36,8 +42,8 @@ const char* to_string(caf_settings s);
 
 void caf_inproc(benchmark::State& state, std::size_t n, caf_settings s, bool traced);
 void caf_remote(benchmark::State& state, std::size_t n, caf_settings s, bool traced);
-void caf_hybrid(benchmark::State& state, std::size_t n, caf_settings s);
-void zmq_reqrep(benchmark::State& state, std::size_t n);
+void caf_hybrid(benchmark::State& state, std::size_t n, caf_settings s, bool curve);
+void zmq_reqrep(benchmark::State& state, std::size_t n, bool curve);
 
 /// actors/trace_record/{1,2}thread: trace_now_ns() + trace_lane::record(), per record.
 void trace_record(benchmark::State& state);
@@ -45,8 +51,8 @@ void trace_record(benchmark::State& state);
 /// Child-process servers (the binary run with --serve=...); print one ready line, serve until
 /// stdin closes, return the exit code.
 int serve_caf(caf_settings s, bool traced);
-int serve_hybrid(caf_settings s);
-int serve_zmq();
+int serve_hybrid(caf_settings s, bool curve);
+int serve_zmq(bool curve);
 
 /// End the child servers and the clients kept between benchmark runs.
 void release_caf_fixtures();

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace sgmc::bench {
@@ -27,27 +28,42 @@ struct zmq_fixture {
   }
 };
 
-std::unique_ptr<zmq_fixture> client;
+std::unique_ptr<zmq_fixture> clients[2];  // plain, CURVE
 
-expected<zmq_fixture*> fixture() {
+expected<zmq_fixture*> fixture(bool curve) {
+  auto& client = clients[curve ? 1 : 0];
   if (client) return client.get();
   auto f = std::make_unique<zmq_fixture>();
-  auto child = child_process::spawn({"--serve=zmq"});
+  std::vector<std::string> args{"--serve=zmq"};
+  if (curve) args.emplace_back("--curve");
+  auto child = child_process::spawn(args);
   if (!child) return unexpected(child.error());
   f->server = std::make_unique<child_process>(std::move(*child));
   f->req = std::make_unique<zmq::socket_t>(f->ctx, zmq::socket_type::req);
   f->req->set(zmq::sockopt::rcvtimeo, kTimeoutMs);
   f->req->set(zmq::sockopt::sndtimeo, kTimeoutMs);
   f->req->set(zmq::sockopt::linger, 0);
-  f->req->connect(f->server->ready_line());
+  // The ready line: the endpoint, then with CURVE the server's public key (Z85).
+  const auto line = f->server->ready_line();
+  const auto space = line.find(' ');
+  if (curve) {
+    if (space == std::string::npos) return make_error(errc::io, "zmq: no server key");
+    char pub[41], sec[41];
+    if (zmq_curve_keypair(pub, sec) != 0) return make_error(errc::io, "zmq: no CURVE here");
+    f->req->set(zmq::sockopt::curve_serverkey, line.substr(space + 1));
+    f->req->set(zmq::sockopt::curve_publickey, std::string(pub));
+    f->req->set(zmq::sockopt::curve_secretkey, std::string(sec));
+  }
+  f->req->connect(line.substr(0, space));
   client = std::move(f);
   return client.get();
 }
 
 }  // namespace
 
-void zmq_reqrep(benchmark::State& state, std::size_t n) {
-  auto f = fixture();
+void zmq_reqrep(benchmark::State& state, std::size_t n, bool curve) {
+  auto& client = clients[curve ? 1 : 0];
+  auto f = fixture(curve);
   if (!f) {
     fail(state, f.error().message);
     return;
@@ -76,12 +92,18 @@ void zmq_reqrep(benchmark::State& state, std::size_t n) {
   state.SetBytesProcessed(trips * static_cast<std::int64_t>(2 * bytes));
 }
 
-int serve_zmq() {
+int serve_zmq(bool curve) {
   zmq::context_t ctx;
   zmq::socket_t rep(ctx, zmq::socket_type::rep);
   rep.set(zmq::sockopt::linger, 0);
+  char pub[41] = {}, sec[41] = {};
+  if (curve) {
+    if (zmq_curve_keypair(pub, sec) != 0) return 1;
+    rep.set(zmq::sockopt::curve_server, 1);
+    rep.set(zmq::sockopt::curve_secretkey, std::string(sec));
+  }
   rep.bind("tcp://127.0.0.1:*");
-  std::printf("%s\n", rep.get(zmq::sockopt::last_endpoint).c_str());
+  std::printf("%s%s%s\n", rep.get(zmq::sockopt::last_endpoint).c_str(), curve ? " " : "", pub);
   std::fflush(stdout);
   zmq::pollitem_t items[] = {{rep.handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, STDIN_FILENO, ZMQ_POLLIN, 0}};
@@ -99,6 +121,8 @@ int serve_zmq() {
   }
 }
 
-void release_zmq_fixtures() { client.reset(); }
+void release_zmq_fixtures() {
+  for (auto& c : clients) c.reset();
+}
 
 }  // namespace sgmc::bench

@@ -315,6 +315,11 @@ def main():
                 fail(f"{hosts[i]}'s data channel listens on {m.group(1)}, not {cluster.address(i)}")
             if int(m.group(2)) + int(m.group(3)) == 0:
                 fail(f"{hosts[i]}'s data channel carried nothing: {m.group(0)}")
+            # With TLS the channel is a CURVE server (its socket option read back) and refused
+            # no node of the cluster; without, it is plain.
+            line = text[m.start():].split("\n", 1)[0]
+            if args.tls != line.endswith(", CURVE"):
+                fail(f"tls = {args.tls}, but {hosts[i]}'s data channel says: {line!r}")
 
         # The collector's outputs, on its own host.
         samples = os.path.join(out["host-c"], "samples", "chain-0.npy")

@@ -259,8 +259,8 @@ void add_cluster_keys(std::vector<config_key>& keys) {
                          "shard waits for acknowledgements"));
   keys.push_back(bool_key(s, "tls", SGMC_FIELD(cluster.tls),
                           "TLS between the nodes with mutual authentication (CAF's OpenSSL "
-                          "module): every node needs `certificate`, `key` and `ca` "
-                          "([cluster.md](cluster.md#tls))"));
+                          "module), and CURVE on the data channel: every node needs "
+                          "`certificate`, `key` and `ca` ([cluster.md](cluster.md#tls))"));
   keys.push_back(string_key(s, "certificate", SGMC_FIELD(cluster.certificate),
                             "`tls`: this node's certificate (PEM), signed by `ca`"));
   keys.push_back(

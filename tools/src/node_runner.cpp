@@ -99,11 +99,6 @@ void warn_open_ports(node_role role, const engine::run_config& cfg, const actors
                     "encrypted nor authenticated, and this node's ports are open to anyone who "
                     "reaches them; set cluster.tls = true across hosts (docs/cluster.md#tls)",
                     actors::to_string(a)));
-  if (cfg.cluster.tls && cfg.cluster.data_channel)
-    o.log(
-        "warning: cluster.tls secures CAF's connections only: the data channel "
-        "(cluster.data_channel) carries payloads unencrypted and unauthenticated; set "
-        "cluster.data_channel = false to send them over TLS too (docs/cluster.md#tls)");
 }
 
 // The config text a node checkpoint is written for and checked against: the shared part (the
@@ -269,6 +264,9 @@ expected<std::string> run_node(node_role role, const engine::run_config& cfg,
   c.node.channel.min_bytes = cfg.cluster.data_channel_min_bytes;
   c.node.channel.take_timeout = millis(cfg.cluster.data_channel_timeout_s);
   c.node.channel.max_payload_floats = prob->model->dim();  // a full θ: the largest payload
+  c.node.channel.curve = cfg.cluster.tls;                  // CURVE keys exchanged inside CAF's TLS
+  if (c.node.data_channel && c.node.channel.curve)
+    if (auto r = actors::data_channel::check_curve(); !r) return unexpected(r.error());
   c.node.channel.max_pending_bytes = cfg.cluster.data_channel_max_pending_mb << 20;
   if (cfg.cluster.connection_timeout_s < 2 * cfg.cluster.heartbeat_s)
     return make_error(

@@ -31,6 +31,16 @@
 // longer than take_timeout is dropped (its message never came). A frame beyond the bound is
 // dropped, counted in stats().dropped and logged once per peer address.
 //
+// Security (docs/cluster.md#tls): with params.curve (a node's cluster.tls) the channel is
+// encrypted and authenticated by ZeroMQ's CURVE. It makes a fresh keypair per run; endpoint()
+// then ends in "#curve=<public key>", and the endpoint reaches the other nodes only inside CAF's
+// TLS connections (hello, directory). The PULL socket is a CURVE server that lets in only the
+// clients whose keys admit() was given (the directory's endpoints); every other connection is
+// closed in its handshake, before a byte of its messages is read, and counted in
+// stats().refused. A client key not admitted yet is held up to params.send_timeout (the
+// directory may arrive after a peer's first payload). Without curve, frames travel in clear and
+// anyone reaching the port can file payloads (within the bounds above).
+//
 // Nothing blocks forever: a send waits at most params.send_timeout for room in the queue to its
 // destination, take() at most its timeout, and the destructor stops the receiver thread at once
 // (pending outgoing payloads get params.linger to leave).
@@ -62,6 +72,9 @@ struct data_channel_params {
   std::uint64_t max_payload_floats = (std::uint64_t{1} << 30) - 1024;
   /// The bytes of payloads that may wait in the inbox for their messages, all peers together.
   std::uint64_t max_pending_bytes = std::uint64_t{1} << 30;
+  /// Encrypt and authenticate with CURVE (set when cluster.tls is on); open() fails when
+  /// libzmq has no CURVE.
+  bool curve = false;
 };
 
 /// Counters of a channel (since it opened).
@@ -78,6 +91,8 @@ struct data_channel_stats {
   /// Payloads copied on receipt instead of adopted (bytes not 4-byte aligned in ZeroMQ's
   /// buffer); 0 in every run seen.
   std::uint64_t copied = 0;
+  std::uint64_t refused = 0;  ///< CURVE clients refused: their keys were not admitted
+  bool curve = false;         ///< the receiving socket is a CURVE server (read back)
 };
 
 class data_channel {
@@ -90,13 +105,24 @@ class data_channel {
                                                       data_channel_params params,
                                                       std::function<void(const std::string&)> log);
 
+  /// Whether params.curve can work here: errc::io naming the fix when libzmq has no CURVE.
+  static expected<void> check_curve();
+
   data_channel(const data_channel&) = delete;
   data_channel& operator=(const data_channel&) = delete;
   /// Stops the receiver thread and closes every socket (bounded by params.linger).
   ~data_channel();
 
-  /// "tcp://IP:PORT", as bound: what the other nodes connect to.
+  /// What the other nodes send to: "tcp://IP:PORT" as bound, with params.curve followed by
+  /// "#curve=" and this channel's public key in 64 hex digits.
   const std::string& endpoint() const { return endpoint_; }
+  /// "tcp://IP:PORT", as bound (endpoint() without the key).
+  const std::string& address() const { return address_; }
+
+  /// Lets senders whose endpoints are among `endpoints` (the directory's) file payloads here:
+  /// their CURVE keys are admitted. Endpoints without a key are skipped; does nothing without
+  /// params.curve. Thread-safe; may be called again with more endpoints.
+  void admit(const std::vector<std::string>& endpoints);
   /// A random 64-bit id, different for every channel opened: names the sender in frames.
   std::uint64_t id() const { return id_; }
   const data_channel_params& params() const { return params_; }
@@ -105,10 +131,12 @@ class data_channel {
   /// host instead (a worker knows its master by the --connect host). Call before any send.
   void set_wildcard_host(std::string host) { wildcard_host_ = std::move(host); }
 
-  /// Sends `values` to the channel at `to` without copying them (ZeroMQ lets go of the
-  /// vector, or of its share of an adopted buffer, once sent) and returns its ticket.
-  /// Thread-safe. errc::io when the payload cannot be queued within params.send_timeout
-  /// (nobody takes payloads at `to`: a firewall, a dead node).
+  /// Sends `values` to the channel at `to` (another channel's endpoint()) without copying them
+  /// (ZeroMQ lets go of the vector, or of its share of an adopted buffer, once sent) and
+  /// returns its ticket. Thread-safe. errc::io when the payload cannot be queued within
+  /// params.send_timeout (nobody takes payloads at `to`: a firewall, a dead node, a node that
+  /// refused this channel's key); errc::protocol when `to` has a CURVE key and this channel has
+  /// none, or the other way round.
   expected<std::uint64_t> send(const std::string& to, protocols::float_values&& values);
 
   /// The payload `ticket` of channel `from`, of `n` floats, waiting at most `timeout` for it:
@@ -126,12 +154,13 @@ class data_channel {
 
  private:
   struct impl;
-  data_channel(std::unique_ptr<impl> p, std::string endpoint, std::uint64_t id,
+  data_channel(std::unique_ptr<impl> p, std::string address, std::uint64_t id,
                data_channel_params params);
   void receive_loop();
 
   std::unique_ptr<impl> impl_;
   std::string endpoint_;
+  std::string address_;
   std::uint64_t id_ = 0;
   data_channel_params params_;
   std::string wildcard_host_;
@@ -139,7 +168,7 @@ class data_channel {
 };
 
 /// One line for a node's output: "data channel tcp://IP:PORT: sent 12 payloads (48.0 MB),
-/// received 24 (96.0 MB)[, rejected 1 malformed frame]".
+/// received 24 (96.0 MB)[, rejected 1 malformed frame][, CURVE][, refused 2 peers' keys]".
 std::string describe(const data_channel& ch);
 
 }  // namespace sgmc::actors
