@@ -26,7 +26,8 @@
 //
 // Bounds (nothing a peer claims sizes a buffer beyond what the config makes legitimate): a
 // frame's payload is at most params.max_payload_floats (the model's dimension; ZeroMQ
-// disconnects a peer announcing more before reading it: ZMQ_MAXMSGSIZE); the payloads waiting
+// disconnects a peer announcing more before reading it: ZMQ_MAXMSGSIZE, at least 1 KiB so that
+// the handshake's commands pass, plus CURVE's envelope with curve); the payloads waiting
 // in the inbox for their messages hold at most params.max_pending_bytes, and one that waited
 // longer than take_timeout is dropped (its message never came). A frame beyond the bound is
 // dropped, counted in stats().dropped and logged once per peer address.
