@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace sgmc::actors::detail {
@@ -153,8 +154,8 @@ void curve_gate::take_request() {
 }
 
 void curve_gate::loop() {
-  try {
-    for (;;) {
+  for (;;) {
+    try {
       zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, waiting_.empty() ? std::chrono::milliseconds(-1) : kRecheck);
       if (item.revents & ZMQ_POLLIN) take_request();
@@ -169,9 +170,11 @@ void curve_gate::loop() {
           still.push_back(std::move(w));
       }
       waiting_ = std::move(still);
+    } catch (const zmq::error_t& e) {
+      // EINTR: a signal (a stopped and continued process) interrupted the poll; go on. ETERM:
+      // the channel is closing.
+      if (e.num() != EINTR) break;
     }
-  } catch (const zmq::error_t&) {
-    // ETERM: the channel is closing.
   }
   waiting_.clear();
   socket_.close();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <zmq.hpp>
 
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <map>
@@ -309,6 +310,7 @@ void data_channel::receive_loop() {
       }
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) break;
+      if (e.num() == EINTR) continue;  // a stopped and continued process: not the peer's doing
       p.reject(nullptr, e.what());
       continue;
     }
