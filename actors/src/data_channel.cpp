@@ -19,6 +19,7 @@
 #include <utility>
 
 #include <netdb.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -111,7 +112,20 @@ struct data_channel::impl {
   std::chrono::steady_clock::time_point swept;  ///< the last expiry sweep
   bool stopped = false;
 
+  // Who reads `pull` (leader/follower, under inbox_mutex): the receiver thread while nobody
+  // waits in take(); a taker whose payload has not arrived otherwise, so that the payload it
+  // waits for goes from ZeroMQ to the thread that needs it with no hop through another thread.
+  // The other takers wait on `arrived` for the reader to file their payloads.
+  enum class reader { none, receiver, taker };
+  reader owner = reader::none;
+  unsigned takers = 0;  ///< threads in take() whose payload is not there yet
+  bool woken = false;   ///< wake_fd written since the receiver last polled
+  int wake_fd = -1;     ///< eventfd: makes the receiver's poll give `pull` up
+
   std::thread receiver;
+  ~impl() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
   std::atomic<std::uint64_t> sent{0}, sent_bytes{0}, received{0}, received_bytes{0}, rejected{0},
       dropped{0}, copied{0};
 
@@ -206,6 +220,56 @@ struct data_channel::impl {
     }
     arrived.notify_all();
   }
+
+  // Files every message waiting at `pull` without blocking (called by its reader, without
+  // inbox_mutex). False once the context is shut down.
+  bool read_available() {
+    for (;;) {
+      std::vector<zmq::message_t> parts;
+      std::size_t count = 0;
+      try {
+        zmq::message_t m;
+        if (!pull.recv(m, zmq::recv_flags::dontwait)) return true;  // nothing more
+        bool more = m.more();
+        count = 1;
+        parts.push_back(std::move(m));
+        // The other parts of a message arrive with its first (ZeroMQ delivers it whole).
+        while (more) {
+          zmq::message_t rest;
+          if (!pull.recv(rest, zmq::recv_flags::none)) continue;
+          more = rest.more();
+          ++count;
+          if (parts.size() < 2) parts.push_back(std::move(rest));  // the rest only counted
+        }
+      } catch (const zmq::error_t& e) {
+        if (e.num() == ETERM) return false;
+        if (e.num() == EINTR) continue;  // a stopped and continued process: not the peer's doing
+        reject(nullptr, e.what());
+        continue;
+      }
+      file(parts, count);
+    }
+  }
+
+  // Waits up to `wait` for a message at `pull` and files what is there (the reader only).
+  // False once the context is shut down.
+  bool poll_and_read(std::chrono::milliseconds wait, bool with_wake) {
+    zmq::pollitem_t items[] = {{pull.handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, with_wake ? 2 : 1, wait);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return false;
+      if (e.num() != EINTR) reject(nullptr, e.what());
+      return true;
+    }
+    if (with_wake && (items[1].revents & ZMQ_POLLIN) != 0) {
+      std::uint64_t count = 0;
+      [[maybe_unused]] auto r = ::read(wake_fd, &count, sizeof count);
+    }
+    if ((items[0].revents & ZMQ_POLLIN) != 0) return read_available();
+    return true;
+  }
 };
 
 data_channel::data_channel(std::unique_ptr<impl> p, std::string address, std::uint64_t id,
@@ -225,6 +289,9 @@ expected<std::unique_ptr<data_channel>> data_channel::open(
   p->log = std::move(log);
   p->params = params;
   p->swept = std::chrono::steady_clock::now();
+  p->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (p->wake_fd < 0)
+    return make_error(errc::io, fmt::format("data channel: eventfd: {}", std::strerror(errno)));
   if (params.curve) {
     auto keys = detail::make_curve_keypair();
     if (!keys) return unexpected(keys.error());
@@ -288,8 +355,9 @@ data_channel::~data_channel() {
     std::lock_guard<std::mutex> lock(impl_->send_mutex);
     impl_->pushes.clear();  // each keeps params.linger to flush what it holds
   }
-  impl_->ctx.shutdown();  // the receiver's blocking recv returns ETERM, the gate's poll too
+  impl_->ctx.shutdown();  // the receiver's poll returns ETERM, the gate's poll too
   if (impl_->receiver.joinable()) impl_->receiver.join();
+  impl_->pull.close();
   impl_->gate.reset();
   impl_->ctx.close();
 }
@@ -297,26 +365,23 @@ data_channel::~data_channel() {
 void data_channel::receive_loop() {
   auto& p = *impl_;
   for (;;) {
-    std::vector<zmq::message_t> parts;
-    std::size_t count = 0;
-    try {
-      bool more = true;
-      while (more) {
-        zmq::message_t m;
-        if (!p.pull.recv(m, zmq::recv_flags::none)) continue;  // EAGAIN: no timeout is set
-        more = m.more();
-        ++count;
-        if (parts.size() < 2) parts.push_back(std::move(m));  // the rest only counted
-      }
-    } catch (const zmq::error_t& e) {
-      if (e.num() == ETERM) break;
-      if (e.num() == EINTR) continue;  // a stopped and continued process: not the peer's doing
-      p.reject(nullptr, e.what());
-      continue;
+    {
+      // A taker waiting for its payload reads `pull` itself; the receiver only while none does.
+      std::unique_lock<std::mutex> lock(p.inbox_mutex);
+      p.arrived.wait(lock,
+                     [&] { return p.stopped || (p.owner == impl::reader::none && p.takers == 0); });
+      if (p.stopped) break;
+      p.owner = impl::reader::receiver;
+      p.woken = false;
     }
-    p.file(parts, count);
+    const bool alive = p.poll_and_read(std::chrono::milliseconds(-1), true);
+    {
+      std::lock_guard<std::mutex> lock(p.inbox_mutex);
+      p.owner = impl::reader::none;
+    }
+    p.arrived.notify_all();
+    if (!alive) break;
   }
-  p.pull.close();
 }
 
 expected<std::uint64_t> data_channel::send(const std::string& to,
@@ -387,10 +452,43 @@ expected<protocols::float_values> data_channel::take(std::uint64_t from, std::ui
                                                      std::chrono::milliseconds timeout) {
   auto& p = *impl_;
   const auto key = std::pair{from, ticket};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock<std::mutex> lock(p.inbox_mutex);
-  p.arrived.wait_for(lock, timeout, [&] { return p.stopped || p.inbox.count(key) > 0; });
   auto it = p.inbox.find(key);
-  if (it == p.inbox.end()) return make_error(errc::timeout, missing(from, ticket, n, timeout));
+  if (it == p.inbox.end()) {
+    ++p.takers;
+    for (;;) {
+      it = p.inbox.find(key);
+      if (it != p.inbox.end() || p.stopped) break;
+      const auto now = std::chrono::steady_clock::now();
+      if (p.owner == impl::reader::none) {
+        // Nobody reads the socket: this thread does, until something arrives or time is up.
+        p.owner = impl::reader::taker;
+        lock.unlock();
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            std::max(deadline - now, std::chrono::steady_clock::duration::zero()));
+        const bool alive = p.poll_and_read(left, false);
+        lock.lock();
+        p.owner = impl::reader::none;
+        p.arrived.notify_all();  // another taker (or the receiver) may read now
+        if (!alive) break;
+        it = p.inbox.find(key);
+        if (it != p.inbox.end() || std::chrono::steady_clock::now() >= deadline) break;
+        continue;
+      }
+      if (now >= deadline) break;
+      if (p.owner == impl::reader::receiver && !p.woken) {
+        // The receiver sits in its poll: make it give the socket up.
+        p.woken = true;
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(p.wake_fd, &one, sizeof one);
+      }
+      p.arrived.wait_until(lock, deadline);
+    }
+    --p.takers;
+    if (p.takers == 0) p.arrived.notify_all();  // the receiver may read again
+    if (it == p.inbox.end()) return make_error(errc::timeout, missing(from, ticket, n, timeout));
+  }
   auto v = std::move(it->second.values);
   p.pending_bytes -= v.size() * sizeof(float);
   p.inbox.erase(it);

@@ -2,12 +2,14 @@
 // payloads arrive bit for bit, a missing payload times out with a clear error, malformed
 // messages are rejected with a logged line and never stop the channel. Every wait is bounded:
 // take() by its timeout, the log lines by a condition variable with a deadline.
+#include "channel_testing.hpp"
 #include "sgmc/actors/data_channel.hpp"
 
 #include <catch2/catch.hpp>
 #include <zmq.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <condition_variable>
@@ -22,33 +24,9 @@
 namespace a = sgmc::actors;
 using sgmc::errc;
 using namespace std::chrono_literals;
+using namespace sgmc::actors::testing;
 
 namespace {
-
-constexpr auto k_wait = 10s;
-
-// Log lines of a channel, waited for without sleeping.
-struct log_lines {
-  std::mutex mutex;
-  std::condition_variable added;
-  std::vector<std::string> lines;
-
-  std::function<void(const std::string&)> sink() {
-    return [this](const std::string& line) {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        lines.push_back(line);
-      }
-      added.notify_all();
-    };
-  }
-  // The first `n` lines, once there are that many (fewer after k_wait).
-  std::vector<std::string> wait_for(std::size_t n) {
-    std::unique_lock<std::mutex> lock(mutex);
-    added.wait_for(lock, k_wait, [&] { return lines.size() >= n; });
-    return lines;
-  }
-};
 
 std::unique_ptr<a::data_channel> open(const std::string& host = "127.0.0.1",
                                       std::function<void(const std::string&)> log = {}) {
@@ -99,19 +77,6 @@ void send_raw(zmq::context_t& ctx, const std::string& endpoint,
   }
   s.close();  // lingers until the message is out
 }
-
-std::string header(std::uint32_t magic, std::uint32_t version, std::uint64_t channel,
-                   std::uint64_t ticket, std::uint64_t n) {
-  std::string h(32, '\0');
-  std::memcpy(h.data(), &magic, 4);
-  std::memcpy(h.data() + 4, &version, 4);
-  std::memcpy(h.data() + 8, &channel, 8);
-  std::memcpy(h.data() + 16, &ticket, 8);
-  std::memcpy(h.data() + 24, &n, 8);
-  return h;
-}
-
-constexpr std::uint32_t k_magic = 0x43444753u;
 
 }  // namespace
 
@@ -204,18 +169,6 @@ TEST_CASE("data channel: malformed messages are rejected with one logged line ea
   REQUIRE(r);
   REQUIRE(r->size() == 1);
   CHECK(std::bit_cast<std::uint32_t>((*r)[0]) == 0x80000000u);
-}
-
-// Polls the channel's counters until pred holds (at most k_wait).
-template <class Pred>
-a::data_channel_stats wait_stats(const a::data_channel& ch, Pred pred) {
-  const auto until = std::chrono::steady_clock::now() + k_wait;
-  auto s = ch.stats();
-  while (!pred(s) && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(5ms);
-    s = ch.stats();
-  }
-  return s;
 }
 
 TEST_CASE("data channel: payloads no message takes are bounded by the inbox's bytes (D2)",
@@ -345,4 +298,84 @@ TEST_CASE("data channel: a payload is received and sent on without a copy of its
   CHECK(pr::float_values::copies() == copies);
   CHECK(a_ch->stats().copied == 0);
   CHECK(b_ch->stats().copied == 0);
+}
+
+TEST_CASE("data channel: takers on several threads each get theirs while one waits in vain",
+          "[actors]") {
+  // One thread waits for a payload that never comes, reading the socket as it waits; the
+  // payloads of the others must still reach them at once, in whatever order they arrive.
+  auto receiver = open();
+  std::vector<std::unique_ptr<a::data_channel>> senders;
+  for (int i = 0; i < 3; ++i) senders.push_back(open());
+  std::atomic<bool> lonely_done{false};
+  std::thread lonely([&] {
+    auto r = receiver->take(0x1234, 7, 10, 8s);
+    CHECK_FALSE(r);
+    lonely_done = true;
+  });
+  constexpr int k_rounds = 20;
+  std::vector<std::vector<std::uint64_t>> tickets(senders.size());
+  std::mutex tickets_mutex;
+  std::condition_variable sent;
+  std::vector<std::thread> takers;
+  std::atomic<int> wrong{0}, taken{0};
+  for (std::size_t s = 0; s < senders.size(); ++s) {
+    takers.emplace_back([&, s] {
+      for (int k = 0; k < k_rounds; ++k) {
+        std::uint64_t t = 0;
+        {
+          std::unique_lock<std::mutex> lock(tickets_mutex);
+          sent.wait(lock, [&] { return tickets[s].size() > static_cast<std::size_t>(k); });
+          t = tickets[s][k];
+        }
+        const std::size_t n = 1000 + 17000 * s + k;  // small and channel-sized payloads
+        auto got = receiver->take(senders[s]->id(), t, n, k_wait);
+        if (!got || got->size() != n || (*got)[n - 1] != static_cast<float>(k + s))
+          ++wrong;
+        else
+          ++taken;
+      }
+    });
+  }
+  for (int k = 0; k < k_rounds; ++k) {
+    for (std::size_t s = 0; s < senders.size(); ++s) {
+      const std::size_t n = 1000 + 17000 * s + k;
+      std::vector<float> v(n, 0.5f);
+      v[n - 1] = static_cast<float>(k + s);
+      auto t = senders[s]->send(receiver->endpoint(), std::move(v));
+      REQUIRE(t);
+      {
+        std::lock_guard<std::mutex> lock(tickets_mutex);
+        tickets[s].push_back(*t);
+      }
+      sent.notify_all();
+    }
+    if (k % 5 == 0) std::this_thread::sleep_for(5ms);  // takers sometimes first, sometimes not
+  }
+  for (auto& t : takers) t.join();
+  // Everything arrived while the lonely taker was still waiting: nobody waited for it.
+  CHECK_FALSE(lonely_done.load());
+  CHECK(wrong.load() == 0);
+  CHECK(taken.load() == static_cast<int>(senders.size()) * k_rounds);
+  lonely.join();
+  CHECK(receiver->stats().received == senders.size() * k_rounds);
+  CHECK(receiver->stats().pending_bytes == 0);
+}
+
+TEST_CASE("data channel: payloads sent while nobody takes are filed and bounded all the same",
+          "[actors]") {
+  // Between takes the receiver thread reads the socket: a taker that comes late finds its
+  // payload, and a take that timed out leaves the channel reading.
+  auto receiver = open();
+  auto sender = open();
+  CHECK_FALSE(receiver->take(sender->id(), 99, 5, 50ms));
+  auto t = sender->send(receiver->endpoint(), std::vector<float>(70000, 1.5f));
+  REQUIRE(t);
+  // Filed by the receiver thread without any taker.
+  CHECK(wait_stats(*receiver, [](const auto& s) { return s.pending_bytes > 0; }).pending_bytes ==
+        70000 * sizeof(float));
+  auto got = receiver->take(sender->id(), *t, 70000, k_wait);
+  REQUIRE(got);
+  CHECK(got->size() == 70000);
+  CHECK(receiver->stats().pending_bytes == 0);
 }

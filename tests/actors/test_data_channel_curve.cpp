@@ -3,6 +3,7 @@
 // ZeroMQ peer without CURVE, one with a random key that knows the channel's public key, a
 // channel of another cluster) files nothing, is counted and logged, and the channel goes on.
 // Every wait is bounded.
+#include "channel_testing.hpp"
 #include "sgmc/actors/data_channel.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,25 +21,9 @@
 namespace a = sgmc::actors;
 using sgmc::errc;
 using namespace std::chrono_literals;
+using namespace sgmc::actors::testing;
 
 namespace {
-
-constexpr auto k_wait = 10s;
-
-struct log_lines {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  std::function<void(const std::string&)> sink() {
-    return [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(mutex);
-      lines.push_back(line);
-    };
-  }
-  std::vector<std::string> get() {
-    std::lock_guard<std::mutex> lock(mutex);
-    return lines;
-  }
-};
 
 std::unique_ptr<a::data_channel> open_curve(std::chrono::milliseconds hold = 10s,
                                             std::function<void(const std::string&)> log = {}) {
@@ -49,17 +34,6 @@ std::unique_ptr<a::data_channel> open_curve(std::chrono::milliseconds hold = 10s
   INFO((ch ? std::string() : ch.error().message));
   REQUIRE(ch);
   return std::move(*ch);
-}
-
-std::string header(std::uint64_t channel, std::uint64_t ticket, std::uint64_t n) {
-  std::string h(32, '\0');
-  const std::uint32_t magic = 0x43444753u, version = 1;
-  std::memcpy(h.data(), &magic, 4);
-  std::memcpy(h.data() + 4, &version, 4);
-  std::memcpy(h.data() + 8, &channel, 8);
-  std::memcpy(h.data() + 16, &ticket, 8);
-  std::memcpy(h.data() + 24, &n, 8);
-  return h;
 }
 
 // The channel's public key (binary) from its endpoint's 64 hex digits.
@@ -90,22 +64,11 @@ void send_as_stranger(zmq::context_t& ctx, const a::data_channel& ch, const std:
   s.connect(ch.address());
   const std::string body(1u << 20, 'x');
   for (int t = 1; t <= frames; ++t) {
-    const auto h = header(0xbad, static_cast<std::uint64_t>(t), body.size() / 4);
+    const auto h = header(k_magic, 1, 0xbad, static_cast<std::uint64_t>(t), body.size() / 4);
     if (!s.send(zmq::buffer(h), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) break;
     (void)s.send(zmq::buffer(body), zmq::send_flags::dontwait);
   }
   std::this_thread::sleep_for(300ms);  // the handshake's time to be tried and refused
-}
-
-template <class Pred>
-a::data_channel_stats wait_stats(const a::data_channel& ch, Pred done) {
-  const auto until = std::chrono::steady_clock::now() + k_wait;
-  auto s = ch.stats();
-  while (!done(s) && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(10ms);
-    s = ch.stats();
-  }
-  return s;
 }
 
 }  // namespace

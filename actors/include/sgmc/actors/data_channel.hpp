@@ -5,8 +5,13 @@
 // ZeroMQ's throughput for 4 MB payloads (docs/PERFORMANCE.md); this path reaches ~90 %.
 //
 // One channel per node: a PULL socket bound on the node's interface (tcp://IP:PORT, PORT picked
-// by the system) with one receiver thread that files every arriving payload in an inbox under
-// (sender channel id, ticket), and one PUSH socket per destination node.
+// by the system) whose arriving payloads are filed in an inbox under (sender channel id,
+// ticket), and one PUSH socket per destination node. The PULL socket has one reader at a time
+// (leader/follower): a thread in take() whose payload has not arrived reads it itself, so the
+// payload goes from ZeroMQ's I/O thread to the actor that waits for it with no hop through a
+// third thread (as a REQ/REP client's reply does); other takers wait for that reader to file
+// theirs. While nobody waits, a receiver thread reads and files (it gives the socket up at
+// once when a taker comes: an eventfd in its poll), so the inbox's bounds hold at all times.
 //
 // No copies of the floats on either side: a send hands the payload's vector (or the buffer it
 // adopted) to ZeroMQ, which frees it once sent; a take returns ZeroMQ's received message
@@ -100,7 +105,7 @@ class data_channel {
  public:
   /// Binds the channel on `host` (a numeric IPv4/IPv6 address or a name that resolves to one;
   /// 0.0.0.0 or :: for every interface) at a port the system picks, and starts the receiver.
-  /// `log` gets one line per rejected frame (from the receiver thread; may be empty).
+  /// `log` gets one line per rejected frame (from the thread reading the socket; may be empty).
   /// errc::io naming the address when it cannot bind.
   static expected<std::unique_ptr<data_channel>> open(const std::string& host,
                                                       data_channel_params params,
