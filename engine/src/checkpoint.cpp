@@ -19,7 +19,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kMagic = "SGMCCKPT";
-constexpr std::uint32_t kFormat = 1;
+constexpr std::uint32_t kFormat = 2;
+constexpr std::uint32_t kFormatOne = 1;  // before elastic: no exchanged, no worker chains
+constexpr std::uint8_t kPending = 1;
+constexpr std::uint8_t kFinished = 2;
 constexpr std::size_t kPrefix = 8 + 4 + 8;  // magic, format, payload length
 constexpr std::size_t kChecksum = 8;
 
@@ -46,6 +49,10 @@ class put {
   void floats(std::span<const float> v) {
     value<std::uint64_t>(v.size());
     out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+  }
+  void counts(std::span<const std::uint64_t> v) {
+    value(static_cast<std::uint32_t>(v.size()));
+    for (auto n : v) value(n);
   }
   std::string take() { return std::move(out_); }
 
@@ -93,9 +100,30 @@ class get {
   std::size_t pos_ = 0;
 };
 
-bool decode_shard(get& in, protocols::master_state& s) {
+bool decode_shard(get& in, protocols::master_state& s, std::uint32_t format) {
   return in.value(s.version) && in.value(s.potential) && in.floats(s.theta) &&
-         in.floats(s.kernel_state);
+         in.floats(s.kernel_state) && (format == kFormatOne || in.counts(s.exchanged));
+}
+
+void encode_chain(put& p, const protocols::worker_chain& c) {
+  p.floats(c.theta);
+  p.floats(c.kernel_state);
+  p.value(c.local_steps);
+  p.value(c.computed);
+  p.floats(c.centre);
+  p.counts(c.centre_versions);
+  p.value(static_cast<std::uint8_t>((c.pending ? kPending : 0) | (c.finished ? kFinished : 0)));
+}
+
+bool decode_chain(get& in, protocols::worker_chain& c) {
+  std::uint8_t flags = 0;
+  if (!in.floats(c.theta) || !in.floats(c.kernel_state) || !in.value(c.local_steps) ||
+      !in.value(c.computed) || !in.floats(c.centre) || !in.counts(c.centre_versions) ||
+      !in.value(flags) || flags > (kPending | kFinished))
+    return false;
+  c.pending = (flags & kPending) != 0;
+  c.finished = (flags & kFinished) != 0;
+  return true;
 }
 
 std::string line_at(std::string_view text, std::size_t line) {
@@ -128,11 +156,12 @@ std::string encode_checkpoint(const checkpoint& c) {
     p.value(s.potential);
     p.floats(s.theta);
     p.floats(s.kernel_state);
+    p.counts(s.exchanged);
   }
-  p.value(static_cast<std::uint32_t>(c.computed.size()));
-  for (auto n : c.computed) p.value(n);
-  p.value(static_cast<std::uint32_t>(c.draws.size()));
-  for (auto n : c.draws) p.value(n);
+  p.counts(c.computed);
+  p.counts(c.draws);
+  p.value(static_cast<std::uint32_t>(c.chains.size()));
+  for (const auto& w : c.chains) encode_chain(p, w);
   const std::string payload = p.take();
   put file;
   std::string out(kMagic);
@@ -156,8 +185,9 @@ expected<checkpoint> decode_checkpoint(std::string_view bytes, const std::string
   std::uint32_t format = 0;
   std::uint64_t length = 0;
   if (!head.value(format) || !head.value(length)) return bad("truncated header");
-  if (format != kFormat)
-    return bad(fmt::format("format version {}, this sgmc reads version {}", format, kFormat));
+  if (format != kFormat && format != kFormatOne)
+    return bad(fmt::format("format version {}, this sgmc reads versions {} and {}", format,
+                           kFormatOne, kFormat));
   if (bytes.size() != kPrefix + length + kChecksum)
     return bad(fmt::format("truncated or padded: {} bytes, the header announces {}", bytes.size(),
                            kPrefix + length + kChecksum));
@@ -173,9 +203,16 @@ expected<checkpoint> decode_checkpoint(std::string_view bytes, const std::string
   if (shards == 0 || shards > length) return bad("malformed payload (shard count)");
   c.shards.resize(shards);
   for (auto& s : c.shards)
-    if (!decode_shard(in, s)) return bad("malformed payload (shard state)");
-  if (!in.counts(c.computed) || !in.counts(c.draws) || !in.done())
-    return bad("malformed payload (counts)");
+    if (!decode_shard(in, s, format)) return bad("malformed payload (shard state)");
+  if (!in.counts(c.computed) || !in.counts(c.draws)) return bad("malformed payload (counts)");
+  if (format != kFormatOne) {
+    std::uint32_t chains = 0;
+    if (!in.value(chains) || chains > length) return bad("malformed payload (worker chains)");
+    c.chains.resize(chains);
+    for (auto& w : c.chains)
+      if (!decode_chain(in, w)) return bad("malformed payload (worker chain)");
+  }
+  if (!in.done()) return bad("malformed payload (trailing bytes)");
   return c;
 }
 
@@ -244,16 +281,28 @@ expected<void> check_config(const checkpoint& c, std::string_view config, std::u
 
 checkpoint_writer::checkpoint_writer(fs::path path, std::string config, std::uint64_t config_hash,
                                      protocols::run_length run, std::uint32_t chains,
-                                     std::uint32_t shards)
+                                     std::uint32_t shards, bool worker_chains)
     : path_(std::move(path)),
       config_(std::move(config)),
       hash_(config_hash),
       run_(run),
       chains_(chains),
       shards_(std::max<std::uint32_t>(1, shards)),
-      parts_(shards_) {}
+      parts_(shards_),
+      worker_chains_(worker_chains),
+      chains_parts_(worker_chains ? chains : 0),
+      done_draws_(worker_chains ? chains : 0) {}
 
 expected<void> checkpoint_writer::write(const checkpoint_request& r) const {
+  if (worker_chains_) {
+    if (r.shard != 0 || shards_ != 1)
+      return make_error(errc::protocol, "an elastic checkpoint part of a master shard other than "
+                                        "the one shard");
+    if (r.state.version < id_) return {};  // an older one, late
+    id_ = r.state.version;
+    parts_[0] = r;
+    return try_write_chains();
+  }
   if (r.shard >= shards_)
     return make_error(errc::protocol, fmt::format("a checkpoint part of master shard {} (the run "
                                                   "has {} shards)",
@@ -278,6 +327,79 @@ expected<void> checkpoint_writer::write(const checkpoint_request& r) const {
     p.reset();
   }
   c.draws.assign(chains_, draws_at(run_, r.state.version));
+  return write_checkpoint(path_, c);
+}
+
+}  // namespace sgmc::engine
+
+namespace sgmc::engine {
+
+expected<void> checkpoint_writer::write_chain(const chain_part& p) const {
+  if (!worker_chains_ || p.worker >= chains_parts_.size())
+    return make_error(errc::protocol,
+                      fmt::format("a checkpoint chain of worker {} (the run checkpoints {} worker "
+                                  "chains)",
+                                  p.worker, chains_parts_.size()));
+  if (p.id < id_) return {};  // a part of a checkpoint that was overtaken
+  id_ = p.id;
+  chains_parts_[p.worker] = p;
+  return try_write_chains();
+}
+
+expected<void> checkpoint_writer::worker_done(protocols::worker_id w, std::uint64_t draws) const {
+  if (!worker_chains_ || w >= done_draws_.size()) return {};
+  if (!done_draws_[w]) done_draws_[w] = draws;
+  return try_write_chains();
+}
+
+// Writes the checkpoint id_ once the master's part and every worker's chain (or its end) of
+// that id are here.
+expected<void> checkpoint_writer::try_write_chains() const {
+  auto& master = parts_[0];
+  if (!master || master->state.version != id_) return {};
+  for (std::size_t i = 0; i < chains_parts_.size(); ++i)
+    if (!done_draws_[i] && !(chains_parts_[i] && chains_parts_[i]->id == id_)) return {};
+  checkpoint c;
+  c.config_hash = hash_;
+  c.config = config_;
+  c.shards.push_back(std::move(master->state));
+  master.reset();
+  auto& centre = c.shards[0];
+  const std::size_t workers = chains_parts_.size();
+  centre.exchanged.resize(std::max(centre.exchanged.size(), workers), 0);
+  for (std::size_t i = 0; i < workers; ++i) {
+    protocols::worker_chain w;
+    std::uint64_t draws = 0;
+    if (chains_parts_[i] && chains_parts_[i]->id == id_) {
+      w = std::move(chains_parts_[i]->chain);
+      draws = draws_at(run_, w.local_steps);
+      // An exchange the worker had sent (pending, or a finished chain's last): settled if the
+      // master had applied it at its cut (the chain holds the centre the master then held),
+      // sent again on resume otherwise.
+      if (w.pending || w.finished) {
+        if (centre.exchanged[i] >= w.local_steps) {
+          w.pending = false;
+          if (!w.finished) {
+            w.centre = centre.theta;
+            w.centre_versions.assign(1, centre.version);
+          }
+        } else {
+          w.pending = true;
+        }
+      }
+    } else {
+      // Done before its answer (its node may have ended): its chain is over; its last exchange
+      // counts as applied so that the master does not wait for it.
+      draws = *done_draws_[i];
+      w.finished = true;
+      w.local_steps = run_.steps;
+      centre.exchanged[i] = std::max(centre.exchanged[i], run_.steps);
+    }
+    chains_parts_[i].reset();
+    c.computed.push_back(w.computed);
+    c.draws.push_back(draws);
+    c.chains.push_back(std::move(w));
+  }
   return write_checkpoint(path_, c);
 }
 

@@ -59,6 +59,15 @@ expected<void> resume_parts(run_parts& parts, const checkpoint& c) {
     if (auto ok = parts.masters[k]->restore(c.shards[k]); !ok) return ok;
   parts.first_draws = c.draws;
   parts.computed = c.computed;
+  if (!c.chains.empty()) {  // elastic: every worker continues its own chain
+    if (c.chains.size() != parts.workers.size())
+      return make_error(errc::invalid_argument,
+                        fmt::format("the checkpoint holds the chains of {} workers, the run has {}",
+                                    c.chains.size(), parts.workers.size()));
+    for (std::size_t i = 0; i < parts.workers.size(); ++i)
+      if (auto ok = parts.workers[i]->restore_chain(c.chains[i]); !ok) return ok;
+    return {};
+  }
   const auto theta = c.theta();
   for (std::size_t i = 0; i < parts.workers.size(); ++i)
     if (auto ok = parts.workers[i]->resume(i < c.computed.size() ? c.computed[i] : 0, theta); !ok)

@@ -175,7 +175,8 @@ expected<std::string> run_collector(node_context& c) {
   std::optional<engine::checkpoint_writer> checkpoints;
   if (cfg.run.checkpoint_every > 0) {
     checkpoints.emplace(c.out / "checkpoint", checkpoint_config(cfg), c.node.config_hash,
-                        c.plan.run, chains, cfg.protocol.params.shards);
+                        c.plan.run, chains, cfg.protocol.params.shards,
+                        cfg.protocol.params.kind == protocols::protocol_kind::elastic);
     c.node.checkpoints = &*checkpoints;
   }
   // The outputs are opened at the welcome: a resumed run (the master's --resume) keeps the
