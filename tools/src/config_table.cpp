@@ -39,8 +39,9 @@ void add_protocol_keys(std::vector<config_key>& keys) {
                          SGMC_FIELD(protocol.params.staleness_bound),
                          "ssp: a worker more than this many pushes ahead of the slowest waits"));
   keys.push_back(
-      real_key(s, "elastic_rho", k_positive, SGMC_FIELD(protocol.params.elastic_rho),
-               "elastic: ρ, the force −ρ(θ_i − θ̃) coupling a worker's chain to the centre"));
+      real_key(s, "elastic_rho", k_non_negative, SGMC_FIELD(protocol.params.elastic_rho),
+               "elastic: ρ, the force −ρ(θ_i − θ̃) coupling a worker's chain to the centre (0: "
+               "independent chains)"));
   keys.push_back(real_key(s, "elastic_alpha", real_range{0.0, 1.0, true, false},
                           SGMC_FIELD(protocol.params.elastic_alpha),
                           "elastic: α, the centre's move θ̃ += α(θ_i − θ̃) per exchange"));
@@ -454,7 +455,7 @@ void add_run_keys(std::vector<config_key>& keys) {
   keys.push_back(real_key(
       s, "checkpoint_every", k_non_negative, SGMC_FIELD(run.checkpoint_every),
       "seconds between two checkpoints of the master to RUN_DIR/checkpoint "
-      "(protocol runs, not elastic; sharded: sync only; in sgmc node the collector writes it "
+      "(protocol runs; sharded: sync only; in sgmc node the collector writes it "
       "to its --out); 0: none. See "
       "docs/cluster.md, \"Checkpoints and resuming\""));
   config_key seed =
