@@ -149,6 +149,16 @@ TEST_CASE("resuming cuts metrics records after the checkpoint's step", "[checkpo
   CHECK(slurp(path) ==
         "{\"chain\": 0, \"step\": 100, \"wall_s\": 1}\n{\"chain\": 0, \"step\": 200, \"wall_s\": "
         "2}\n");
+  // elastic: each chain cut at its own step.
+  {
+    std::ofstream out(path);
+    out << "{\"chain\": 0, \"step\": 100}\n{\"chain\": 1, \"step\": 100}\n"
+        << "{\"chain\": 0, \"step\": 200}\n{\"chain\": 1, \"step\": 200}\n";
+  }
+  REQUIRE(resume_metrics(path, 0, {150, 250}));
+  CHECK(slurp(path) ==
+        "{\"chain\": 0, \"step\": 100}\n{\"chain\": 1, \"step\": 100}\n{\"chain\": 1, \"step\": "
+        "200}\n");
 }
 
 TEST_CASE("a sharded checkpoint is written once every shard sent its part of one version",

@@ -152,7 +152,9 @@ namespace sgmc::engine {
 
 /// Cuts the metrics file at `path` back to a checkpoint at `step`: keeps the records of steps
 /// <= step (a missing file is left missing). Records the run had not written when it stopped
-/// are not made up.
-expected<void> resume_metrics(const std::filesystem::path& path, std::uint64_t step);
+/// are not made up. With `chain_steps` (elastic: each chain's local step at the cut) a record
+/// of chain K is kept when its step <= chain_steps[K] instead.
+expected<void> resume_metrics(const std::filesystem::path& path, std::uint64_t step,
+                              const std::vector<std::uint64_t>& chain_steps = {});
 
 }  // namespace sgmc::engine
