@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -296,8 +297,9 @@ checkpoint_writer::checkpoint_writer(fs::path path, std::string config, std::uin
 expected<void> checkpoint_writer::write(const checkpoint_request& r) const {
   if (worker_chains_) {
     if (r.shard != 0 || shards_ != 1)
-      return make_error(errc::protocol, "an elastic checkpoint part of a master shard other than "
-                                        "the one shard");
+      return make_error(errc::protocol,
+                        "an elastic checkpoint part of a master shard other than "
+                        "the one shard");
     if (r.state.version < id_) return {};  // an older one, late
     id_ = r.state.version;
     parts_[0] = r;
@@ -386,6 +388,14 @@ expected<void> checkpoint_writer::try_write_chains() const {
         } else {
           w.pending = true;
         }
+      }
+      // A centre newer than the cut's (the worker's exchanges after the master's cut were
+      // answered before its own): the master will not have it, and would take the next
+      // exchange, built on it, for one from the future. The chain takes the cut's centre.
+      if (!w.finished && std::any_of(w.centre_versions.begin(), w.centre_versions.end(),
+                                     [&](protocols::version_t v) { return v > centre.version; })) {
+        w.centre = centre.theta;
+        w.centre_versions.assign(1, centre.version);
       }
     } else {
       // Done before its answer (its node may have ended): its chain is over; its last exchange

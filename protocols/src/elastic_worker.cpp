@@ -46,8 +46,8 @@ expected<void> elastic_worker::restore_chain(const worker_chain& chain) {
     return make_error(errc::invalid_argument, fmt::format("{}: the saved chain {}", who(), what));
   };
   if (chain.centre.size() != setup_.dim)
-    return bad(fmt::format("has a centre of {} values, dim is {}", chain.centre.size(),
-                           setup_.dim));
+    return bad(
+        fmt::format("has a centre of {} values, dim is {}", chain.centre.size(), setup_.dim));
   if (chain.centre_versions.size() != versions_.size())
     return bad(fmt::format("names {} shards' centre versions, the run has {}",
                            chain.centre_versions.size(), versions_.size()));

@@ -218,15 +218,15 @@ std::string format_one_file() {
   put(std::uint64_t{0x99});
   put(std::uint64_t{config.size()});
   payload += config;
-  put(std::uint32_t{1});                               // shards
-  put(std::uint64_t{12});                              // version
-  put(2.5);                                            // potential
-  put(std::uint64_t{2});                               // θ
+  put(std::uint32_t{1});   // shards
+  put(std::uint64_t{12});  // version
+  put(2.5);                // potential
+  put(std::uint64_t{2});   // θ
   for (float v : {1.0f, -1.0f}) put(v);
-  put(std::uint64_t{0});                               // kernel state
-  put(std::uint32_t{2});                               // computed
+  put(std::uint64_t{0});  // kernel state
+  put(std::uint32_t{2});  // computed
   for (std::uint64_t n : {12, 11}) put(n);
-  put(std::uint32_t{1});                               // draws
+  put(std::uint32_t{1});  // draws
   put(std::uint64_t{2});
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (const char c : payload) {
@@ -327,6 +327,19 @@ TEST_CASE("an elastic checkpoint waits for the master's part and every worker's 
   CHECK(c->chains[1].centre == std::vector<float>{1.0f, 2.0f, 3.0f});
   CHECK(c->chains[2].finished);
   CHECK(c->shards[0].exchanged == std::vector<std::uint64_t>{60, 20, 100});
+  // A chain that holds a centre newer than the master's part takes the master's.
+  std::filesystem::remove(path);
+  m.state.version = 35;
+  REQUIRE(w.write(m));
+  auto ahead = part(0, 35, 70, false);
+  ahead.chain.centre_versions = {36};
+  REQUIRE(w.write_chain(ahead));
+  REQUIRE(w.write_chain(part(1, 35, 70, false)));
+  auto a = read_checkpoint(path);
+  REQUIRE(a);
+  CHECK(a->chains[0].centre == m.state.theta);
+  CHECK(a->chains[0].centre_versions == std::vector<std::uint64_t>{35});
+  CHECK(a->chains[1].centre == std::vector<float>{1.0f, 2.0f, 3.0f});  // version 9: kept
   // Parts of an overtaken checkpoint are dropped.
   std::filesystem::remove(path);
   m.state.version = 40;

@@ -4,10 +4,10 @@
 
 #include "helpers.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 #include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/models/linreg.hpp"
 
@@ -174,8 +174,8 @@ sgmc::engine::checkpoint elastic_cut(const protocol_driver_config& cfg, pr::vers
     SGMC_REQUIRE_OK(more);
     REQUIRE(*more);
   }
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("sgmc-elastic-cut-" + std::to_string(::getpid()));
+  const auto path =
+      std::filesystem::temp_directory_path() / ("sgmc-elastic-cut-" + std::to_string(::getpid()));
   const sgmc::engine::checkpoint_writer w(path, "cfg\n", 1, cfg.run, 3, 1, true);
   sgmc::engine::checkpoint_request m;
   m.state = d->master(0).save();

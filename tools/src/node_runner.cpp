@@ -199,9 +199,9 @@ expected<std::string> run_collector(node_context& c) {
       std::vector<std::uint64_t> chain_steps;
       for (std::uint32_t k = 0; k < chains; ++k) {
         const auto draws = k < w.resume_draws.size() ? w.resume_draws[k] : 0;
-        chain_steps.push_back(elastic ? (draws > 0 ? c.plan.run.burnin + draws * c.plan.run.thin
-                                                   : c.plan.run.burnin)
-                                      : w.resume_version);
+        chain_steps.push_back(
+            elastic ? (draws > 0 ? c.plan.run.burnin + draws * c.plan.run.thin : c.plan.run.burnin)
+                    : w.resume_version);
         resumed.push_back({chain_steps.back(), draws});
       }
       if (auto r = engine::resume_metrics(metrics_path, w.resume_version,

@@ -134,11 +134,11 @@ expected<run_summary> run(const engine::run_config& cfg, const run_options& opti
     if (!c) return unexpected(c.error());
     resume = std::move(*c);
     std::error_code ec;
-    fs::remove(out / "posterior.nc", ec);  // written again when the run succeeds
+    fs::remove(out / "posterior.nc", ec);    // written again when the run succeeds
     std::vector<std::uint64_t> chain_steps;  // elastic: each chain's own step
     for (const auto& w : resume->chains) chain_steps.push_back(w.local_steps);
-    if (auto r = engine::resume_metrics(summary.metrics_path, resume->shards.at(0).version,
-                                        chain_steps);
+    if (auto r =
+            engine::resume_metrics(summary.metrics_path, resume->shards.at(0).version, chain_steps);
         !r)
       return unexpected(r.error());
   } else if (auto r = engine::prepare_output(out, to_toml(cfg), true); !r) {

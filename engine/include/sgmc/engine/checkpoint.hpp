@@ -29,7 +29,8 @@
 // its cut reached the collector first. Chain i's draws are ⌊(n_i − burnin)/thin⌋ at its local
 // step n_i, stored explicitly. An exchange the worker had sent and the master had applied at its
 // cut is settled (the chain takes the master's centre); one the master had not applied stays
-// pending and is sent again on resume.
+// pending and is sent again on resume. A chain holding a centre newer than the master's part
+// (answers to exchanges after the master's cut) takes the master's centre as well.
 #include "sgmc/core/error.hpp"
 #include "sgmc/protocols/master.hpp"
 #include "sgmc/protocols/protocol.hpp"
