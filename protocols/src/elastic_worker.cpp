@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace sgmc::protocols::detail {
@@ -45,6 +46,12 @@ expected<void> elastic_worker::restore_chain(const worker_chain& chain) {
   auto bad = [&](const std::string& what) {
     return make_error(errc::invalid_argument, fmt::format("{}: the saved chain {}", who(), what));
   };
+  if (chain.finished && !chain.pending) {  // over (a chain a checkpoint saw end holds no θ)
+    local_steps_ = chain.local_steps;
+    computed_ = std::max(computed_, chain.computed);
+    restore_finished(true);
+    return {};
+  }
   if (chain.centre.size() != setup_.dim)
     return bad(
         fmt::format("has a centre of {} values, dim is {}", chain.centre.size(), setup_.dim));

@@ -267,4 +267,15 @@ TEST_CASE("an elastic worker refuses a chain that does not fit it", "[protocols]
   bad = c;
   bad.theta.pop_back();
   CHECK_FALSE(d->worker(0).restore_chain(bad));
+  // A chain that ended before the cut (engine::checkpoint_writer::worker_done) holds no vectors:
+  // the restored worker is finished and only says so.
+  pr::worker_chain over;
+  over.finished = true;
+  over.local_steps = cfg.run.steps;
+  SGMC_REQUIRE_OK(d->worker(1).restore_chain(over));
+  pr::outbox out;
+  SGMC_REQUIRE_OK(d->worker(1).start(out));
+  CHECK(out.finished);
+  CHECK(out.send.empty());
+  CHECK(d->worker(1).finished());
 }
