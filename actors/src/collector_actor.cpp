@@ -82,6 +82,10 @@ class collector_actor final : public detail::peer_actor {
           trace_received(m, sender_or(protocols::master_shard(0)), id, trace_clock());
         },
         [this](const engine::checkpoint_request& r) { on_checkpoint(r); },
+        [this](const engine::chain_part& p) {
+          if (failed() || done_ || checkpoints_ == nullptr) return;
+          if (auto ok = checkpoints_->write_chain(p); !ok) fail(ok.error());
+        },
         [this](ack_tick_atom) {
           ack_scheduled_ = false;
           acknowledge();
@@ -92,6 +96,7 @@ class collector_actor final : public detail::peer_actor {
         },
         [this](done_atom, const engine::worker_report& r) {
           if (r.worker < workers_done_.size()) workers_done_[r.worker] = true;
+          worker_ended(r.worker);
           check_done();
         },
         [this](rejoin_atom, std::uint32_t w, caf::actor a, std::vector<std::string> data) {
@@ -143,6 +148,14 @@ class collector_actor final : public detail::peer_actor {
     if (auto ok = checkpoints_->write(r); !ok) return fail(ok.error());
   }
 
+  // An elastic checkpoint counts a worker that is done or lost as finished with the draws of
+  // its chain handed on (its samples came before its report on the same link).
+  void worker_ended(std::uint32_t w) {
+    if (failed() || done_ || checkpoints_ == nullptr || !checkpoints_->worker_chains()) return;
+    const auto draws = w < coll_.chains() ? coll_.delivered(w) : 0;
+    if (auto ok = checkpoints_->worker_done(w, draws); !ok) fail(ok.error());
+  }
+
   void check_done() {
     if (failed() || done_) return;
     auto all = [](const std::vector<bool>& v) {
@@ -165,6 +178,7 @@ class collector_actor final : public detail::peer_actor {
     if (!who) return;
     if (who->who == endpoint::role::worker && who->index < workers_done_.size()) {
       workers_done_[who->index] = true;
+      worker_ended(who->index);
       return check_done();
     }
     if (who->who == endpoint::role::master && who->index < masters_done_.size() &&

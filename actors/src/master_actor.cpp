@@ -44,6 +44,7 @@ class master_actor final : public detail::peer_actor {
         last_checkpoint_(std::chrono::steady_clock::now()),
         checkpoint_version_(proto_->version()),
         computed_(std::move(mc.computed)),
+        worker_chains_(mc.worker_chains),
         buffer_(mc.collector_buffer) {}
 
   caf::behavior make_behavior() override {
@@ -355,7 +356,12 @@ class master_actor final : public detail::peer_actor {
   void send_checkpoint() {
     engine::checkpoint_request r{proto_->save(), computed_, me_.index};
     r.computed.resize(std::max<std::size_t>(r.computed.size(), applied_.size()), 0);
+    const auto id = r.state.version;
     send_ordered(protocols::collector(), std::move(r));
+    // elastic: the workers' chains, cut after this request left (engine/checkpoint.hpp).
+    if (!worker_chains_) return;
+    for (std::uint32_t w = 0; w < dir().workers.size(); ++w)
+      if (dir().workers[w]) send_ordered(protocols::worker_at(w), chain_atom::value, id);
   }
 
   void snapshot(protocols::version_t v) { history_.keep(v, proto_->theta()); }
@@ -407,6 +413,7 @@ class master_actor final : public detail::peer_actor {
   protocols::version_t checkpoint_version_;
   std::optional<protocols::version_t> checkpoint_at_;  // a sharded checkpoint's version
   std::vector<std::uint64_t> computed_;                // per worker: highest push seq + 1 seen
+  bool worker_chains_;                                 // elastic: checkpoints ask the workers
   protocols::version_t last_progress_ = 0;
   bool progressed_ = false;
   bool reported_ = false;

@@ -35,14 +35,17 @@ struct handles {
 };
 
 // What a node of a resumed run needs (`sgmc node master --resume`): a worker its gradient count
-// (its place in its minibatch and noise streams) and the checkpoint's θ; the collector the
-// draws it keeps per chain.
+// (its place in its minibatch and noise streams) and the checkpoint's θ (elastic: its chain);
+// the collector the draws it keeps per chain.
 void set_resume(protocols::welcome& w, const engine::checkpoint& c, node_slot s) {
   w.resumed = true;
   w.resume_version = c.shards.at(0).version;
   if (s.role == node_role::worker) {
     w.resume_computed = s.index < c.computed.size() ? c.computed[s.index] : 0;
-    w.resume_theta = c.theta();
+    if (s.index < c.chains.size())
+      w.resume_chain = c.chains[s.index];  // elastic: its own chain, not the centre
+    else
+      w.resume_theta = c.theta();
   } else {
     w.resume_draws = c.draws;
   }

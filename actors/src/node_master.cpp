@@ -63,11 +63,11 @@ master_node spawn_master_node(caf::actor_system& sys, const engine::run_plan& s,
   for (std::uint32_t k = 0; k < protos.size(); ++k) {
     auto c = ctx;
     if (k == 0) c.ids = ids;
-    n.shards.push_back(
-        spawn_master(sys, c,
-                     {std::move(protos[k]), k, every, o.checkpoint_every_s,
-                      o.resume != nullptr ? o.resume->computed : std::vector<std::uint64_t>{},
-                      rejoin ? o.collector_buffer : 0}));
+    n.shards.push_back(spawn_master(
+        sys, c,
+        {std::move(protos[k]), k, every, o.checkpoint_every_s,
+         o.resume != nullptr ? o.resume->computed : std::vector<std::uint64_t>{},
+         s.protocol.kind == protocols::protocol_kind::elastic, rejoin ? o.collector_buffer : 0}));
   }
   detail::gate_config gc;
   gc.admission.workers = s.protocol.workers;

@@ -21,11 +21,13 @@ expected<std::string> run_worker_node(const engine::run_plan& s, const node_opti
     if (!part) return unexpected(part.error());
     // A rejoin continues the gradient count (its minibatch and noise streams) where the lost
     // actor was; sync, async, ssp and downpour pull θ first. A resumed run's first welcome
-    // carries the checkpoint's count and θ.
+    // carries the checkpoint's count and θ (elastic: the worker's whole chain).
     const bool rejoin = st.starts > 0;
     const auto computed = st.computed->load(std::memory_order_relaxed);
     if (rejoin && computed > 0) {
       if (auto r = part->worker->resume(computed, theta0); !r) return unexpected(r.error());
+    } else if (w.resumed && s.protocol.kind == protocols::protocol_kind::elastic) {
+      if (auto r = part->worker->restore_chain(w.resume_chain); !r) return unexpected(r.error());
     } else if (w.resumed) {
       if (auto r = part->worker->resume(w.resume_computed, w.resume_theta); !r)
         return unexpected(r.error());

@@ -17,6 +17,7 @@ void register_runtime_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<engine::shard_report>("sgmc.shard_report");
   cfg.add_message_type<engine::worker_report>("sgmc.worker_report");
   cfg.add_message_type<engine::checkpoint_request>("sgmc.checkpoint_request");
+  cfg.add_message_type<engine::chain_part>("sgmc.chain_part");
 }
 
 directory::directory(std::vector<caf::actor> m, std::vector<caf::actor> w, caf::actor c)

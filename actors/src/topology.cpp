@@ -21,10 +21,11 @@ topology spawn_topology(caf::actor_system& sys, engine::run_parts& parts, actor_
   t.supervisor = spawn_supervisor(sys, std::move(sup));
   ctx.supervisor = t.supervisor;
   for (std::uint32_t k = 0; k < shards; ++k)
-    t.actors.masters.push_back(spawn_master(
-        sys, ctx,
-        {std::move(parts.masters[k]), k, parts.progress_every,
-         parts.checkpoints != nullptr ? parts.checkpoint_every_s : 0.0, parts.computed}));
+    t.actors.masters.push_back(
+        spawn_master(sys, ctx,
+                     {std::move(parts.masters[k]), k, parts.progress_every,
+                      parts.checkpoints != nullptr ? parts.checkpoint_every_s : 0.0, parts.computed,
+                      parts.checkpoints != nullptr && parts.checkpoints->worker_chains()}));
   for (std::uint32_t i = 0; i < workers; ++i)
     t.actors.workers.push_back(
         spawn_worker(sys, ctx, {std::move(parts.workers[i]), i}, shards + i));

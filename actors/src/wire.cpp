@@ -62,6 +62,8 @@ class bitwise {
         return write_floats(f_, x);
       else
         return read_floats(f_, x);
+    } else if constexpr (std::is_same_v<T, worker_chain>) {
+      return inspect(*this, x);  // its floats bitwise too
     } else {
       return f_(x);
     }
@@ -314,13 +316,22 @@ namespace sgmc::engine {
 // never stopped).
 caf::error inspect(caf::serializer& f, checkpoint_request& x) {
   protocols::bitwise<caf::serializer> g{f};
-  return g(x.state.version, x.state.theta, x.state.kernel_state, x.state.potential, x.computed,
-           x.shard);
+  return g(x.state.version, x.state.theta, x.state.kernel_state, x.state.potential,
+           x.state.exchanged, x.computed, x.shard);
 }
 caf::error inspect(caf::deserializer& f, checkpoint_request& x) {
   protocols::bitwise<caf::deserializer> g{f};
-  return g(x.state.version, x.state.theta, x.state.kernel_state, x.state.potential, x.computed,
-           x.shard);
+  return g(x.state.version, x.state.theta, x.state.kernel_state, x.state.potential,
+           x.state.exchanged, x.computed, x.shard);
+}
+// An elastic worker's chain bit for bit (θ_i, momentum and centre).
+caf::error inspect(caf::serializer& f, chain_part& x) {
+  protocols::bitwise<caf::serializer> g{f};
+  return g(x.id, x.worker, x.chain);
+}
+caf::error inspect(caf::deserializer& f, chain_part& x) {
+  protocols::bitwise<caf::deserializer> g{f};
+  return g(x.id, x.worker, x.chain);
 }
 
 }  // namespace sgmc::engine

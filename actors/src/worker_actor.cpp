@@ -57,11 +57,13 @@ class worker_actor final : public detail::peer_actor {
           handle([&](protocols::outbox& out) { return proto_->on_stop(m, out); });
         },
         [this](compute_atom) { on_compute(); },
+        [this](chain_atom, std::uint64_t id) { on_chain_request(id); },
         [this](flush_atom, std::uint64_t id) {
           if (id != held_id_ || !held_) return;
           auto out = std::move(*held_);
           held_.reset();
           carry_out(out);
+          if (chain_request_) send_chain(*std::exchange(chain_request_, std::nullopt));
           if (compute_after_flush_) {
             compute_after_flush_ = false;
             send(this, compute_atom::value);
@@ -105,6 +107,22 @@ class worker_actor final : public detail::peer_actor {
     delayed_send(this, wait, flush_atom::value, ++held_id_);
   }
 
+  // A checkpoint's cut of this worker's chain (elastic), between two computes. A straggler's
+  // held outbox holds samples of steps the chain has already taken: the cut waits until they
+  // are out, so every draw before it reaches the collector first.
+  void on_chain_request(std::uint64_t id) {
+    if (failed()) return;
+    if (held_) {
+      chain_request_ = id;
+      return;
+    }
+    send_chain(id);
+  }
+
+  void send_chain(std::uint64_t id) {
+    send_ordered(protocols::collector(), engine::chain_part{id, me_.index, proto_->save_chain()});
+  }
+
   // The version a compute built on: that of the push or exchange it sends (0 if none).
   static std::uint64_t built_on(const protocols::outbox& out) {
     for (const auto& env : out.send) {
@@ -143,6 +161,7 @@ class worker_actor final : public detail::peer_actor {
   std::optional<protocols::outbox> held_;  // a straggler's outbox, waiting for its flush
   std::uint64_t held_id_ = 0;
   bool compute_after_flush_ = false;
+  std::optional<std::uint64_t> chain_request_;  // a chain request waiting for a held outbox
   bool reported_ = false;
   bool rejoins_ = false;
   bool orphaned_ = false;  // a master is lost and this worker waits to be replaced

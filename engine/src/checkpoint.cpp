@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -19,7 +20,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kMagic = "SGMCCKPT";
-constexpr std::uint32_t kFormat = 1;
+constexpr std::uint32_t kFormat = 2;
+constexpr std::uint32_t kFormatOne = 1;  // before elastic: no exchanged, no worker chains
+constexpr std::uint8_t kPending = 1;
+constexpr std::uint8_t kFinished = 2;
 constexpr std::size_t kPrefix = 8 + 4 + 8;  // magic, format, payload length
 constexpr std::size_t kChecksum = 8;
 
@@ -46,6 +50,10 @@ class put {
   void floats(std::span<const float> v) {
     value<std::uint64_t>(v.size());
     out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+  }
+  void counts(std::span<const std::uint64_t> v) {
+    value(static_cast<std::uint32_t>(v.size()));
+    for (auto n : v) value(n);
   }
   std::string take() { return std::move(out_); }
 
@@ -93,9 +101,30 @@ class get {
   std::size_t pos_ = 0;
 };
 
-bool decode_shard(get& in, protocols::master_state& s) {
+bool decode_shard(get& in, protocols::master_state& s, std::uint32_t format) {
   return in.value(s.version) && in.value(s.potential) && in.floats(s.theta) &&
-         in.floats(s.kernel_state);
+         in.floats(s.kernel_state) && (format == kFormatOne || in.counts(s.exchanged));
+}
+
+void encode_chain(put& p, const protocols::worker_chain& c) {
+  p.floats(c.theta);
+  p.floats(c.kernel_state);
+  p.value(c.local_steps);
+  p.value(c.computed);
+  p.floats(c.centre);
+  p.counts(c.centre_versions);
+  p.value(static_cast<std::uint8_t>((c.pending ? kPending : 0) | (c.finished ? kFinished : 0)));
+}
+
+bool decode_chain(get& in, protocols::worker_chain& c) {
+  std::uint8_t flags = 0;
+  if (!in.floats(c.theta) || !in.floats(c.kernel_state) || !in.value(c.local_steps) ||
+      !in.value(c.computed) || !in.floats(c.centre) || !in.counts(c.centre_versions) ||
+      !in.value(flags) || flags > (kPending | kFinished))
+    return false;
+  c.pending = (flags & kPending) != 0;
+  c.finished = (flags & kFinished) != 0;
+  return true;
 }
 
 std::string line_at(std::string_view text, std::size_t line) {
@@ -128,11 +157,12 @@ std::string encode_checkpoint(const checkpoint& c) {
     p.value(s.potential);
     p.floats(s.theta);
     p.floats(s.kernel_state);
+    p.counts(s.exchanged);
   }
-  p.value(static_cast<std::uint32_t>(c.computed.size()));
-  for (auto n : c.computed) p.value(n);
-  p.value(static_cast<std::uint32_t>(c.draws.size()));
-  for (auto n : c.draws) p.value(n);
+  p.counts(c.computed);
+  p.counts(c.draws);
+  p.value(static_cast<std::uint32_t>(c.chains.size()));
+  for (const auto& w : c.chains) encode_chain(p, w);
   const std::string payload = p.take();
   put file;
   std::string out(kMagic);
@@ -156,8 +186,9 @@ expected<checkpoint> decode_checkpoint(std::string_view bytes, const std::string
   std::uint32_t format = 0;
   std::uint64_t length = 0;
   if (!head.value(format) || !head.value(length)) return bad("truncated header");
-  if (format != kFormat)
-    return bad(fmt::format("format version {}, this sgmc reads version {}", format, kFormat));
+  if (format != kFormat && format != kFormatOne)
+    return bad(fmt::format("format version {}, this sgmc reads versions {} and {}", format,
+                           kFormatOne, kFormat));
   if (bytes.size() != kPrefix + length + kChecksum)
     return bad(fmt::format("truncated or padded: {} bytes, the header announces {}", bytes.size(),
                            kPrefix + length + kChecksum));
@@ -173,9 +204,16 @@ expected<checkpoint> decode_checkpoint(std::string_view bytes, const std::string
   if (shards == 0 || shards > length) return bad("malformed payload (shard count)");
   c.shards.resize(shards);
   for (auto& s : c.shards)
-    if (!decode_shard(in, s)) return bad("malformed payload (shard state)");
-  if (!in.counts(c.computed) || !in.counts(c.draws) || !in.done())
-    return bad("malformed payload (counts)");
+    if (!decode_shard(in, s, format)) return bad("malformed payload (shard state)");
+  if (!in.counts(c.computed) || !in.counts(c.draws)) return bad("malformed payload (counts)");
+  if (format != kFormatOne) {
+    std::uint32_t chains = 0;
+    if (!in.value(chains) || chains > length) return bad("malformed payload (worker chains)");
+    c.chains.resize(chains);
+    for (auto& w : c.chains)
+      if (!decode_chain(in, w)) return bad("malformed payload (worker chain)");
+  }
+  if (!in.done()) return bad("malformed payload (trailing bytes)");
   return c;
 }
 
@@ -240,45 +278,6 @@ expected<void> check_config(const checkpoint& c, std::string_view config, std::u
                     fmt::format("checkpoint {} belongs to another config: it has `{}` where this "
                                 "config has `{}` (line {} of config.toml)",
                                 source, line_at(c.config, line), line_at(config, line), line + 1));
-}
-
-checkpoint_writer::checkpoint_writer(fs::path path, std::string config, std::uint64_t config_hash,
-                                     protocols::run_length run, std::uint32_t chains,
-                                     std::uint32_t shards)
-    : path_(std::move(path)),
-      config_(std::move(config)),
-      hash_(config_hash),
-      run_(run),
-      chains_(chains),
-      shards_(std::max<std::uint32_t>(1, shards)),
-      parts_(shards_) {}
-
-expected<void> checkpoint_writer::write(const checkpoint_request& r) const {
-  if (r.shard >= shards_)
-    return make_error(errc::protocol, fmt::format("a checkpoint part of master shard {} (the run "
-                                                  "has {} shards)",
-                                                  r.shard, shards_));
-  // A part of a newer version than the parts kept: those will never be completed.
-  for (auto& p : parts_)
-    if (p && p->state.version < r.state.version) p.reset();
-  auto& mine = parts_[r.shard];
-  if (mine && mine->state.version > r.state.version) return {};  // an older one, late
-  mine = r;
-  for (const auto& p : parts_)
-    if (!p || p->state.version != r.state.version) return {};
-  checkpoint c;
-  c.config_hash = hash_;
-  c.config = config_;
-  for (auto& p : parts_) {
-    c.shards.push_back(std::move(p->state));
-    // Every shard counts the pushes it saw; the workers push to every shard alike.
-    c.computed.resize(std::max(c.computed.size(), p->computed.size()), 0);
-    for (std::size_t i = 0; i < p->computed.size(); ++i)
-      c.computed[i] = std::max(c.computed[i], p->computed[i]);
-    p.reset();
-  }
-  c.draws.assign(chains_, draws_at(run_, r.state.version));
-  return write_checkpoint(path_, c);
 }
 
 }  // namespace sgmc::engine

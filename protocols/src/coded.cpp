@@ -199,6 +199,10 @@ class coded_worker final : public worker {
   expected<void> resume(std::uint64_t computed, std::span<const float> theta) override {
     return inner_->resume(computed, theta);
   }
+  worker_chain save_chain() const override { return inner_->save_chain(); }
+  expected<void> restore_chain(const worker_chain& chain) override {
+    return inner_->restore_chain(chain);
+  }
   bool finished() const override { return inner_->finished(); }
 
  private:

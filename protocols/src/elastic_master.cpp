@@ -10,6 +10,33 @@ namespace sgmc::protocols::detail {
 elastic_master::elastic_master(master_setup setup)
     : master_core(std::move(setup)), done_(live_.size(), false) {}
 
+master_state elastic_master::save() const {
+  master_state s = master_core::save();
+  s.exchanged.resize(last_seq_.size(), 0);
+  for (std::size_t i = 0; i < last_seq_.size(); ++i)
+    if (last_seq_[i]) s.exchanged[i] = *last_seq_[i];
+  return s;
+}
+
+expected<void> elastic_master::restore(const master_state& state) {
+  if (state.exchanged.size() > done_.size())
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: the saved state names exchanges of {} workers, the run has "
+                                  "{}",
+                                  who(), state.exchanged.size(), done_.size()));
+  if (auto ok = master_core::restore(state); !ok) return ok;
+  for (std::size_t i = 0; i < state.exchanged.size(); ++i) {
+    if (state.exchanged[i] > 0) last_seq_[i] = state.exchanged[i];
+    done_[i] = state.exchanged[i] >= setup_.run.steps;
+  }
+  return {};
+}
+
+expected<void> elastic_master::start(outbox& out) {
+  if (std::find(done_.begin(), done_.end(), true) != done_.end()) finish_if_done(out);
+  return {};
+}
+
 expected<void> elastic_master::handle_exchange(const exchange& msg, outbox& out) {
   if (done_[msg.worker])
     return make_error(errc::protocol, fmt::format("{}: exchange from worker {} after its last one",

@@ -23,6 +23,12 @@ namespace sgmc::protocols::detail {
 class elastic_master final : public master_core {
  public:
   explicit elastic_master(master_setup setup);
+  /// Also keeps, per worker, the step of its last exchange applied (master_state::exchanged):
+  /// restore() counts a worker whose last exchange was applied as finished.
+  master_state save() const override;
+  expected<void> restore(const master_state& state) override;
+  /// A restored shard whose every live worker had finished ends at once.
+  expected<void> start(outbox& out) override;
 
  private:
   expected<void> handle_exchange(const exchange& msg, outbox& out) override;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace sgmc::protocols::detail {
@@ -12,7 +13,63 @@ elastic_worker::elastic_worker(worker_setup setup)
 }
 
 expected<void> elastic_worker::start(outbox& out) {
+  if (resend_) {
+    resend_ = false;
+    exchange_all(out);
+    if (local_steps_ >= setup_.run.steps)
+      done(out);
+    else
+      await_params();
+    return {};
+  }
+  if (finished()) {
+    out.finished = true;
+    return {};
+  }
   go(out);
+  return {};
+}
+
+worker_chain elastic_worker::save_chain() const {
+  worker_chain c = worker_core::save_chain();
+  c.kernel_state = setup_.kernel->save_state();
+  c.local_steps = local_steps_;
+  c.centre.assign(centre_.data(), centre_.data() + centre_.size());
+  c.centre_versions = versions_;
+  // Waiting for the centre means the exchange after local_steps_ went out; a finished worker's
+  // last exchange is pending until its master says stop (the chain does not wait for it).
+  c.pending = waiting() && !finished();
+  return c;
+}
+
+expected<void> elastic_worker::restore_chain(const worker_chain& chain) {
+  auto bad = [&](const std::string& what) {
+    return make_error(errc::invalid_argument, fmt::format("{}: the saved chain {}", who(), what));
+  };
+  if (chain.finished && !chain.pending) {  // over (a chain a checkpoint saw end holds no θ)
+    local_steps_ = chain.local_steps;
+    computed_ = std::max(computed_, chain.computed);
+    restore_finished(true);
+    return {};
+  }
+  if (chain.centre.size() != setup_.dim)
+    return bad(
+        fmt::format("has a centre of {} values, dim is {}", chain.centre.size(), setup_.dim));
+  if (chain.centre_versions.size() != versions_.size())
+    return bad(fmt::format("names {} shards' centre versions, the run has {}",
+                           chain.centre_versions.size(), versions_.size()));
+  if (chain.local_steps > setup_.run.steps)
+    return bad(fmt::format("is at local step {}, past run.steps = {}", chain.local_steps,
+                           setup_.run.steps));
+  if (!setup_.kernel->load_state(chain.kernel_state))
+    return bad(fmt::format("has a kernel state of {} values the {} kernel refuses",
+                           chain.kernel_state.size(), setup_.kernel->name()));
+  if (auto ok = resume(chain.computed, chain.theta); !ok) return ok;
+  centre_.assign(chain.centre);
+  versions_ = chain.centre_versions;
+  local_steps_ = chain.local_steps;
+  resend_ = chain.pending;
+  restore_finished(chain.finished && !chain.pending);
   return {};
 }
 

@@ -17,6 +17,13 @@
 //     the new centre from every shard before its next step;
 //   at n == run.steps (its last exchange) the worker is finished.
 // start() computes at once. The run units (steps, burnin, thin) are the worker's local steps.
+//
+// Checkpoints: save_chain() between two steps keeps θ_i, the kernel state, n, the gradients
+// computed, the centre and its versions, and whether the exchange after step n is in flight
+// (pending). restore_chain() takes them back; start() then sends a pending exchange again and
+// waits for the centre (a finished chain's last exchange: it is finished after sending it),
+// computes at once otherwise, and a finished chain without a pending exchange only says it is
+// finished.
 #include "worker_core.hpp"
 
 namespace sgmc::protocols::detail {
@@ -25,6 +32,8 @@ class elastic_worker final : public worker_core {
  public:
   explicit elastic_worker(worker_setup setup);
   expected<void> start(outbox& out) override;
+  worker_chain save_chain() const override;
+  expected<void> restore_chain(const worker_chain& chain) override;
 
  private:
   expected<void> step(outbox& out) override;
@@ -33,6 +42,7 @@ class elastic_worker final : public worker_core {
 
   samplers::float_buffer centre_;
   std::uint64_t local_steps_ = 0;
+  bool resend_ = false;  // a restored pending exchange, sent by start()
 };
 
 }  // namespace sgmc::protocols::detail

@@ -45,8 +45,8 @@ expected<void> validate(const protocol_params& p) {
   if (p.push_every == 0) return bad("push_every", ">= 1", 0);
   if (p.pull_every == 0) return bad("pull_every", ">= 1", 0);
   if (p.elastic_period == 0) return bad("elastic_period", ">= 1", 0);
-  if (!(p.elastic_rho > 0.0) || !std::isfinite(p.elastic_rho))
-    return bad("elastic_rho", "> 0 and finite", p.elastic_rho);
+  if (!(p.elastic_rho >= 0.0) || !std::isfinite(p.elastic_rho))
+    return bad("elastic_rho", ">= 0 and finite", p.elastic_rho);
   if (!(p.elastic_alpha > 0.0 && p.elastic_alpha <= 1.0))
     return bad("elastic_alpha", "in (0, 1]", p.elastic_alpha);
   return {};

@@ -33,6 +33,18 @@ expected<void> worker_core::resume(std::uint64_t computed, std::span<const float
   return {};
 }
 
+worker_chain worker_core::save_chain() const {
+  worker_chain c;
+  c.theta.assign(theta_.data(), theta_.data() + theta_.size());
+  c.computed = computed_;
+  c.finished = finished_;
+  return c;
+}
+
+expected<void> worker_core::restore_chain(const worker_chain& chain) {
+  return resume(chain.computed, chain.theta);
+}
+
 std::string worker_core::who() const {
   return fmt::format("{} worker {}", to_string(setup_.protocol.kind), setup_.id);
 }

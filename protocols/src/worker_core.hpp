@@ -28,6 +28,8 @@ class worker_core : public worker {
   std::uint64_t computed() const override { return computed_; }
   bool finished() const override { return finished_; }
   expected<void> resume(std::uint64_t computed, std::span<const float> theta) override;
+  worker_chain save_chain() const override;
+  expected<void> restore_chain(const worker_chain& chain) override;
 
  protected:
   /// The protocol's part of compute(), after the checks.
@@ -49,6 +51,9 @@ class worker_core : public worker {
   }
   /// pull{have = version held} to every shard, then await_params().
   void pull_all(outbox& out);
+  /// A restored chain's finished flag (restore_chain).
+  void restore_finished(bool finished) { finished_ = finished; }
+  bool waiting() const { return waiting_ > 0; }
   void done(outbox& out) {
     finished_ = true;
     ready_ = false;

@@ -179,6 +179,8 @@ class fake_worker final : public worker {
   std::uint64_t computed() const override { return computed_; }
   bool finished() const override { return finished_; }
   expected<void> resume(std::uint64_t, std::span<const float>) override { return {}; }
+  worker_chain save_chain() const override { return {}; }
+  expected<void> restore_chain(const worker_chain&) override { return {}; }
 
  private:
   fake_worker_params p_;

@@ -210,6 +210,33 @@ TEST_CASE("every message type round-trips, empty payloads included", "[wire]") {
                     2 * sizeof(float)) == 0);
   CHECK(std::signbit(cr_out.state.potential));
 
+  // elastic: the master's exchanged steps, a worker's chain (its momentum bit for bit) in a
+  // chain_part and in a resumed worker's welcome.
+  cr.state.exchanged = {40, 100};
+  REQUIRE(!load(save(cr), cr_out));
+  CHECK(cr_out.state.exchanged == cr.state.exchanged);
+  p::worker_chain wc;
+  wc.theta = special_floats();
+  wc.kernel_state = {-0.0f, 1e-42f};
+  wc.local_steps = 70;
+  wc.computed = 71;
+  wc.centre = {1.0f, -0.0f};
+  wc.centre_versions = {12};
+  wc.pending = true;
+  sgmc::engine::chain_part cp{33, 1, wc}, cp_out;
+  REQUIRE(!load(save(cp), cp_out));
+  CHECK((cp_out.id == 33 && cp_out.worker == 1));
+  CHECK(same_bits(cp_out.chain.theta, wc.theta));
+  CHECK(same_bits(cp_out.chain.kernel_state, wc.kernel_state));
+  CHECK(same_bits(cp_out.chain.centre, wc.centre));
+  CHECK((cp_out.chain.local_steps == 70 && cp_out.chain.computed == 71));
+  CHECK((cp_out.chain.centre_versions == wc.centre_versions && cp_out.chain.pending &&
+         !cp_out.chain.finished));
+  rw.resume_chain = wc;
+  REQUIRE(!load(save(rw), rw_out));
+  CHECK(same_bits(rw_out.resume_chain.kernel_state, wc.kernel_state));
+  CHECK(rw_out.resume_chain.local_steps == 70);
+
   p::stop st{"master lost"}, st_out;
   REQUIRE(!load(save(st), st_out));
   CHECK(st_out.reason == "master lost");

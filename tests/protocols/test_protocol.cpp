@@ -41,7 +41,7 @@ TEST_CASE("protocol parameters out of range name their key", "[protocols]") {
   CHECK(with([](auto& p) { p.pull_every = 0; }).rfind("protocol.pull_every", 0) == 0);
   CHECK(with([](auto& p) { p.elastic_period = 0; }).rfind("protocol.elastic_period", 0) == 0);
   CHECK(with([](auto& p) { p.elastic_rho = -1; }) ==
-        "protocol.elastic_rho must be > 0 and finite, got -1");
+        "protocol.elastic_rho must be >= 0 and finite, got -1");
   CHECK(with([](auto& p) { p.elastic_alpha = 1.5; }) ==
         "protocol.elastic_alpha must be in (0, 1], got 1.5");
   pr::protocol_params many = good;

@@ -1,10 +1,13 @@
-// Resuming from a checkpoint (master::save/restore, worker::resume): a sync run restored at
-// version v continues with the bits of the run that never stopped.
+// Resuming from a checkpoint (master::save/restore, worker::resume, save_chain/restore_chain):
+// a sync run restored at version v continues with the bits of the run that never stopped, and
+// so do elastic chains with ρ = 0 (independent of the centre).
 
 #include "helpers.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/models/linreg.hpp"
 
@@ -157,4 +160,122 @@ TEST_CASE("restore refuses a state that does not fit the shard", "[protocols][re
   s.version = 80;
   CHECK_FALSE(d->master(0).restore(s));
   CHECK_FALSE(d->worker(0).resume(3, std::vector<float>(2, 0.0f)));
+}
+
+namespace {
+
+// An elastic run cut while messages are in flight: the master's part and every worker's chain
+// go through engine::checkpoint_writer (which settles exchanges in flight) and back.
+sgmc::engine::checkpoint elastic_cut(const protocol_driver_config& cfg, pr::version_t v) {
+  auto d = make_driver(cfg);
+  SGMC_REQUIRE_OK(d->start());
+  while (d->master(0).version() < v) {
+    auto more = d->step();
+    SGMC_REQUIRE_OK(more);
+    REQUIRE(*more);
+  }
+  const auto path =
+      std::filesystem::temp_directory_path() / ("sgmc-elastic-cut-" + std::to_string(::getpid()));
+  const sgmc::engine::checkpoint_writer w(path, "cfg\n", 1, cfg.run, 3, 1, true);
+  sgmc::engine::checkpoint_request m;
+  m.state = d->master(0).save();
+  SGMC_REQUIRE_OK(w.write(m));
+  for (pr::worker_id i = 0; i < 3; ++i)
+    SGMC_REQUIRE_OK(w.write_chain({m.state.version, i, d->worker(i).save_chain()}));
+  auto c = sgmc::engine::read_checkpoint(path);
+  std::filesystem::remove(path);
+  SGMC_REQUIRE_OK(c);
+  return std::move(*c);
+}
+
+std::vector<pr::draw> elastic_resumed(const protocol_driver_config& cfg,
+                                      const sgmc::engine::checkpoint& c, bool momentum) {
+  auto d = make_driver(cfg);
+  for (std::uint32_t k = 0; k < 3; ++k) d->resume_draws(k, c.draws[k]);
+  SGMC_REQUIRE_OK(d->master(0).restore(c.shards[0]));
+  for (pr::worker_id i = 0; i < 3; ++i) {
+    auto chain = c.chains[i];
+    if (!momentum) std::fill(chain.kernel_state.begin(), chain.kernel_state.end(), 0.0f);
+    SGMC_REQUIRE_OK(d->worker(i).restore_chain(chain));
+  }
+  SGMC_REQUIRE_OK(d->start());
+  SGMC_REQUIRE_OK(d->run());
+  REQUIRE(d->finished());
+  return d->draws();
+}
+
+}  // namespace
+
+TEST_CASE("elastic chains restored from a checkpoint continue bit for bit with rho = 0",
+          "[protocols][resume][elastic]") {
+  const auto model = resume_model();
+  auto cfg = sghmc_config(model, pr::protocol_kind::elastic);
+  cfg.protocol.elastic_rho = 0.0;
+  cfg.protocol.elastic_period = 3;
+  auto whole = make_driver(cfg);
+  SGMC_REQUIRE_OK(whole->start());
+  SGMC_REQUIRE_OK(whole->run());
+  const auto all = whole->draws();
+  REQUIRE(all.size() == 3 * 35);
+  auto find = [&](const pr::draw& d) -> const pr::draw* {
+    for (const auto& a : all)
+      if (a.chain == d.chain && a.index == d.index) return &a;
+    return nullptr;
+  };
+
+  for (pr::version_t v : {5u, 20u, 41u}) {
+    INFO("cut at centre version " << v);
+    const auto c = elastic_cut(cfg, v);
+    REQUIRE(c.chains.size() == 3);
+    std::uint64_t kept = 0;
+    for (std::uint32_t k = 0; k < 3; ++k) {
+      CHECK(c.draws[k] == sgmc::engine::draws_at(cfg.run, c.chains[k].local_steps));
+      kept += c.draws[k];
+    }
+    const auto rest = elastic_resumed(cfg, c, true);
+    // Every draw once: the kept ones and the resumed ones make the whole run's.
+    CHECK(kept + rest.size() == all.size());
+    for (const auto& d : rest) {
+      INFO("chain " << d.chain << " draw " << d.index);
+      CHECK(d.index >= c.draws[d.chain]);
+      const auto* a = find(d);
+      REQUIRE(a != nullptr);
+      CHECK(same_bits(d, *a));
+    }
+    // Negative control: without the momentum the resumed chains are other chains.
+    const auto no_momentum = elastic_resumed(cfg, c, false);
+    REQUIRE_FALSE(no_momentum.empty());
+    CHECK_FALSE(same_bits(no_momentum.back(), *find(no_momentum.back())));
+  }
+}
+
+TEST_CASE("an elastic worker refuses a chain that does not fit it", "[protocols][resume]") {
+  const auto model = resume_model();
+  const auto cfg = sghmc_config(model, pr::protocol_kind::elastic);
+  auto d = make_driver(cfg);
+  auto c = d->worker(0).save_chain();
+  SGMC_REQUIRE_OK(d->worker(0).restore_chain(c));
+  auto bad = c;
+  bad.centre.pop_back();
+  CHECK_FALSE(d->worker(0).restore_chain(bad));
+  bad = c;
+  bad.kernel_state.push_back(1.0f);
+  CHECK_FALSE(d->worker(0).restore_chain(bad));
+  bad = c;
+  bad.local_steps = cfg.run.steps + 1;
+  CHECK_FALSE(d->worker(0).restore_chain(bad));
+  bad = c;
+  bad.theta.pop_back();
+  CHECK_FALSE(d->worker(0).restore_chain(bad));
+  // A chain that ended before the cut (engine::checkpoint_writer::worker_done) holds no vectors:
+  // the restored worker is finished and only says so.
+  pr::worker_chain over;
+  over.finished = true;
+  over.local_steps = cfg.run.steps;
+  SGMC_REQUIRE_OK(d->worker(1).restore_chain(over));
+  pr::outbox out;
+  SGMC_REQUIRE_OK(d->worker(1).start(out));
+  CHECK(out.finished);
+  CHECK(out.send.empty());
+  CHECK(d->worker(1).finished());
 }

@@ -1,7 +1,8 @@
 // System tests of checkpoints and `sgmc run --resume` (docs/cluster.md, "Checkpoints and
 // resuming"): a run killed (SIGKILL) after a checkpoint and resumed writes the uninterrupted
-// run's draws bit for bit (sync), or continues from the checkpoint's version (async); a corrupt
-// checkpoint or one of another config is refused with a one-line error.
+// run's draws bit for bit (sync; elastic with ρ = 0, whose chains do not feel the centre), or
+// continues from the checkpoint's version (async); a corrupt checkpoint or one of another
+// config is refused with a one-line error.
 #include "child_process.hpp"
 #include "sgmc/engine/checkpoint.hpp"
 #include "sgmc/engine/npy_reader.hpp"
@@ -169,6 +170,50 @@ TEST_CASE("an async run resumed continues from the checkpoint's version", "[syst
   }
   // The resumed run's versions: 200000 − version updates applied.
   CHECK(r.output.find("versions 200000") != std::string::npos);
+}
+
+TEST_CASE("an elastic run killed after a checkpoint and resumed writes every chain's draws once",
+          "[system][resume][elastic]") {
+  tmp_dir dir("resume-elastic");
+  const std::string whole = dir.file("whole"), cut = dir.file("cut");
+  // SGHMC: each worker's momentum is part of its chain. ρ = 0: the chains are independent of
+  // the centre, so the timing of the exchanges does not enter the draws.
+  constexpr std::uint64_t steps = 200000;  // run_argv's
+  const std::vector<std::string> elastic{"sampler.kind=sghmc", "protocol.elastic_rho=0"};
+  child_process ref(run_argv("elastic", whole, elastic));
+  REQUIRE(ref.wait_exit(120s) == 0);
+  REQUIRE(run_and_kill("elastic", cut, elastic));
+  auto c = sgmc::engine::read_checkpoint(fs::path(cut) / "checkpoint");
+  REQUIRE(c);
+  REQUIRE(c->chains.size() == 2);
+  REQUIRE(c->draws.size() == 2);
+  const sgmc::protocols::run_length run{steps, 100, 10, 1};
+  for (std::size_t k = 0; k < 2; ++k) {
+    INFO("chain " << k << " at local step " << c->chains[k].local_steps);
+    CHECK(c->draws[k] == sgmc::engine::draws_at(run, c->chains[k].local_steps));
+    CHECK(c->chains[k].local_steps < steps);
+  }
+
+  auto r = run_command(k_sgmc + " run --resume " + cut + " --quiet");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const std::string chain = "samples/chain-" + std::to_string(k);
+    // Every due local step once, in order.
+    auto stats = sgmc::engine::read_draw_stats(fs::path(cut) / (chain + ".stats.npy"));
+    REQUIRE(stats);
+    REQUIRE(stats->size() == (steps - 100) / 10);
+    for (std::size_t i = 0; i < stats->size(); ++i) {
+      INFO("chain " << k << " draw " << i);
+      REQUIRE((*stats)[i].step == 100 + 10 * (i + 1));
+    }
+    for (const std::string& f : {chain + ".npy", chain + ".stats.npy"}) {
+      INFO(f);
+      const auto a = slurp(fs::path(whole) / f), b = slurp(fs::path(cut) / f);
+      CHECK(a.size() == b.size());
+      CHECK(a == b);
+    }
+  }
 }
 
 TEST_CASE("a corrupt checkpoint or one of another config is refused", "[system][resume]") {

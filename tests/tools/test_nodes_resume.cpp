@@ -1,9 +1,10 @@
 // System tests of checkpoints in `sgmc node` (docs/cluster.md, "Checkpoints and resuming"): a
-// sync cluster on loopback whose master is killed (SIGKILL) after a checkpoint, the other nodes
-// exiting, and restarted with `sgmc node master --resume` (workers and collector started again
-// as usual) writes the uninterrupted cluster's draws bit for bit.
+// sync (or elastic, ρ = 0) cluster on loopback whose master is killed (SIGKILL) after a
+// checkpoint, the other nodes exiting, and restarted with `sgmc node master --resume` (workers
+// and collector started again as usual) writes the uninterrupted cluster's draws bit for bit.
 #include "child_process.hpp"
 #include "sgmc/engine/checkpoint.hpp"
+#include "sgmc/engine/npy_reader.hpp"
 #include "sgmc_test/tmp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -39,8 +40,9 @@ constexpr std::uint64_t k_steps = 10000;
 
 using args = std::vector<std::string>;
 
-// sync SGHMC (the momentum must be kept), 2 workers, a checkpoint every 20 ms.
-args sets() {
+// SGHMC (the momentum must be kept), 2 workers, a checkpoint every 20 ms; `protocol`: the
+// protocol's --set values (they come last and win).
+args sets(const args& protocol) {
   args a;
   for (const std::string& s :
        {std::string("protocol.kind=sync"), std::string("protocol.workers=2"),
@@ -51,13 +53,21 @@ args sets() {
     a.push_back("--set");
     a.push_back(s);
   }
+  for (const auto& s : protocol) {
+    a.push_back("--set");
+    a.push_back(s);
+  }
   return a;
 }
 
-std::unique_ptr<child_process> start(const std::string& role, args extra) {
+const args k_sync{};
+// ρ = 0: the workers' chains do not feel the centre, so the draws do not depend on timing.
+const args k_elastic{"protocol.kind=elastic", "protocol.elastic_rho=0"};
+
+std::unique_ptr<child_process> start(const std::string& role, args extra, const args& protocol) {
   args argv{k_sgmc, "node", role, k_linreg, "--quiet"};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  const auto s = sets();
+  const auto s = sets(protocol);
   argv.insert(argv.end(), s.begin(), s.end());
   return std::make_unique<child_process>(argv);
 }
@@ -67,17 +77,17 @@ struct cluster {
   std::vector<std::unique_ptr<child_process>> others;  // worker 0, worker 1, the collector
 
   // The master with `master_args`, then, once it listens, the workers and the collector.
-  cluster(const args& master_args, const std::string& out) {
+  cluster(const args& master_args, const std::string& out, const args& protocol) {
     args m{"--listen", "127.0.0.1:0"};
     m.insert(m.end(), master_args.begin(), master_args.end());
-    master = start("master", m);
+    master = start("master", m, protocol);
     auto line = master->wait_for_line("master listening on ", k_line_timeout);
     INFO(master->output());
     REQUIRE(line);
     const auto address = line->substr(line->rfind(' ') + 1);
     for (const std::string id : {"0", "1"})
-      others.push_back(start("worker", {"--connect", address, "--id", id, "--out", out}));
-    others.push_back(start("collector", {"--connect", address, "--out", out}));
+      others.push_back(start("worker", {"--connect", address, "--id", id, "--out", out}, protocol));
+    others.push_back(start("collector", {"--connect", address, "--out", out}, protocol));
   }
 
   std::string outputs() const {
@@ -92,20 +102,19 @@ std::string slurp(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-}  // namespace
-
-TEST_CASE("a sync node cluster whose master is killed resumes with the uninterrupted draws",
-          "[system][nodes][resume]") {
-  tmp_dir dir("nodes-resume");
-  const std::string whole = dir.file("whole"), cut = dir.file("cut");
+// The uninterrupted cluster into `whole`; into `cut` a cluster whose master is killed (SIGKILL)
+// after a checkpoint, then resumed with `sgmc node master --resume` (the other nodes started
+// again as usual). Returns the checkpoint the resumed run started from.
+sgmc::engine::checkpoint whole_and_resumed(const std::string& whole, const std::string& cut,
+                                           const args& protocol) {
   {
-    cluster c({"--out", whole}, whole);
+    cluster c({"--out", whole}, whole, protocol);
     INFO(c.outputs());
     REQUIRE(c.master->wait_exit(k_run_timeout) == 0);
     for (auto& o : c.others) REQUIRE(o->wait_exit(k_line_timeout) == 0);
   }
   {
-    cluster c({"--out", cut}, cut);
+    cluster c({"--out", cut}, cut, protocol);
     // No line announces a checkpoint: the file's appearance is the event, polled; then more
     // draws, so that the collector has written rows the resumed run must cut.
     const auto ckpt = fs::path(cut) / "checkpoint";
@@ -128,24 +137,61 @@ TEST_CASE("a sync node cluster whose master is killed resumes with the uninterru
   }
   auto cp = sgmc::engine::read_checkpoint(fs::path(cut) / "checkpoint");
   REQUIRE(cp);
-  const auto version = cp->shards.at(0).version;
-  INFO("checkpoint at version " << version);
-  CHECK(version > 0);
-  CHECK(version < k_steps);
   {
-    cluster c({"--resume", cut}, cut);
+    cluster c({"--resume", cut}, cut, protocol);
     INFO(c.outputs());
     REQUIRE(c.master->wait_exit(k_run_timeout) == 0);
     for (auto& o : c.others) REQUIRE(o->wait_exit(k_line_timeout) == 0);
     CHECK(c.master->output().find("resuming from ") != std::string::npos);
   }
-  for (const std::string f : {"samples/chain-0.npy", "samples/chain-0.stats.npy"}) {
+  return std::move(*cp);
+}
+
+void check_same_files(const std::string& whole, const std::string& cut,
+                      const std::vector<std::string>& files) {
+  for (const auto& f : files) {
     INFO(f);
     const auto a = slurp(fs::path(whole) / f), b = slurp(fs::path(cut) / f);
     CHECK(a.size() == b.size());
     CHECK(a == b);
   }
+}
+
+}  // namespace
+
+TEST_CASE("a sync node cluster whose master is killed resumes with the uninterrupted draws",
+          "[system][nodes][resume]") {
+  tmp_dir dir("nodes-resume");
+  const std::string whole = dir.file("whole"), cut = dir.file("cut");
+  const auto cp = whole_and_resumed(whole, cut, k_sync);
+  const auto version = cp.shards.at(0).version;
+  INFO("checkpoint at version " << version);
+  CHECK(version > 0);
+  CHECK(version < k_steps);
+  check_same_files(whole, cut, {"samples/chain-0.npy", "samples/chain-0.stats.npy"});
   CHECK(fs::exists(fs::path(cut) / "posterior.nc"));
+}
+
+TEST_CASE("an elastic node cluster whose master is killed resumes every chain's draws once",
+          "[system][nodes][resume][elastic]") {
+  tmp_dir dir("nodes-resume-elastic");
+  const std::string whole = dir.file("whole"), cut = dir.file("cut");
+  const auto cp = whole_and_resumed(whole, cut, k_elastic);
+  REQUIRE(cp.chains.size() == 2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    INFO("chain " << k << " cut at local step " << cp.chains[k].local_steps);
+    CHECK(cp.chains[k].local_steps < k_steps);
+    const std::string chain = "samples/chain-" + std::to_string(k);
+    // Every due local step once, in order.
+    auto stats = sgmc::engine::read_draw_stats(fs::path(cut) / (chain + ".stats.npy"));
+    REQUIRE(stats);
+    REQUIRE(stats->size() == (k_steps - 100) / 10);
+    for (std::size_t i = 0; i < stats->size(); ++i) {
+      INFO("draw " << i);
+      REQUIRE((*stats)[i].step == 100 + 10 * (i + 1));
+    }
+    check_same_files(whole, cut, {chain + ".npy", chain + ".stats.npy"});
+  }
 }
 
 TEST_CASE("sgmc node master --resume refuses a corrupt checkpoint with one line",

@@ -39,8 +39,9 @@ void add_protocol_keys(std::vector<config_key>& keys) {
                          SGMC_FIELD(protocol.params.staleness_bound),
                          "ssp: a worker more than this many pushes ahead of the slowest waits"));
   keys.push_back(
-      real_key(s, "elastic_rho", k_positive, SGMC_FIELD(protocol.params.elastic_rho),
-               "elastic: ρ, the force −ρ(θ_i − θ̃) coupling a worker's chain to the centre"));
+      real_key(s, "elastic_rho", k_non_negative, SGMC_FIELD(protocol.params.elastic_rho),
+               "elastic: ρ, the force −ρ(θ_i − θ̃) coupling a worker's chain to the centre (0: "
+               "independent chains)"));
   keys.push_back(real_key(s, "elastic_alpha", real_range{0.0, 1.0, true, false},
                           SGMC_FIELD(protocol.params.elastic_alpha),
                           "elastic: α, the centre's move θ̃ += α(θ_i − θ̃) per exchange"));
@@ -451,12 +452,12 @@ void add_run_keys(std::vector<config_key>& keys) {
   keys.push_back(
       int_key(s, "chains", int_range{1, 256}, SGMC_FIELD(run.chains),
               "independent chains (chain K uses the streams of `seed` and K), run in parallel"));
-  keys.push_back(real_key(
-      s, "checkpoint_every", k_non_negative, SGMC_FIELD(run.checkpoint_every),
-      "seconds between two checkpoints of the master to RUN_DIR/checkpoint "
-      "(protocol runs, not elastic; sharded: sync only; in sgmc node the collector writes it "
-      "to its --out); 0: none. See "
-      "docs/cluster.md, \"Checkpoints and resuming\""));
+  keys.push_back(
+      real_key(s, "checkpoint_every", k_non_negative, SGMC_FIELD(run.checkpoint_every),
+               "seconds between two checkpoints of the master to RUN_DIR/checkpoint "
+               "(protocol runs; sharded: sync only; in sgmc node the collector writes it "
+               "to its --out); 0: none. See "
+               "docs/cluster.md, \"Checkpoints and resuming\""));
   config_key seed =
       int_key(s, "seed", k_non_negative_int, SGMC_FIELD(seed), "the same as the top-level `seed`");
   seed.alias = true;  // another name of the top-level seed, written there

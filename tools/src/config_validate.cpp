@@ -79,16 +79,12 @@ expected<void> validate_protocol(const engine::run_config& cfg) {
         "\"ssp\" (got \"{}\"): the 8-bit kernel owns θ between steps, and {} workers overwrite "
         "their θ with the master's",
         samplers::to_string(cfg.sampler.precision.weights), kind, kind));
-  if (cfg.run.checkpoint_every > 0 && pk == protocols::protocol_kind::elastic)
-    return invalid(
-        "run.checkpoint_every needs protocol.kind = \"sync\", \"async\", \"ssp\" or "
-        "\"downpour\" (got \"elastic\": its workers' chains are not checkpointed yet)");
   if (cfg.run.checkpoint_every > 0 && cfg.protocol.params.shards != 1 &&
       pk != protocols::protocol_kind::sync)
     return invalid(fmt::format(
         "run.checkpoint_every with protocol.shards = {} needs protocol.kind = \"sync\" (got "
-        "\"{}\"): the shards of an asynchronous master are at different versions, and no "
-        "consistent cut of them is written",
+        "\"{}\"): the shards of an asynchronous master (and elastic's centre shards) are at "
+        "different versions, and no consistent cut of them is written",
         cfg.protocol.params.shards, kind));
   if (auto r = protocols::validate(cfg.protocol.params); !r) return r;
   return engine::validate(cfg.staleness, cfg.protocol.params.workers);

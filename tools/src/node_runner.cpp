@@ -175,7 +175,8 @@ expected<std::string> run_collector(node_context& c) {
   std::optional<engine::checkpoint_writer> checkpoints;
   if (cfg.run.checkpoint_every > 0) {
     checkpoints.emplace(c.out / "checkpoint", checkpoint_config(cfg), c.node.config_hash,
-                        c.plan.run, chains, cfg.protocol.params.shards);
+                        c.plan.run, chains, cfg.protocol.params.shards,
+                        cfg.protocol.params.kind == protocols::protocol_kind::elastic);
     c.node.checkpoints = &*checkpoints;
   }
   // The outputs are opened at the welcome: a resumed run (the master's --resume) keeps the
@@ -192,10 +193,21 @@ expected<std::string> run_collector(node_context& c) {
     } else if (w.resumed) {
       std::error_code ec;
       fs::remove(c.out / "posterior.nc", ec);  // written again when the run succeeds
-      if (auto r = engine::resume_metrics(metrics_path, w.resume_version); !r)
+      // elastic: chain K's step is its worker's, that of its last kept draw (the welcome
+      // counts draws, and metrics are recorded as draws arrive).
+      const bool elastic = cfg.protocol.params.kind == protocols::protocol_kind::elastic;
+      std::vector<std::uint64_t> chain_steps;
+      for (std::uint32_t k = 0; k < chains; ++k) {
+        const auto draws = k < w.resume_draws.size() ? w.resume_draws[k] : 0;
+        chain_steps.push_back(
+            elastic ? (draws > 0 ? c.plan.run.burnin + draws * c.plan.run.thin : c.plan.run.burnin)
+                    : w.resume_version);
+        resumed.push_back({chain_steps.back(), draws});
+      }
+      if (auto r = engine::resume_metrics(metrics_path, w.resume_version,
+                                          elastic ? chain_steps : std::vector<std::uint64_t>{});
+          !r)
         return unexpected(r.error());
-      for (std::uint32_t k = 0; k < chains; ++k)
-        resumed.push_back({w.resume_version, k < w.resume_draws.size() ? w.resume_draws[k] : 0});
     } else if (auto r = engine::prepare_output(c.out, to_toml(cfg), false); !r) {
       return unexpected(r.error());
     }

@@ -45,8 +45,9 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
   std::uint64_t shown = 0;  // versions of shard 0 reported to the progress line
   if (resume != nullptr) {
     shown = resume->shards.at(0).version;
-    for (std::uint32_t k = 0; k < chains; ++k)
-      resumed.push_back({shown, k < resume->draws.size() ? resume->draws[k] : 0});
+    for (std::uint32_t k = 0; k < chains; ++k)  // elastic: chain k's step is worker k's
+      resumed.push_back({k < resume->chains.size() ? resume->chains[k].local_steps : shown,
+                         k < resume->draws.size() ? resume->draws[k] : 0});
     out.progress.advance(shown);
   }
   auto sink = engine::output_sink::create(out, sched, chains, resumed);
@@ -58,7 +59,7 @@ expected<run_summary> run_with_protocol(const engine::run_config& cfg, const run
   if (cfg.run.checkpoint_every > 0) {
     const auto text = to_toml(cfg);
     checkpoints.emplace(dir / "checkpoint", text, actors::config_hash(text), plan.run, chains,
-                        cfg.protocol.params.shards);
+                        cfg.protocol.params.shards, elastic);
     opts.checkpoints = &*checkpoints;
     opts.checkpoint_every_s = cfg.run.checkpoint_every;
   }
@@ -133,8 +134,12 @@ expected<run_summary> run(const engine::run_config& cfg, const run_options& opti
     if (!c) return unexpected(c.error());
     resume = std::move(*c);
     std::error_code ec;
-    fs::remove(out / "posterior.nc", ec);  // written again when the run succeeds
-    if (auto r = engine::resume_metrics(summary.metrics_path, resume->shards.at(0).version); !r)
+    fs::remove(out / "posterior.nc", ec);    // written again when the run succeeds
+    std::vector<std::uint64_t> chain_steps;  // elastic: each chain's own step
+    for (const auto& w : resume->chains) chain_steps.push_back(w.local_steps);
+    if (auto r =
+            engine::resume_metrics(summary.metrics_path, resume->shards.at(0).version, chain_steps);
+        !r)
       return unexpected(r.error());
   } else if (auto r = engine::prepare_output(out, to_toml(cfg), true); !r) {
     return unexpected(r.error());

@@ -39,6 +39,8 @@ struct master_actor_config {
   /// Per worker: gradients computed before a resumed run started (the checkpoint's counts, kept
   /// for workers that push nothing before the next checkpoint); empty: none.
   std::vector<std::uint64_t> computed;
+  /// elastic: with each checkpoint request, ask every worker for its chain (chain_atom).
+  bool worker_chains = false;
   /// Samples the shard keeps until the collector acknowledges them (protocols::draws_ack), to
   /// resend them to a collector that rejoins after a loss; a full buffer makes the shard wait
   /// for acknowledgements. 0: none kept, and losing the collector ends the run.

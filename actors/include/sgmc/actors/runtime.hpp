@@ -59,6 +59,9 @@ using tick_atom = caf::atom_constant<caf::atom("sgmc_tick")>;
 /// protocols::draws_ack of the draws it holds), from the gate to the supervisor and from the
 /// supervisor to every master shard.
 using collector_atom = caf::atom_constant<caf::atom("sgmc_crej")>;
+/// (chain_atom, u64 id): an elastic master shard asks a worker for its chain at checkpoint `id`;
+/// the worker sends engine::chain_part to the collector on the link of its samples.
+using chain_atom = caf::atom_constant<caf::atom("sgmc_chain")>;
 
 /// Registers the structs of summary.hpp ("sgmc.shard_report", ...). Call on every node's
 /// config, next to register_messages (wire.hpp).

@@ -82,6 +82,10 @@ struct checkpoint_request;
 // A master shard's state for a checkpoint (engine/checkpoint.hpp), floats bit for bit.
 caf::error inspect(caf::serializer& f, checkpoint_request& x);
 caf::error inspect(caf::deserializer& f, checkpoint_request& x);
+struct chain_part;
+// An elastic worker's chain for a checkpoint, floats bit for bit.
+caf::error inspect(caf::serializer& f, chain_part& x);
+caf::error inspect(caf::deserializer& f, chain_part& x);
 }  // namespace sgmc::engine
 
 namespace sgmc::actors {

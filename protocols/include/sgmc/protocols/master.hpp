@@ -52,6 +52,9 @@ struct master_state {
   std::vector<float> theta;         ///< the shard's slice
   std::vector<float> kernel_state;  ///< samplers::sampler::save_state(); empty without a kernel
   double potential = 0.0;           ///< Û of the last push applied (NaN before the first)
+  /// elastic: per worker, the step of the last exchange applied (0: none); a worker whose last
+  /// exchange (step >= run.steps) was applied is finished. Empty in other protocols.
+  std::vector<std::uint64_t> exchanged{};
 };
 
 class master {

@@ -90,12 +90,29 @@ struct sample {
   payload theta;
 };
 
+/// An elastic worker's chain at a checkpoint's cut (engine/checkpoint.hpp), taken between two
+/// local steps: everything its next step depends on. Other protocols keep θ and the gradient
+/// count only (their draws come from the master).
+struct worker_chain {
+  std::vector<float> theta;         ///< θ_i, the full vector
+  std::vector<float> kernel_state;  ///< the local kernel's save_state() (SGHMC: momentum)
+  std::uint64_t local_steps = 0;    ///< local steps done (the next step's noise key)
+  std::uint64_t computed = 0;       ///< gradients computed (minibatch and gradient-noise keys)
+  std::vector<float> centre;        ///< θ̃ last received, the full vector
+  std::vector<version_t> centre_versions;  ///< per shard: the version of that centre
+  /// Its exchange after `local_steps` was sent and the new centre has not arrived: a resumed
+  /// worker sends that exchange again before its next step.
+  bool pending = false;
+  bool finished = false;  ///< its last exchange was sent: it takes no more steps
+  friend bool operator==(const worker_chain&, const worker_chain&) = default;
+};
+
 /// node → master at start-up: who I am and what I run.
 /// The version of the messages' wire format: what they carry and in which order. Raise it
 /// whenever a message's fields change; a node whose hello names another is refused (the hello
 /// is framed so that its version and sgmc's travel first and stay readable across versions:
 /// actors/src/wire.cpp).
-inline constexpr std::uint32_t kWireVersion = 5;
+inline constexpr std::uint32_t kWireVersion = 6;
 
 /// A data file a node reads: its `[data]` key ("train", "train_images", ...), its absolute path
 /// on the node, and the SHA-256 of its bytes (64 lowercase hex digits).
@@ -141,6 +158,8 @@ struct welcome {
   std::uint64_t resume_computed = 0;
   std::vector<float> resume_theta{};
   std::vector<std::uint64_t> resume_draws{};
+  /// elastic: the worker's chain at the checkpoint (workers only; worker_chain).
+  worker_chain resume_chain{};
   /// A collector rejoining a running run (its predecessor was lost): it keeps the draws its
   /// hello counted instead of starting its files afresh.
   bool rejoin = false;
@@ -189,7 +208,13 @@ auto inspect(Inspector& f, data_file& x) {
 template <class Inspector>
 auto inspect(Inspector& f, welcome& x) {
   return f(x.worker, x.dim, x.shards, x.workers, x.run_id_lo, x.run_id_hi, x.resumed,
-           x.resume_version, x.resume_computed, x.resume_theta, x.resume_draws, x.rejoin);
+           x.resume_version, x.resume_computed, x.resume_theta, x.resume_draws, x.resume_chain,
+           x.rejoin);
+}
+template <class Inspector>
+auto inspect(Inspector& f, worker_chain& x) {
+  return f(x.theta, x.kernel_state, x.local_steps, x.computed, x.centre, x.centre_versions,
+           x.pending, x.finished);
 }
 template <class Inspector>
 auto inspect(Inspector& f, draws_ack& x) {

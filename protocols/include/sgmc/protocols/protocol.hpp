@@ -47,7 +47,7 @@ struct protocol_params {
   std::uint32_t push_every = 1;       ///< downpour: local steps per push (>= 1)
   std::uint32_t pull_every = 1;       ///< downpour: local steps per pull (>= 1)
   std::uint32_t staleness_bound = 4;  ///< ssp: s
-  double elastic_rho = 1.0;           ///< elastic: ρ > 0, the coupling force −ρ(θ_i − θ̃)
+  double elastic_rho = 1.0;           ///< elastic: ρ >= 0, the coupling force −ρ(θ_i − θ̃)
   double elastic_alpha = 0.1;         ///< elastic: α in (0, 1], the centre's move per exchange
   std::uint32_t elastic_period = 10;  ///< elastic: τ local steps between exchanges (>= 1)
   bool shard_data = true;             ///< each worker draws from its own disjoint rows

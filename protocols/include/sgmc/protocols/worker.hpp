@@ -54,6 +54,16 @@ class worker {
   /// the `computed`-th — and holds θ = `theta` (length dim; sync, async and ssp pull θ anyway).
   /// errc::invalid_argument for θ of another length.
   virtual expected<void> resume(std::uint64_t computed, std::span<const float> theta) = 0;
+  /// The chain at this moment, between two compute() calls (a checkpoint's cut). Other than
+  /// elastic: θ, computed and finished only.
+  virtual worker_chain save_chain() const = 0;
+  /// Continues a chain from save_chain()'s result (before start()): elastic restores θ_i, its
+  /// kernel state, local steps, gradients computed (the minibatch stream skips as many), the
+  /// centre and its versions; start() then resends a pending exchange (and waits for the
+  /// centre) or computes at once, and a finished chain only reports that it is finished.
+  /// Other protocols: resume(chain.computed, chain.theta). errc::invalid_argument for vectors
+  /// of the wrong length or a kernel state the kernel refuses.
+  virtual expected<void> restore_chain(const worker_chain& chain) = 0;
 };
 
 /// Everything a worker is built from. `source` outlives the worker; θ_0 and the rows are
