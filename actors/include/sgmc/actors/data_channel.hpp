@@ -2,7 +2,7 @@
 // A node's bulk data channel: float payloads of protocol messages between the nodes of a
 // `sgmc node` run travel over ZeroMQ beside CAF, which keeps carrying the control part of every
 // message (docs/cluster.md, "How payloads travel"). CAF 0.17's BASP reaches about 60 % of
-// ZeroMQ's throughput for 4 MB payloads (docs/PERFORMANCE.md); this path reaches 83–89 % of raw
+// ZeroMQ's throughput for 4 MB payloads (docs/PERFORMANCE.md); this path reaches 82–92 % of raw
 // REQ/REP, and with CURVE as fast as CURVE REQ/REP.
 //
 // One channel per node: a PULL socket bound on the node's interface (tcp://IP:PORT, PORT picked
