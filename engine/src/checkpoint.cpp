@@ -101,6 +101,14 @@ class get {
   std::size_t pos_ = 0;
 };
 
+void encode_shard(put& p, const protocols::master_state& s) {
+  p.value(s.version);
+  p.value(s.potential);
+  p.floats(s.theta);
+  p.floats(s.kernel_state);
+  p.counts(s.exchanged);
+}
+
 bool decode_shard(get& in, protocols::master_state& s, std::uint32_t format) {
   return in.value(s.version) && in.value(s.potential) && in.floats(s.theta) &&
          in.floats(s.kernel_state) && (format == kFormatOne || in.counts(s.exchanged));
@@ -152,13 +160,7 @@ std::string encode_checkpoint(const checkpoint& c) {
   p.value(c.config_hash);
   p.text(c.config);
   p.value(static_cast<std::uint32_t>(c.shards.size()));
-  for (const auto& s : c.shards) {
-    p.value(s.version);
-    p.value(s.potential);
-    p.floats(s.theta);
-    p.floats(s.kernel_state);
-    p.counts(s.exchanged);
-  }
+  for (const auto& s : c.shards) encode_shard(p, s);
   p.counts(c.computed);
   p.counts(c.draws);
   p.value(static_cast<std::uint32_t>(c.chains.size()));

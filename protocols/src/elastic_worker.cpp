@@ -49,7 +49,7 @@ expected<void> elastic_worker::restore_chain(const worker_chain& chain) {
   if (chain.finished && !chain.pending) {  // over (a chain a checkpoint saw end holds no θ)
     local_steps_ = chain.local_steps;
     computed_ = std::max(computed_, chain.computed);
-    restore_finished(true);
+    restore_finished();
     return {};
   }
   if (chain.centre.size() != setup_.dim)
@@ -68,8 +68,7 @@ expected<void> elastic_worker::restore_chain(const worker_chain& chain) {
   centre_.assign(chain.centre);
   versions_ = chain.centre_versions;
   local_steps_ = chain.local_steps;
-  resend_ = chain.pending;
-  restore_finished(chain.finished && !chain.pending);
+  resend_ = chain.pending;  // finished chains returned above: this one is not over
   return {};
 }
 

@@ -52,7 +52,7 @@ class worker_core : public worker {
   /// pull{have = version held} to every shard, then await_params().
   void pull_all(outbox& out);
   /// A restored chain's finished flag (restore_chain).
-  void restore_finished(bool finished) { finished_ = finished; }
+  void restore_finished() { finished_ = true; }  // a chain restored as over
   bool waiting() const { return waiting_ > 0; }
   void done(outbox& out) {
     finished_ = true;

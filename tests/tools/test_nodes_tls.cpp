@@ -216,6 +216,19 @@ std::string channel_line(const std::string& out) {
   return out.substr(at, out.find('\n', at) - at);
 }
 
+// Waits for the three nodes of a run and checks that each ended with code 0 and the master
+// ran all of gaussian-2d's 2000 versions.
+void check_completed(child_process& master, child_process& worker, child_process& collector) {
+  const int m = master.wait_exit(k_run_timeout);
+  const int w = worker.wait_exit(k_run_timeout);
+  const int c = collector.wait_exit(k_run_timeout);
+  INFO(master.output() << "---\n" << worker.output() << "---\n" << collector.output());
+  CHECK(m == 0);
+  CHECK(w == 0);
+  CHECK(c == 0);
+  CHECK(master.output().find("sgmc: done: versions 2000") != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("make-cluster-certs makes a CA and a certificate per host that it signed",
@@ -294,14 +307,7 @@ TEST_CASE("a TLS cluster runs with each node's own certificate and refuses other
                                        tls(good, "worker", ca)));
   auto collector = start("collector", concat(concat(k_run, {"--connect", address, "--out", out}),
                                              tls(good, "collector", ca)));
-  const int m = master->wait_exit(k_run_timeout);
-  const int w = worker->wait_exit(k_run_timeout);
-  const int c = collector->wait_exit(k_run_timeout);
-  INFO(master->output() << "---\n" << worker->output() << "---\n" << collector->output());
-  CHECK(m == 0);
-  CHECK(w == 0);
-  CHECK(c == 0);
-  CHECK(master->output().find("sgmc: done: versions 2000") != std::string::npos);
+  check_completed(*master, *worker, *collector);
   CHECK(collector->output().find("collector: done: ") != std::string::npos);
   // The nodes' TLS keys differ and stay out of the config hash; the passphrase stays out of
   // the resolved config.
@@ -463,14 +469,7 @@ TEST_CASE(
   const args connect = {"--connect", line->substr(line->rfind(' ') + 1), "--out", out};
   auto worker = start_curve(certs, "worker", connect);
   auto collector = start_curve(certs, "collector", connect);
-  const int m = master->wait_exit(k_run_timeout);
-  const int w = worker->wait_exit(k_run_timeout);
-  const int c = collector->wait_exit(k_run_timeout);
-  INFO(master->output() << "---\n" << worker->output() << "---\n" << collector->output());
-  CHECK(m == 0);
-  CHECK(w == 0);
-  CHECK(c == 0);
-  CHECK(master->output().find("sgmc: done: versions 2000") != std::string::npos);
+  check_completed(*master, *worker, *collector);
   // Every node's channel is a CURVE server that carried payloads and refused, rejected and
   // dropped nothing (the strangers never got past the handshake).
   const std::regex counts(
