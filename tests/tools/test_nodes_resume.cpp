@@ -90,6 +90,17 @@ struct cluster {
     others.push_back(start("collector", {"--connect", address, "--out", out}, protocol));
   }
 
+  // Waits for every node, then checks that each ended with code 0 (their outputs, as they were
+  // at the end, name what went wrong otherwise).
+  void check_completed() {
+    const int m = master->wait_exit(k_run_timeout);
+    std::vector<int> codes;
+    for (auto& o : others) codes.push_back(o->wait_exit(k_line_timeout));
+    INFO(outputs());
+    REQUIRE(m == 0);
+    for (int code : codes) REQUIRE(code == 0);
+  }
+
   std::string outputs() const {
     std::string s = "--- master:\n" + master->output();
     for (const auto& o : others) s += "--- node:\n" + o->output();
@@ -109,9 +120,7 @@ sgmc::engine::checkpoint whole_and_resumed(const std::string& whole, const std::
                                            const args& protocol) {
   {
     cluster c({"--out", whole}, whole, protocol);
-    INFO(c.outputs());
-    REQUIRE(c.master->wait_exit(k_run_timeout) == 0);
-    for (auto& o : c.others) REQUIRE(o->wait_exit(k_line_timeout) == 0);
+    c.check_completed();
   }
   {
     cluster c({"--out", cut}, cut, protocol);
@@ -131,17 +140,18 @@ sgmc::engine::checkpoint whole_and_resumed(const std::string& whole, const std::
       std::this_thread::sleep_for(2ms);
     }
     c.master->signal(SIGKILL);
+    const int m = c.master->wait_exit(k_line_timeout);
+    std::vector<int> codes;
+    for (auto& o : c.others) codes.push_back(o->wait_exit(k_line_timeout));
     INFO(c.outputs());
-    REQUIRE(c.master->wait_exit(k_line_timeout) == -1);                 // killed before the end
-    for (auto& o : c.others) CHECK(o->wait_exit(k_line_timeout) == 2);  // lost the master
+    REQUIRE(m == -1);                         // killed before the end
+    for (int code : codes) CHECK(code == 2);  // lost the master
   }
   auto cp = sgmc::engine::read_checkpoint(fs::path(cut) / "checkpoint");
   REQUIRE(cp);
   {
     cluster c({"--resume", cut}, cut, protocol);
-    INFO(c.outputs());
-    REQUIRE(c.master->wait_exit(k_run_timeout) == 0);
-    for (auto& o : c.others) REQUIRE(o->wait_exit(k_line_timeout) == 0);
+    c.check_completed();
     CHECK(c.master->output().find("resuming from ") != std::string::npos);
   }
   return std::move(*cp);
