@@ -21,7 +21,7 @@ if(NOT code EQUAL 0 OR text MATCHES "LeakSanitizer")
   message(FATAL_ERROR "lsan_probe clean: expected exit 0 and no leak, got ${code}:\n${text}")
 endif()
 
-foreach(pair "direct;leak_directly" "actor-cycle;self_holder")
+foreach(pair "direct;leak_directly" "actor-cycle;quitter")
   list(GET pair 0 mode)
   list(GET pair 1 where)
   run_probe(${mode} code text)

@@ -2,8 +2,8 @@
 // silences a leak inside CAF 0.17.6's network layer, still lets sgmc's own leaks through.
 //   lsan_probe clean         an actor system with the middleman, an actor, a clean shutdown
 //   lsan_probe direct        and memory that nothing points to (a direct leak)
-//   lsan_probe actor-cycle   and an actor that keeps a handle to itself after it quit (an
-//                            indirect leak of an actor, the kind a suppression of CAF's could hide)
+//   lsan_probe actor-cycle   and an actor that keeps a handle to itself after it quit (a leak
+//                            of an actor, the kind a suppression of CAF's could hide)
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -17,33 +17,24 @@
 
 namespace {
 
-// Quits at its first message, keeping a handle to itself: its memory is never freed.
-class self_holder : public caf::event_based_actor {
+// Answers its first message and quits; `keep_self`: keeping a handle to itself, so that its
+// memory is never freed.
+class quitter : public caf::event_based_actor {
  public:
-  explicit self_holder(caf::actor_config& cfg) : caf::event_based_actor(cfg) {}
+  quitter(caf::actor_config& cfg, bool keep_self)
+      : caf::event_based_actor(cfg), keep_self_(keep_self) {}
 
   caf::behavior make_behavior() override {
     return {[this](int x) {
-      self_ = caf::actor_cast<caf::actor>(this);
+      if (keep_self_) self_ = caf::actor_cast<caf::actor>(this);
       quit();
       return x;
     }};
   }
 
  private:
+  bool keep_self_;
   caf::actor self_;
-};
-
-class quitter : public caf::event_based_actor {
- public:
-  explicit quitter(caf::actor_config& cfg) : caf::event_based_actor(cfg) {}
-
-  caf::behavior make_behavior() override {
-    return {[this](int x) {
-      quit();
-      return x;
-    }};
-  }
 };
 
 __attribute__((noinline)) void leak_directly() {
@@ -51,9 +42,8 @@ __attribute__((noinline)) void leak_directly() {
   p[0] = 1;
 }
 
-template <class Actor>
-void ask_once(caf::actor_system& sys) {
-  auto a = sys.spawn<Actor>();
+void ask_once(caf::actor_system& sys, bool keep_self) {
+  auto a = sys.spawn<quitter>(keep_self);
   caf::scoped_actor self{sys};
   self->request(a, caf::infinite, 42).receive([](int) {}, [](caf::error&) {});
 }
@@ -71,10 +61,7 @@ int main(int argc, char** argv) {
     cfg.load<caf::io::middleman>();
     cfg.set("logger.verbosity", caf::atom("quiet"));
     caf::actor_system sys{cfg};
-    if (mode == "actor-cycle")
-      ask_once<self_holder>(sys);
-    else
-      ask_once<quitter>(sys);
+    ask_once(sys, mode == "actor-cycle");
   }
   if (mode == "direct") leak_directly();
   std::puts("lsan_probe: done");

@@ -90,14 +90,19 @@ struct cluster {
     others.push_back(start("collector", {"--connect", address, "--out", out}, protocol));
   }
 
-  // Waits for every node, then checks that each ended with code 0 (their outputs, as they were
-  // at the end, name what went wrong otherwise).
-  void check_completed() {
-    const int m = master->wait_exit(k_run_timeout);
-    std::vector<int> codes;
+  // Waits for the master (up to `master_wait`), then the other nodes: their exit codes, master
+  // first. Taken before the outputs are, so that those hold what each node said at its end.
+  std::vector<int> wait_all(std::chrono::seconds master_wait) {
+    std::vector<int> codes{master->wait_exit(master_wait)};
     for (auto& o : others) codes.push_back(o->wait_exit(k_line_timeout));
+    return codes;
+  }
+
+  // Waits for every node, then checks that each ended with code 0 (their outputs name what went
+  // wrong otherwise).
+  void check_completed() {
+    const auto codes = wait_all(k_run_timeout);
     INFO(outputs());
-    REQUIRE(m == 0);
     for (int code : codes) REQUIRE(code == 0);
   }
 
@@ -140,12 +145,10 @@ sgmc::engine::checkpoint whole_and_resumed(const std::string& whole, const std::
       std::this_thread::sleep_for(2ms);
     }
     c.master->signal(SIGKILL);
-    const int m = c.master->wait_exit(k_line_timeout);
-    std::vector<int> codes;
-    for (auto& o : c.others) codes.push_back(o->wait_exit(k_line_timeout));
+    const auto codes = c.wait_all(k_line_timeout);
     INFO(c.outputs());
-    REQUIRE(m == -1);                         // killed before the end
-    for (int code : codes) CHECK(code == 2);  // lost the master
+    REQUIRE(codes[0] == -1);  // the master: killed before the end
+    for (std::size_t i = 1; i < codes.size(); ++i) CHECK(codes[i] == 2);  // lost the master
   }
   auto cp = sgmc::engine::read_checkpoint(fs::path(cut) / "checkpoint");
   REQUIRE(cp);
